@@ -1,0 +1,187 @@
+"""A data folder -> Corpus: the resolved tables plus every problem found.
+
+Files are read one by one (a bad file never hides a good one), then checked
+across the corpus (an article id used twice names both files), then stacked
+into pandas tables and given what is derived rather than typed: which claims
+and events are contested, and how many claims each event has.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from warlens import model
+from warlens.article import ArticleRows, FileResult, read_article_file
+from warlens.model import Col
+from warlens.problems import ERROR, WARNING, Problem
+
+#: Where the app and the CLI look for articles unless WARLENS_DATA says otherwise.
+DEFAULT_DATA = Path("data/articles")
+NATIVE_SUFFIXES = (".yaml", ".yml")
+
+
+def data_dir() -> Path:
+    """The data folder: $WARLENS_DATA, else data/articles."""
+    return Path(os.environ.get("WARLENS_DATA") or DEFAULT_DATA)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The resolved tables of a set of articles, and what could not be loaded."""
+
+    articles: pd.DataFrame
+    places: pd.DataFrame
+    events: pd.DataFrame
+    claims: pd.DataFrame
+    problems: pd.DataFrame
+    files: int = 0
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_errors(self) -> int:
+        """How many problems are errors (something was not loaded)."""
+        return int((self.problems["severity"] == ERROR).sum())
+
+    @property
+    def n_warnings(self) -> int:
+        """How many problems are warnings (loaded with something missing)."""
+        return int((self.problems["severity"] == WARNING).sum())
+
+    def counts(self) -> dict[str, int]:
+        """Headline counts, as `warlens validate --json` prints them."""
+        return {
+            "articles": len(self.articles),
+            "events": len(self.events),
+            "claims": len(self.claims),
+            "places": len(self.places),
+            "contested": int(self.events[Col.CONTESTED].sum()) if len(self.events) else 0,
+        }
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    """Every readable article file under `paths` (files as given, folders walked), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*"))
+                         if p.is_file() and p.suffix.lower() in NATIVE_SUFFIXES
+                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        else:
+            found.append(path)
+    return found
+
+
+def read_file(path: Path, display: str | None = None) -> FileResult:
+    """Read one file into rows and problems; unreadable files become a problem."""
+    shown = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileResult(shown, problems=[Problem(shown, None, "(file)",
+                                                   f"cannot be read: {exc.strerror or exc}")])
+    return read_article_file(data, shown)
+
+
+def load_corpus(paths: Path | str | Sequence[Path | str] | None = None) -> Corpus:
+    """Load every article under `paths` (default: the data folder) into a Corpus."""
+    if paths is None:
+        paths = [data_dir()]
+    elif isinstance(paths, str | Path):
+        paths = [paths]
+    roots = [Path(p) for p in paths]
+    problems: list[Problem] = []
+    for root in roots:
+        if not root.exists():
+            problems.append(Problem(str(root), None, "(file)", "no such file or folder"))
+    files = find_files(r for r in roots if r.exists())
+    results = [read_file(f, _display(f, roots)) for f in files]
+    return build_corpus(results, extra_problems=problems, sources=tuple(str(r) for r in roots))
+
+
+def _display(path: Path, roots: Sequence[Path]) -> str:
+    """A file's name as shown in problems: relative to the working folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def build_corpus(results: Iterable[FileResult], *, extra_problems: Iterable[Problem] = (),
+                 sources: tuple[str, ...] = ()) -> Corpus:
+    """Stack per-file results into tables; check ids across files; derive contested."""
+    problems = list(extra_problems)
+    kept: list[ArticleRows] = []
+    first_file: dict[str, str] = {}
+    n_files = 0
+    for result in results:
+        n_files += 1
+        problems.extend(result.problems)
+        for rows in result.articles:
+            article_id = rows.article[Col.ARTICLE]
+            if article_id in first_file:
+                problems.append(Problem(
+                    result.file, 1, "id",
+                    f"article id '{article_id}' is already used by {first_file[article_id]}; "
+                    "this file was not loaded"))
+                continue
+            first_file[article_id] = result.file
+            kept.append(rows)
+    articles = _frame([r.article for r in kept], model.ARTICLE_COLUMNS)
+    places = _frame([p for r in kept for p in r.places], model.PLACE_COLUMNS)
+    events = _frame([e for r in kept for e in r.events], model.EVENT_COLUMNS)
+    claims = _frame([c for r in kept for c in r.claims], model.CLAIM_COLUMNS)
+    events, claims = derive_contested(events, claims)
+    problem_frame = pd.DataFrame([p.to_dict() for p in problems], columns=model.PROBLEM_COLUMNS)
+    problem_frame["line"] = problem_frame["line"].astype("Int64")
+    return Corpus(articles, places, events, claims, problem_frame, files=n_files,
+                  sources=sources)
+
+
+_DATE_COLUMNS = (Col.START, Col.END, Col.PUBLISHED_START, Col.PUBLISHED_END)
+_NUMBER_COLUMNS = (Col.LAT, Col.LON)
+_INT_COLUMNS = (Col.SPAN_START, Col.SPAN_END, Col.LINE, Col.GEONAMES, Col.CASUALTIES_LOW,
+                Col.CASUALTIES_HIGH, Col.N_CLAIMS)
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Rows -> a table with stable column types, even when empty."""
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in columns:
+        if col in _DATE_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col])
+        elif col in _NUMBER_COLUMNS:
+            frame[col] = pd.to_numeric(frame[col]).astype("float64")
+        elif col in _INT_COLUMNS:
+            frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+        elif col in (Col.CONTESTED, Col.DRAFT, Col.PUBLISHED_INFERRED):
+            frame[col] = frame[col].astype(bool)
+    return frame
+
+
+def derive_contested(events: pd.DataFrame, claims: pd.DataFrame) -> tuple[pd.DataFrame,
+                                                                           pd.DataFrame]:
+    """Mark contested events and claims; count claims per event.
+
+    An event is contested when one claimant asserts it and another denies it.
+    The asserting and denying claims about it are contested too.
+    """
+    about = claims.dropna(subset=[Col.EVENT])
+    sides = about[[Col.EVENT, Col.CLAIMANT, Col.STANCE]].drop_duplicates()
+    asserting = sides[sides[Col.STANCE] == "asserts"]
+    denying = sides[sides[Col.STANCE] == "denies"]
+    pairs = asserting.merge(denying, on=Col.EVENT, suffixes=("_a", "_d"))
+    disagree = pairs[f"{Col.CLAIMANT}_a"] != pairs[f"{Col.CLAIMANT}_d"]
+    contested_events = set(pairs.loc[disagree, Col.EVENT])
+    events = events.copy()
+    claims = claims.copy()
+    events[Col.CONTESTED] = events[Col.KEY].isin(contested_events)
+    counts = about.groupby(Col.EVENT).size()
+    events[Col.N_CLAIMS] = events[Col.KEY].map(counts).fillna(0).astype("Int64")
+    claims[Col.CONTESTED] = (claims[Col.EVENT].isin(contested_events)
+                             & claims[Col.STANCE].isin(("asserts", "denies")))
+    return events, claims

@@ -1,0 +1,264 @@
+"""The article format as typed records, and the vocabularies it uses.
+
+Two layers live here. The *input* models (`ArticleIn`, `PlaceIn`, `EventIn`,
+`ClaimIn`) say what a native article file may contain; they know nothing of
+YAML or of any other file format, and reject unknown keys so that a typo such
+as `qoute` is an error rather than a silently missing quote. The *column*
+constants name the resolved tables that `corpus` builds and every later stage
+(query, figures, export, pages) reads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+# --- vocabularies ---------------------------------------------------------------------------
+
+#: Our event types and the ACLED event type each maps onto (docs/format.md explains).
+EVENT_TYPES: dict[str, str] = {
+    "battle": "Battles",
+    "remote_violence": "Explosions/Remote violence",
+    "violence_against_civilians": "Violence against civilians",
+    "territorial_control": "Strategic developments",
+    "strategic_development": "Strategic developments",
+    "protest": "Protests",
+    "riot": "Riots",
+    "other": "",
+}
+EVENT_TYPE_LABELS: dict[str, str] = {
+    "battle": "Battle",
+    "remote_violence": "Explosion / remote violence",
+    "violence_against_civilians": "Violence against civilians",
+    "territorial_control": "Change of territorial control",
+    "strategic_development": "Strategic development",
+    "protest": "Protest",
+    "riot": "Riot",
+    "other": "Other",
+}
+STANCES: tuple[str, ...] = ("asserts", "denies", "estimates", "assesses")
+VERDICTS: tuple[str, ...] = ("unverified", "confirmed", "disputed", "false")
+#: How exactly a place is known, finest first. Anything coarser than `settlement`
+#: is drawn as an area on the map, never as a pinpoint.
+PLACE_PRECISIONS: tuple[str, ...] = ("exact", "settlement", "district", "region", "country")
+
+EventType = Literal[
+    "battle", "remote_violence", "violence_against_civilians", "territorial_control",
+    "strategic_development", "protest", "riot", "other",
+]
+Stance = Literal["asserts", "denies", "estimates", "assesses"]
+Verdict = Literal["unverified", "confirmed", "disputed", "false"]
+PlacePrecision = Literal["exact", "settlement", "district", "region", "country"]
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+Slug = Annotated[str, StringConstraints(pattern=SLUG_RE.pattern)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
+#: A date expression as written: ISO date, month, year, phrase, or {from:, to:}.
+DateExpr = str | int | dict[str, str | int | bool]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+class PlaceIn(_Strict):
+    """A place named in the article. Explicit coordinates win over the gazetteer."""
+
+    id: Slug
+    name: Line
+    aliases: list[Line] = Field(default_factory=list)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    precision: PlacePrecision = "settlement"
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    geonames: int | None = Field(default=None, ge=1)
+    draft: bool = False
+
+    @model_validator(mode="after")
+    def _lat_and_lon_together(self) -> PlaceIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class Casualties(_Strict):
+    """A casualty figure as reported: a range and the words used."""
+
+    low: int | None = Field(default=None, ge=0)
+    high: int | None = Field(default=None, ge=0)
+    text: Line | None = None
+
+
+class EventIn(_Strict):
+    """Something that happened (or is said to have happened), quoted from the text."""
+
+    id: Slug
+    summary: Line
+    type: EventType
+    when: DateExpr
+    place: Slug | None = None
+    actors: list[Line] = Field(default_factory=list)
+    quote: Text
+    casualties: Casualties | None = None
+    sources: list[str] = Field(default_factory=list)
+    tags: list[Line] = Field(default_factory=list)
+    draft: bool = False
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_are_web_links(cls, urls: list[str]) -> list[str]:
+        return [_check_url(u) or "" for u in urls]
+
+
+class ClaimIn(_Strict):
+    """Who says what: one proposition, its claimant's stance, and its sentence."""
+
+    id: Slug
+    claimant: Line
+    stance: Stance
+    claim: Line
+    about: Slug | None = None
+    place: Slug | None = None
+    when: DateExpr | None = None
+    quote: Text
+    verdict: Verdict = "unverified"
+    draft: bool = False
+
+
+class ArticleHead(_Strict):
+    """The article's own fields; its places, events and claims are checked one by one."""
+
+    id: Slug
+    title: Line
+    outlet: Line
+    url: str | None = None
+    published: DateExpr
+    author: Line | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")] = "en"
+    text: Text
+    notes: Text | None = None
+    tags: list[Line] = Field(default_factory=list)
+    source_file: Line | None = None
+    draft: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_web_link(cls, url: str | None) -> str | None:
+        return _check_url(url)
+
+
+#: The record lists an article file may hold, and the model for each item.
+SECTIONS: dict[str, type[_Strict]] = {"places": PlaceIn, "events": EventIn, "claims": ClaimIn}
+ARTICLE_KEYS: frozenset[str] = frozenset(ArticleHead.model_fields) | frozenset(SECTIONS)
+
+
+# --- resolved tables: column names ------------------------------------------------------------
+
+
+class Col:
+    """Column names of the resolved tables, in one place."""
+
+    ARTICLE = "article"          # article id
+    TITLE = "title"
+    OUTLET = "outlet"
+    URL = "url"
+    PUBLISHED_START = "published_start"
+    PUBLISHED_END = "published_end"
+    PUBLISHED_LABEL = "published_label"
+    PUBLISHED_INFERRED = "published_inferred"
+    AUTHOR = "author"
+    LANGUAGE = "language"
+    TEXT = "text"
+    NOTES = "notes"
+    FILE = "file"
+    LINE = "line"
+    DRAFT = "draft"
+    TAGS = "tags"
+
+    KEY = "key"                  # "article/id", unique in the corpus
+    ID = "id"                    # id inside its article
+
+    PLACE = "place"              # place key
+    PLACE_NAME = "place_name"
+    LAT = "lat"
+    LON = "lon"
+    PRECISION = "precision"
+    COUNTRY = "country"
+    COUNTRY_NAME = "country_name"
+    GEONAMES = "geonames"
+    ADMIN1 = "admin1"
+    RESOLVED_BY = "resolved_by"  # file | gazetteer | none
+
+    SUMMARY = "summary"
+    TYPE = "type"
+    START = "start"
+    END = "end"
+    DATE_PRECISION = "date_precision"
+    DATE_LABEL = "date_label"
+    DATE_TEXT = "date_text"
+    ACTORS = "actors"            # "; "-joined
+    QUOTE = "quote"
+    SPAN_START = "span_start"
+    SPAN_END = "span_end"
+    CASUALTIES_LOW = "casualties_low"
+    CASUALTIES_HIGH = "casualties_high"
+    CASUALTIES_TEXT = "casualties_text"
+    SOURCES = "sources"          # " "-joined urls
+    CONTESTED = "contested"
+    N_CLAIMS = "n_claims"
+
+    CLAIMANT = "claimant"
+    STANCE = "stance"
+    CLAIM = "claim"
+    EVENT = "event"              # event key a claim is about
+    EVENT_SUMMARY = "event_summary"
+    VERDICT = "verdict"
+
+
+ARTICLE_COLUMNS = [
+    Col.ARTICLE, Col.TITLE, Col.OUTLET, Col.URL, Col.PUBLISHED_START, Col.PUBLISHED_END,
+    Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED, Col.AUTHOR, Col.LANGUAGE, Col.TEXT, Col.NOTES,
+    Col.TAGS, Col.FILE, Col.DRAFT,
+]
+PLACE_COLUMNS = [
+    Col.KEY, Col.ARTICLE, Col.ID, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION, Col.COUNTRY,
+    Col.COUNTRY_NAME, Col.GEONAMES, Col.ADMIN1, Col.RESOLVED_BY, Col.FILE, Col.LINE, Col.DRAFT,
+]
+EVENT_COLUMNS = [
+    Col.KEY, Col.ARTICLE, Col.ID, Col.SUMMARY, Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION,
+    Col.DATE_LABEL, Col.DATE_TEXT, Col.PLACE, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION,
+    Col.COUNTRY, Col.COUNTRY_NAME, Col.ADMIN1, Col.ACTORS, Col.QUOTE, Col.SPAN_START, Col.SPAN_END,
+    Col.CASUALTIES_LOW, Col.CASUALTIES_HIGH, Col.CASUALTIES_TEXT, Col.SOURCES, Col.TAGS,
+    Col.CONTESTED, Col.N_CLAIMS, Col.FILE, Col.LINE, Col.DRAFT,
+]
+CLAIM_COLUMNS = [
+    Col.KEY, Col.ARTICLE, Col.ID, Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.EVENT,
+    Col.EVENT_SUMMARY, Col.PLACE, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION, Col.COUNTRY,
+    Col.COUNTRY_NAME, Col.ADMIN1,
+    Col.START, Col.END, Col.DATE_PRECISION, Col.DATE_LABEL, Col.QUOTE, Col.SPAN_START,
+    Col.SPAN_END, Col.VERDICT, Col.CONTESTED, Col.FILE, Col.LINE, Col.DRAFT,
+]
+PROBLEM_COLUMNS = ["file", "line", "field", "message", "severity"]
+
+
+def key(article: str, item: str) -> str:
+    """The corpus-wide key of an item: ids are unique inside their article."""
+    return f"{article}/{item}"

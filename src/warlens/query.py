@@ -1,0 +1,333 @@
+"""The view: Filters <-> URL parameters, and Filters x Corpus -> tables.
+
+A shared link must reproduce a view exactly, and a crafted link must do no
+harm: every URL value is checked against what the corpus holds, anything
+unknown is dropped with a notice, and no value is ever used as a path.
+Filtering is vectorised pandas, so a rerun stays fast on large corpora.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from warlens.corpus import Corpus
+from warlens.model import EVENT_TYPES, STANCES, Col
+
+#: URL parameter names, one per filter; multi-valued ones repeat the key.
+P_ARTICLE, P_PLACE, P_FROM, P_TO = "article", "place", "from", "to"
+P_TYPE, P_ACTOR, P_STANCE, P_CONTESTED = "type", "actor", "stance", "contested"
+P_EVENT, P_CLAIM, P_SEARCH, P_DRAFTS = "event", "claim", "q", "drafts"
+MULTI = (P_ARTICLE, P_PLACE, P_TYPE, P_ACTOR, P_STANCE)
+SINGLE = (P_FROM, P_TO, P_CONTESTED, P_EVENT, P_CLAIM, P_SEARCH, P_DRAFTS)
+PARAMS = MULTI + SINGLE
+#: Longest URL value we look at; anything longer is dropped with a notice.
+MAX_VALUE = 300
+MAX_VALUES = 50
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Everything that defines a view. Empty means "no restriction"."""
+
+    articles: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    types: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    stances: tuple[str, ...] = ()
+    contested: bool = False
+    hide_drafts: bool = False
+    search: str = ""
+    event: str | None = None
+    claim: str | None = None
+
+    def to_params(self) -> dict[str, list[str]]:
+        """The URL parameters for this view (only what is set, in a stable order)."""
+        params: dict[str, list[str]] = {}
+        for name, values in ((P_ARTICLE, self.articles), (P_PLACE, self.places),
+                             (P_TYPE, self.types), (P_ACTOR, self.actors),
+                             (P_STANCE, self.stances)):
+            if values:
+                params[name] = list(values)
+        if self.date_from:
+            params[P_FROM] = [self.date_from.isoformat()]
+        if self.date_to:
+            params[P_TO] = [self.date_to.isoformat()]
+        if self.contested:
+            params[P_CONTESTED] = ["1"]
+        if self.hide_drafts:
+            params[P_DRAFTS] = ["hide"]
+        if self.search:
+            params[P_SEARCH] = [self.search]
+        if self.event:
+            params[P_EVENT] = [self.event]
+        if self.claim:
+            params[P_CLAIM] = [self.claim]
+        return params
+
+    def without_selection(self) -> Filters:
+        """The same filters with no item selected."""
+        return replace(self, event=None, claim=None)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing restricts the view."""
+        return self.without_selection() == Filters()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a URL value may name in this corpus, matched case-insensitively."""
+
+    articles: dict[str, str]
+    places: dict[str, str]
+    actors: dict[str, str]
+    events: frozenset[str]
+    claims: frozenset[str]
+    types: dict[str, str] = field(default_factory=lambda: {t: t for t in EVENT_TYPES})
+    stances: dict[str, str] = field(default_factory=lambda: {s: s for s in STANCES})
+
+
+def _folded(values: Iterable[object]) -> dict[str, str]:
+    return {str(v).casefold(): str(v) for v in sorted({v for v in values if v and v == v})}
+
+
+def vocabulary(corpus: Corpus) -> Vocabulary:
+    """The names a view can filter on: articles, places (and their countries), actors."""
+    places = _folded(list(corpus.places[Col.PLACE_NAME]) + list(corpus.places[Col.COUNTRY_NAME]))
+    actors = _folded(list(actor_names(corpus.events)) + list(corpus.claims[Col.CLAIMANT]))
+    return Vocabulary(
+        articles=_folded(corpus.articles[Col.ARTICLE]),
+        places=places,
+        actors=actors,
+        events=frozenset(corpus.events[Col.KEY]),
+        claims=frozenset(corpus.claims[Col.KEY]),
+    )
+
+
+def actor_names(events: pd.DataFrame) -> set[str]:
+    """Every actor named by any event."""
+    joined = events[Col.ACTORS].dropna()
+    return {a for a in joined.str.split("; ").explode().dropna() if a}
+
+
+def _values(params: Mapping[str, object], name: str) -> list[str]:
+    raw = params.get(name)
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, Sequence):
+        return [str(v) for v in raw]
+    return [str(raw)]
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+def parse_date_param(value: str) -> dt.date | None:
+    """A URL date: YYYY-MM-DD (YYYY-MM and YYYY are taken as their first day)."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError:
+        return None
+
+
+def filters_from_params(params: Mapping[str, object], vocab: Vocabulary
+                        ) -> tuple[Filters, list[str]]:
+    """Read a view from URL parameters; return it with a notice for every value dropped."""
+    notices: list[str] = []
+
+    def pick(name: str, known: Mapping[str, str], what: str) -> tuple[str, ...]:
+        chosen: list[str] = []
+        values = _values(params, name)
+        if len(values) > MAX_VALUES:
+            notices.append(f"Only the first {MAX_VALUES} '{name}' values of the link were used.")
+            values = values[:MAX_VALUES]
+        for value in values:
+            if len(value) > MAX_VALUE:
+                notices.append(f"Ignored a {len(value)}-character '{name}' value from the link.")
+                continue
+            hit = known.get(value.strip().casefold())
+            if hit is None:
+                notices.append(f"Ignored {name}={_shown(value)!r} from the link: no such {what}.")
+            elif hit not in chosen:
+                chosen.append(hit)
+        return tuple(chosen)
+
+    def one(name: str) -> str | None:
+        values = [v for v in _values(params, name) if v.strip()]
+        if len(values) > 1:
+            notices.append(f"The link gave '{name}' {len(values)} times; the first was used.")
+        if not values:
+            return None
+        if len(values[0]) > MAX_VALUE:
+            notices.append(f"Ignored a {len(values[0])}-character '{name}' value from the link.")
+            return None
+        return values[0]
+
+    def date(name: str) -> dt.date | None:
+        value = one(name)
+        if value is None:
+            return None
+        parsed = parse_date_param(value)
+        if parsed is None:
+            notices.append(f"Ignored {name}={_shown(value)!r} from the link: "
+                           "not a date (use YYYY-MM-DD).")
+        return parsed
+
+    def item(name: str, known: frozenset[str]) -> str | None:
+        value = one(name)
+        if value is not None and value not in known:
+            notices.append(f"Ignored {name}={_shown(value)!r} from the link: no such {name}.")
+            return None
+        return value
+
+    contested_raw = one(P_CONTESTED)
+    contested = False
+    if contested_raw is not None:
+        if contested_raw.strip().lower() in _TRUE:
+            contested = True
+        elif contested_raw.strip().lower() not in _FALSE:
+            notices.append(f"Ignored contested={_shown(contested_raw)!r} from the link: "
+                           "use contested=1.")
+    drafts_raw = one(P_DRAFTS)
+    if drafts_raw is not None and drafts_raw not in ("hide", "show"):
+        notices.append(f"Ignored drafts={_shown(drafts_raw)!r} from the link: use drafts=hide.")
+    date_from, date_to = date(P_FROM), date(P_TO)
+    if date_from and date_to and date_from > date_to:
+        notices.append("The link's 'from' date is after its 'to' date; they were swapped.")
+        date_from, date_to = date_to, date_from
+    filters = Filters(
+        articles=pick(P_ARTICLE, vocab.articles, "article"),
+        places=pick(P_PLACE, vocab.places, "place"),
+        date_from=date_from,
+        date_to=date_to,
+        types=pick(P_TYPE, vocab.types, "event type"),
+        actors=pick(P_ACTOR, vocab.actors, "actor or claimant"),
+        stances=pick(P_STANCE, vocab.stances, "stance"),
+        contested=contested,
+        hide_drafts=drafts_raw == "hide",
+        search=(one(P_SEARCH) or "").strip(),
+        event=item(P_EVENT, vocab.events),
+        claim=item(P_CLAIM, vocab.claims),
+    )
+    unknown = sorted(k for k in params if k not in PARAMS)
+    if unknown:
+        notices.append("Ignored unknown link parameters: "
+                       + ", ".join(repr(_shown(k)) for k in unknown[:10]) + ".")
+    return filters, notices
+
+
+# --- filtering --------------------------------------------------------------------------------
+
+
+def _place_mask(table: pd.DataFrame, places: tuple[str, ...]) -> pd.Series:
+    """A place filter matches the place itself or the country it lies in (Ukraine ⊃ Bakhmut)."""
+    wanted = {p.casefold() for p in places}
+    return (table[Col.PLACE_NAME].str.casefold().isin(wanted)
+            | table[Col.COUNTRY_NAME].str.casefold().isin(wanted))
+
+
+def _date_mask(table: pd.DataFrame, lo: dt.date | None, hi: dt.date | None) -> pd.Series:
+    """Items whose date range overlaps [lo, hi]; undated items only pass an open filter."""
+    mask = pd.Series(True, index=table.index)
+    if lo is not None:
+        mask &= table[Col.END] >= pd.Timestamp(lo)
+    if hi is not None:
+        mask &= table[Col.START] <= pd.Timestamp(hi)
+    return mask
+
+
+def _has_any(joined: pd.Series, wanted: tuple[str, ...]) -> pd.Series:
+    """Rows whose '; '-joined list names any wanted value (case-insensitive)."""
+    wrapped = "; " + joined.fillna("").str.casefold() + "; "
+    mask = pd.Series(False, index=joined.index)
+    for value in wanted:
+        mask |= wrapped.str.contains(f"; {value.casefold()}; ", regex=False)
+    return mask
+
+
+def _search_mask(table: pd.DataFrame, columns: Sequence[str], text: str) -> pd.Series:
+    needle = text.casefold()
+    mask = pd.Series(False, index=table.index)
+    for col in columns:
+        mask |= table[col].fillna("").str.casefold().str.contains(needle, regex=False)
+    return mask
+
+
+def filter_events(corpus: Corpus, filters: Filters) -> pd.DataFrame:
+    """The events in view."""
+    events = corpus.events
+    mask = pd.Series(True, index=events.index)
+    if filters.articles:
+        mask &= events[Col.ARTICLE].isin(filters.articles)
+    if filters.places:
+        mask &= _place_mask(events, filters.places)
+    if filters.date_from or filters.date_to:
+        mask &= _date_mask(events, filters.date_from, filters.date_to)
+    if filters.types:
+        mask &= events[Col.TYPE].isin(filters.types)
+    if filters.actors:
+        claimed = corpus.claims.loc[corpus.claims[Col.CLAIMANT].isin(filters.actors), Col.EVENT]
+        mask &= _has_any(events[Col.ACTORS], filters.actors) | events[Col.KEY].isin(claimed)
+    if filters.contested:
+        mask &= events[Col.CONTESTED]
+    if filters.hide_drafts:
+        mask &= ~events[Col.DRAFT]
+    if filters.search:
+        mask &= _search_mask(events, (Col.SUMMARY, Col.QUOTE, Col.ACTORS, Col.PLACE_NAME),
+                             filters.search)
+    return events[mask]
+
+
+def filter_claims(corpus: Corpus, filters: Filters) -> pd.DataFrame:
+    """The claims in view. Event-only filters (type) keep the claims about matching events."""
+    claims = corpus.claims
+    mask = pd.Series(True, index=claims.index)
+    if filters.articles:
+        mask &= claims[Col.ARTICLE].isin(filters.articles)
+    if filters.places:
+        mask &= _place_mask(claims, filters.places)
+    if filters.date_from or filters.date_to:
+        mask &= _date_mask(claims, filters.date_from, filters.date_to)
+    if filters.types:
+        typed = corpus.events.loc[corpus.events[Col.TYPE].isin(filters.types), Col.KEY]
+        mask &= claims[Col.EVENT].isin(typed)
+    if filters.actors:
+        about = corpus.events.loc[_has_any(corpus.events[Col.ACTORS], filters.actors), Col.KEY]
+        mask &= claims[Col.CLAIMANT].isin(filters.actors) | claims[Col.EVENT].isin(about)
+    if filters.stances:
+        mask &= claims[Col.STANCE].isin(filters.stances)
+    if filters.contested:
+        mask &= claims[Col.CONTESTED]
+    if filters.hide_drafts:
+        mask &= ~claims[Col.DRAFT]
+    if filters.search:
+        mask &= _search_mask(claims, (Col.CLAIM, Col.CLAIMANT, Col.QUOTE, Col.EVENT_SUMMARY,
+                                      Col.PLACE_NAME), filters.search)
+    return claims[mask]
+
+
+def contested_pairs(claims: pd.DataFrame) -> pd.DataFrame:
+    """Asserting and denying claims about the same event, side by side (one row a pair)."""
+    sided = claims[claims[Col.CONTESTED]]
+    cols = [Col.EVENT, Col.EVENT_SUMMARY, Col.KEY, Col.CLAIMANT, Col.CLAIM, Col.QUOTE,
+            Col.DATE_LABEL]
+    asserting = sided.loc[sided[Col.STANCE] == "asserts", cols]
+    denying = sided.loc[sided[Col.STANCE] == "denies", cols[:1] + cols[2:]]
+    pairs = asserting.merge(denying, on=Col.EVENT, suffixes=("_asserts", "_denies"))
+    pairs = pairs[pairs[f"{Col.CLAIMANT}_asserts"] != pairs[f"{Col.CLAIMANT}_denies"]]
+    return pairs.reset_index(drop=True)
