@@ -1,0 +1,6 @@
+"""warlens: the home page, the corpus at a glance."""
+
+from warlens.ui import overview, shell
+
+view = shell.start("Overview")
+overview.draw(view)

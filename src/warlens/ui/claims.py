@@ -1,0 +1,94 @@
+"""The claims page: who claims what, and contested claims side by side."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from warlens import query
+from warlens.model import Col
+from warlens.ui import common
+from warlens.ui.shell import View, share_box
+
+TABLE_LIMIT = 5_000
+COLUMNS = {
+    Col.CLAIMANT: "claimant", Col.STANCE: "stance", Col.CLAIM: "claim",
+    Col.EVENT_SUMMARY: "event", Col.PLACE_NAME: "place", Col.ARTICLE: "article",
+    Col.DATE_LABEL: "claimed", Col.VERDICT: "verdict", Col.CONTESTED: "contested",
+}
+
+
+def draw(view: View) -> None:
+    """Contested pairs first, then the full table; a selected row shows its sentence."""
+    st.title("Claims")
+    claims = view.claims
+    if view.filters.event:
+        claims = claims[claims[Col.EVENT] == view.filters.event]
+        event = common.event_row(view, view.filters.event)
+        if event is not None:
+            st.markdown(f"Claims about **{common.md_escape(event[Col.SUMMARY])}** "
+                        f"({common.md_escape(event[Col.DATE_LABEL])})")
+            st.page_link(common.CLAIMS_PAGE, label="Show all claims", icon=":material/close:",
+                         query_params=view.filters.without_selection().to_params())
+
+    pairs = query.contested_pairs(claims)
+    st.subheader(f"Contested ({len(pairs)})")
+    if pairs.empty:
+        st.caption("No claim in view is asserted by one side and denied by another.")
+    for _, group in list(pairs.groupby(Col.EVENT, sort=False))[:20]:
+        with st.container(border=True):
+            st.markdown(f"**{common.md_escape(group.iloc[0][Col.EVENT_SUMMARY])}**")
+            left, right = st.columns(2)
+            _side(left, view, group, "asserts")
+            _side(right, view, group, "denies")
+
+    st.subheader(f"All claims ({len(claims)})")
+    shown = claims.head(TABLE_LIMIT)
+    if len(claims) > TABLE_LIMIT:
+        st.caption(f"Showing the first {TABLE_LIMIT:,} of {len(claims):,}; "
+                   "the CSV export below has them all.")
+    picked = st.dataframe(shown[[*COLUMNS]], hide_index=True, width="stretch",
+                          column_config=COLUMNS, on_select="rerun",
+                          selection_mode="single-row", key="claims_table")
+    rows = picked.selection.rows if picked else []
+    if rows:
+        key = shown.iloc[rows[0]][Col.KEY]
+        if key != view.filters.claim:
+            common.go(replace(view.filters, claim=key))
+    if view.filters.claim:
+        _detail(view, view.filters.claim)
+    else:
+        st.caption("Select a row to see the sentence it comes from.")
+    common.draw_downloads(view, events=False)
+    share_box(view)
+
+
+def _side(column, view: View, group, stance: str) -> None:  # noqa: ANN001
+    seen = group.drop_duplicates(f"{Col.KEY}_{stance}")
+    column.markdown(f"**{stance.capitalize()}**")
+    for row in seen.itertuples(index=False):
+        claimant = getattr(row, f"{Col.CLAIMANT}_{stance}")
+        claim = getattr(row, f"{Col.CLAIM}_{stance}")
+        when = getattr(row, f"{Col.DATE_LABEL}_{stance}")
+        column.markdown(f"{common.md_escape(claimant)}: {common.md_escape(claim)}  \n"
+                        f"*{common.md_escape(when)}*")
+        column.markdown(f"> {common.md_escape(getattr(row, f'{Col.QUOTE}_{stance}'))}")
+        with column:
+            common.link_to_sentence(view, label="The sentence",
+                                    claim=getattr(row, f"{Col.KEY}_{stance}"))
+
+
+def _detail(view: View, claim_key: str) -> None:
+    hit = view.corpus.claims[view.corpus.claims[Col.KEY] == claim_key]
+    if hit.empty:
+        return
+    claim = hit.iloc[0]
+    with st.container(border=True):
+        st.markdown(f"**{common.md_escape(claim[Col.CLAIMANT])}** "
+                    f"*{common.md_escape(claim[Col.STANCE])}*: "
+                    f"{common.md_escape(claim[Col.CLAIM])}")
+        st.caption(f"claimed {claim[Col.DATE_LABEL]} · verdict: {claim[Col.VERDICT]}"
+                   + (" · contested" if claim[Col.CONTESTED] else ""))
+        st.markdown(f"> {common.md_escape(claim[Col.QUOTE])}")
+        common.link_to_sentence(view, claim=claim_key)

@@ -1,0 +1,102 @@
+"""Pieces several pages draw: safe text, an event's detail panel, the export buttons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from warlens import export
+from warlens.model import EVENT_TYPE_LABELS, Col
+from warlens.query import Filters
+from warlens.ui.shell import View
+
+ARTICLE_PAGE = "pages/4_Article.py"
+CLAIMS_PAGE = "pages/2_Claims.py"
+TIMELINE_PAGE = "pages/1_Timeline.py"
+MAP_PAGE = "pages/3_Map.py"
+PROBLEMS_PAGE = "pages/5_Problems.py"
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'^])")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def md_escape(text: object) -> str:
+    """Text from a data file or URL, made inert for st.markdown (no markup, links or HTML)."""
+    plain = _BIDI.sub("", "" if text is None else str(text))
+    return _MD_SPECIAL.sub(r"\\\1", plain).replace("\n", "  \n")
+
+
+def go(filters: Filters) -> None:
+    """Switch this page to another view: write it to the URL and rerun, so the URL wins."""
+    st.query_params.from_dict(filters.to_params())
+    st.rerun()
+
+
+def event_row(view: View, event_key: str | None) -> pd.Series | None:
+    """The event with this key, if it is in the corpus."""
+    if not event_key:
+        return None
+    hit = view.corpus.events[view.corpus.events[Col.KEY] == event_key]
+    return None if hit.empty else hit.iloc[0]
+
+
+def link_to_sentence(view: View, label: str = "Read it in the article", **selection: str) -> None:
+    """A link to the article page with this item's sentence highlighted."""
+    filters = replace(view.filters, event=None, claim=None, **selection)
+    st.page_link(ARTICLE_PAGE, label=label, icon=":material/format_quote:",
+                 query_params=filters.to_params())
+
+
+def draw_event_detail(view: View, event: pd.Series) -> None:
+    """One event: what, when, where, who, its sentence, and the claims about it."""
+    with st.container(border=True):
+        st.markdown(f"#### {md_escape(event[Col.SUMMARY])}")
+        badges = [EVENT_TYPE_LABELS.get(event[Col.TYPE], event[Col.TYPE])]
+        if event[Col.CONTESTED]:
+            badges.append("contested")
+        if event[Col.DRAFT]:
+            badges.append("draft")
+        st.caption(" · ".join(badges))
+        c1, c2 = st.columns(2)
+        c1.markdown(f"**When:** {md_escape(event[Col.DATE_LABEL])}")
+        place = event[Col.PLACE_NAME] or "no place given"
+        precision = event[Col.PRECISION] or ""
+        c2.markdown(f"**Where:** {md_escape(place)} {md_escape(f'({precision})' if precision else '')}")
+        if event[Col.ACTORS]:
+            st.markdown(f"**Actors:** {md_escape(event[Col.ACTORS])}")
+        st.markdown(f"> {md_escape(event[Col.QUOTE])}")
+        link_to_sentence(view, event=event[Col.KEY])
+        about = view.corpus.claims[view.corpus.claims[Col.EVENT] == event[Col.KEY]]
+        if len(about):
+            st.markdown(f"**Claims about it ({len(about)})**")
+            st.dataframe(
+                about[[Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.DATE_LABEL, Col.CONTESTED]],
+                hide_index=True, width="stretch",
+                column_config={Col.DATE_LABEL: "claimed", Col.CONTESTED: "contested"},
+            )
+            st.page_link(CLAIMS_PAGE, label="See these claims side by side",
+                         icon=":material/compare_arrows:",
+                         query_params=replace(view.filters, event=event[Col.KEY],
+                                              claim=None).to_params())
+
+
+def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> None:
+    """Export buttons for the current view; the files are built only when clicked."""
+    cols = st.columns(3)
+    if events:
+        cols[0].download_button(
+            "Events CSV", data=lambda: export.to_csv(view.events, export.EXPORT_EVENT_COLUMNS),
+            file_name="warlens-events.csv", mime="text/csv", key="dl_events_csv",
+            icon=":material/download:", on_click="ignore")
+        cols[1].download_button(
+            "Events GeoJSON", data=lambda: export.geojson_bytes(view.events),
+            file_name="warlens-events.geojson", mime="application/geo+json",
+            key="dl_events_geojson", icon=":material/download:", on_click="ignore")
+    if claims:
+        cols[2].download_button(
+            "Claims CSV", data=lambda: export.to_csv(view.claims, export.EXPORT_CLAIM_COLUMNS),
+            file_name="warlens-claims.csv", mime="text/csv", key="dl_claims_csv",
+            icon=":material/download:", on_click="ignore")

@@ -1,0 +1,81 @@
+"""The map page: where things happened, drawn offline, with honest precision."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from warlens import figures
+from warlens.gazetteer import get_gazetteer
+from warlens.model import Col
+from warlens.ui import common
+from warlens.ui.shell import View, share_box
+
+BASEMAP = "countries-50m.geojson"
+#: Set to a MapLibre style name (e.g. "open-street-map") to use online tiles instead.
+TILES_ENV = "WARLENS_MAP_TILES"
+LABEL_LIMIT = 40
+
+
+def basemap_url() -> str:
+    """The bundled country outlines, served by Streamlit's static file serving."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/{BASEMAP}" if base else f"/app/static/{BASEMAP}"
+
+
+def town_labels(events: pd.DataFrame) -> pd.DataFrame:
+    """Names of the largest towns around the events, so the offline map orients a reader."""
+    located = events.dropna(subset=[Col.LAT, Col.LON])
+    if located.empty:
+        return pd.DataFrame(columns=["name", "lat", "lon"])
+    south, north = located[Col.LAT].min(), located[Col.LAT].max()
+    west, east = located[Col.LON].min(), located[Col.LON].max()
+    pad = max(0.6, (north - south) * 0.3, (east - west) * 0.3)
+    towns = get_gazetteer().in_bbox(south - pad, west - pad, north + pad, east + pad,
+                                    limit=LABEL_LIMIT)
+    named = set(located[Col.PLACE_NAME].dropna())
+    return pd.DataFrame([{"name": t.name, "lat": t.lat, "lon": t.lon}
+                         for t in towns if t.name not in named],
+                        columns=["name", "lat", "lon"])
+
+
+def draw(view: View) -> None:
+    """The map; selecting points filters every view to those places."""
+    st.title("Map")
+    events = view.events
+    located = events.dropna(subset=[Col.LAT, Col.LON])
+    missing = len(events) - len(located)
+    st.caption("Dots are towns or exact spots; rings are districts, regions or whole countries, "
+               "never pinpoints. Select points (click, box or lasso) to filter every view.")
+    if located.empty:
+        st.info("No event in this view has a known location.")
+    else:
+        fig = figures.make_map(located, basemap_url=basemap_url(), labels=town_labels(located),
+                               tile_style=os.environ.get(TILES_ENV) or None)
+        chosen = st.plotly_chart(fig, on_select="rerun", key="map_chart", width="stretch",
+                                 selection_mode=("points", "box", "lasso"),
+                                 config={"scrollZoom": True})
+        places = _selected_places(chosen, set(view.vocab.places.values()))
+        if places and tuple(sorted(places)) != tuple(sorted(view.filters.places)):
+            common.go(replace(view.filters.without_selection(), places=tuple(sorted(places))))
+    if missing:
+        st.caption(f"{missing} event(s) in view have no known location and are not on the map.")
+    if view.filters.places:
+        st.page_link(common.MAP_PAGE, label="Clear the place filter", icon=":material/close:",
+                     query_params=replace(view.filters, places=()).to_params())
+    common.draw_downloads(view, claims=False)
+    share_box(view)
+
+
+def _selected_places(selection: object, known: set[str]) -> list[str]:
+    points = getattr(getattr(selection, "selection", None), "points", None) or []
+    names = []
+    for point in points:
+        data = point.get("customdata") if isinstance(point, dict) else None
+        name = data[0] if isinstance(data, list | tuple) and data else data
+        if isinstance(name, str) and name in known and name not in names:
+            names.append(name)
+    return names

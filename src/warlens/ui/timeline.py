@@ -1,0 +1,73 @@
+"""The timeline page: events as honest date ranges, claims and publication dates beside them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from warlens import figures
+from warlens.model import Col
+from warlens.ui import common
+from warlens.ui.shell import View, share_box
+
+GROUPS = {"place": "Place", "article": "Article", "type": "Event type"}
+
+
+def selected_key(selection: object) -> str | None:
+    """The item key (customdata[0]) of the first point selected in a plotly chart."""
+    points = getattr(getattr(selection, "selection", None), "points", None) or []
+    for point in points:
+        data = point.get("customdata") if isinstance(point, dict) else None
+        if data:
+            return str(data[0] if isinstance(data, list | tuple) else data)
+    return None
+
+
+def draw(view: View) -> None:
+    """Timeline, undated events, and the detail of the selected event."""
+    st.title("Timeline")
+    st.caption("Bars span what the text allows: a vague date is a range, an exact day a point. "
+               "Diamonds mark claims when they were made; dashed lines mark publication.")
+    group = st.segmented_control("Group by", list(GROUPS), format_func=GROUPS.__getitem__,
+                                 key="timeline_group", default="place") or "place"
+    articles = view.corpus.articles[view.corpus.articles[Col.ARTICLE].isin(
+        view.events[Col.ARTICLE].unique())]
+    dated = view.events.dropna(subset=[Col.START])
+    if dated.empty:
+        st.info("No dated event in this view. Widen the filters in the sidebar.")
+    else:
+        fig = figures.make_timeline(view.events, view.claims, articles, group_by=group)
+        chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
+                                 key="timeline_chart", width="stretch")
+        key = selected_key(chosen)
+        if key and key not in (view.filters.event, view.filters.claim):
+            is_claim = key in view.vocab.claims
+            common.go(replace(view.filters, event=None if is_claim else key,
+                              claim=key if is_claim else None))
+
+    undated = figures.undated(view.events)
+    if len(undated):
+        st.subheader(f"Undated ({len(undated)})")
+        st.caption("Events the text gives no date for. They are listed here, not guessed "
+                   "onto the timeline.")
+        st.dataframe(undated[[Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT, Col.ARTICLE]],
+                     hide_index=True, width="stretch",
+                     column_config={Col.PLACE_NAME: "place", Col.DATE_TEXT: "as written"})
+
+    event_key = view.filters.event
+    if view.filters.claim:
+        claim = view.corpus.claims[view.corpus.claims[Col.KEY] == view.filters.claim]
+        if len(claim):
+            event_key = claim.iloc[0][Col.EVENT] or None
+            st.markdown(f"**Selected claim:** {common.md_escape(claim.iloc[0][Col.CLAIMANT])} "
+                        f"{common.md_escape(claim.iloc[0][Col.STANCE])}: "
+                        f"{common.md_escape(claim.iloc[0][Col.CLAIM])}")
+            common.link_to_sentence(view, claim=view.filters.claim)
+    event = common.event_row(view, event_key)
+    if event is not None:
+        common.draw_event_detail(view, event)
+    elif not view.filters.claim:
+        st.caption("Select a bar or a claim marker to see its sentence and its claims.")
+    common.draw_downloads(view)
+    share_box(view)
