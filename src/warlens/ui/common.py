@@ -45,7 +45,7 @@ def event_row(view: View, event_key: str | None) -> pd.Series | None:
 
 def link_to_sentence(view: View, label: str = "Read it in the article", **selection: str) -> None:
     """A link to the article page with this item's sentence highlighted."""
-    filters = replace(view.filters, event=None, claim=None, **selection)
+    filters = replace(view.filters, **{"event": None, "claim": None, **selection})
     st.page_link(ARTICLE_PAGE, label=label, icon=":material/format_quote:",
                  query_params=filters.to_params())
 

@@ -38,7 +38,8 @@ def marked_segments(text: str, marks: dict[str, list[tuple[int, int]]]
     segments: list[tuple[str, str | None]] = []
     start = 0
     for i in range(1, len(text) + 1):
-        if i == len(text) or kind_at[i] != kind_at[start] or text[i] == "\n":
+        if (i == len(text) or kind_at[i] != kind_at[start] or text[i] == "\n"
+                or text[i - 1] == "\n"):
             segments.append((text[start:i], kind_at[start]))
             start = i
     return segments
@@ -51,7 +52,7 @@ def to_markdown(segments: list[tuple[str, str | None]]) -> str:
         if segment == "\n":
             out.append("\n\n")
             continue
-        body = common.md_escape(segment.strip("\n"))
+        body = common.md_escape(segment)
         if kind and body.strip():
             out.append(f":{STYLES[kind]}[{body}]")
         else:
@@ -93,8 +94,7 @@ def draw(view: View) -> None:
     places = corpus.places[corpus.places[Col.ARTICLE] == article_id]
 
     st.markdown(f"### {common.md_escape(article[Col.TITLE])}")
-    meta = [str(article[Col.OUTLET]), f"published {article[Col.PUBLISHED_LABEL]}"
-            + (" (inferred)" if article[Col.PUBLISHED_INFERRED] else "")]
+    meta = [str(article[Col.OUTLET]), f"published {article[Col.PUBLISHED_LABEL]}"]
     if article[Col.AUTHOR]:
         meta.append(str(article[Col.AUTHOR]))
     st.caption(" · ".join(common.md_escape(m) for m in meta))
@@ -145,6 +145,6 @@ def draw(view: View) -> None:
 
 
 def _annotation_link(view: View, label: str, **selection: str) -> None:
-    filters = replace(view.filters, event=None, claim=None, **selection)
+    filters = replace(view.filters, **{"event": None, "claim": None, **selection})
     st.page_link(common.ARTICLE_PAGE, label=common.md_escape(label[:160]),
                  query_params=filters.to_params())
