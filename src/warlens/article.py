@@ -81,10 +81,49 @@ def _humane(err: Mapping[str, Any], model_cls: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch" and name in ("id", "place", "about"):
         return ("must be a slug: lower-case letters, digits, '-' and '_', "
                 f"starting with a letter or digit (got {err.get('input')!r})")
+    if kind == "string_pattern_mismatch" and name == "country":
+        return ("must be a two-letter ISO 3166 country code in capitals, such as UA "
+                f"(got {err.get('input')!r})")
+    if kind == "string_pattern_mismatch" and name == "language":
+        return f"must be a language code such as en, uk or ru (got {err.get('input')!r})"
+    if kind == "string_type" and isinstance(err.get("input"), bool | int | float):
+        # YAML typed an unquoted value (`title: 1984`, `claimant: true`) where text is meant.
+        return (f"must be text, but YAML read the unquoted {_yaml_value(err['input'])} as "
+                f"{_yaml_kind(err['input'])}; put it in quotes")
+    if kind == "literal_error":
+        return f"{_lower_first(str(err['msg']))} (got {_yaml_value(err.get('input'))})"
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    return msg[0].lower() + msg[1:] if msg else kind
+    return _lower_first(msg) if msg else kind
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _yaml_kind(value: object) -> str:
+    """What a YAML value is, in the file's words rather than Python's: "a mapping"."""
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "an empty value"
+    return "text"
+
+
+def _yaml_value(value: object) -> str:
+    """A value as it would be written in the file."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    return repr(value)
 
 
 def read_article_file(data: bytes, file: str, gazetteer: Gazetteer | None = None) -> FileResult:
@@ -95,18 +134,30 @@ def read_article_file(data: bytes, file: str, gazetteer: Gazetteer | None = None
     except WarlensError as exc:
         result.problems.append(exc.to_problem(file))
         return result
-    report = _Reporter(file, lines)
-    rows = _read_article(doc, report, gazetteer or get_gazetteer(), file)
+    rows, problems = read_article_doc(doc, file, lines, gazetteer)
     if rows is not None:
         result.articles.append(rows)
-    result.problems.extend(report.problems)
+    result.problems.extend(problems)
     return result
+
+
+def read_article_doc(doc: object, file: str, lines: dict[Path, int] | None = None,
+                     gazetteer: Gazetteer | None = None) -> tuple[ArticleRows | None,
+                                                                  list[Problem]]:
+    """Check one article given as plain data (as parsed from YAML, or built by an importer).
+
+    `lines` maps paths inside `doc` to 1-based lines of `file`; importers that read rows
+    rather than lines pass {(): row_number} so every problem points at the row.
+    """
+    report = _Reporter(file, lines if lines is not None else {(): 1})
+    rows = _read_article(doc, report, gazetteer or get_gazetteer(), file)
+    return rows, report.problems
 
 
 def _read_article(doc: object, report: _Reporter, gaz: Gazetteer, file: str) -> ArticleRows | None:
     if not isinstance(doc, dict):
         report.add((), f"an article file must be a mapping of keys (id, title, text, ...), "
-                       f"not a {type(doc).__name__}")
+                       f"not {_yaml_kind(doc)}")
         return None
     head_raw = {k: v for k, v in doc.items() if k not in model.SECTIONS}
     try:
@@ -126,12 +177,16 @@ def _read_article(doc: object, report: _Reporter, gaz: Gazetteer, file: str) -> 
         if items is None:
             items = []
         if not isinstance(items, list):
-            report.add((name,), f"must be a list of {name}, not a {type(items).__name__}")
+            report.add((name,), f"must be a list of {name}, not {_yaml_kind(items)}")
             items = []
         sections[name] = list(enumerate(items))
 
     article_id = head.id
     text = FoldedText(head.text)
+    # Ids written in the file, loaded or not: a reference to a dropped item must say so.
+    written = {name: {raw["id"]: report.line((name, i)) for i, raw in items
+                      if isinstance(raw, dict) and isinstance(raw.get("id"), str)}
+               for name, items in sections.items()}
     article_row: Row = {
         Col.ARTICLE: article_id, Col.TITLE: head.title, Col.OUTLET: head.outlet,
         Col.URL: head.url, Col.PUBLISHED_START: published.start, Col.PUBLISHED_END: published.end,
@@ -143,9 +198,12 @@ def _read_article(doc: object, report: _Reporter, gaz: Gazetteer, file: str) -> 
     rows = ArticleRows(article_row)
     places = _read_places(sections["places"], report, gaz, article_id, file)
     rows.places = list(places.values())
-    events = _read_events(sections["events"], report, places, text, published, article_id, file)
+    places_ref = _Known("place", places, written["places"])
+    events = _read_events(sections["events"], report, places_ref, text, published, article_id,
+                          file)
     rows.events = list(events.values())
-    rows.claims = _read_claims(sections["claims"], report, places, events, text, published,
+    rows.claims = _read_claims(sections["claims"], report, places_ref,
+                               _Known("event", events, written["events"]), text, published,
                                article_id, file)
     return rows
 
@@ -158,7 +216,7 @@ def _validated(items: Iterable[tuple[int, Any]], section: str, model_cls: type[B
     for i, raw in items:
         if not isinstance(raw, dict):
             report.add((section, i), f"each entry of {section} must be a mapping, "
-                                     f"not a {type(raw).__name__}")
+                                     f"not {_yaml_kind(raw)}")
             continue
         try:
             item = model_cls.model_validate(raw)
@@ -243,7 +301,7 @@ def _when_fields(when: When) -> Row:
             Col.DATE_LABEL: when.label()}
 
 
-def _read_events(items: list[tuple[int, Any]], report: _Reporter, places: Mapping[str, Row],
+def _read_events(items: list[tuple[int, Any]], report: _Reporter, places: _Known,
                  text: FoldedText, published: When, article: str, file: str) -> dict[str, Row]:
     events: dict[str, Row] = {}
     base = published.end
@@ -253,8 +311,8 @@ def _read_events(items: list[tuple[int, Any]], report: _Reporter, places: Mappin
         except WarlensError as exc:
             report.add(("events", i, "when"), exc.message)
             continue
-        if e.place is not None and e.place not in places:
-            report.add(("events", i, "place"), _missing_ref("place", e.place, places))
+        if e.place is not None and e.place not in places.rows:
+            report.add(("events", i, "place"), places.missing(e.place))
             continue
         span = _span(text, e.quote, ("events", i, "quote"), report)
         if span is None:
@@ -263,7 +321,7 @@ def _read_events(items: list[tuple[int, Any]], report: _Reporter, places: Mappin
         events[e.id] = {
             Col.KEY: key(article, e.id), Col.ARTICLE: article, Col.ID: e.id,
             Col.SUMMARY: e.summary, Col.TYPE: e.type, **_when_fields(when),
-            Col.DATE_TEXT: when.text, **_place_fields(places, e.place),
+            Col.DATE_TEXT: when.text, **_place_fields(places.rows, e.place),
             Col.ACTORS: "; ".join(e.actors), Col.QUOTE: e.quote,
             Col.SPAN_START: span[0], Col.SPAN_END: span[1],
             Col.CASUALTIES_LOW: cas.low if cas else None,
@@ -276,17 +334,17 @@ def _read_events(items: list[tuple[int, Any]], report: _Reporter, places: Mappin
     return events
 
 
-def _read_claims(items: list[tuple[int, Any]], report: _Reporter, places: Mapping[str, Row],
-                 events: Mapping[str, Row], text: FoldedText, published: When, article: str,
+def _read_claims(items: list[tuple[int, Any]], report: _Reporter, places: _Known,
+                 events: _Known, text: FoldedText, published: When, article: str,
                  file: str) -> list[Row]:
     claims: list[Row] = []
     base = published.end
     for i, c in _validated(items, "claims", model.ClaimIn, report):
-        if c.about is not None and c.about not in events:
-            report.add(("claims", i, "about"), _missing_ref("event", c.about, events))
+        if c.about is not None and c.about not in events.rows:
+            report.add(("claims", i, "about"), events.missing(c.about))
             continue
-        if c.place is not None and c.place not in places:
-            report.add(("claims", i, "place"), _missing_ref("place", c.place, places))
+        if c.place is not None and c.place not in places.rows:
+            report.add(("claims", i, "place"), places.missing(c.place))
             continue
         if c.when is None:
             when = published
@@ -299,7 +357,7 @@ def _read_claims(items: list[tuple[int, Any]], report: _Reporter, places: Mappin
         span = _span(text, c.quote, ("claims", i, "quote"), report)
         if span is None:
             continue
-        event = events.get(c.about) if c.about else None
+        event = events.rows.get(c.about) if c.about else None
         place_id = c.place or (event[Col.PLACE].split("/", 1)[1]
                                if event is not None and event[Col.PLACE] else None)
         claims.append({
@@ -307,7 +365,7 @@ def _read_claims(items: list[tuple[int, Any]], report: _Reporter, places: Mappin
             Col.CLAIMANT: c.claimant, Col.STANCE: c.stance, Col.CLAIM: c.claim,
             Col.EVENT: event[Col.KEY] if event is not None else None,
             Col.EVENT_SUMMARY: event[Col.SUMMARY] if event is not None else None,
-            **_place_fields(places, place_id), **_when_fields(when),
+            **_place_fields(places.rows, place_id), **_when_fields(when),
             Col.QUOTE: c.quote, Col.SPAN_START: span[0], Col.SPAN_END: span[1],
             Col.VERDICT: c.verdict, Col.CONTESTED: False, Col.FILE: file,
             Col.LINE: report.line(("claims", i)), Col.DRAFT: c.draft,
@@ -315,9 +373,21 @@ def _read_claims(items: list[tuple[int, Any]], report: _Reporter, places: Mappin
     return claims
 
 
-def _missing_ref(kind: str, ref: str, known: Mapping[str, Any]) -> str:
-    near = difflib.get_close_matches(ref, list(known), n=1)
-    hint = f" (did you mean '{near[0]}'?)" if near else (
-        f"; this article's {kind}s: {', '.join(sorted(known))}" if known else
-        f"; this article defines no {kind}s that loaded")
-    return f"refers to {kind} '{ref}', which is not defined in this article{hint}"
+@dataclass(frozen=True)
+class _Known:
+    """The items of one kind a reference may name: those loaded, and the ids written."""
+
+    kind: str
+    rows: Mapping[str, Row]
+    written: Mapping[str, int | None]
+
+    def missing(self, ref: str) -> str:
+        """Why a reference to `ref` cannot be followed, with the likeliest fix."""
+        if ref in self.written:
+            return (f"refers to {self.kind} '{ref}' (line {self.written[ref]}), which was not "
+                    "loaded because of its own problem; fix that one first")
+        near = difflib.get_close_matches(ref, list(self.rows), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else (
+            f"; this article's {self.kind}s: {', '.join(sorted(self.rows))}" if self.rows else
+            f"; this article defines no {self.kind}s that loaded")
+        return f"refers to {self.kind} '{ref}', which is not defined in this article{hint}"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from warlens import model
-from warlens.article import ArticleRows, FileResult, read_article_file
+from warlens import formats, model
+from warlens.article import ArticleRows, FileResult, read_article_doc, read_article_file
 from warlens.model import Col
 from warlens.problems import ERROR, WARNING, Problem
 
@@ -64,13 +64,18 @@ class Corpus:
 
 
 def find_files(paths: Iterable[Path]) -> list[Path]:
-    """Every readable article file under `paths` (files as given, folders walked), sorted."""
+    """Every readable file under `paths` (files as given, folders walked), sorted.
+
+    Native YAML articles are taken by their suffix; other files only when a format
+    reader recognises them (a Label Studio export, a brat .ann, an ACLED CSV, ...).
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(p for p in sorted(path.rglob("*"))
-                         if p.is_file() and p.suffix.lower() in NATIVE_SUFFIXES
-                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
+                         if p.is_file()
+                         and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                         and (p.suffix.lower() in NATIVE_SUFFIXES or formats.detect(p)))
         else:
             found.append(path)
     return found
@@ -79,12 +84,33 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 def read_file(path: Path, display: str | None = None) -> FileResult:
     """Read one file into rows and problems; unreadable files become a problem."""
     shown = display or str(path)
+    fmt = None if path.suffix.lower() in NATIVE_SUFFIXES else formats.detect(path)
+    if fmt is not None:
+        return read_imported(path, fmt, shown)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return FileResult(shown, problems=[Problem(shown, None, "(file)",
                                                    f"cannot be read: {exc.strerror or exc}")])
     return read_article_file(data, shown)
+
+
+def read_imported(path: Path, fmt: str, display: str) -> FileResult:
+    """Read a file of another format through the same checks as a native article."""
+    result = FileResult(display)
+    try:
+        imported = formats.READERS[fmt](path, display)
+    except OSError as exc:
+        result.problems.append(Problem(display, None, "(file)",
+                                       f"cannot be read: {exc.strerror or exc}"))
+        return result
+    result.problems.extend(imported.problems)
+    for doc, lines in imported.docs:
+        rows, problems = read_article_doc(doc, display, lines)
+        result.problems.extend(problems)
+        if rows is not None:
+            result.articles.append(rows)
+    return result
 
 
 def load_corpus(paths: Path | str | Sequence[Path | str] | None = None) -> Corpus:

@@ -410,3 +410,26 @@ def _character_at(raw: bytes, line: int, column: int) -> str:
     if line < len(rows) and column < len(rows[line]):
         return rows[line][column]
     return ""
+
+
+class _PlainDumper(yaml.CSafeDumper):
+    """Writes what load_yaml reads back: no anchors, no tags, block style, Unicode kept."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # Long or multi-line text (an article's text) as a literal block, as a person would write it.
+    # (PyYAML falls back to a quoted scalar where a block cannot hold the text exactly.)
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_PlainDumper.add_representer(str, _str_presenter)
+
+
+def dump_yaml(doc: object) -> str:
+    """Plain data as YAML text that load_yaml reads back to the same data."""
+    return yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=100)
