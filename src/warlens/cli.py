@@ -1,4 +1,4 @@
-"""The `warlens` command: validate data folders (and, as they arrive, export and import)."""
+"""The `warlens` command: validate data folders, export views (and, as it arrives, import)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from warlens import export, query
 from warlens.corpus import Corpus, data_dir, load_corpus
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -45,6 +46,116 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: What `export --table` may name: the filtered table, its export columns, and its GeoJSON.
+_EXPORT_TABLES = {
+    "events": (query.filter_events, export.EXPORT_EVENT_COLUMNS, export.events_to_geojson),
+    "claims": (query.filter_claims, export.EXPORT_CLAIM_COLUMNS, export.claims_to_geojson),
+}
+
+
+def export_params(args: argparse.Namespace) -> dict[str, list[str]]:
+    """The export options as URL parameters, so a command and a shared link mean one view."""
+    params: dict[str, list[str]] = {}
+    for name in (query.P_ARTICLE, query.P_PLACE, query.P_TYPE, query.P_ACTOR, query.P_STANCE):
+        if getattr(args, name):
+            params[name] = list(getattr(args, name))
+    for name, value in ((query.P_FROM, args.date_from), (query.P_TO, args.date_to),
+                        (query.P_SEARCH, args.search), (query.P_DRAFTS, args.drafts)):
+        if value is not None:
+            params[name] = [value]
+    if args.contested:
+        params[query.P_CONTESTED] = ["1"]
+    return params
+
+
+def _option_wording(notice: str) -> str:
+    """A URL notice reworded for the command line, where the value came from an option."""
+    return (notice.replace(" from the link", "").replace("The link's", "The")
+            .replace("; they were swapped", ""))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the events or claims in view as CSV or GeoJSON to a file or stdout.
+
+    Filter values go through the same reader as the app's URL, so a value the app
+    would drop with a notice is a usage error here (exit 2, nothing written): an
+    export that silently ignored a misspelt place would hold the whole corpus.
+    """
+    prog = "warlens export"
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(f"{prog}: {path}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    corpus = load_corpus(args.paths or [data_dir()])
+    filters, notices = query.filters_from_params(export_params(args), query.vocabulary(corpus))
+    if notices:
+        for notice in notices:
+            print(f"{prog}: {_option_wording(notice)}", file=sys.stderr)
+        print(f"{prog}: nothing written; fix the values above "
+              "(names match without regard to case)", file=sys.stderr)
+        return EXIT_USAGE
+    select, columns, to_geojson = _EXPORT_TABLES[args.table]
+    table = select(corpus, filters)
+    if args.format == "csv":
+        payload, written, skipped = export.to_csv(table, columns), len(table), 0
+    else:
+        collection = to_geojson(table)
+        payload = export.encode_geojson(collection)
+        written, skipped = len(collection["features"]), collection[export.SKIPPED_MEMBER]
+    target = "stdout" if args.output == "-" else args.output
+    try:
+        if args.output == "-":
+            sys.stdout.flush()
+            sys.stdout.buffer.write(payload)
+            sys.stdout.buffer.flush()
+        else:
+            Path(args.output).write_bytes(payload)
+    except OSError as exc:
+        print(f"{prog}: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    note = f" ({skipped} without coordinates left out)" if skipped else ""
+    print(f"wrote {written} {args.table} to {target}{note}", file=sys.stderr)
+    if corpus.n_errors:
+        print(f"{prog}: warning: {corpus.n_errors} problems kept some articles or items out "
+              "of the export; `warlens validate` lists them", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `export` subcommand: filter names match the app's URL parameters."""
+    exp = sub.add_parser(
+        "export", help="write the events or claims in view as CSV or GeoJSON",
+        description="Write the events or claims in view as CSV (UTF-8 with BOM, "
+                    "formula cells neutralised) or RFC 7946 GeoJSON. Filters take the "
+                    "same names and values as the app's URL parameters; an unknown value "
+                    "is a usage error (exit 2).")
+    exp.add_argument("paths", nargs="*", type=Path,
+                     help="files or folders (default: $WARLENS_DATA or data/articles)")
+    exp.add_argument("-o", "--output", required=True, metavar="FILE",
+                     help="where to write; '-' for stdout")
+    exp.add_argument("--format", choices=("csv", "geojson"), default="csv",
+                     help="file format (default: csv)")
+    exp.add_argument("--table", choices=tuple(_EXPORT_TABLES), default="events",
+                     help="what to export (default: events); claims sit at their place")
+    exp.add_argument("--article", action="append", metavar="ID", help="article id (repeatable)")
+    exp.add_argument("--place", action="append", metavar="NAME",
+                     help="place or country name (repeatable)")
+    exp.add_argument("--from", dest="date_from", metavar="DATE",
+                     help="items ending on or after YYYY-MM-DD")
+    exp.add_argument("--to", dest="date_to", metavar="DATE",
+                     help="items starting on or before YYYY-MM-DD")
+    exp.add_argument("--type", action="append", metavar="T", help="event type (repeatable)")
+    exp.add_argument("--actor", action="append", metavar="A",
+                     help="actor or claimant (repeatable)")
+    exp.add_argument("--stance", action="append", metavar="S",
+                     help="claim stance (repeatable)")
+    exp.add_argument("--contested", action="store_true", help="contested items only")
+    exp.add_argument("--search", metavar="TEXT", help="text search (URL parameter q)")
+    exp.add_argument("--drafts", choices=("hide", "show"), help="hide or show drafts")
+    exp.set_defaults(run=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="warlens", description=__doc__)
@@ -55,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print counts and problems as JSON")
     validate.add_argument("--strict", action="store_true", help="warnings also fail (exit 1)")
     validate.set_defaults(run=cmd_validate)
+    _add_export(sub)
     return parser
 
 

@@ -1,0 +1,172 @@
+"""Tables -> files a person takes elsewhere: CSV for spreadsheets, GeoJSON for maps.
+
+Everything exported was typed by someone else (article text, quotes, claimant
+names), so each format is made safe for the program most likely to open it:
+
+- CSV is written for Excel, LibreOffice and Google Sheets. It is UTF-8 *with* a
+  byte-order mark (``utf-8-sig``), because without one Excel reads Cyrillic and
+  curly quotes as Windows-1252 mojibake; pandas and Python's ``csv`` module (opened
+  with ``encoding="utf-8-sig"``) read it unchanged. Rows end in CRLF (RFC 4180);
+  newlines inside a cell are kept, inside a quoted cell. Every text cell that a
+  spreadsheet would take for a formula is prefixed with a single quote (OWASP CSV
+  injection); numbers are written as numbers. Dates are ISO ``YYYY-MM-DD``.
+- GeoJSON follows RFC 7946: one Point Feature per item with coordinates
+  ``[lon, lat]`` rounded to 6 decimals (about 10 cm), the export columns as
+  properties with missing values as ``null``, and never a NaN (which is not JSON).
+  Items without coordinates cannot be drawn; they are left out and counted in the
+  foreign member ``"warlens:skipped"``. Text is kept as written: JSON strings are
+  inert, and neutralising them would corrupt quotes for every other consumer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from warlens.model import Col
+
+#: Columns of an events CSV or GeoJSON, in the order a reader scans them.
+EXPORT_EVENT_COLUMNS: list[str] = [
+    Col.KEY, Col.ARTICLE, Col.SUMMARY, Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION,
+    Col.DATE_LABEL, Col.PLACE_NAME, Col.COUNTRY, Col.LAT, Col.LON, Col.PRECISION, Col.ACTORS,
+    Col.QUOTE, Col.CONTESTED, Col.N_CLAIMS, Col.SOURCES, Col.FILE, Col.LINE,
+]
+#: Columns of a claims CSV or GeoJSON: who says what, about which event, where and when.
+EXPORT_CLAIM_COLUMNS: list[str] = [
+    Col.KEY, Col.ARTICLE, Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.VERDICT, Col.EVENT,
+    Col.EVENT_SUMMARY, Col.START, Col.END, Col.DATE_PRECISION, Col.DATE_LABEL, Col.PLACE_NAME,
+    Col.COUNTRY, Col.LAT, Col.LON, Col.PRECISION, Col.QUOTE, Col.CONTESTED, Col.FILE, Col.LINE,
+]
+
+#: A cell starting with one of these is a formula (or hides one) in some spreadsheet:
+#: OWASP's = + - @ TAB CR, OWASP ASVS 1.2.10's NUL, and LF, which some importers drop.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+#: After leading blanks, these still start a formula in LibreOffice and some Excel imports.
+_FORMULA_AFTER_BLANKS = ("=", "+", "-", "@")
+#: Decimal places kept in GeoJSON coordinates (RFC 7946 §11.2: 6 is about 10 cm).
+COORDINATE_DECIMALS = 6
+#: The foreign member that counts items left out of a FeatureCollection for lack of a point.
+SKIPPED_MEMBER = "warlens:skipped"
+CSV_ENCODING = "utf-8-sig"
+
+
+def neutralise_cell(value: object) -> object:
+    """Make a text cell inert in a spreadsheet; return anything else unchanged.
+
+    A string that starts with a formula trigger, or with blanks then = + - @, gets a
+    leading single quote, which spreadsheets read as "this is text". Numbers, dates,
+    booleans and missing values pass through, so numeric columns stay numeric.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(FORMULA_TRIGGERS) or value.lstrip().startswith(_FORMULA_AFTER_BLANKS):
+        return "'" + value
+    return value
+
+
+def _iso_dates(column: pd.Series) -> pd.Series:
+    """Timestamps as ISO text: a day when every value is midnight, else the full time."""
+    present = column.dropna()
+    if (present == present.dt.normalize()).all():
+        return column.dt.strftime("%Y-%m-%d")
+    return column.map(lambda t: t.isoformat() if pd.notna(t) else None)
+
+
+def _is_plain(column: pd.Series) -> bool:
+    """True for columns written as they are: numbers and booleans."""
+    return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+
+
+def to_csv(table: pd.DataFrame, columns: Sequence[str]) -> bytes:
+    """The chosen columns of `table` as spreadsheet-safe CSV bytes (see the module notes).
+
+    Missing values become empty cells. A column missing from `table` is a KeyError:
+    the export column lists and the resolved tables are meant to agree.
+    """
+    out = table.loc[:, list(columns)].copy()
+    for col in out.columns:
+        column = out[col]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            out[col] = _iso_dates(column)
+        elif not _is_plain(column):
+            out[col] = column.astype(object).map(neutralise_cell)
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode(CSV_ENCODING)
+
+
+def _json_value(value: object) -> Any:
+    """One table cell as a JSON value: NaN/NaT/NA -> None, numpy -> Python, dates ISO."""
+    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value if isinstance(value, str) else str(value)
+
+
+def _point(lat: object, lon: object) -> list[float] | None:
+    """RFC 7946 Point coordinates [lon, lat], or None when the item has no usable point."""
+    try:
+        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat_f) and math.isfinite(lon_f)
+            and -90 <= lat_f <= 90 and -180 <= lon_f <= 180):
+        return None
+    return [round(lon_f, COORDINATE_DECIMALS), round(lat_f, COORDINATE_DECIMALS)]
+
+
+def table_to_geojson(table: pd.DataFrame, columns: Sequence[str]) -> dict[str, Any]:
+    """Rows with a point -> an RFC 7946 FeatureCollection; the rest counted as skipped.
+
+    Each Feature's id is the row's key; its properties are `columns` except lat and
+    lon, which live in the geometry.
+    """
+    properties = [c for c in columns if c not in (Col.LAT, Col.LON)]
+    features: list[dict[str, Any]] = []
+    skipped = 0
+    for row in table.loc[:, [*properties, Col.LAT, Col.LON]].to_dict("records"):
+        point = _point(row[Col.LAT], row[Col.LON])
+        if point is None:
+            skipped += 1
+            continue
+        feature: dict[str, Any] = {"type": "Feature"}
+        if isinstance(row.get(Col.KEY), str):
+            feature["id"] = row[Col.KEY]
+        feature["geometry"] = {"type": "Point", "coordinates": point}
+        feature["properties"] = {c: _json_value(row[c]) for c in properties}
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features, SKIPPED_MEMBER: skipped}
+
+
+def events_to_geojson(events: pd.DataFrame) -> dict[str, Any]:
+    """Events with coordinates as an RFC 7946 FeatureCollection of Points."""
+    return table_to_geojson(events, EXPORT_EVENT_COLUMNS)
+
+
+def claims_to_geojson(claims: pd.DataFrame) -> dict[str, Any]:
+    """Claims placed at their place's coordinates, as an RFC 7946 FeatureCollection."""
+    return table_to_geojson(claims, EXPORT_CLAIM_COLUMNS)
+
+
+def encode_geojson(collection: dict[str, Any]) -> bytes:
+    """A FeatureCollection as UTF-8 JSON bytes; raises ValueError rather than write a NaN."""
+    return json.dumps(collection, allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def geojson_bytes(events: pd.DataFrame) -> bytes:
+    """Events as a GeoJSON file's bytes (a download button's payload)."""
+    return encode_geojson(events_to_geojson(events))
