@@ -106,6 +106,12 @@ class Casualties(_Strict):
     high: int | None = Field(default=None, ge=0)
     text: Line | None = None
 
+    @model_validator(mode="after")
+    def _low_not_above_high(self) -> Casualties:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low}) is above high ({self.high})")
+        return self
+
 
 class EventIn(_Strict):
     """Something that happened (or is said to have happened), quoted from the text."""
@@ -141,6 +147,12 @@ class ClaimIn(_Strict):
     quote: Text
     verdict: Verdict = "unverified"
     draft: bool = False
+
+    @field_validator("verdict", mode="before")
+    @classmethod
+    def _unquoted_false_is_the_verdict(cls, value: object) -> object:
+        # YAML 1.2 reads a plain `verdict: false` as a boolean; the verdict "false" is meant.
+        return "false" if value is False else value
 
 
 class ArticleHead(_Strict):
