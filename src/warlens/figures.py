@@ -1,0 +1,721 @@
+"""Tables -> plotly figures: the timeline and the map, as pure functions.
+
+Nothing here knows Streamlit; every builder takes the query's tables and returns
+a `go.Figure` that a page hands to `st.plotly_chart`. Three promises hold for
+every figure:
+
+* Honest dates and places. A day is drawn as a point, a vague date as a range
+  with its words; an undated event is never faked onto a date (`undated` lists
+  them for the page). A country-level place is drawn as a large translucent
+  area, never as a pinpoint.
+* Untrusted text is never HTML. Plotly renders a subset of HTML in hovers and
+  labels, so every string that comes from the data passes through
+  `escape_hover`.
+* Offline by default. No figure refers to a CDN or tile server unless the
+  caller passes one; the map draws country outlines from a GeoJSON file the
+  app serves itself.
+
+`customdata[0]` of every selectable point is the key a page maps a selection
+back with: the event key (or claim key, or article id) on the timeline, the
+place name on the map.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from warlens.model import EVENT_TYPE_LABELS, EVENT_TYPES, STANCES, Col
+
+# --- text ------------------------------------------------------------------------------------
+
+#: Characters of a quote (or any data text) shown in a hover.
+HOVER_MAX = 300
+#: Characters per hover line before wrapping, so a long quote does not span the screen.
+HOVER_WIDTH = 72
+#: Bidi embedding/override/isolate controls: they can make a hover read backwards.
+_BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
+_ELLIPSIS = "…"
+
+
+def _plain(text: object, limit: int) -> str:
+    """Text without bidi controls or line breaks, cut to `limit` characters."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
+        return ""
+    clean = _CONTROL_RE.sub(" ", _BIDI_RE.sub("", str(text))).strip()
+    if len(clean) > limit:
+        clean = clean[: max(limit - 1, 0)].rstrip() + _ELLIPSIS
+    return clean
+
+
+def _escape(text: str) -> str:
+    # Plotly decodes numeric entities but not &quot;, so quotes become numeric ones.
+    return html.escape(text, quote=False).replace('"', "&#34;").replace("'", "&#39;")
+
+
+def escape_hover(text: object, limit: int = HOVER_MAX) -> str:
+    """Data text made safe for a plotly hover or label.
+
+    HTML-escaped (plotly renders <b>, <a href>, <br> ... from any string),
+    cut to `limit` characters with an ellipsis, bidi overrides removed and
+    control characters turned into spaces. None and NaN become "".
+    """
+    return _escape(_plain(text, limit))
+
+
+def _hover_block(text: object, limit: int = HOVER_MAX, width: int = HOVER_WIDTH) -> str:
+    """Like `escape_hover`, wrapped onto several hover lines with <br>."""
+    lines = textwrap.wrap(_plain(text, limit), width) or [""]
+    return "<br>".join(_escape(line) for line in lines)
+
+
+def _escape_all(values: pd.Series, limit: int = HOVER_MAX) -> list[str]:
+    return [escape_hover(v, limit) for v in values]
+
+
+# --- colours and symbols ------------------------------------------------------------------------
+
+#: One fixed colour per event type (Okabe-Ito based, colour-blind safe), so a type
+#: keeps its colour in every view, whatever the filters leave in.
+TYPE_COLOURS: dict[str, str] = {
+    "battle": "#D55E00",
+    "remote_violence": "#E69F00",
+    "violence_against_civilians": "#CC79A7",
+    "territorial_control": "#0072B2",
+    "strategic_development": "#56B4E9",
+    "protest": "#009E73",
+    "riot": "#A89B00",
+    "other": "#7F7F7F",
+}
+OTHER_TYPE = "other"
+#: Claim marker symbol per stance.
+STANCE_SYMBOLS: dict[str, str] = {
+    "asserts": "triangle-up",
+    "denies": "triangle-down",
+    "estimates": "square",
+    "assesses": "circle",
+}
+CLAIM_COLOUR = "#333333"
+CONTESTED_COLOUR = "#E3000F"
+PUBLISHED_COLOUR = "#6B6B6B"
+GRID_COLOUR = "#E6E6E6"
+LAND_COLOUR = "#F3F1EC"
+BORDER_COLOUR = "#9A9A9A"
+LABEL_COLOUR = "#8A8A8A"
+FONT = "Inter, system-ui, sans-serif"
+
+# --- timeline ------------------------------------------------------------------------------------
+
+GroupBy = Literal["place", "article", "type"]
+DAY = pd.Timedelta(days=1)
+MS_PER_DAY = 86_400_000
+#: At most this many publication lines; more articles are markers on the "Published" row.
+MAX_PUBLICATION_LINES = 20
+#: Overlapping events in one group are spread over at most this many lanes.
+MAX_LANES = 8
+#: Aggregated bins tried in turn until there are at most MAX_BINS of them.
+MAX_BINS = 600
+_BINS: tuple[tuple[str, str], ...] = (("W-SUN", "week"), ("M", "month"), ("Y", "year"))
+ROW_PX, MIN_HEIGHT, MAX_HEIGHT = 28, 300, 1400
+PUBLISHED_ROW = "Published"
+NO_PLACE = "No place given"
+NO_EVENT_ROW = "Claims about no listed event"
+UNDATED_PRECISION = "undated"
+
+
+def _undated_mask(events: pd.DataFrame) -> pd.Series:
+    return events[Col.START].isna() | (events[Col.DATE_PRECISION] == UNDATED_PRECISION)
+
+
+def undated(events: pd.DataFrame) -> pd.DataFrame:
+    """Events without a date, which the timeline leaves out and the page lists apart."""
+    return events[_undated_mask(events)]
+
+
+def _dated(events: pd.DataFrame) -> pd.DataFrame:
+    """Dated events, freshly indexed, with `end` filled (a missing end means a single day)."""
+    dated = events[~_undated_mask(events)].reset_index(drop=True)
+    dated[Col.END] = dated[Col.END].fillna(dated[Col.START])
+    return dated
+
+
+def _type_key(value: object) -> str:
+    return value if isinstance(value, str) and value in EVENT_TYPES else OTHER_TYPE
+
+
+def _iso(values: pd.Series) -> list[str]:
+    return [t.strftime("%Y-%m-%dT%H:%M:%S") for t in values]
+
+
+def _point_time(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Where a date sits as a point: the middle of its inclusive range of days."""
+    return start + ((end + DAY) - start) / 2
+
+
+def _group_labels(table: pd.DataFrame, group_by: GroupBy, titles: dict[str, str]) -> pd.Series:
+    """The timeline row of each item, as escaped text."""
+    if group_by == "place":
+        raw = table[Col.PLACE_NAME].where(table[Col.PLACE_NAME].notna(), NO_PLACE)
+    elif group_by == "article":
+        raw = table[Col.ARTICLE].map(lambda a: titles.get(a, a))
+    else:
+        raw = table[Col.TYPE].map(lambda t: EVENT_TYPE_LABELS[_type_key(t)])
+    return pd.Series([escape_hover(v, 60) or NO_PLACE for v in raw], index=table.index,
+                     dtype=object)
+
+
+def _assign_lanes(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp]) -> list[int]:
+    """Greedy interval packing: the first lane free by each item's start (ends inclusive)."""
+    lane_ends: list[pd.Timestamp] = []
+    lanes: list[int] = []
+    for start, end in zip(starts, ends, strict=True):
+        for lane, busy_until in enumerate(lane_ends):
+            if busy_until < start:
+                lane_ends[lane] = end
+                lanes.append(lane)
+                break
+        else:
+            if len(lane_ends) < MAX_LANES:
+                lane_ends.append(end)
+                lanes.append(len(lane_ends) - 1)
+            else:  # too crowded: wrap round and let bars overlap translucently
+                lane = len(lanes) % MAX_LANES
+                lane_ends[lane] = max(lane_ends[lane], end)
+                lanes.append(lane)
+    return lanes
+
+
+def _event_customdata(events: pd.DataFrame) -> np.ndarray:
+    """[key, summary, date label, place, actors, quote, type label, contested note]."""
+    return np.column_stack([
+        events[Col.KEY].astype(str).to_numpy(dtype=object),
+        _escape_all(events[Col.SUMMARY]),
+        _escape_all(events[Col.DATE_LABEL], 80),
+        [escape_hover(p, 80) or NO_PLACE for p in events[Col.PLACE_NAME]],
+        _escape_all(events[Col.ACTORS], 200),
+        [_hover_block(q) for q in events[Col.QUOTE]],
+        [EVENT_TYPE_LABELS[_type_key(t)] for t in events[Col.TYPE]],
+        ["<br><b>Contested</b>: asserted and denied" if c else ""
+         for c in events[Col.CONTESTED].astype(object).eq(True)],
+    ]) if len(events) else np.empty((0, 8), dtype=object)
+
+
+EVENT_HOVER = (
+    "<b>%{customdata[1]}</b><br>%{customdata[2]} · %{customdata[3]}"
+    "<br>Actors: %{customdata[4]}%{customdata[7]}<br><i>“%{customdata[5]}”</i>"
+    "<extra>%{customdata[6]}</extra>"
+)
+CLAIM_HOVER = (
+    "<b>%{customdata[1]}</b> %{customdata[2]}:<br>%{customdata[3]}"
+    "<br>Said: %{customdata[4]}%{customdata[6]}<br><i>“%{customdata[5]}”</i>"
+    "<extra>Claim</extra>"
+)
+PUBLISHED_HOVER = "Published %{customdata[2]}<br><b>%{customdata[1]}</b><extra></extra>"
+
+
+def _base_layout(fig: go.Figure, title: str, height: int, uirevision: str) -> None:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        font={"family": FONT, "size": 12},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hoverlabel={"align": "left", "bgcolor": "white", "font": {"size": 12}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
+        uirevision=uirevision,
+        dragmode="zoom",
+    )
+
+
+def _padded_range(times: list[pd.Timestamp]) -> list[str]:
+    lo, hi = min(times), max(times)
+    pad = max((hi - lo) * 0.03, pd.Timedelta(days=2))
+    return [(lo - pad).isoformat(), (hi + pad).isoformat()]
+
+
+def _publications(articles: pd.DataFrame) -> pd.DataFrame:
+    """Dated articles with the point their publication is drawn at."""
+    pubs = articles[articles[Col.PUBLISHED_START].notna()].copy()
+    end = pubs[Col.PUBLISHED_END].fillna(pubs[Col.PUBLISHED_START])
+    pubs["_x"] = _point_time(pubs[Col.PUBLISHED_START], end)
+    return pubs
+
+
+def _add_publications(fig: go.Figure, pubs: pd.DataFrame, y: float | None,
+                      x_lo: pd.Timestamp, x_hi: pd.Timestamp) -> None:
+    """Publication dates: a dashed line and short label each when few, always a marker row."""
+    if pubs.empty:
+        return
+    labels = pubs.get(Col.PUBLISHED_LABEL, pubs[Col.PUBLISHED_START].dt.strftime("%Y-%m-%d"))
+    if len(pubs) <= MAX_PUBLICATION_LINES:
+        middle = x_lo + (x_hi - x_lo) / 2
+        for x, title in zip(pubs["_x"], pubs[Col.TITLE], strict=True):
+            fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                          line={"color": PUBLISHED_COLOUR, "width": 1, "dash": "dash"},
+                          layer="below")
+            fig.add_annotation(x=x, xref="x", y=1, yref="paper", yanchor="bottom",
+                               text="published " + escape_hover(title, 28), showarrow=False,
+                               # labels run away from the nearer edge, so none is cut off
+                               xanchor="right" if x > middle else "left",
+                               font={"size": 10, "color": PUBLISHED_COLOUR})
+    if y is None:
+        return
+    fig.add_trace(go.Scatter(
+        x=_iso(pubs["_x"]), y=[y] * len(pubs), mode="markers", name=PUBLISHED_ROW,
+        marker={"symbol": "line-ns-open", "size": 14, "color": PUBLISHED_COLOUR,
+                "line": {"width": 2, "color": PUBLISHED_COLOUR}},
+        customdata=np.column_stack([
+            pubs[Col.ARTICLE].astype(str).to_numpy(dtype=object),
+            _escape_all(pubs[Col.TITLE], 200),
+            _escape_all(labels.fillna(""), 80),
+        ]),
+        hovertemplate=PUBLISHED_HOVER,
+    ))
+
+
+def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataFrame, *,
+                  group_by: GroupBy = "place", max_bars: int = 2000) -> go.Figure:
+    """A timeline of dated events, the claims about them and the articles' publication dates.
+
+    One row per place, article or event type. An event dated to a day is a
+    diamond; a vague date is a translucent bar across its whole range with its
+    words ("the end of January") on it. Claims are marked at the date they were
+    made, on their event's row, one symbol per stance, contested ones outlined
+    red. Above `max_bars` dated events it shows counts per week (or month, or
+    year) stacked by type instead, and says so in the title.
+    """
+    if group_by not in ("place", "article", "type"):
+        raise ValueError(f"group_by must be place, article or type, not {group_by!r}")
+    dated = _dated(events)
+    pubs = _publications(articles)
+    if len(dated) > max_bars:
+        return _aggregated_timeline(dated, pubs)
+    titles = {a: t for a, t in zip(articles[Col.ARTICLE], articles[Col.TITLE], strict=True)
+              if isinstance(t, str)}
+    fig = go.Figure()
+    dated = dated.sort_values([Col.START, Col.END, Col.KEY], ignore_index=True)
+    dated["_group"] = _group_labels(dated, group_by, titles)
+
+    # Claims go on their event's row (even when the event itself is undated).
+    claims = claims[claims[Col.START].notna()].reset_index(drop=True)
+    claims[Col.END] = claims[Col.END].fillna(claims[Col.START])
+    claims["_x"] = _point_time(claims[Col.START], claims[Col.END])
+    event_rows = _group_labels(events, group_by, titles)
+    by_key = dict(zip(events[Col.KEY], event_rows, strict=True))
+    own = _group_labels(claims, group_by, titles) if group_by != "type" else None
+    claims["_group"] = [
+        by_key.get(ev) or (own[i] if own is not None else NO_EVENT_ROW)
+        for i, ev in zip(claims.index, claims[Col.EVENT], strict=True)
+    ]
+
+    # Rows in order of their first date; each row is as many lanes tall as it needs.
+    firsts = pd.concat([dated.groupby("_group")[Col.START].min(),
+                        claims.groupby("_group")[Col.START].min()]).groupby(level=0).min()
+    if group_by == "type":
+        order = {EVENT_TYPE_LABELS[t]: i for i, t in enumerate(EVENT_TYPES)}
+        groups = sorted(firsts.index, key=lambda g: (order.get(g, len(order)), g))
+    else:
+        groups = sorted(firsts.index, key=lambda g: (firsts[g], g))
+    dated["_lane"] = 0
+    for _, rows in dated.groupby("_group", sort=False):
+        dated.loc[rows.index, "_lane"] = _assign_lanes(list(rows[Col.START]),
+                                                       list(rows[Col.END]))
+    n_lanes = dated.groupby("_group")["_lane"].max().add(1)
+    offsets: dict[str, float] = {}
+    ticks: list[float] = []
+    top = 0.0
+    for group in groups:
+        offsets[group] = top
+        lanes = int(n_lanes.get(group, 1))
+        ticks.append(top + (lanes - 1) / 2)
+        top += lanes + 0.6
+    dated["_y"] = [offsets[g] + lane for g, lane in zip(dated["_group"], dated["_lane"],
+                                                         strict=True)]
+    lane_width = 0.7
+
+    is_day = dated[Col.END] == dated[Col.START]
+    for type_key in EVENT_TYPES:
+        of_type = dated[[_type_key(t) == type_key for t in dated[Col.TYPE]]]
+        if of_type.empty:
+            continue
+        colour, label = TYPE_COLOURS[type_key], EVENT_TYPE_LABELS[type_key]
+        ranges, days = of_type[~is_day[of_type.index]], of_type[is_day[of_type.index]]
+        if len(ranges):
+            span_ms = ((ranges[Col.END] + DAY) - ranges[Col.START]) / pd.Timedelta(
+                milliseconds=1)
+            fig.add_trace(go.Bar(
+                orientation="h", base=_iso(ranges[Col.START]), x=span_ms.to_numpy(float),
+                y=ranges["_y"].to_numpy(float), width=lane_width,
+                name=label, legendgroup=type_key,
+                marker={"color": colour, "opacity": 0.35,
+                        "line": {"color": colour, "width": 1.5}},
+                text=_escape_all(ranges[Col.DATE_LABEL], 40) if len(dated) <= 300 else None,
+                textposition="inside", insidetextanchor="start",
+                textfont={"color": "#222222", "size": 10},
+                customdata=_event_customdata(ranges), hovertemplate=EVENT_HOVER,
+            ))
+        if len(days):
+            fig.add_trace(go.Scatter(
+                x=_iso(_point_time(days[Col.START], days[Col.END])),
+                y=days["_y"].to_numpy(float), mode="markers",
+                name=label, legendgroup=type_key, showlegend=len(ranges) == 0,
+                marker={"symbol": "diamond", "size": 12, "color": colour,
+                        "line": {"color": "white", "width": 1}},
+                customdata=_event_customdata(days), hovertemplate=EVENT_HOVER,
+            ))
+
+    event_y = dict(zip(dated[Col.KEY], dated["_y"], strict=True))
+    group_mid = dict(zip(groups, ticks, strict=True))
+    claims["_y"] = [event_y.get(ev, group_mid.get(g, 0.0)) - 0.3
+                    for ev, g in zip(claims[Col.EVENT], claims["_group"], strict=True)]
+    for stance in STANCES:
+        said = claims[claims[Col.STANCE] == stance]
+        if said.empty:
+            continue
+        contested = said[Col.CONTESTED].astype(object).eq(True).to_numpy()
+        fig.add_trace(go.Scatter(
+            x=_iso(said["_x"]), y=said["_y"].to_numpy(float), mode="markers",
+            name=f"Claim: {stance}", legendgroup=f"claim-{stance}",
+            marker={"symbol": STANCE_SYMBOLS[stance], "size": 10, "color": CLAIM_COLOUR,
+                    "line": {"color": [CONTESTED_COLOUR if c else "white" for c in contested],
+                             "width": [2.5 if c else 1.0 for c in contested]}},
+            customdata=np.column_stack([
+                said[Col.KEY].astype(str).to_numpy(dtype=object),
+                _escape_all(said[Col.CLAIMANT], 80),
+                [stance] * len(said),
+                [_hover_block(c) for c in said[Col.CLAIM]],
+                _escape_all(said[Col.DATE_LABEL], 80),
+                [_hover_block(q) for q in said[Col.QUOTE]],
+                ["<br><b>Contested</b>: another claimant says otherwise" if c else ""
+                 for c in contested],
+            ]),
+            hovertemplate=CLAIM_HOVER,
+        ))
+
+    times = (list(dated[Col.START]) + list(dated[Col.END] + DAY) + list(claims["_x"])
+             + list(pubs["_x"]))
+    pub_y = -1.2 if len(pubs) else None
+    if times:
+        _add_publications(fig, pubs, pub_y, min(times), max(times))
+    tickvals = ([pub_y] if pub_y is not None else []) + ticks
+    ticktext = ([PUBLISHED_ROW] if pub_y is not None else []) + list(groups)
+    for group in groups[1:]:
+        fig.add_hline(y=offsets[group] - 0.8, line={"color": GRID_COLOUR, "width": 1},
+                      layer="below")
+
+    n_undated = len(events) - len(dated)
+    title = f"{len(dated):,} dated events"
+    if n_undated:
+        title += f" ({n_undated:,} undated, listed below)"
+    lanes_total = top + (1.5 if pub_y is not None else 0)
+    height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, 150 + ROW_PX * lanes_total)))
+    _base_layout(fig, title, height, uirevision=f"timeline:{group_by}")
+    fig.update_layout(barmode="overlay", uniformtext={"minsize": 9, "mode": "hide"})
+    fig.update_xaxes(type="date", showgrid=True, gridcolor=GRID_COLOUR,
+                     range=_padded_range(times) if times else None)
+    fig.update_yaxes(tickvals=tickvals, ticktext=ticktext, autorange="reversed",
+                     showgrid=False, zeroline=False)
+    if not times:
+        fig.add_annotation(text="No dated events in view", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig
+
+
+def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
+    """Dated events counted per week (month, year when weeks are too many), stacked by type."""
+    span_days = (dated[Col.END].max() - dated[Col.START].min()).days + 1
+    freq, unit = _BINS[-1]
+    for candidate, name in _BINS:
+        if span_days / {"week": 7, "month": 30.4, "year": 365.25}[name] <= MAX_BINS:
+            freq, unit = candidate, name
+            break
+    bins = dated[Col.START].dt.to_period(freq).dt.start_time
+    types = [_type_key(t) for t in dated[Col.TYPE]]
+    counts = (pd.DataFrame({"bin": bins.to_numpy(), "type": types})
+              .groupby(["type", "bin"]).size())
+    fig = go.Figure()
+    width_days = {"week": 7, "month": 30, "year": 365}[unit]
+    for type_key in EVENT_TYPES:
+        if type_key not in counts.index.get_level_values(0):
+            continue
+        per_bin = counts.loc[type_key]
+        starts = pd.DatetimeIndex(per_bin.index)
+        label = EVENT_TYPE_LABELS[type_key]
+        fig.add_trace(go.Bar(
+            x=_iso(starts), y=per_bin.to_numpy(int), name=label, legendgroup=type_key,
+            offset=0, width=width_days * MS_PER_DAY * 0.9,
+            marker={"color": TYPE_COLOURS[type_key]},
+            customdata=np.column_stack([[type_key] * len(starts),
+                                        [s.strftime("%Y-%m-%d") for s in starts]]),
+            hovertemplate=(f"{label}<br>{unit} of %{{customdata[1]}}: "
+                           "<b>%{y:,}</b> events<extra></extra>"),
+        ))
+    times = [dated[Col.START].min(), dated[Col.END].max() + DAY, *pubs["_x"]]
+    _add_publications(fig, pubs, None, min(times), max(times))
+    title = (f"Aggregated: {len(dated):,} dated events, counted per {unit} "
+             f"of their start date (zoom in or filter to see single events)")
+    _base_layout(fig, title, 420, uirevision=f"timeline:aggregated:{unit}")
+    fig.update_layout(barmode="stack", bargap=0)
+    fig.update_xaxes(type="date", range=_padded_range(times), showgrid=True,
+                     gridcolor=GRID_COLOUR)
+    fig.update_yaxes(title=f"events per {unit}", gridcolor=GRID_COLOUR, rangemode="tozero")
+    return fig
+
+
+# --- map ---------------------------------------------------------------------------------------
+
+#: Places finer than this are points; coarser ones are areas (district, region, country).
+POINT_PRECISIONS = ("exact", "settlement")
+AREA_LABELS = {"district": "district-level location", "region": "region-level location",
+               "country": "country-level location"}
+#: Marker diameter (px) of an area place: the coarser, the larger, so it never reads as a pin.
+AREA_SIZES = {"district": 34, "region": 46, "country": 62}
+POINT_SIZE_MIN, POINT_SIZE_MAX = 8, 30
+POINT_OPACITY, AREA_OPACITY = 0.9, 0.22
+#: The most a view is zoomed in, by the finest precision shown (single point -> city zoom).
+MAX_ZOOM = {"exact": 9.0, "settlement": 8.0, "district": 7.0, "region": 6.0, "country": 4.5}
+PLACE_ORDER = {p: i for i, p in enumerate(MAX_ZOOM)}
+MAP_HEIGHT, MAP_WIDTH_GUESS = 540, 700
+#: Candidate cell sizes (degrees) for aggregation, finest first.
+CELL_SIZES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+#: Aim for at most this many cells across the view, so cell markers stay apart.
+CELLS_ACROSS = 60
+CELL_SIZE_MIN, CELL_SIZE_MAX = 5, 18
+N_SUMMARIES = 3
+UNNAMED_PLACE = "Unnamed place"
+
+MAP_HOVER = (
+    "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}"
+    "<br>%{customdata[4]}<extra>%{customdata[5]}</extra>"
+)
+
+
+def _mercator_y(lat: np.ndarray) -> np.ndarray:
+    phi = np.radians(np.clip(lat, -85.0, 85.0))
+    return np.degrees(np.log(np.tan(np.pi / 4 + phi / 2)))
+
+
+def _view(lat: np.ndarray, lon: np.ndarray, precisions: Sequence[str]) -> tuple[dict, float]:
+    """Centre and zoom that fit the points' bounding box, capped by the finest precision."""
+    y = _mercator_y(lat)
+    lon_lo, lon_hi, y_lo, y_hi = lon.min(), lon.max(), y.min(), y.max()
+    centre_y = (y_lo + y_hi) / 2
+    centre_lat = float(np.degrees(2 * np.arctan(np.exp(np.radians(centre_y))) - np.pi / 2))
+    span_x = max((lon_hi - lon_lo) * 1.3, 1e-6)
+    span_y = max((y_hi - y_lo) * 1.3, 1e-6)
+    # MapLibre's world is 512 px wide at zoom 0.
+    fit = min(math.log2(360 * MAP_WIDTH_GUESS / (512 * span_x)),
+              math.log2(360 * (MAP_HEIGHT - 60) / (512 * span_y)))
+    finest = min((PLACE_ORDER.get(p, len(PLACE_ORDER) - 1) for p in precisions),
+                 default=len(PLACE_ORDER) - 1)
+    cap = MAX_ZOOM[list(MAX_ZOOM)[finest]]
+    zoom = round(max(0.5, min(fit, cap)), 2)
+    return {"lat": centre_lat, "lon": float((lon_lo + lon_hi) / 2)}, zoom
+
+
+def _places(located: pd.DataFrame) -> pd.DataFrame:
+    """One row per place: where, how precise, how many events, its dominant type, summaries."""
+    frame = located.assign(
+        _name=located[Col.PLACE_NAME].where(located[Col.PLACE_NAME].notna(), UNNAMED_PLACE),
+        _prec=located[Col.PRECISION].where(located[Col.PRECISION].notna(), "settlement"),
+        _type=[_type_key(t) for t in located[Col.TYPE]],
+    )
+    keys = [Col.LAT, Col.LON, "_name", "_prec"]
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    places = grouped.size().rename("n").reset_index()
+    dominant = (frame.groupby([*keys, "_type"], sort=False).size().rename("k").reset_index()
+                .sort_values("k", ascending=False, kind="stable")
+                .drop_duplicates(keys))
+    places = places.merge(dominant[[*keys, "_type"]], on=keys, how="left")
+    firsts = (frame[grouped.cumcount() < N_SUMMARIES]
+              .groupby(keys, sort=False, dropna=False)[Col.SUMMARY].agg(list)
+              .rename("_summaries"))
+    return places.merge(firsts.reset_index(), on=keys, how="left")
+
+
+def _n_places(located: pd.DataFrame) -> int:
+    """How many distinct places `_places` would draw, cheaply."""
+    return len(located[[Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]].drop_duplicates())
+
+
+def _cells(located: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float]:
+    """Events counted in grid cells: the finest cell size leaving at most `max_points` cells."""
+    types = pd.Series([_type_key(t) for t in located[Col.TYPE]], index=located.index)
+    extent = max(np.ptp(located[Col.LAT].to_numpy()), np.ptp(located[Col.LON].to_numpy()))
+    for size in CELL_SIZES:
+        if size < extent / CELLS_ACROSS:  # finer than the markers could show apart
+            continue
+        lat = (located[Col.LAT] / size).round() * size
+        lon = (located[Col.LON] / size).round() * size
+        if pd.MultiIndex.from_arrays([lat, lon]).nunique() <= max_points or size == CELL_SIZES[-1]:
+            break
+    frame = pd.DataFrame({Col.LAT: lat, Col.LON: lon, "_type": types})
+    counts = frame.groupby([Col.LAT, Col.LON, "_type"]).size().rename("k").reset_index()
+    cells = counts.groupby([Col.LAT, Col.LON])["k"].sum().rename("n").reset_index()
+    dominant = counts.sort_values("k", ascending=False, kind="stable").drop_duplicates(
+        [Col.LAT, Col.LON])
+    cells = cells.merge(dominant[[Col.LAT, Col.LON, "_type"]], on=[Col.LAT, Col.LON])
+    cells["_name"] = [f"{size:g}° cell at {la:.2f}, {lo:.2f}"
+                      for la, lo in zip(cells[Col.LAT], cells[Col.LON], strict=True)]
+    cells["_prec"] = "settlement"
+    cells["_summaries"] = [[] for _ in range(len(cells))]
+    return cells, size
+
+
+def _point_sizes(n: pd.Series, lo: float = POINT_SIZE_MIN,
+                 hi: float = POINT_SIZE_MAX) -> np.ndarray:
+    """Marker diameters growing with the square root of the count (area ~ events)."""
+    scale = np.sqrt(n.to_numpy(float) / max(float(n.max()), 1.0))
+    return lo + (hi - lo) * scale
+
+
+def _summaries_hover(summaries: list[object], n: int) -> str:
+    lines = ["• " + escape_hover(s, 100) for s in summaries]
+    if n > len(summaries):
+        lines.append(f"… and {n - len(summaries):,} more")
+    return "<br>".join(lines)
+
+
+def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
+    """[place name, shown name, precision note, event count, summaries, type label]."""
+    notes = []
+    for prec in places["_prec"]:
+        if aggregated:
+            notes.append("aggregated grid cell")
+        elif prec in AREA_LABELS:
+            notes.append(f"{AREA_LABELS[prec]}: somewhere in this area, not at this point")
+        else:
+            notes.append(escape_hover(prec, 20))
+    counts = [f"{n:,} event{'s' if n != 1 else ''}" for n in places["n"]]
+    return np.column_stack([
+        # Pages filter on customdata[0]; a grid cell is no place, so it carries "".
+        [""] * len(places) if aggregated else [str(v) for v in places["_name"]],
+        _escape_all(places["_name"], 80),
+        notes,
+        counts,
+        [_summaries_hover(s, n) for s, n in zip(places["_summaries"], places["n"],
+                                                strict=True)],
+        [EVENT_TYPE_LABELS[t] for t in places["_type"]],
+    ]) if len(places) else np.empty((0, 6), dtype=object)
+
+
+def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFrame | None = None,
+             max_points: int = 5000, tile_style: str | None = None,
+             glyphs_url: str | None = None) -> go.Figure:
+    """A map of events, one marker per place, sized by count and coloured by dominant type.
+
+    Offline by default: a white background and the country outlines of the
+    GeoJSON at `basemap_url` (a URL the app serves, e.g. /app/static/...).
+    `tile_style` (an online MapLibre style such as "open-street-map") replaces
+    both. Settlements and exact places are solid dots; district, region and
+    country places are large translucent discs, named as such in legend and
+    hover. Events without coordinates are left out (the page says how many).
+    Above `max_points` places, events are counted in grid cells instead.
+
+    `labels` (name, lat, lon: nearby towns) orient a reader at city zoom. Map
+    text needs font glyphs, which plotly's offline style would fetch from a
+    CDN; so labels are drawn as text only when `glyphs_url` (a MapLibre glyphs
+    URL template the app serves) is given, and otherwise as small grey dots
+    named in their hover.
+    """
+    located = events[events[Col.LAT].notna() & events[Col.LON].notna()].reset_index(drop=True)
+    aggregated = _n_places(located) > max_points
+    cell = None
+    if aggregated:
+        places, cell = _cells(located, max_points)
+    elif len(located):
+        places = _places(located)
+    else:
+        places = pd.DataFrame({Col.LAT: [], Col.LON: [], "_name": [], "_prec": [], "n": [],
+                               "_type": [], "_summaries": []})
+    fig = go.Figure()
+    is_area = places["_prec"].isin(list(AREA_LABELS)) & (not aggregated)
+    sizes_range = (CELL_SIZE_MIN, CELL_SIZE_MAX) if aggregated else (POINT_SIZE_MIN,
+                                                                     POINT_SIZE_MAX)
+    point_sizes = _point_sizes(places["n"], *sizes_range) if len(places) else np.empty(0)
+    customdata = _map_customdata(places, aggregated)
+
+    for area in (True, False):  # areas first, so dots are drawn on top
+        for type_key in EVENT_TYPES:
+            mask = (is_area == area) & (places["_type"] == type_key)
+            if not mask.any():
+                continue
+            rows = places[mask]
+            idx = np.flatnonzero(mask.to_numpy())
+            label = EVENT_TYPE_LABELS[type_key]
+            if area:
+                sizes = [max(AREA_SIZES[p], s * 1.6) for p, s in zip(rows["_prec"],
+                                                                   point_sizes[idx], strict=True)]
+                name, opacity = f"{label} (district/region/country: an area)", AREA_OPACITY
+            else:
+                sizes, name, opacity = point_sizes[idx], label, POINT_OPACITY
+            fig.add_trace(go.Scattermap(
+                lat=rows[Col.LAT].to_numpy(float), lon=rows[Col.LON].to_numpy(float),
+                mode="markers", name=name, legendgroup=type_key,
+                marker={"size": np.asarray(sizes, float), "color": TYPE_COLOURS[type_key],
+                        "opacity": opacity, "symbol": "circle"},
+                customdata=customdata[idx], hovertemplate=MAP_HOVER,
+            ))
+
+    style: str | dict = "white-bg"
+    layers: list[dict] = []
+    if tile_style:
+        style = tile_style
+    elif basemap_url:
+        layers = [
+            {"sourcetype": "geojson", "source": basemap_url, "type": "fill",
+             "color": LAND_COLOUR, "below": "traces"},
+            {"sourcetype": "geojson", "source": basemap_url, "type": "line",
+             "color": BORDER_COLOUR, "line": {"width": 0.7}, "below": "traces"},
+        ]
+    if labels is not None and len(labels):
+        as_text = glyphs_url is not None and not tile_style
+        if as_text:
+            style = {"version": 8, "glyphs": glyphs_url, "sources": {},
+                     "layers": [{"id": "background", "type": "background",
+                                 "paint": {"background-color": "#FFFFFF"}}]}
+        names = _escape_all(labels["name"], 60)
+        fig.add_trace(go.Scattermap(
+            lat=labels["lat"].to_numpy(float), lon=labels["lon"].to_numpy(float),
+            mode="text" if as_text else "markers", text=names, name="Nearby towns",
+            textfont={"color": LABEL_COLOUR, "size": 11},
+            marker={"size": 4, "color": LABEL_COLOUR},
+            customdata=np.array([[""]] * len(labels), dtype=object),
+            hovertemplate="%{text}<extra></extra>", hoverinfo="skip" if as_text else None,
+            showlegend=False,
+        ))
+
+    if len(places):
+        centre, zoom = _view(places[Col.LAT].to_numpy(float), places[Col.LON].to_numpy(float),
+                             list(places["_prec"]))
+    else:
+        centre, zoom = {"lat": 20.0, "lon": 0.0}, 1.0
+    n_events = int(places["n"].sum()) if len(places) else 0
+    if aggregated:
+        title = (f"Aggregated: {n_events:,} events in {len(places):,} cells of {cell:g}° "
+                 "(zoom in or filter to see single places)")
+    else:
+        title = f"{n_events:,} events at {len(places):,} places"
+    # Same data, same view id: a rerun keeps the reader's pan and zoom; new data re-centres.
+    _base_layout(fig, title, MAP_HEIGHT,
+                 uirevision=f"map:{centre['lat']:.3f},{centre['lon']:.3f},{zoom}")
+    fig.update_layout(
+        map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
+        margin={"l": 0, "r": 0, "t": 50, "b": 0},
+        legend={"y": 0.02, "yanchor": "bottom", "x": 0.01, "orientation": "v",
+                "bgcolor": "rgba(255,255,255,0.8)"},
+    )
+    if not len(places):
+        fig.add_annotation(text="No events with coordinates in view", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig

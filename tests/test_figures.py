@@ -1,0 +1,362 @@
+"""The timeline and the map, checked for what a reader would notice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from warlens.figures import (
+    HOVER_MAX,
+    TYPE_COLOURS,
+    escape_hover,
+    make_map,
+    make_timeline,
+    undated,
+)
+from warlens.model import ARTICLE_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, Col
+
+BAKHMUT = (48.5956, 37.9999)
+ARTICLE = "bakhmut-falls"
+
+
+def _event(id_: str, start: str | None, end: str | None, date_precision: str,
+           **extra) -> dict:
+    row = {c: None for c in EVENT_COLUMNS}
+    row.update({
+        Col.KEY: f"{ARTICLE}/{id_}", Col.ARTICLE: ARTICLE, Col.ID: id_,
+        Col.SUMMARY: f"Summary of {id_}", Col.TYPE: "battle",
+        Col.START: start, Col.END: end, Col.DATE_PRECISION: date_precision,
+        Col.DATE_LABEL: extra.pop("label", start or "undated"),
+        Col.PLACE_NAME: "Bakhmut", Col.LAT: BAKHMUT[0], Col.LON: BAKHMUT[1],
+        Col.PRECISION: "settlement", Col.ACTORS: "Wagner Group; Ukrainian armed forces",
+        Col.QUOTE: f"The sentence about {id_}.", Col.CONTESTED: False, Col.N_CLAIMS: 0,
+        Col.DRAFT: False,
+    })
+    row.update(extra)
+    return row
+
+
+def _events(*rows: dict) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows), columns=EVENT_COLUMNS)
+    for col in (Col.START, Col.END):
+        frame[col] = pd.to_datetime(frame[col])
+    for col in (Col.LAT, Col.LON):
+        frame[col] = frame[col].astype("float64")
+    frame[Col.CONTESTED] = frame[Col.CONTESTED].astype(bool)
+    return frame
+
+
+def _claims(*rows: dict) -> pd.DataFrame:
+    full = []
+    for extra in rows:
+        row = {c: None for c in CLAIM_COLUMNS}
+        row.update({Col.ARTICLE: ARTICLE, Col.CLAIMANT: "Wagner Group", Col.STANCE: "asserts",
+                    Col.CLAIM: "Wagner forces have captured Bakhmut.",
+                    Col.QUOTE: "for all the fanfare", Col.CONTESTED: False})
+        row.update(extra)
+        full.append(row)
+    frame = pd.DataFrame(full, columns=CLAIM_COLUMNS)
+    for col in (Col.START, Col.END):
+        frame[col] = pd.to_datetime(frame[col])
+    frame[Col.CONTESTED] = frame[Col.CONTESTED].astype(bool)
+    return frame
+
+
+def _articles(*published: str) -> pd.DataFrame:
+    rows = []
+    for i, day in enumerate(published):
+        row = {c: None for c in ARTICLE_COLUMNS}
+        row.update({Col.ARTICLE: f"{ARTICLE}-{i}" if i else ARTICLE,
+                    Col.TITLE: f"Bakhmut is effectively in Russian hands {i}",
+                    Col.PUBLISHED_START: day, Col.PUBLISHED_END: day,
+                    Col.PUBLISHED_LABEL: day})
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
+    for col in (Col.PUBLISHED_START, Col.PUBLISHED_END):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+NO_CLAIMS = _claims()
+NO_ARTICLES = _articles()
+
+
+def _traces_with(fig: go.Figure, key: str) -> list:
+    return [t for t in fig.data if t.customdata is not None
+            and key in [row[0] for row in t.customdata]]
+
+
+def _row(trace, key: str) -> int:
+    return [row[0] for row in trace.customdata].index(key)
+
+
+def _as_time(value) -> pd.Timestamp:
+    return pd.Timestamp(value)
+
+
+def _synthetic(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-02-24") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    frame = pd.DataFrame({c: None for c in EVENT_COLUMNS}, index=range(n))
+    frame[Col.KEY] = [f"synthetic/e{i}" for i in range(n)]
+    frame[Col.ARTICLE] = "synthetic"
+    frame[Col.SUMMARY] = "An event"
+    frame[Col.TYPE] = rng.choice(list(TYPE_COLOURS), n)
+    frame[Col.START] = start
+    frame[Col.END] = start + pd.to_timedelta(rng.integers(0, 30, n), unit="D")
+    frame[Col.DATE_PRECISION] = "range"
+    frame[Col.DATE_LABEL] = "some weeks"
+    frame[Col.LAT] = rng.uniform(44.0, 52.0, n).round(3)
+    frame[Col.LON] = rng.uniform(22.0, 40.0, n).round(3)
+    frame[Col.PLACE_NAME] = [f"Village {i % 50_000}" for i in range(n)]
+    frame[Col.PRECISION] = "settlement"
+    frame[Col.QUOTE] = "A sentence."
+    frame[Col.CONTESTED] = False
+    return frame
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+
+def test_hover_text_of_a_script_summary_is_escaped():
+    events = _events(_event("x", "2023-05-20", "2023-05-20", "day",
+                            summary="<script>alert(1)</script>"))
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    (point,) = _traces_with(fig, f"{ARTICLE}/x")
+    assert point.customdata[0][1] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert "<script>" not in fig.to_json()
+
+
+def test_escaped_hover_is_cut_short_and_loses_bidi_overrides():
+    text = "\u202eevil\u2066 " + "x" * 1000
+    shown = escape_hover(text)
+    assert len(shown) == HOVER_MAX
+    assert shown.endswith("…")
+    assert not any(ch in shown for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2069")
+    assert escape_hover(None) == escape_hover(float("nan")) == ""
+    # plotly decodes numeric entities but shows &quot; literally
+    assert escape_hover('say "no"') == "say &#34;no&#34;"
+
+
+# --- timeline -----------------------------------------------------------------------------------
+
+
+def test_a_vague_date_becomes_a_bar_spanning_its_range():
+    events = _events(_event("end-jan", "2023-01-21", "2023-01-31", "range",
+                            label="the end of January"))
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    (bar,) = _traces_with(fig, f"{ARTICLE}/end-jan")
+    assert bar.type == "bar" and bar.orientation == "h"
+    i = _row(bar, f"{ARTICLE}/end-jan")
+    assert _as_time(bar.base[i]) == pd.Timestamp("2023-01-21")
+    assert bar.x[i] == pytest.approx(11 * 86_400_000)  # 21..31 inclusive is eleven days
+    assert bar.marker.opacity < 1
+    assert "the end of January" in bar.text[i]
+
+
+def test_a_day_is_a_point_not_a_sliver():
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    (point,) = _traces_with(fig, f"{ARTICLE}/captured")
+    assert point.type == "scatter" and point.mode == "markers"
+    assert point.marker.symbol == "diamond"
+    assert _as_time(point.x[0]).normalize() == pd.Timestamp("2023-05-20")
+    assert not [t for t in fig.data if t.type == "bar"]
+
+
+def test_undated_events_are_not_on_the_timeline_but_in_undated():
+    events = _events(_event("dated", "2023-05-20", "2023-05-20", "day"),
+                     _event("looming", None, None, "undated", label="undated"))
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    assert not _traces_with(fig, f"{ARTICLE}/looming")
+    assert list(undated(events)[Col.KEY]) == [f"{ARTICLE}/looming"]
+    assert "1 undated" in fig.layout.title.text
+
+
+def test_claims_appear_at_their_claim_date_on_their_events_row():
+    events = _events(_event("captured", "2023-05-20", "2023-05-21", "range"))
+    claims = _claims(
+        {Col.KEY: f"{ARTICLE}/wagner", Col.EVENT: f"{ARTICLE}/captured",
+         Col.START: "2023-05-20", Col.END: "2023-05-20", Col.DATE_LABEL: "2023-05-20"},
+        {Col.KEY: f"{ARTICLE}/zelenskyy", Col.EVENT: f"{ARTICLE}/captured",
+         Col.STANCE: "denies", Col.CLAIMANT: "Volodymyr Zelenskyy", Col.CONTESTED: True,
+         Col.START: "2023-05-21", Col.END: "2023-05-21", Col.DATE_LABEL: "2023-05-21"},
+    )
+    fig = make_timeline(events, claims, NO_ARTICLES)
+    (bar,) = _traces_with(fig, f"{ARTICLE}/captured")
+    (asserts,) = _traces_with(fig, f"{ARTICLE}/wagner")
+    (denies,) = _traces_with(fig, f"{ARTICLE}/zelenskyy")
+    assert _as_time(asserts.x[0]).normalize() == pd.Timestamp("2023-05-20")
+    assert _as_time(denies.x[0]).normalize() == pd.Timestamp("2023-05-21")
+    assert asserts.marker.symbol != denies.marker.symbol
+    assert abs(asserts.y[0] - bar.y[0]) < 0.5  # same row as the event
+    assert denies.marker.line.color[0] != asserts.marker.line.color[0]  # contested: red
+
+
+def test_the_publication_date_is_marked():
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    fig = make_timeline(events, NO_CLAIMS, _articles("2023-05-21"))
+    lines = [s for s in fig.layout.shapes if s.yref == "paper"]
+    assert len(lines) == 1
+    assert _as_time(lines[0].x0).normalize() == pd.Timestamp("2023-05-21")
+    assert any(a.text.startswith("published ") for a in fig.layout.annotations)
+    assert _traces_with(fig, ARTICLE)  # a hoverable marker too
+
+
+def test_many_articles_are_markers_not_a_forest_of_lines():
+    days = [str(d.date()) for d in pd.date_range("2023-01-01", periods=60)]
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    fig = make_timeline(events, NO_CLAIMS, _articles(*days))
+    assert not [s for s in fig.layout.shapes if s.yref == "paper"]
+    published = [t for t in fig.data if t.name == "Published"]
+    assert len(published[0].x) == 60
+
+
+def test_a_type_keeps_its_colour_whatever_else_is_in_view():
+    alone = _events(_event("a", "2023-05-20", "2023-05-20", "day", type="protest"))
+    mixed = _events(_event("b", "2023-05-20", "2023-05-20", "day", type="battle"),
+                    _event("a", "2023-05-20", "2023-05-20", "day", type="protest"))
+    colour_alone = _traces_with(make_timeline(alone, NO_CLAIMS, NO_ARTICLES),
+                                f"{ARTICLE}/a")[0].marker.color
+    colour_mixed = _traces_with(make_timeline(mixed, NO_CLAIMS, NO_ARTICLES),
+                                f"{ARTICLE}/a")[0].marker.color
+    assert colour_alone == colour_mixed == TYPE_COLOURS["protest"]
+
+
+def test_aggregation_kicks_in_above_max_bars():
+    events = _synthetic(300)
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES, max_bars=100)
+    assert "Aggregated" in fig.layout.title.text and "300" in fig.layout.title.text
+    assert fig.layout.barmode == "stack"
+    assert sum(sum(t.y) for t in fig.data) == 300
+
+
+def test_timeline_json_stays_small_for_100k_events():
+    events = _synthetic(100_000)
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    assert "Aggregated" in fig.layout.title.text
+    assert len(fig.to_json()) < 2_000_000
+
+
+@pytest.mark.parametrize("group_by", ["place", "article", "type"])
+def test_every_grouping_draws_each_dated_event_once(group_by):
+    events = _events(_event("a", "2023-05-20", "2023-05-20", "day"),
+                     _event("b", "2023-01-21", "2023-01-31", "range", place_name="Kyiv"))
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES, group_by=group_by)
+    keys = [row[0] for t in fig.data for row in t.customdata]
+    assert sorted(keys) == [f"{ARTICLE}/a", f"{ARTICLE}/b"]
+
+
+# --- map ---------------------------------------------------------------------------------------
+
+BASEMAP = "/app/static/countries-50m.geojson"
+
+
+def test_the_map_centres_on_bakhmut_at_city_zoom():
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    fig = make_map(events, basemap_url=BASEMAP)
+    assert fig.layout.map.center.lat == pytest.approx(BAKHMUT[0], abs=0.05)
+    assert fig.layout.map.center.lon == pytest.approx(BAKHMUT[1], abs=0.05)
+    assert 7 <= fig.layout.map.zoom <= 10
+
+
+def test_a_country_only_map_opens_at_country_zoom():
+    events = _events(_event("cf", None, None, "undated", place_name="Ukraine",
+                            lat=49.0, lon=32.0, precision="country"))
+    fig = make_map(events, basemap_url=BASEMAP)
+    assert 3.5 <= fig.layout.map.zoom <= 5.5
+
+
+def test_a_country_level_place_is_not_drawn_as_a_pinpoint():
+    events = _events(_event("town", "2023-05-20", "2023-05-20", "day"),
+                     _event("country", None, None, "undated", place_name="Ukraine",
+                            lat=49.0, lon=32.0, precision="country"))
+    fig = make_map(events, basemap_url=BASEMAP)
+    (town,) = [t for t in fig.data if t.customdata is not None and t.customdata[0][0] == "Bakhmut"]
+    (country,) = [t for t in fig.data
+                  if t.customdata is not None and t.customdata[0][0] == "Ukraine"]
+    assert country.marker.opacity < town.marker.opacity
+    assert min(country.marker.size) > max(town.marker.size)
+    assert "country-level location" in country.customdata[0][2]
+    assert country.name != town.name
+
+
+def test_the_offline_map_refers_to_no_web_address():
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    labels = pd.DataFrame({"name": ["Soledar"], "lat": [48.68], "lon": [38.09]})
+    fig = make_map(events, basemap_url=BASEMAP, labels=labels)
+    dumped = fig.to_json()
+    assert "http" not in dumped
+    assert {layer.source for layer in fig.layout.map.layers} == {BASEMAP}
+    assert fig.layout.map.style == "white-bg"
+
+
+def test_an_online_style_replaces_the_offline_base_layer():
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    fig = make_map(events, basemap_url=BASEMAP, tile_style="open-street-map")
+    assert fig.layout.map.style == "open-street-map"
+    assert not fig.layout.map.layers
+
+
+def test_town_labels_are_grey_text_when_the_app_serves_glyphs():
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    labels = pd.DataFrame({"name": ["<b>Soledar</b>"], "lat": [48.68], "lon": [38.09]})
+    fig = make_map(events, basemap_url=BASEMAP, labels=labels,
+                   glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
+    (towns,) = [t for t in fig.data if t.name == "Nearby towns"]
+    assert towns.mode == "text"
+    assert towns.text == ("&lt;b&gt;Soledar&lt;/b&gt;",)
+    assert "http" not in fig.to_json()
+
+
+def test_events_without_coordinates_are_left_off_the_map():
+    events = _events(_event("here", "2023-05-20", "2023-05-20", "day"),
+                     _event("nowhere", "2023-05-20", "2023-05-20", "day",
+                            lat=None, lon=None, place_name=None))
+    fig = make_map(events, basemap_url=BASEMAP)
+    assert "1 events at 1 places" in fig.layout.title.text
+
+
+def test_map_hover_text_is_escaped():
+    events = _events(_event("x", "2023-05-20", "2023-05-20", "day",
+                            summary="<script>alert(1)</script>",
+                            place_name="<img src=x onerror=alert(1)>"))
+    fig = make_map(events, basemap_url=BASEMAP)
+    (_, shown, _, _, summaries, _) = fig.data[0].customdata[0]
+    assert shown == "&lt;img src=x onerror=alert(1)&gt;"
+    assert "&lt;script&gt;" in summaries
+    assert "<script>" not in fig.to_json()
+
+
+def test_map_aggregates_to_grid_cells_above_max_points():
+    events = _synthetic(3000)
+    fig = make_map(events, basemap_url=BASEMAP, max_points=200)
+    assert "Aggregated" in fig.layout.title.text
+    n_markers = sum(len(t.lat) for t in fig.data)
+    assert n_markers <= 200
+    assert sum(int(row[3].split()[0].replace(",", "")) for t in fig.data
+               for row in t.customdata) == 3000
+
+
+def test_map_json_stays_small_for_100k_events():
+    fig = make_map(_synthetic(100_000), basemap_url=BASEMAP)
+    assert "Aggregated" in fig.layout.title.text
+    assert len(fig.to_json()) < 2_000_000
+
+
+def test_tables_stitched_together_with_repeated_row_labels_still_draw():
+    first = _events(_event("a", "2023-05-20", "2023-05-20", "day"))
+    second = _events(_event("b", "2023-05-20", "2023-05-22", "range"))
+    events = pd.concat([first, second])  # both rows are labelled 0
+    claims = pd.concat([
+        _claims({Col.KEY: f"{ARTICLE}/c1", Col.EVENT: f"{ARTICLE}/a",
+                 Col.START: "2023-05-20", Col.END: "2023-05-20"}),
+        _claims({Col.KEY: f"{ARTICLE}/c2", Col.EVENT: f"{ARTICLE}/b",
+                 Col.START: "2023-05-21", Col.END: "2023-05-21"}),
+    ])
+    fig = make_timeline(events, claims, NO_ARTICLES)
+    keys = sorted(row[0] for t in fig.data for row in t.customdata)
+    assert keys == [f"{ARTICLE}/{k}" for k in ("a", "b", "c1", "c2")]
+    assert make_map(events, basemap_url=BASEMAP, max_points=0).data
