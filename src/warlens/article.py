@@ -193,7 +193,7 @@ def _read_article(doc: object, report: _Reporter, gaz: Gazetteer, file: str) -> 
         Col.PUBLISHED_LABEL: published.label(), Col.PUBLISHED_INFERRED: published.inferred,
         Col.AUTHOR: head.author, Col.LANGUAGE: head.language, Col.TEXT: head.text,
         Col.NOTES: head.notes, Col.TAGS: "; ".join(head.tags), Col.FILE: file,
-        Col.DRAFT: head.draft,
+        Col.DRAFT: head.draft, Col.LINE: report.line(("id",)),
     }
     rows = ArticleRows(article_row)
     places = _read_places(sections["places"], report, gaz, article_id, file)

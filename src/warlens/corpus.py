@@ -151,7 +151,7 @@ def build_corpus(results: Iterable[FileResult], *, extra_problems: Iterable[Prob
             article_id = rows.article[Col.ARTICLE]
             if article_id in first_file:
                 problems.append(Problem(
-                    result.file, 1, "id",
+                    result.file, rows.article.get(Col.LINE, 1), "id",
                     f"article id '{article_id}' is already used by {first_file[article_id]}; "
                     "this file was not loaded"))
                 continue
