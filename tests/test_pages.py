@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -75,7 +76,7 @@ def follow(at: AppTest, label: str) -> AppTest:
     return at.run()
 
 
-def claims_table(at: AppTest):  # noqa: ANN201 (a pandas DataFrame; pandas is not typed here)
+def claims_table(at: AppTest) -> pd.DataFrame:
     """The 'All claims' table of the Claims page."""
     return at.main.dataframe[-1].value
 
