@@ -609,6 +609,10 @@ def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
     ]) if len(places) else np.empty((0, 6), dtype=object)
 
 
+#: The font stack map labels ask the glyphs URL for (static/fonts/ holds its files).
+LABEL_FONT = "Noto Sans Regular"
+
+
 def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFrame | None = None,
              max_points: int = 5000, tile_style: str | None = None,
              glyphs_url: str | None = None) -> go.Figure:
@@ -688,7 +692,7 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
         fig.add_trace(go.Scattermap(
             lat=labels["lat"].to_numpy(float), lon=labels["lon"].to_numpy(float),
             mode="text" if as_text else "markers", text=names, name="Nearby towns",
-            textfont={"color": LABEL_COLOUR, "size": 11},
+            textfont={"color": LABEL_COLOUR, "size": 11, "family": LABEL_FONT},
             marker={"size": 4, "color": LABEL_COLOUR},
             customdata=np.array([[""]] * len(labels), dtype=object),
             hovertemplate="%{text}<extra></extra>", hoverinfo="skip" if as_text else None,
@@ -705,7 +709,8 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
         title = (f"Aggregated: {n_events:,} events in {len(places):,} cells of {cell:g}° "
                  "(zoom in or filter to see single places)")
     else:
-        title = f"{n_events:,} events at {len(places):,} places"
+        title = (f"{n_events:,} event{'s' * (n_events != 1)} at {len(places):,} "
+                 f"place{'s' * (len(places) != 1)}")
     # Same data, same view id: a rerun keeps the reader's pan and zoom; new data re-centres.
     _base_layout(fig, title, MAP_HEIGHT,
                  uirevision=f"map:{centre['lat']:.3f},{centre['lon']:.3f},{zoom}")

@@ -15,15 +15,16 @@ from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 BASEMAP = "countries-50m.geojson"
+GLYPHS = "fonts/{fontstack}/{range}.pbf"
 #: Set to a MapLibre style name (e.g. "open-street-map") to use online tiles instead.
 TILES_ENV = "WARLENS_MAP_TILES"
 LABEL_LIMIT = 40
 
 
-def basemap_url() -> str:
-    """The bundled country outlines, served by Streamlit's static file serving."""
+def static_url(name: str) -> str:
+    """The URL of a file in static/, served by Streamlit (follows server.baseUrlPath)."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}/app/static/{BASEMAP}" if base else f"/app/static/{BASEMAP}"
+    return f"/{base}/app/static/{name}" if base else f"/app/static/{name}"
 
 
 def town_labels(events: pd.DataFrame) -> pd.DataFrame:
@@ -36,10 +37,14 @@ def town_labels(events: pd.DataFrame) -> pd.DataFrame:
     pad = max(0.6, (north - south) * 0.3, (east - west) * 0.3)
     towns = get_gazetteer().in_bbox(south - pad, west - pad, north + pad, east + pad,
                                     limit=LABEL_LIMIT)
-    named = set(located[Col.PLACE_NAME].dropna())
-    return pd.DataFrame([{"name": t.name, "lat": t.lat, "lon": t.lon}
-                         for t in towns if t.name not in named],
-                        columns=["name", "lat", "lon"])
+    # The events' own places are labelled first, then the towns around them.
+    own = (located[located[Col.PRECISION].isin(("exact", "settlement"))]
+           .drop_duplicates(Col.PLACE_NAME)
+           .rename(columns={Col.PLACE_NAME: "name", Col.LAT: "lat", Col.LON: "lon"}))
+    named = set(own["name"])
+    around = pd.DataFrame([{"name": t.name, "lat": t.lat, "lon": t.lon}
+                           for t in towns if t.name not in named], columns=["name", "lat", "lon"])
+    return pd.concat([own[["name", "lat", "lon"]], around], ignore_index=True)
 
 
 def draw(view: View) -> None:
@@ -53,8 +58,10 @@ def draw(view: View) -> None:
     if located.empty:
         st.info("No event in this view has a known location.")
     else:
-        fig = figures.make_map(located, basemap_url=basemap_url(), labels=town_labels(located),
-                               tile_style=os.environ.get(TILES_ENV) or None)
+        fig = figures.make_map(located, basemap_url=static_url(BASEMAP),
+                               labels=town_labels(located),
+                               tile_style=os.environ.get(TILES_ENV) or None,
+                               glyphs_url=static_url(GLYPHS))
         chosen = st.plotly_chart(fig, on_select="rerun", key="map_chart", width="stretch",
                                  selection_mode=("points", "box", "lasso"),
                                  config={"scrollZoom": True})
