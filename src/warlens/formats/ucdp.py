@@ -1,0 +1,317 @@
+"""UCDP GED CSV -> native articles, one per event row.
+
+The UCDP Georeferenced Event Dataset codes one event per row with a date range
+(date_start..date_end and a date precision 1-5), a place with a precision 1-7, the
+two sides, the type of violence and low/best/high death estimates. Each row becomes
+an article whose text is the row's source headlines and source references, so the
+event sits beside reporting on the timeline and map with UCDP's uncertainty kept:
+the date range as given, the place drawn as an area when UCDP knows only a region.
+docs/formats-datasets.md lists what is kept, lost and guessed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from warlens.formats import Imported, register
+from warlens.formats.csvutil import (
+    CsvRow,
+    CsvTable,
+    RowError,
+    clip,
+    header_of,
+    lat_lon,
+    missing_columns,
+    parse_day,
+    read_table,
+    slugify,
+    split_list,
+    to_int,
+    whole_cell,
+)
+from warlens.gazetteer import get_gazetteer
+from warlens.problems import WARNING
+from warlens.yamlio import Path as DocPath
+
+FORMAT = "ucdp"
+OUTLET = "UCDP GED"
+REQUIRED = ("id", "date_start")
+
+#: type_of_violence -> (our event type, UCDP's name for it).
+VIOLENCE_TYPES: dict[int, tuple[str, str]] = {
+    1: ("battle", "state-based conflict"),
+    2: ("battle", "non-state conflict"),
+    3: ("violence_against_civilians", "one-sided violence"),
+}
+#: where_prec -> (our place precision, what UCDP knows of the place).
+WHERE_PRECISION: dict[int, tuple[str, str]] = {
+    1: ("exact", "exact location"),
+    2: ("settlement", "within about 25 km of a known point"),
+    3: ("district", "second-order administrative division"),
+    4: ("region", "first-order administrative division"),
+    5: ("region", "linear feature or ambiguous area"),
+    6: ("country", "country only"),
+    7: ("region", "international waters or airspace"),
+}
+#: date_prec -> what UCDP knows of the date (the range date_start..date_end holds it).
+DATE_PRECISION: dict[int, str] = {
+    1: "exact day",
+    2: "within 2-6 days",
+    3: "within a week",
+    4: "within 8-30 days (month)",
+    5: "within more than a month",
+}
+EVENT_CLARITY = {1: "high", 2: "low"}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def detect(path: Path) -> bool:
+    """A UCDP GED export: a .csv whose header holds date_start, where_prec and side_a."""
+    return {"date_start", "where_prec", "side_a"} <= header_of(path)
+
+
+def read(path: Path, display: str) -> Imported:
+    """Read a UCDP GED CSV file into one native article per event row."""
+    table = read_table(path, display)
+    result = Imported(problems=table.problems)
+    if not table.columns or missing_columns(table, REQUIRED):
+        return result
+    seen: dict[str, int] = {}
+    for row in table.rows:
+        try:
+            doc = _build(row, table, seen)
+        except RowError as exc:
+            table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
+            continue
+        seen[doc["id"]] = row.line
+        lines: dict[DocPath, int] = {(): row.line}
+        result.docs.append((doc, lines))
+    return result
+
+
+def _day(row: CsvRow, column: str) -> datetime.date:
+    try:
+        return parse_day(row.get(column))
+    except ValueError as exc:
+        raise RowError(column, f"{exc}; expected YYYY-MM-DD") from None
+
+
+def _code(row: CsvRow, column: str, known: dict, table: CsvTable) -> int | None:
+    """A numeric code cell; a warning (and None) when it is not one of `known`."""
+    raw = row.get(column)
+    if not raw:
+        return None
+    try:
+        code = to_int(raw)
+    except ValueError:
+        code = None
+    if code not in known:
+        table.problem(row.line, column, f"{raw!r} is not a UCDP {column} code "
+                                        f"({', '.join(map(str, known))})", WARNING)
+        return None
+    return code
+
+
+def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
+    """The article document of a row; RowError for a value that cannot be read."""
+    for column in REQUIRED:
+        if not row.get(column):
+            raise RowError(column, "is empty")
+    ucdp_id = row.get("id")
+    article_id = slugify(f"ucdp-{ucdp_id}")
+    if article_id in seen:
+        raise RowError("id", f"'{ucdp_id}' was already imported from line {seen[article_id]}")
+    start = _day(row, "date_start")
+    end = _day(row, "date_end") if row.get("date_end") else start
+    if end < start:
+        raise RowError("date_end", f"{end.isoformat()} is before date_start {start.isoformat()}")
+    when: str | dict = start.isoformat() if start == end else \
+        {"from": start.isoformat(), "to": end.isoformat()}
+    low, best, high = (whole_cell(row, c) for c in ("low", "best", "high"))
+    low = low if low is not None else best
+    high = high if high is not None else best
+    if low is not None and high is not None and low > high:
+        raise RowError("low", f"low estimate {low} is above the high estimate {high}")
+    place = _place(row, table)
+
+    violence = _code(row, "type_of_violence", VIOLENCE_TYPES, table)
+    event_type, violence_name = VIOLENCE_TYPES.get(violence or 0, ("other", ""))
+    if violence is None:
+        table.problem(row.line, "type_of_violence",
+                      "no type of violence given; imported as 'other'", WARNING)
+    date_prec = _code(row, "date_prec", DATE_PRECISION, table)
+    side_a, side_b = row.get("side_a"), row.get("side_b")
+    dyad = row.get("dyad_name") or " - ".join(s for s in (side_a, side_b) if s)
+    where = place["name"] if place else row.get("country")
+
+    text, generated = _text(row, start, end, where, dyad, best)
+    summary = (violence_name or "violence").capitalize()
+    summary += f" at {where}" if where else ""
+    summary += f": {dyad}" if dyad else ""
+    event: dict = {
+        "id": slugify(f"e-{ucdp_id}"),
+        "summary": clip(summary),
+        "type": event_type,
+        "when": when,
+        "quote": text,
+    }
+    if place is not None:
+        event["place"] = place["id"]
+    actors = [clip(s) for s in (side_a, side_b) if s]
+    if actors:
+        event["actors"] = list(dict.fromkeys(actors))
+    if low is not None or high is not None:
+        event["casualties"] = {"low": low, "high": high,
+                               "text": _casualty_text(low, best, high)}
+    event["tags"] = _tags(row, violence, violence_name, date_prec, table)
+
+    notes = []
+    if generated:
+        notes.append("UCDP gives no source headline or article text for this event; the text "
+                     "was generated from the record's fields by warlens import.")
+    deaths = _deaths(row)
+    if deaths:
+        notes.append(f"UCDP deaths by party: {deaths}.")
+    published, from_sources = _published(row, end)
+    if not from_sources:
+        notes.append("The published date is the event's last day, not a source's date.")
+
+    conflict = row.get("conflict_name") or dyad or "UCDP event"
+    label = start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+    title = f"{conflict}: {where}, {label}" if where else f"{conflict}, {label}"
+    doc: dict = {
+        "id": article_id,
+        "title": clip(title),
+        "outlet": OUTLET,
+        "published": published,
+        "text": text,
+    }
+    if notes:
+        doc["notes"] = " ".join(notes)
+    doc["tags"] = ["UCDP GED"]
+    doc["source_file"] = clip(f"{table.file}:{row.line}")
+    if place is not None:
+        doc["places"] = [place]
+    doc["events"] = [event]
+    return doc
+
+
+def _place(row: CsvRow, table: CsvTable) -> dict | None:
+    """The event's place from where_coordinates/where_description, lat/lon and where_prec."""
+    lat, lon = lat_lon(row)
+    where_prec = _code(row, "where_prec", WHERE_PRECISION, table)
+    precision = WHERE_PRECISION[where_prec][0] if where_prec else "region"
+    country_name = row.get("country")
+    name = (row.get("where_coordinates") or row.get("where_description") or row.get("adm_2")
+            or row.get("adm_1") or country_name)
+    if not name and lat is None:
+        return None
+    place: dict = {"id": slugify(name) or "place", "name": clip(name or f"{lat}, {lon}")}
+    description = row.get("where_description")
+    if lat is None and description and description != name:
+        place["aliases"] = [clip(description)]
+    if lat is not None:
+        place["lat"], place["lon"] = lat, lon
+    place["precision"] = precision
+    # In international waters (7) the country is the conflict's, not the place's.
+    country = _country(country_name) if where_prec != 7 else None
+    if country:
+        place["country"] = country
+    return place
+
+
+def _text(row: CsvRow, start: datetime.date, end: datetime.date, where: str, dyad: str,
+          best: int | None) -> tuple[str, bool]:
+    """The article text: headlines, then source references; else a generated sentence."""
+    parts = [p for p in (row.get("source_headline"), row.get("source_article")) if p]
+    if parts:
+        return "\n\n".join(parts), False
+    when = start.isoformat() if start == end else f"between {start.isoformat()} and " \
+        f"{end.isoformat()}"
+    sentence = "UCDP records an event"
+    if dyad:
+        sentence += f" involving {dyad}"
+    if where:
+        sentence += f" at {where}"
+    sentence += f" on {when}" if start == end else f" {when}"
+    if best is not None:
+        sentence += f", with a best estimate of {best} deaths"
+    return sentence + ".", True
+
+
+def _casualty_text(low: int | None, best: int | None, high: int | None) -> str:
+    """UCDP's three estimates in words; the best one is the figure UCDP recommends."""
+    shown = f"UCDP best estimate {best}" if best is not None else "UCDP estimate"
+    return f"{shown} (low {low}, high {high})"
+
+
+def _deaths(row: CsvRow) -> str:
+    """UCDP's deaths by party, as written, for the article's notes ("" if none given)."""
+    parts = []
+    for column, label in (("deaths_a", "side A"), ("deaths_b", "side B"),
+                          ("deaths_civilians", "civilians"), ("deaths_unknown", "unknown")):
+        if row.get(column):
+            parts.append(f"{label} {row.get(column)}")
+    return ", ".join(parts)
+
+
+def _published(row: CsvRow, end: datetime.date) -> tuple[str | dict, bool]:
+    """The earliest source date given, else the event's last day marked inferred."""
+    days = []
+    for found in _ISO_DAY.findall(row.get("source_date")):
+        try:
+            days.append(datetime.date.fromisoformat(found))
+        except ValueError:
+            continue
+    if days:
+        return min(days).isoformat(), True
+    return {"date": end.isoformat(), "inferred": True}, False
+
+
+def _tags(row: CsvRow, violence: int | None, violence_name: str, date_prec: int | None,
+          table: CsvTable) -> list[str]:
+    """UCDP's codes, in words, and its sources as `name: value` tags."""
+    tags: list[str] = []
+    if violence is not None:
+        tags.append(f"type_of_violence: {violence} ({violence_name})")
+    for column, label in (("conflict_name", "conflict"), ("dyad_name", "dyad")):
+        if row.get(column):
+            tags.append(clip(f"{label}: {row.get(column)}"))
+    if date_prec is not None:
+        tags.append(f"date_prec: {date_prec} ({DATE_PRECISION[date_prec]})")
+    where_prec = to_int_or_none(row.get("where_prec"))
+    if where_prec in WHERE_PRECISION:
+        tags.append(f"where_prec: {where_prec} ({WHERE_PRECISION[where_prec][1]})")
+    clarity = to_int_or_none(row.get("event_clarity"))
+    if clarity in EVENT_CLARITY:
+        tags.append(f"event_clarity: {clarity} ({EVENT_CLARITY[clarity]})")
+    tags.extend(clip(f"source: {s}") for s in split_list(row.get("source_office")))
+    tags.extend(clip(f"original source: {s}") for s in split_list(row.get("source_original")))
+    return tags
+
+
+def to_int_or_none(text: str) -> int | None:
+    """A whole number, or None for an empty or unreadable cell."""
+    try:
+        return to_int(text)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=512)
+def _country(name: str) -> str | None:
+    """ISO 3166 alpha-2 from a UCDP country name such as "Russia (Soviet Union)"."""
+    if not name:
+        return None
+    gazetteer = get_gazetteer()
+    for candidate in (name, re.sub(r"\s*\(.*?\)\s*", " ", name).strip()):
+        found = gazetteer.country(candidate) if candidate else None
+        if found is not None and found.country:
+            return found.country
+    return None
+
+
+register(FORMAT, read, detect)
