@@ -8,6 +8,7 @@ several dashes. The span returned is in the original text, in code points.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 # Characters that copying commonly swaps, folded to one representative each.
 _FOLD = str.maketrans({
@@ -19,31 +20,43 @@ _FOLD = str.maketrans({
     "\u00a0": " ",
 })
 _SPACE = re.compile(r"\s+")
+#: Whitespace runs that folding changes: all but a lone " ", which stays as it is.
+_RUN = re.compile(r"\s{2,}|[^\S ]")
 
 
 class FoldedText:
     """An article text folded once, so that many quotes can be looked up in it."""
 
-    __slots__ = ("_folded", "_origin", "text")
+    __slots__ = ("_folded", "_folded_at", "_origin_at", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        folded: list[str] = []
-        origin: list[int] = []  # origin[i] = index in text of folded[i]
-        in_space = False
-        for i, ch in enumerate(text.translate(_FOLD)):
-            if ch.isspace():
-                if in_space:
-                    continue
-                in_space = True
-                ch = " "
-            else:
-                in_space = False
-            folded.append(ch)
-            origin.append(i)
-        origin.append(len(text))
-        self._folded = "".join(folded)
-        self._origin = origin
+        source = text.translate(_FOLD)
+        # Each whitespace run becomes one space. Between runs the folded text is the
+        # original shifted by a constant, so the map back to the original is kept as
+        # breakpoints (folded index -> original index) rather than one entry per character;
+        # a lone " " needs neither a change nor a breakpoint.
+        pieces: list[str] = []
+        folded_at, origin_at = [0], [0]
+        done = shift = 0
+        for run in _RUN.finditer(source):
+            start, end = run.span()
+            pieces.append(source[done:start])
+            pieces.append(" ")
+            at = start - shift
+            folded_at += (at, at + 1)
+            origin_at += (start, end)
+            shift += end - start - 1
+            done = end
+        pieces.append(source[done:])
+        self._folded = "".join(pieces)
+        self._folded_at = folded_at
+        self._origin_at = origin_at
+
+    def _origin(self, at: int) -> int:
+        """The index in the original text of folded character `at`."""
+        k = bisect_right(self._folded_at, at) - 1
+        return self._origin_at[k] + at - self._folded_at[k]
 
     def find(self, quote: str) -> tuple[int, int] | None:
         """The (start, end) span of `quote` in the original text, or None if absent."""
@@ -54,7 +67,7 @@ class FoldedText:
         if at < 0:
             return None
         end = at + len(needle)
-        return self._origin[at], self._origin[end - 1] + 1
+        return self._origin(at), self._origin(end - 1) + 1
 
 
 def find_quote(text: str, quote: str) -> tuple[int, int] | None:
