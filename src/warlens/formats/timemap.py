@@ -1,0 +1,336 @@
+"""TimeMap (datasheet-server) export -> native articles, one per event.
+
+Forensic Architecture's TimeMap reads three JSON files that datasheet-server
+exports: `export_events.json` (a list of events with a description, an M/D/YYYY
+date, a location and latitude/longitude as strings), `export_sources.json` (source
+id -> title, description and `paths`, the media or web addresses) and
+`export_associations.json` (filters and narratives, each with `filter_paths`).
+Each event becomes an article whose text is its description, whose one event links
+the event's web sources, and whose tags carry its filters and narratives.
+docs/formats-datasets.md lists what is kept, lost and guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from warlens import model
+from warlens.formats import Imported, register
+from warlens.formats.csvutil import RowError, clip, parse_day, slugify, to_float
+from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.yamlio import Path as DocPath
+
+FORMAT = "timemap"
+OUTLET = "TimeMap"
+EVENTS_FILE = "export_events.json"
+SOURCES_FILE = "export_sources.json"
+ASSOCIATIONS_FILE = "export_associations.json"
+_WEB_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_SUMMARY_LENGTH = 200
+
+
+def detect(path: Path) -> bool:
+    """A TimeMap export: a file named export_events.json (its siblings are read too)."""
+    return path.name == EVENTS_FILE and path.is_file()
+
+
+@dataclass
+class _Export:
+    """The three files of one export, as read, with where each item came from."""
+
+    events_file: str
+    events: list[tuple[int, Any]] = field(default_factory=list)
+    sources: dict[str, dict] = field(default_factory=dict)
+    associations: dict[str, dict] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, line: int | None, column: str, message: str,
+                severity: Severity = ERROR) -> None:
+        """Record a problem in the events file."""
+        self.problems.append(Problem(self.events_file, line, column, message, severity))
+
+
+def read(path: Path, display: str) -> Imported:
+    """Read a TimeMap export (its folder or its export_events.json) into native articles.
+
+    Raises OSError if export_events.json cannot be read; a missing or broken sibling
+    file is a problem, and the events are imported without what it would have added.
+    """
+    folder = path if path.is_dir() else path.parent
+    shown = Path(display) if path.is_file() else Path(display) / EVENTS_FILE
+    export = _Export(str(shown))
+    export.events = _load(folder / EVENTS_FILE, str(shown), list, export.problems,
+                          required=True)
+    for line, item in _load(folder / SOURCES_FILE, str(shown.with_name(SOURCES_FILE)), dict,
+                            export.problems):
+        if isinstance(item, tuple) and isinstance(item[1], dict):
+            export.sources[str(item[0])] = {**item[1], "_line": line}
+    for line, item in _load(folder / ASSOCIATIONS_FILE,
+                            str(shown.with_name(ASSOCIATIONS_FILE)), list, export.problems):
+        if isinstance(item, dict) and item.get("id") is not None:
+            export.associations[str(item["id"])] = {**item, "_line": line}
+
+    result = Imported(problems=export.problems)
+    seen: dict[str, int] = {}
+    for line, raw in export.events:
+        try:
+            doc = _article(raw, line, export, seen)
+        except RowError as exc:
+            export.problem(line, exc.column, f"{exc.message}; the event was skipped")
+            continue
+        seen[doc["id"]] = line
+        lines: dict[DocPath, int] = {(): line}
+        result.docs.append((doc, lines))
+    return result
+
+
+def _load(path: Path, shown: str, kind: type, problems: list[Problem], *,
+          required: bool = False) -> list[tuple[int, Any]]:
+    """The items of a JSON list (or the (key, value) members of an object), with lines.
+
+    A missing optional file is silent; a missing events file raises OSError.
+    """
+    if not path.exists() and not required:
+        return []
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(shown, data.count(b"\n", 0, exc.start) + 1, "(file)",
+                                f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02X}); "
+                                "nothing was read from it"))
+        return []
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(shown, exc.lineno, "(file)",
+                                f"is not valid JSON: {exc.msg}; nothing was read from it"))
+        return []
+    if not isinstance(whole, kind):
+        expected = "a list" if kind is list else "an object"
+        problems.append(Problem(shown, 1, "(file)",
+                                f"must hold {expected} at the top, not {type(whole).__name__}; "
+                                "nothing was read from it"))
+        return []
+    return list(_with_lines(text))
+
+
+def _with_lines(text: str) -> Iterator[tuple[int, Any]]:
+    """Each top-level item of a JSON list, or (key, value) of an object, with its line.
+
+    The text is known to be valid JSON; this walks it again with raw_decode to learn
+    where each item starts, which json.loads does not tell.
+    """
+    decoder = json.JSONDecoder()
+    pos = _skip(text, 0)
+    is_object = text[pos] == "{"
+    pos = _skip(text, pos + 1)
+    while text[pos] not in "]}":
+        line = text.count("\n", 0, pos) + 1
+        if is_object:
+            name, pos = decoder.raw_decode(text, pos)
+            pos = _skip(text, _skip(text, pos) + 1)  # past ':'
+            value, pos = decoder.raw_decode(text, pos)
+            yield line, (name, value)
+        else:
+            value, pos = decoder.raw_decode(text, pos)
+            yield line, value
+        pos = _skip(text, pos)
+        if text[pos] == ",":
+            pos = _skip(text, pos + 1)
+
+
+def _skip(text: str, pos: int) -> int:
+    while text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _text_of(value: object) -> str:
+    """A JSON value as stripped text ("" for null)."""
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _article(raw: object, line: int, export: _Export, seen: dict[str, int]) -> dict:
+    """One event as a native article document; RowError for what cannot be imported."""
+    if not isinstance(raw, dict):
+        raise RowError("(event)", f"each event must be an object, not {type(raw).__name__}")
+    event_id = _text_of(raw.get("id"))
+    if not event_id:
+        raise RowError("id", "is missing or empty")
+    article_id = slugify(f"timemap-{event_id}")
+    if article_id in seen:
+        raise RowError("id", f"'{event_id}' was already imported from line {seen[article_id]}")
+    date_text = _text_of(raw.get("date"))
+    day = None
+    if date_text:
+        try:
+            day = parse_day(date_text, day_first=False)
+        except ValueError as exc:
+            raise RowError("date", f"{exc}; expected M/D/YYYY") from None
+    lat, lon = _coordinates(raw)
+    location = _text_of(raw.get("location"))
+    time = _text_of(raw.get("time"))
+
+    description = _text_of(raw.get("description"))
+    notes: list[str] = []
+    if description:
+        text = description
+    else:
+        text = f"TimeMap event {event_id}"
+        text += f" at {location}" if location else ""
+        text += f" on {day.isoformat()}" if day else ""
+        text += "."
+        notes.append("The TimeMap event has no description; the text was generated from "
+                     "its fields by warlens import.")
+    if day is None:
+        notes.append("The TimeMap event has no date.")
+
+    urls, source_tags = _sources(raw.get("sources"), event_id, line, export)
+    event_type, association_tags = _associations(raw.get("associations"), event_id, line,
+                                                 export)
+    first_line = text.splitlines()[0]
+    summary = clip(first_line, _SUMMARY_LENGTH)
+    event: dict = {
+        "id": slugify(f"e-{event_id}"),
+        "summary": summary,
+        "type": event_type,
+        "when": day.isoformat() if day else "undated",
+        "quote": text,
+    }
+    place = None
+    if location or lat is not None:
+        place = {"id": slugify(location) or "place",
+                 "name": clip(location or f"{lat}, {lon}")}
+        if lat is not None:
+            place["lat"], place["lon"] = lat, lon
+        event["place"] = place["id"]
+    if urls:
+        event["sources"] = urls
+    tags = [*association_tags, *source_tags]
+    if time:
+        tags.append(clip(f"time: {time}"))
+    if tags:
+        event["tags"] = list(dict.fromkeys(tags))
+
+    doc: dict = {
+        "id": article_id,
+        "title": summary,
+        "outlet": OUTLET,
+        "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
+        "text": text,
+    }
+    if notes:
+        doc["notes"] = " ".join(notes)
+    doc["tags"] = ["TimeMap"]
+    doc["source_file"] = clip(f"{export.events_file}:{line}")
+    if place is not None:
+        doc["places"] = [place]
+    doc["events"] = [event]
+    return doc
+
+
+def _coordinates(raw: dict) -> tuple[float | None, float | None]:
+    """latitude/longitude (strings or numbers, possibly empty), both or neither."""
+    values: dict[str, float | None] = {}
+    for column in ("latitude", "longitude"):
+        try:
+            values[column] = to_float(_text_of(raw.get(column)))
+        except ValueError:
+            raise RowError(column, f"{raw.get(column)!r} is not a number") from None
+    lat, lon = values["latitude"], values["longitude"]
+    if (lat is None) != (lon is None):
+        column = "latitude" if lat is None else "longitude"
+        raise RowError(column, "is empty but the other coordinate is given")
+    if lat is not None and not -90 <= lat <= 90:
+        raise RowError("latitude", f"{lat} is out of range (-90 to 90)")
+    if lon is not None and not -180 <= lon <= 180:
+        raise RowError("longitude", f"{lon} is out of range (-180 to 180)")
+    return lat, lon
+
+
+def _ids(value: object) -> list[str]:
+    """A list of ids as text; a single id is taken as a list of one."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [_text_of(v) for v in items if _text_of(v)]
+
+
+def _sources(value: object, event_id: str, line: int, export: _Export) -> tuple[list[str],
+                                                                                list[str]]:
+    """The event's sources: their web addresses (kept) and titles (as tags)."""
+    urls: list[str] = []
+    tags: list[str] = []
+    for source_id in _ids(value):
+        source = export.sources.get(source_id)
+        if source is None:
+            export.problem(line, "sources", f"source '{source_id}' of event '{event_id}' is "
+                                            f"not in {SOURCES_FILE}", WARNING)
+            continue
+        title = _text_of(source.get("title"))
+        tags.append(clip(f"source: {title or source_id}"))
+        for path in _ids(source.get("paths")):
+            if _WEB_URL.match(path):
+                if path not in urls:
+                    urls.append(path)
+            else:
+                export.problem(line, "sources",
+                               f"source '{source_id}' path {path!r} is not an http(s) "
+                               "address; left out of the event's sources", WARNING)
+    return urls, tags
+
+
+def _associations(value: object, event_id: str, line: int,
+                  export: _Export) -> tuple[str, list[str]]:
+    """The event's type (from the first association naming one of ours) and its tags."""
+    event_type = "other"
+    tags: list[str] = []
+    for association_id in _ids(value):
+        association = export.associations.get(association_id)
+        if association is None:
+            export.problem(line, "associations",
+                           f"association '{association_id}' of event '{event_id}' is not in "
+                           f"{ASSOCIATIONS_FILE}", WARNING)
+            continue
+        title = _text_of(association.get("title")) or association_id
+        paths = _ids(association.get("filter_paths"))
+        if _text_of(association.get("mode")).upper() == "NARRATIVE":
+            tags.append(clip(f"narrative: {title}"))
+        else:
+            tags.append(clip("/".join(paths) if paths else title))
+        if event_type == "other":
+            for name in (title, *reversed(paths)):
+                found = _our_type(name)
+                if found:
+                    event_type = found
+                    break
+    return event_type, tags
+
+
+def _normal(name: str) -> str:
+    return " ".join(re.sub(r"[_/\-]+", " ", name.lower()).split())
+
+
+#: Names an association may carry for each of our types: our ids, our labels, ACLED's names.
+_TYPE_NAMES: dict[str, str] = {
+    **{_normal(v): k for k, v in model.EVENT_TYPES.items() if v and k != "territorial_control"},
+    **{_normal(v): k for k, v in model.EVENT_TYPE_LABELS.items()},
+    **{_normal(k): k for k in model.EVENT_TYPES},
+}
+
+
+def _our_type(name: str) -> str | None:
+    """Our event type if `name` is one of our type ids or labels, or an ACLED type name."""
+    found = _TYPE_NAMES.get(_normal(name))
+    return found if found and found != "other" else None
+
+
+register(FORMAT, read, detect)
