@@ -9,6 +9,7 @@ import pytest
 
 from warlens.figures import (
     HOVER_MAX,
+    RANGE_TICK,
     TYPE_COLOURS,
     escape_hover,
     make_map,
@@ -83,8 +84,13 @@ NO_CLAIMS = _claims()
 NO_ARTICLES = _articles()
 
 
+def _drawn(fig: go.Figure) -> list:
+    """The figure's traces, less the ticks that repeat each range bar's items."""
+    return [t for t in fig.data if t.meta != RANGE_TICK]
+
+
 def _traces_with(fig: go.Figure, key: str) -> list:
-    return [t for t in fig.data if t.customdata is not None
+    return [t for t in _drawn(fig) if t.customdata is not None
             and key in [row[0] for row in t.customdata]]
 
 
@@ -149,6 +155,8 @@ def test_a_vague_date_becomes_a_bar_spanning_its_range():
     fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
     (bar,) = _traces_with(fig, f"{ARTICLE}/end-jan")
     assert bar.type == "bar" and bar.orientation == "h"
+    (tick,) = [t for t in fig.data if t.meta == RANGE_TICK]
+    assert _as_time(tick.x[0]).normalize() == pd.Timestamp("2023-01-26")
     i = _row(bar, f"{ARTICLE}/end-jan")
     assert _as_time(bar.base[i]) == pd.Timestamp("2023-01-21")
     assert bar.x[i] == pytest.approx(11 * 86_400_000)  # 21..31 inclusive is eleven days
@@ -163,7 +171,7 @@ def test_a_day_is_a_point_not_a_sliver():
     assert point.type == "scatter" and point.mode == "markers"
     assert point.marker.symbol == "diamond"
     assert _as_time(point.x[0]).normalize() == pd.Timestamp("2023-05-20")
-    assert not [t for t in fig.data if t.type == "bar"]
+    assert not [t for t in _drawn(fig) if t.type == "bar"]
 
 
 def test_undated_events_are_not_on_the_timeline_but_in_undated():
@@ -210,7 +218,7 @@ def test_many_articles_are_markers_not_a_forest_of_lines():
     events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
     fig = make_timeline(events, NO_CLAIMS, _articles(*days))
     assert not [s for s in fig.layout.shapes if s.yref == "paper"]
-    published = [t for t in fig.data if t.name == "Published"]
+    published = [t for t in _drawn(fig) if t.name == "Published"]
     assert len(published[0].x) == 60
 
 
@@ -230,7 +238,7 @@ def test_aggregation_kicks_in_above_max_bars():
     fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES, max_bars=100)
     assert "Aggregated" in fig.layout.title.text and "300" in fig.layout.title.text
     assert fig.layout.barmode == "stack"
-    assert sum(sum(t.y) for t in fig.data) == 300
+    assert sum(sum(t.y) for t in _drawn(fig)) == 300
 
 
 def test_timeline_json_stays_small_for_100k_events():
@@ -245,7 +253,7 @@ def test_every_grouping_draws_each_dated_event_once(group_by):
     events = _events(_event("a", "2023-05-20", "2023-05-20", "day"),
                      _event("b", "2023-01-21", "2023-01-31", "range", place_name="Kyiv"))
     fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES, group_by=group_by)
-    keys = [row[0] for t in fig.data for row in t.customdata]
+    keys = [row[0] for t in _drawn(fig) for row in t.customdata]
     assert sorted(keys) == [f"{ARTICLE}/a", f"{ARTICLE}/b"]
 
 
@@ -274,8 +282,9 @@ def test_a_country_level_place_is_not_drawn_as_a_pinpoint():
                      _event("country", None, None, "undated", place_name="Ukraine",
                             lat=49.0, lon=32.0, precision="country"))
     fig = make_map(events, basemap_url=BASEMAP)
-    (town,) = [t for t in fig.data if t.customdata is not None and t.customdata[0][0] == "Bakhmut"]
-    (country,) = [t for t in fig.data
+    (town,) = [t for t in _drawn(fig)
+               if t.customdata is not None and t.customdata[0][0] == "Bakhmut"]
+    (country,) = [t for t in _drawn(fig)
                   if t.customdata is not None and t.customdata[0][0] == "Ukraine"]
     assert country.marker.opacity < town.marker.opacity
     assert min(country.marker.size) > max(town.marker.size)
@@ -305,7 +314,7 @@ def test_town_labels_are_grey_text_when_the_app_serves_glyphs():
     labels = pd.DataFrame({"name": ["<b>Soledar</b>"], "lat": [48.68], "lon": [38.09]})
     fig = make_map(events, basemap_url=BASEMAP, labels=labels,
                    glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
-    (towns,) = [t for t in fig.data if t.name == "Nearby towns"]
+    (towns,) = [t for t in _drawn(fig) if t.name == "Nearby towns"]
     assert towns.mode == "text"
     assert towns.text == ("&lt;b&gt;Soledar&lt;/b&gt;",)
     assert "http" not in fig.to_json()
@@ -316,7 +325,7 @@ def test_events_without_coordinates_are_left_off_the_map():
                      _event("nowhere", "2023-05-20", "2023-05-20", "day",
                             lat=None, lon=None, place_name=None))
     fig = make_map(events, basemap_url=BASEMAP)
-    assert "1 events at 1 places" in fig.layout.title.text
+    assert "1 event at 1 place" in fig.layout.title.text
 
 
 def test_map_hover_text_is_escaped():
@@ -324,7 +333,7 @@ def test_map_hover_text_is_escaped():
                             summary="<script>alert(1)</script>",
                             place_name="<img src=x onerror=alert(1)>"))
     fig = make_map(events, basemap_url=BASEMAP)
-    (_, shown, _, _, summaries, _) = fig.data[0].customdata[0]
+    (_, shown, _, _, summaries, _) = _drawn(fig)[0].customdata[0]
     assert shown == "&lt;img src=x onerror=alert(1)&gt;"
     assert "&lt;script&gt;" in summaries
     assert "<script>" not in fig.to_json()
@@ -334,9 +343,9 @@ def test_map_aggregates_to_grid_cells_above_max_points():
     events = _synthetic(3000)
     fig = make_map(events, basemap_url=BASEMAP, max_points=200)
     assert "Aggregated" in fig.layout.title.text
-    n_markers = sum(len(t.lat) for t in fig.data)
+    n_markers = sum(len(t.lat) for t in _drawn(fig))
     assert n_markers <= 200
-    assert sum(int(row[3].split()[0].replace(",", "")) for t in fig.data
+    assert sum(int(row[3].split()[0].replace(",", "")) for t in _drawn(fig)
                for row in t.customdata) == 3000
 
 
@@ -357,6 +366,6 @@ def test_tables_stitched_together_with_repeated_row_labels_still_draw():
                  Col.START: "2023-05-21", Col.END: "2023-05-21"}),
     ])
     fig = make_timeline(events, claims, NO_ARTICLES)
-    keys = sorted(row[0] for t in fig.data for row in t.customdata)
+    keys = sorted(row[0] for t in _drawn(fig) for row in t.customdata)
     assert keys == [f"{ARTICLE}/{k}" for k in ("a", "b", "c1", "c2")]
     assert make_map(events, basemap_url=BASEMAP, max_points=0).data

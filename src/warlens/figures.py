@@ -283,6 +283,10 @@ def _add_publications(fig: go.Figure, pubs: pd.DataFrame, y: float | None,
     ))
 
 
+#: The `meta` of the traces that mark the middle of date ranges (they repeat the bars' items).
+RANGE_TICK = "range-tick"
+
+
 def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataFrame, *,
                   group_by: GroupBy = "place", max_bars: int = 2000) -> go.Figure:
     """A timeline of dated events, the claims about them and the articles' publication dates.
@@ -362,6 +366,16 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 text=_escape_all(ranges[Col.DATE_LABEL], 40) if len(dated) <= 300 else None,
                 textposition="inside", insidetextanchor="start",
                 textfont={"color": "#222222", "size": 10},
+                customdata=_event_customdata(ranges), hovertemplate=EVENT_HOVER,
+            ))
+            # A tick at the middle of every range, so a short range on a long axis (the
+            # two days of a city's fall beside a year of fighting) still shows and clicks.
+            fig.add_trace(go.Scatter(
+                x=_iso(_point_time(ranges[Col.START], ranges[Col.END])),
+                y=ranges["_y"].to_numpy(float), mode="markers", name=label,
+                legendgroup=type_key, showlegend=False, meta=RANGE_TICK,
+                marker={"symbol": "line-ns-open", "size": 16, "color": colour,
+                        "line": {"color": colour, "width": 3}},
                 customdata=_event_customdata(ranges), hovertemplate=EVENT_HOVER,
             ))
         if len(days):

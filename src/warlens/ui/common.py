@@ -64,7 +64,8 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
         c1.markdown(f"**When:** {md_escape(event[Col.DATE_LABEL])}")
         place = event[Col.PLACE_NAME] or "no place given"
         precision = event[Col.PRECISION] or ""
-        c2.markdown(f"**Where:** {md_escape(place)} {md_escape(f'({precision})' if precision else '')}")
+        where = f"{place} ({precision})" if precision else place
+        c2.markdown(f"**Where:** {md_escape(where)}")
         if event[Col.ACTORS]:
             st.markdown(f"**Actors:** {md_escape(event[Col.ACTORS])}")
         st.markdown(f"> {md_escape(event[Col.QUOTE])}")

@@ -32,7 +32,8 @@ def draw(view: View) -> None:
     for event in contested.head(20).itertuples(index=False):
         row = getattr(event, Col.KEY)
         label = f"{getattr(event, Col.SUMMARY)} ({getattr(event, Col.DATE_LABEL)})"
-        st.page_link(common.CLAIMS_PAGE, label=common.md_escape(label[:200]), icon=":material/compare_arrows:",
+        st.page_link(common.CLAIMS_PAGE, label=common.md_escape(label[:200]),
+                     icon=":material/compare_arrows:",
                      query_params={**view.filters.without_selection().to_params(),
                                    "event": [row]})
 
@@ -52,7 +53,8 @@ def draw(view: View) -> None:
     if len(problems):
         errors = int((problems["severity"] == "error").sum())
         st.page_link(common.PROBLEMS_PAGE,
-                     label=f"{errors} errors and {len(problems) - errors} warnings in the data files",
+                     label=f"{errors} errors and {len(problems) - errors} warnings "
+                           "in the data files",
                      icon=":material/report:", query_params=view.filters.to_params())
     else:
         st.caption(f"All {view.corpus.files} data files loaded without problems.")
