@@ -189,6 +189,148 @@ def _add_synth(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     syn.set_defaults(run=cmd_synth)
 
 
+#: The formats `warlens import` knows; each is looked up in formats.READERS when run.
+IMPORT_FORMATS = ("labelstudio", "brat", "timemap", "acled", "ucdp")
+
+
+def _import_files(fmt: str, sources: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The files to read: files as given, folders searched with the format's detector.
+
+    Returns the files and the usage errors (a missing path, a folder holding nothing
+    the format recognises).
+    """
+    from warlens import formats
+
+    detect = formats.DETECTORS[fmt]
+    files: list[Path] = []
+    errors: list[str] = []
+    for src in sources:
+        if not src.exists():
+            errors.append(f"{src}: no such file or folder")
+        elif src.is_dir():
+            found = [p for p in sorted(src.rglob("*")) if p.is_file()
+                     and not any(part.startswith(".") for part in p.relative_to(src).parts)
+                     and detect(p)]
+            if not found:
+                errors.append(f"{src}: holds no file the {fmt} reader recognises")
+            files.extend(found)
+        else:
+            files.append(src)
+    return files, errors
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Read files of another format, write one native YAML article per record, validate them.
+
+    Problems found while reading point at the source file's line; problems found when
+    the written articles are validated point at the YAML file, which is the one to fix.
+    A file already in the output folder with other content is only replaced with
+    --overwrite, so hand edits to an earlier import are never lost silently.
+    """
+    import inspect
+
+    from warlens import formats
+    from warlens.model import SLUG_RE
+    from warlens.problems import ERROR, WARNING, Problem
+    from warlens.yamlio import dump_yaml
+
+    prog = "warlens import"
+    reader = formats.READERS.get(args.format)
+    if reader is None:
+        print(f"{prog}: the {args.format} reader is not available in this installation",
+              file=sys.stderr)
+        return EXIT_USAGE
+    files, usage = _import_files(args.format, args.sources)
+    if args.labels is not None and not args.labels.is_file():
+        usage.append(f"{args.labels}: no such labels file")
+    if usage:
+        for message in usage:
+            print(f"{prog}: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    options = {}
+    if args.labels is not None and "labels" in inspect.signature(reader).parameters:
+        options["labels"] = args.labels
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"{prog}: cannot create {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERRORS
+
+    problems: list[Problem] = []
+    written: list[Path] = []
+    origin: dict[str, str] = {}
+    for path in files:
+        shown = str(path)
+        try:
+            imported = reader(path, shown, **options)
+        except OSError as exc:
+            problems.append(Problem(shown, None, "(file)",
+                                    f"cannot be read: {exc.strerror or exc}"))
+            continue
+        problems.extend(imported.problems)
+        for doc, lines in imported.docs:
+            line = lines.get(())
+            article_id = doc.get("id") if isinstance(doc, dict) else None
+            if not isinstance(article_id, str) or not SLUG_RE.fullmatch(article_id):
+                problems.append(Problem(shown, line, "id", f"no usable article id "
+                                        f"({article_id!r}); not written"))
+                continue
+            if article_id in origin:
+                problems.append(Problem(shown, line, "id", f"article id '{article_id}' was "
+                                        f"already imported from {origin[article_id]}; "
+                                        "not written"))
+                continue
+            origin[article_id] = f"{shown}:{line}"
+            target = args.output / f"{article_id}.yaml"
+            text = dump_yaml(doc)
+            try:
+                if (target.exists() and not args.overwrite
+                        and target.read_bytes() != text.encode("utf-8")):
+                    problems.append(Problem(str(target), None, "(file)",
+                                            "already exists with other content; kept as it is "
+                                            "(use --overwrite to replace it)", WARNING))
+                else:
+                    target.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                problems.append(Problem(str(target), None, "(file)",
+                                        f"cannot be written: {exc.strerror or exc}"))
+                continue
+            written.append(target)
+
+    corpus = load_corpus(written)
+    for problem in problems:
+        print(problem)
+    for line in _problem_lines(corpus):
+        print(line)
+    counts = corpus.counts()
+    n_problems = len(problems) + len(corpus.problems)
+    print(f"imported {counts['articles']} articles ({counts['events']} events) from "
+          f"{len(files)} files; {n_problems} problems")
+    errors = corpus.n_errors + sum(p.severity == ERROR for p in problems)
+    return EXIT_ERRORS if errors else EXIT_OK
+
+
+def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `import` subcommand: other formats in, native YAML articles out."""
+    imp = sub.add_parser(
+        "import", help="turn Label Studio, brat, TimeMap, ACLED or UCDP files into articles",
+        description="Read files of another format and write one native YAML article per "
+                    "record into DIR (named <id>.yaml), then validate what was written. "
+                    "A folder SRC is searched for the files the format recognises. "
+                    "Exit 0 without errors, 1 with errors, 2 on a usage error.")
+    imp.add_argument("format", choices=IMPORT_FORMATS, metavar="FORMAT",
+                     help=f"one of {', '.join(IMPORT_FORMATS)}")
+    imp.add_argument("sources", nargs="+", type=Path, metavar="SRC",
+                     help="files or folders to read")
+    imp.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                     help="folder to write the articles into (created if missing)")
+    imp.add_argument("--labels", type=Path, metavar="FILE",
+                     help="label mapping, for the readers that take one (Label Studio, brat)")
+    imp.add_argument("--overwrite", action="store_true",
+                     help="replace articles already in DIR whose content differs")
+    imp.set_defaults(run=cmd_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="warlens", description=__doc__)
@@ -201,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=cmd_validate)
     _add_export(sub)
     _add_synth(sub)
+    _add_import(sub)
     return parser
 
 
