@@ -331,6 +331,105 @@ def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     imp.set_defaults(run=cmd_import)
 
 
+def cmd_annotate(args: argparse.Namespace) -> int:
+    """Draft annotations for a raw text file, or score the drafter against a hand annotation."""
+    from warlens import annotate, dates
+    from warlens.article import read_article_doc
+    from warlens.problems import WarlensError
+    from warlens.yamlio import dump_yaml, load_yaml
+
+    prog = "warlens annotate"
+    if args.evaluate is not None:
+        if args.file is not None:
+            print(f"{prog}: give either FILE.txt or --evaluate GOLD.yaml, not both",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if not args.evaluate.is_file():
+            print(f"{prog}: {args.evaluate}: no such file", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            gold, _ = load_yaml(args.evaluate.read_bytes())
+            if not isinstance(gold, dict) or not isinstance(gold.get("text"), str):
+                raise WarlensError("not an article: it has no text")
+            published = dates.parse_published(gold.get("published"))
+            if published.end is None:
+                raise WarlensError("its published date gives no day")
+            draft = annotate.draft_article(gold["text"], published=published.end,
+                                           title=gold.get("title"), outlet=gold.get("outlet"))
+            scores = annotate.evaluate(draft, gold)
+        except WarlensError as exc:
+            print(f"{prog}: {args.evaluate}: {exc.message}", file=sys.stderr)
+            return EXIT_ERRORS
+        print(annotate.format_scores(scores))
+        return EXIT_OK
+    if args.file is None or args.published is None:
+        print(f"{prog}: give FILE.txt and --published DATE (or --evaluate GOLD.yaml)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not args.file.is_file():
+        print(f"{prog}: {args.file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        text = args.file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        print(f"{prog}: {args.file}: not UTF-8 text (byte {exc.start}); save it as UTF-8",
+              file=sys.stderr)
+        return EXIT_ERRORS
+    try:
+        published = dates.parse_published(args.published).end
+    except WarlensError as exc:
+        print(f"{prog}: --published: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        doc = annotate.draft_article(text, published=published or args.published,
+                                     title=args.title, outlet=args.outlet, url=args.url,
+                                     article_id=args.id)
+    except WarlensError as exc:
+        print(f"{prog}: {args.file}: {exc.message}", file=sys.stderr)
+        return EXIT_ERRORS
+    _, problems = read_article_doc(doc, str(args.output))
+    for problem in problems:  # a draft that does not load is a bug; say so, still write it
+        print(f"{prog}: warning: {problem.field}: {problem.message}", file=sys.stderr)
+    payload = dump_yaml(doc)
+    target = "stdout" if args.output == "-" else args.output
+    try:
+        if args.output == "-":
+            sys.stdout.write(payload)
+        else:
+            Path(args.output).write_text(payload, encoding="utf-8")
+    except OSError as exc:
+        print(f"{prog}: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"drafted {len(doc['places'])} places, {len(doc['events'])} events and "
+          f"{len(doc['claims'])} claims to {target}; every item is marked draft: true",
+          file=sys.stderr)
+    return EXIT_ERRORS if problems else EXIT_OK
+
+
+def _add_annotate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `annotate` subcommand: a draft article file from raw text."""
+    ann = sub.add_parser(
+        "annotate", help="draft places, dates, events and claims from a raw text",
+        description="Draft a native article file from a plain-text article: places from "
+                    "the gazetteer, dates, events and claims, each marked draft: true for "
+                    "review. With --evaluate, draft the text of a hand-annotated article "
+                    "and print precision and recall against it.")
+    ann.add_argument("file", nargs="?", type=Path, metavar="FILE.txt",
+                     help="the article's text, UTF-8")
+    ann.add_argument("--published", metavar="DATE",
+                     help="the article's published date, YYYY-MM-DD (relative dates "
+                          "resolve against it)")
+    ann.add_argument("--title", metavar="T", help="title (default: the first sentence)")
+    ann.add_argument("--outlet", metavar="O", help="outlet (default: unknown)")
+    ann.add_argument("--url", metavar="U", help="the article's web address")
+    ann.add_argument("--id", metavar="SLUG", help="article id (default: from title and date)")
+    ann.add_argument("-o", "--output", default="-", metavar="FILE",
+                     help="where to write the YAML; '-' for stdout (default)")
+    ann.add_argument("--evaluate", type=Path, metavar="GOLD.yaml",
+                     help="score the drafter against this hand-annotated article")
+    ann.set_defaults(run=cmd_annotate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="warlens", description=__doc__)
@@ -344,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_synth(sub)
     _add_import(sub)
+    _add_annotate(sub)
     return parser
 
 
