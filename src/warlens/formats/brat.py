@@ -1,0 +1,319 @@
+"""brat standoff annotation (a .ann file beside its .txt) -> one native article.
+
+The .ann lines this reader understands (tab-separated, offsets in code points of
+the .txt, 0-based, end-exclusive):
+
+    T1  Type start end[;start end...]  text      a span (discontinuous with ';')
+    E1  Type:T1 Role:T2 Role2:E3               an event: trigger and arguments
+    R1  Rel Arg1:T1 Arg2:T2                    a binary relation
+    A1  Attr E1 [Value]   (M1, legacy)         an attribute (Negation -> stance denies)
+    N1  Reference T2 GeoNames:713174  Bakhmut  a normalisation (GeoNames -> place id)
+    #1  AnnotatorNotes T1  note                a note (kept in the article's notes)
+    *   Equiv T1 T2                            an equivalence (not kept)
+
+Spans and events become places, dates, actors, events and claims through the label
+map (`warlens.formats.labels`); event roles say which argument is the place, the
+date, an actor or a claimant. Each span's text is checked against the .txt; a .txt
+whose line ends were changed to CRLF after annotating is repaired. Every bad line is
+a problem with its line number; the rest of the file imports.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from warlens.formats import Imported, register
+from warlens.formats.labels import (
+    LabelMap,
+    Link,
+    Mention,
+    assemble,
+    find_label_map,
+    inferred_date,
+    slugify,
+)
+from warlens.formats.labelstudio import MODES, OffsetIndex
+from warlens.problems import ERROR, WARNING, Problem, Severity
+
+__all__ = ["is_brat", "read_brat"]
+
+_ID = re.compile(r"^[TERAMN#*][0-9]*$")
+_FRAGMENT = re.compile(r"^(\d+) (\d+)$")
+_UNKNOWN_OUTLET = "unknown outlet"
+
+
+def is_brat(path: Path) -> bool:
+    """A .ann file with its .txt beside it."""
+    return path.suffix.lower() == ".ann" and path.with_suffix(".txt").is_file()
+
+
+@dataclass
+class _Span:
+    id: str
+    type: str
+    fragments: list[tuple[int, int]]
+    text: str
+    line: int
+
+
+@dataclass
+class _Ann:
+    """Everything parsed from one .ann file, before it is checked against the text."""
+
+    spans: dict[str, _Span] = field(default_factory=dict)
+    events: dict[str, tuple[str, str, list[tuple[str, str]], int]] = field(default_factory=dict)
+    relations: list[tuple[str, str, str, int]] = field(default_factory=list)
+    attributes: list[tuple[str, str, str | None, int]] = field(default_factory=list)
+    references: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    notes: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+class _Reporter:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, fld: str, message: str,
+            severity: Severity = ERROR) -> None:
+        self.problems.append(Problem(self.file, line, fld, message, severity))
+
+
+def read_brat(path: Path, display: str, label_map: LabelMap | None = None) -> Imported:
+    """Read one brat .ann and its .txt into a native article document and problems."""
+    report = _Reporter(display)
+    if label_map is None:
+        label_map, map_problems = find_label_map(path)
+        report.problems.extend(map_problems)
+    imported = Imported(problems=report.problems)
+    txt_path = path.with_suffix(".txt")
+    try:
+        # newline="" keeps CRLF: brat counts offsets on the file as stored.
+        with txt_path.open(encoding="utf-8", newline="") as fh:
+            raw_text = fh.read()
+        with path.open(encoding="utf-8", newline="") as fh:
+            ann_lines = fh.read().split("\n")
+    except UnicodeDecodeError as exc:
+        report.add(None, "(file)", f"{txt_path.name} or {path.name} is not UTF-8 text "
+                   f"(byte {exc.start})")
+        return imported
+    if not raw_text.strip():
+        report.add(1, "(file)", f"{txt_path.name} is empty: there is no article to import")
+        return imported
+    ann = _parse(ann_lines, report)
+    mentions, links, notes = _build(ann, raw_text, label_map, report)
+    text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
+    first_line = next((ln.strip() for ln in text.lstrip("\ufeff").split("\n") if ln.strip()), "")
+    day = datetime.date.fromtimestamp(txt_path.stat().st_mtime)
+    head: dict[str, Any] = {
+        "id": f"brat-{slugify(path.stem, 'document', 90)}",
+        "title": " ".join(first_line.split())[:200] or path.stem,
+        "outlet": _UNKNOWN_OUTLET,
+        "published": inferred_date(day),
+        "source_file": display[:2000],
+    }
+    if notes:
+        head["notes"] = "\n".join(notes)
+    report.add(1, "(file)", "brat standoff has no title, outlet or publication date: the "
+               f"title is the text's first line, the outlet '{_UNKNOWN_OUTLET}', and published "
+               f"the .txt file's date ({day.isoformat()}), marked inferred", WARNING)
+    unmapped: dict[str, int] = {}
+    assembly = assemble(head, text, mentions, links, label_map, display, 1, unmapped)
+    report.problems.extend(assembly.problems)
+    for label, line in unmapped.items():
+        report.add(line, "labels", f"label '{label}' has no meaning in the label map; kept as "
+                   "an article tag (map it in .warlens-labels.yaml)", WARNING)
+    imported.docs.append((assembly.doc, assembly.lines))
+    return imported
+
+
+def _parse(lines: list[str], report: _Reporter) -> _Ann:
+    """Parse each line on its own; a bad line is a problem and is skipped."""
+    ann = _Ann()
+    for n, raw in enumerate(lines, 1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        ident, _, rest = line.partition("\t")
+        if not _ID.match(ident) or not rest:
+            report.add(n, "(line)", "not a brat annotation line: expected an id such as T1, "
+                       "E1, R1, A1, N1 or #1, a tab, then the annotation")
+            continue
+        try:
+            _parse_line(ident, rest, n, ann)
+        except ValueError as exc:
+            report.add(n, ident, str(exc))
+    return ann
+
+
+def _parse_line(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    kind = ident[0]
+    if kind == "T":
+        head, sep, text = rest.partition("\t")
+        if not sep:
+            raise ValueError("a span line needs 'Type start end', a tab, then its text")
+        label, _, offsets = head.partition(" ")
+        fragments = []
+        for part in offsets.split(";"):
+            m = _FRAGMENT.match(part.strip())
+            if not m or not label:
+                raise ValueError(f"cannot read 'Type start end' from '{head}'")
+            start, end = int(m.group(1)), int(m.group(2))
+            if start >= end:
+                raise ValueError(f"start {start} must be below end {end}")
+            fragments.append((start, end))
+        ann.spans[ident] = _Span(ident, label, fragments, text, n)
+    elif kind == "E":
+        parts = rest.split("\t")[0].split()
+        if not parts or ":" not in parts[0]:
+            raise ValueError("an event line needs 'Type:T1' (its trigger) first")
+        label, trigger = parts[0].split(":", 1)
+        args = []
+        for part in parts[1:]:
+            role, sep, target = part.partition(":")
+            if not sep or not role or not target:
+                raise ValueError(f"cannot read the argument '{part}' (expected Role:T2)")
+            args.append((role, target))
+        ann.events[ident] = (label, trigger, args, n)
+    elif kind == "R":
+        parts = rest.split("\t")[0].split()
+        if len(parts) != 3 or not all(":" in p for p in parts[1:]):
+            raise ValueError("a relation line needs 'Type Arg1:T1 Arg2:T2'")
+        ann.relations.append((parts[0], parts[1].split(":", 1)[1], parts[2].split(":", 1)[1], n))
+    elif kind in "AM":
+        parts = rest.split("\t")[0].split()
+        if len(parts) not in (2, 3):
+            raise ValueError("an attribute line needs 'Name Target [Value]'")
+        ann.attributes.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None, n))
+    elif kind == "N":
+        head, _, text = rest.partition("\t")
+        parts = head.split()
+        if len(parts) != 3 or ":" not in parts[2]:
+            raise ValueError("a normalisation line needs 'Reference T1 Database:id'")
+        db, ref = parts[2].split(":", 1)  # the first colon only: ids may hold colons
+        ann.references.append((parts[1], db, ref, text, n))
+    elif kind == "#":
+        head, _, note = rest.partition("\t")
+        parts = head.split()
+        if len(parts) != 2:
+            raise ValueError("a note line needs 'AnnotatorNotes T1', a tab, then the note")
+        ann.notes.append((parts[1], note, n))
+    # '*' (Equiv) lines say two spans are the same thing; nothing in an article keeps that.
+
+
+def _build(ann: _Ann, raw_text: str, labels: LabelMap,
+           report: _Reporter) -> tuple[list[Mention], list[Link], list[str]]:
+    """Check spans against the text; make mentions (spans and events), links and notes."""
+    index = OffsetIndex(raw_text)
+    single = [(s.fragments[0][0], s.fragments[0][1], s.text) for s in ann.spans.values()
+              if len(s.fragments) == 1]
+    mode = index.best_mode(single)
+    crlf = [m.start() for m in re.finditer("\r\n", raw_text)]
+
+    def fold(pos: int) -> int:
+        return pos - bisect.bisect_left(crlf, pos)
+
+    placed: dict[str, tuple[int, int, str]] = {}  # span id -> (start, end, text), folded
+    for s in ann.spans.values():
+        found = _place(s, index, mode, raw_text, report)
+        if found is not None:
+            lo, hi, text = found
+            placed[s.id] = (fold(lo), fold(hi), text)
+
+    triggers = {trigger for _, trigger, _, _ in ann.events.values()}
+    alias: dict[str, str] = {}  # a trigger span stands for its (first) event
+    mentions: dict[str, Mention] = {}
+    for s in ann.spans.values():
+        if s.id in placed and s.id not in triggers:
+            lo, hi, text = placed[s.id]
+            mentions[s.id] = Mention(s.id, lo, hi, text, (s.type,), s.line)
+    for eid, (label, trigger, _, line) in ann.events.items():
+        if trigger not in placed:
+            why = "is not defined" if trigger not in ann.spans else "could not be placed"
+            report.add(line, eid, f"the trigger {trigger} {why}; event skipped")
+            continue
+        lo, hi, text = placed[trigger]
+        mentions[eid] = Mention(eid, lo, hi, text, (label,), line)
+        alias.setdefault(trigger, eid)
+
+    def target(ref: str, line: int, what: str) -> Mention | None:
+        found = mentions.get(alias.get(ref, ref))
+        if found is None:
+            report.add(line, ref, f"{what} refers to {ref}, which is not defined or could not "
+                       "be read; ignored", WARNING)
+        return found
+
+    links: list[Link] = []
+    for eid, (_, _, args, line) in ann.events.items():
+        if eid not in mentions:
+            continue
+        for role, ref in args:
+            arg = target(ref, line, f"{eid}'s {role} argument")
+            if arg is not None:
+                links.append(Link(eid, arg.key, role, line, directed=True))
+    for rel, a, b, line in ann.relations:
+        first, second = target(a, line, "the relation"), target(b, line, "the relation")
+        if first is not None and second is not None:
+            links.append(Link(first.key, second.key, rel, line))
+    for name, ref, value, line in ann.attributes:
+        m = target(ref, line, f"the attribute {name}")
+        if m is not None:
+            if value is not None and labels.meaning(value) is not None:
+                m.modifiers.append(value)
+            elif labels.meaning(name) is not None or value is None:
+                m.modifiers.append(name)
+            else:
+                m.modifiers.append(f"{name}={value}")
+    notes: list[str] = []
+    for ref, db, ident, text, line in ann.references:
+        m = target(ref, line, "the normalisation")
+        if m is None:
+            continue
+        if db.casefold() == "geonames":
+            if not ident.isdigit() or int(ident) < 1:
+                report.add(line, ref, f"GeoNames id '{ident}' is not a number; ignored", WARNING)
+                continue
+            m.geonames = int(ident)
+        else:
+            notes.append(f"{ref} ({m.text}): {db}:{ident}" + (f" {text}" if text else ""))
+    for ref, note, line in ann.notes:
+        m = target(ref, line, "the note")
+        notes.append(f"{ref} ({m.text}): {note}" if m is not None else f"{ref}: {note}")
+    return list(mentions.values()), links, notes
+
+
+def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
+           report: _Reporter) -> tuple[int, int, str] | None:
+    """Where a span really is: (start, end, text) in code points of the raw text."""
+    if len(s.fragments) == 1:
+        start, end = s.fragments[0]
+        found = index.repair(start, end, s.text, mode)
+        if found is not None and found[2] != MODES[0]:
+            report.add(s.line, s.id, f"offsets {start}-{end} do not hold '{s.text}' in the "
+                       f".txt; repaired ({found[2]})", WARNING)
+        if found is not None:
+            return found[0], found[1], s.text
+        near = " ".join(raw_text[start:end].split()) if end <= len(raw_text) else None
+        if near and near == " ".join(s.text.split()):
+            return start, end, raw_text[start:end]  # the same words, with other whitespace
+    else:
+        if s.fragments[-1][1] <= len(raw_text):
+            pieces = [raw_text[a:b] for a, b in s.fragments]
+            if " ".join(" ".join(p.split()) for p in pieces) == " ".join(s.text.split()):
+                return s.fragments[0][0], s.fragments[-1][1], " ".join(pieces)
+    where = ";".join(f"{a} {b}" for a, b in s.fragments)
+    if s.fragments[-1][1] > len(raw_text):
+        report.add(s.line, s.id, f"offsets {where} reach past the end of the .txt "
+                   f"({len(raw_text)} characters), and '{s.text[:60]}' is not in it; span skipped")
+        return None
+    found_text = " ".join(raw_text[a:b] for a, b in s.fragments if b <= len(raw_text))
+    report.add(s.line, s.id, f"the .txt holds '{found_text[:60]}' at {where}, not "
+               f"'{s.text[:60]}'; span skipped")
+    return None
+
+
+register("brat", read_brat, is_brat)

@@ -1,0 +1,589 @@
+"""Annotation labels -> native article records, shared by the span-annotation readers.
+
+Label Studio and brat both describe an article as labelled character spans plus links
+between them. Two things turn that into a native warlens article:
+
+* the *label map*: what a label such as LOC, SHELLING or DENIAL means here (a place,
+  an event of type remote_violence, a claim's stance), read from default_labels.yaml
+  and optionally overridden by a small YAML file of the same shape;
+* `assemble`: spans and links -> one native article document (places, events,
+  claims) plus a line map, using the sentence a span sits in where the annotation
+  leaves a link unsaid (an event's place is the place named in its sentence).
+
+The readers do only what is specific to their format: parsing, offsets and lines.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from warlens import dates, model
+from warlens.problems import WARNING, Problem, WarlensError
+from warlens.yamlio import Path as DocPath
+from warlens.yamlio import field_name, line_of, load_yaml
+
+__all__ = [
+    "OVERRIDE_NAME", "LabelMap", "Link", "Meaning", "Mention", "assemble", "find_label_map",
+    "load_label_map", "normalize_label", "slugify", "split_sentences", "unique_id",
+]
+
+#: The override file the readers look for beside a source file or in a folder above it.
+#: A dot-file, so that the corpus loader never mistakes it for an article.
+OVERRIDE_NAME = ".warlens-labels.yaml"
+
+#: Meanings a span/attribute/choice label may have ("event", "stance", "verdict" take a value).
+LABEL_KINDS: tuple[str, ...] = ("place", "country", "date", "actor", "claimant", "claim",
+                                "event", "stance", "verdict", "tag", "ignore")
+#: What a role (brat event argument, relation label) may say about its argument.
+ROLE_KINDS: tuple[str, ...] = ("place", "when", "actor", "claimant", "about")
+_VALUES: dict[str, tuple[str, ...]] = {
+    "event": tuple(model.EVENT_TYPES), "stance": model.STANCES, "verdict": model.VERDICTS,
+}
+#: Span kinds that stand for something in the text (as opposed to modifiers).
+_PRIMARY = ("place", "country", "date", "actor", "claimant", "claim", "event")
+UNATTRIBUTED = "unattributed"
+_MAX_LINE = 2_000
+_SUMMARY_CHARS = 200
+
+
+def normalize_label(label: str) -> str:
+    """A label as the map compares it: case-folded, with spaces and hyphens as '_'."""
+    return re.sub(r"[\s\-_]+", "_", label.strip()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What one label means: a kind, and for event/stance/verdict the value."""
+
+    kind: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class LabelMap:
+    """Label name -> Meaning, and role name -> role kind, both case-insensitive."""
+
+    labels: Mapping[str, Meaning]
+    roles: Mapping[str, str]
+
+    def meaning(self, label: str) -> Meaning | None:
+        """The meaning of a span, event, attribute or choice label; None if unmapped."""
+        return self.labels.get(normalize_label(label))
+
+    def role(self, role: str) -> str | None:
+        """The role kind of a brat role or relation label ("Place2" counts as "Place")."""
+        name = normalize_label(role)
+        return self.roles.get(name) or self.roles.get(name.rstrip("0123456789"))
+
+
+def _parse_map(doc: object, lines: dict[DocPath, int]) -> tuple[dict[str, Meaning],
+                                                                 dict[str, str]]:
+    """Check a label-map document; raise WarlensError (with its line) on the first fault."""
+    if not isinstance(doc, dict):
+        raise WarlensError("a label map is a mapping with the keys labels: and roles:", line=1,
+                           field="(file)")
+    unknown = set(doc) - {"labels", "roles"}
+    if unknown:
+        name = sorted(map(str, unknown))[0]
+        raise WarlensError(f"unknown key '{name}'; a label map has only labels: and roles:",
+                           line=line_of(lines, (name,)), field=name)
+    labels: dict[str, Meaning] = {}
+    roles: dict[str, str] = {}
+    for section in ("labels", "roles"):
+        groups = doc.get(section) or {}
+        if not isinstance(groups, dict):
+            raise WarlensError("must be a mapping of meaning: [labels]",
+                               line=line_of(lines, (section,)), field=section)
+        for meaning_text, names in groups.items():
+            path: DocPath = (section, meaning_text)
+            where = {"line": line_of(lines, path), "field": field_name(path)}
+            if isinstance(names, str):
+                names = [names]
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise WarlensError("must be a list of label names (quote TRUE, FALSE, NO)",
+                                   **where)
+            if section == "roles":
+                if meaning_text not in ROLE_KINDS:
+                    raise WarlensError(f"unknown role meaning '{meaning_text}'; use one of "
+                                       f"{', '.join(ROLE_KINDS)}", **where)
+                roles.update((normalize_label(n), meaning_text) for n in names)
+                continue
+            meaning = _parse_meaning(str(meaning_text), where)
+            labels.update((normalize_label(n), meaning) for n in names)
+    return labels, roles
+
+
+def _parse_meaning(text: str, where: dict[str, Any]) -> Meaning:
+    kind, _, value = text.strip().partition(" ")
+    value = value.strip()
+    if kind not in LABEL_KINDS:
+        raise WarlensError(f"unknown meaning '{text}'; use one of {', '.join(LABEL_KINDS)} "
+                           "(event, stance and verdict may be followed by a value)", **where)
+    allowed = _VALUES.get(kind)
+    if allowed is None:
+        if value:
+            raise WarlensError(f"'{kind}' takes no value (got '{value}')", **where)
+        return Meaning(kind)
+    if not value:
+        if kind == "event":
+            return Meaning("event", "other")
+        raise WarlensError(f"'{kind}' needs a value: one of {', '.join(allowed)}", **where)
+    if value not in allowed:
+        raise WarlensError(f"unknown {kind} '{value}'; use one of {', '.join(allowed)}",
+                           **where)
+    return Meaning(kind, value)
+
+
+@lru_cache(maxsize=1)
+def _default_map() -> LabelMap:
+    data = resources.files("warlens.formats").joinpath("default_labels.yaml").read_bytes()
+    doc, lines = load_yaml(data)
+    labels, roles = _parse_map(doc, lines)
+    return LabelMap(labels, roles)
+
+
+def load_label_map(path: Path | None = None) -> LabelMap:
+    """The default label map, with the override file at `path` (if given) laid over it.
+
+    The override has the default's shape (`labels: {meaning: [names]}`, `roles: ...`);
+    each label it names takes its new meaning, every other label keeps the default one.
+    Raises WarlensError (with the override's line) if the file is not a valid map.
+    """
+    base = _default_map()
+    if path is None:
+        return base
+    doc, lines = load_yaml(path.read_bytes())
+    labels, roles = _parse_map(doc, lines)
+    return LabelMap({**base.labels, **labels}, {**base.roles, **roles})
+
+
+def find_label_map(source: Path) -> tuple[LabelMap, list[Problem]]:
+    """The label map that applies to a source file: the nearest .warlens-labels.yaml
+    in its folder or a folder above, else the default. A broken override is a problem
+    and the default is used instead, so that one typo does not stop an import."""
+    found = _find_override(source.resolve().parent)
+    if found is None:
+        return _default_map(), []
+    try:
+        return _cached_map(found, found.stat().st_mtime_ns), []
+    except WarlensError as exc:
+        problem = exc.to_problem(str(found))
+        return _default_map(), [Problem(problem.file, problem.line, problem.field,
+                                        f"{problem.message}; the default label map is used",
+                                        WARNING)]
+    except OSError as exc:
+        return _default_map(), [Problem(str(found), None, "(file)",
+                                        f"cannot be read: {exc.strerror or exc}", WARNING)]
+
+
+@lru_cache(maxsize=256)
+def _find_override(folder: Path) -> Path | None:
+    for candidate in (folder, *folder.parents):
+        path = candidate / OVERRIDE_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+@lru_cache(maxsize=16)
+def _cached_map(path: Path, mtime_ns: int) -> LabelMap:
+    return load_label_map(path)
+
+
+# --- ids and sentences -------------------------------------------------------------------
+
+def slugify(text: str, fallback: str = "item", max_len: int = 60) -> str:
+    """A slug for an id: ASCII lower-case letters, digits and '-' ("Бахмут" -> fallback)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_len].strip("-")
+    return slug or fallback
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not yet in `taken` (which it joins)."""
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base[:95]}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s)|\n")
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "no", "vs",
+    "etc", "u.s", "u.k", "e.g", "i.e", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+    "approx", "prof", "rev", "gov", "sen", "rep", "adm", "cpl", "pvt",
+})
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, whitespace trimmed, in order.
+
+    A sentence ends at . ! ? or an ellipsis (and any closing quotes) before whitespace,
+    or at a line break, unless a lower-case letter follows; "Gen." or "U.S." do not end
+    one. Good enough to lead a reader
+    to the sentence an annotation sits in, which is all it is used for.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group() != "\n":
+            after = text[m.end():m.end() + 8].lstrip()
+            if after[:1].islower():
+                continue  # '"It was heavy!" he added.' is one sentence
+            word = re.search(r"([\w.]+)$", text[start:m.start()])
+            if word and (word.group(1).casefold() in _ABBREVIATIONS
+                         or re.fullmatch(r"[A-Z]", word.group(1))):
+                continue
+        _add_trimmed(text, start, m.end(), spans)
+        start = m.end()
+    _add_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+# --- spans and links -> a native article -----------------------------------------------
+
+@dataclass
+class Mention:
+    """One annotated span of the article's text, as a reader found it.
+
+    `start`/`end` are code points in the (newline-normalised) text handed to `assemble`.
+    `modifiers` are labels said *about* the span (brat attributes, Label Studio per-region
+    choices); `geonames` comes from a brat GeoNames normalisation.
+    """
+
+    key: str
+    start: int
+    end: int
+    text: str
+    labels: tuple[str, ...]
+    line: int
+    modifiers: list[str] = field(default_factory=list)
+    geonames: int | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A relation between two mentions: a brat E role or R line, a Label Studio relation.
+
+    `head` is the event or claim when the format says so (`directed`); otherwise the
+    kinds of the two ends decide which is which. `role` is the role or relation label.
+    """
+
+    head: str
+    arg: str
+    role: str | None
+    line: int
+    directed: bool = False
+
+
+@dataclass
+class Assembly:
+    """The result of `assemble`: one native document, its line map, and problems."""
+
+    doc: dict[str, Any]
+    lines: dict[DocPath, int]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Span:
+    """A mention with its meaning resolved."""
+
+    m: Mention
+    kind: str
+    value: str | None
+    stance: str | None
+    verdict: str | None
+    sentence: int
+    first_label: str
+
+
+def _collapse(text: str, limit: int = _MAX_LINE) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
+             links: Iterable[Link], labels: LabelMap, file: str, head_line: int,
+             unmapped: dict[str, int]) -> Assembly:
+    """Spans and links -> one native article document that read_article_doc accepts.
+
+    `head` holds the article's own fields (id, title, outlet, published, ...) and is
+    completed with `text`, tags and the records. `unmapped` collects, across a whole
+    source file, each unmapped label and the line it was first seen on, so that the
+    reader can warn once per label. Problems returned are warnings: a date phrase that
+    could not be read, for instance, leaves its event undated but keeps it.
+    """
+    out = Assembly({}, {(): head_line})
+    sentences = split_sentences(text)
+    starts = [s for s, _ in sentences]
+
+    def sentence_of(pos: int) -> int:
+        return max(bisect.bisect_right(starts, pos) - 1, 0)
+
+    def quote_of(span: _Span) -> str:
+        if not sentences:
+            return text.strip()
+        first = sentences[span.sentence]
+        last = sentences[sentence_of(max(span.m.end - 1, span.m.start))]
+        return text[first[0]:max(last[1], first[1])]
+
+    tags: list[str] = list(head.pop("tags", []))
+    spans: list[_Span] = []
+    for m in sorted(mentions, key=lambda m: (m.start, m.end)):
+        span = _classify(m, labels, unmapped, tags, sentence_of(m.start))
+        if span is not None:
+            spans.append(span)
+    by_key = {s.m.key: s for s in spans}
+
+    published = dates.parse_published(head["published"])
+    base = published.end
+
+    places, place_of = _places(spans, out.lines)
+    linked, used_as_arg = _resolve_links(links, by_key, labels)
+
+    def in_sentence(kind: tuple[str, ...], sentence: int) -> list[_Span]:
+        return [s for s in spans if s.kind in kind and s.sentence == sentence]
+
+    events: list[dict[str, Any]] = []
+    event_of: dict[str, str] = {}
+    event_index: dict[str, int] = {}
+    event_ids: set[str] = set()
+    # (event span, claimant, stance, line) of claims said by a source named on an event
+    pending_claims: list[tuple[_Span, str, str | None, int]] = []
+    for s in spans:
+        if s.kind != "event":
+            continue
+        i = len(events)
+        args = linked.get(s.m.key, {})
+        event_id = unique_id(f"{(s.value or 'other').replace('_', '-')}-{i + 1}", event_ids)
+        event_of[s.m.key] = event_id
+        event_index[s.m.key] = i
+        event: dict[str, Any] = {"id": event_id, "summary": _summary(s, text, sentences),
+                                 "type": s.value or "other"}
+        place_spans = [by_key[k] for k in args.get("place", [])] or sorted(
+            in_sentence(("place", "country"), s.sentence), key=lambda p: p.kind == "country")
+        date_spans = [by_key[k] for k in args.get("when", [])] or in_sentence(("date",),
+                                                                              s.sentence)
+        event["when"] = "undated"
+        if date_spans:
+            phrase = _collapse(date_spans[0].m.text, 200)
+            try:
+                dates.parse_when(phrase, base)
+                event["when"] = phrase
+                out.lines[("events", i, "when")] = date_spans[0].m.line
+            except WarlensError as exc:
+                out.problems.append(Problem(
+                    file, date_spans[0].m.line, field_name(("events", i, "when")),
+                    f"{exc.message}; the event is kept as undated", WARNING))
+        if place_spans:
+            event["place"] = place_of[place_spans[0].m.key]
+        actor_spans = [by_key[k] for k in args.get("actor", [])] or in_sentence(("actor",),
+                                                                                s.sentence)
+        actors = list(dict.fromkeys(_collapse(a.m.text, 200) for a in actor_spans))
+        if actors:
+            event["actors"] = actors
+        event["quote"] = quote_of(s)
+        label_tag = normalize_label(s.first_label)
+        if label_tag not in (s.value, "event"):
+            event["tags"] = [label_tag]
+        if s.m.draft:
+            event["draft"] = True
+        out.lines[("events", i)] = s.m.line
+        events.append(event)
+        claimants = args.get("claimant", [])
+        if claimants or s.stance:
+            for k in claimants or [None]:
+                pending_claims.append((s, by_key[k].m.text if k else UNATTRIBUTED,
+                                       s.stance, by_key[k].m.line if k else s.m.line))
+
+    claims: list[dict[str, Any]] = []
+    claim_ids: set[str] = set()
+    used_claimants: set[str] = set()
+
+    def add_claim(record: dict[str, Any], line: int, draft: bool) -> None:
+        i = len(claims)
+        record = {"id": unique_id(f"claim-{i + 1}", claim_ids), **record}
+        if draft:
+            record["draft"] = True
+        out.lines[("claims", i)] = line
+        claims.append(record)
+
+    for s in spans:
+        if s.kind != "claim":
+            continue
+        args = linked.get(s.m.key, {})
+        claimant_spans = [by_key[k] for k in args.get("claimant", [])] or in_sentence(
+            ("claimant",), s.sentence)
+        used_claimants.update(c.m.key for c in claimant_spans[:1])
+        about = [k for k in args.get("about", []) if k in event_of] or [
+            e.m.key for e in in_sentence(("event",), s.sentence)]
+        record: dict[str, Any] = {
+            "claimant": _collapse(claimant_spans[0].m.text, 200) if claimant_spans
+            else UNATTRIBUTED,
+            "stance": s.stance or "asserts",
+            "claim": _collapse(s.m.text),
+        }
+        if about:
+            record["about"] = event_of[about[0]]
+        record["quote"] = quote_of(s)
+        if s.verdict:
+            record["verdict"] = s.verdict
+        add_claim(record, s.m.line, s.m.draft)
+
+    # A source named on an event ("Claimant:T3" in brat, a relation in Label Studio), or a
+    # claimant span alone in a sentence with an event, says that event happened (or, with
+    # a denial on it, that it did not): a claim about the event.
+    for s in spans:
+        if s.kind == "claimant" and s.m.key not in used_claimants | used_as_arg:
+            in_it = in_sentence(("event",), s.sentence)
+            if in_it:
+                pending_claims.append((in_it[0], s.m.text, s.stance, s.m.line))
+    said = {(c["claimant"], c.get("about")) for c in claims}
+    for event_span, claimant, stance, line in pending_claims:
+        event = events[event_index[event_span.m.key]]
+        who = _collapse(claimant, 200)
+        if (who, event["id"]) in said:
+            continue
+        said.add((who, event["id"]))
+        add_claim({"claimant": who, "stance": stance or "asserts", "claim": event["summary"],
+                   "about": event["id"], "quote": event["quote"]}, line, event_span.m.draft)
+
+    doc = head
+    doc["text"] = text
+    if tags:
+        doc["tags"] = list(dict.fromkeys(tags))
+    doc["places"] = places
+    doc["events"] = events
+    doc["claims"] = claims
+    out.doc = doc
+    return out
+
+
+def _classify(m: Mention, labels: LabelMap, unmapped: dict[str, int], tags: list[str],
+              sentence: int) -> _Span | None:
+    """Resolve a mention's labels and modifiers; unmapped ones become article tags."""
+    kind: str | None = None
+    value = stance = verdict = None
+    first = ""
+    for label in (*m.labels, *m.modifiers):
+        meaning = labels.meaning(label)
+        if meaning is None:
+            unmapped.setdefault(label, m.line)
+            tags.append(_collapse(f"{label}: {m.text}", 200))
+        elif meaning.kind == "tag":
+            tags.append(_collapse(f"{label}: {m.text}", 200))
+        elif meaning.kind == "stance":
+            stance = stance or meaning.value
+        elif meaning.kind == "verdict":
+            verdict = verdict or meaning.value
+        elif meaning.kind in _PRIMARY and kind is None:
+            kind, value, first = meaning.kind, meaning.value, label
+    if kind is None and stance is not None:
+        kind = "claim"  # a span labelled only DENIAL is a denial: a claim with that stance
+    if kind is None:
+        return None
+    return _Span(m, kind, value, stance, verdict, sentence, first)
+
+
+def _places(spans: list[_Span], lines: dict[DocPath, int]) -> tuple[list[dict[str, Any]],
+                                                                     dict[str, str]]:
+    """One place per distinct name (a country apart); mention key -> place id."""
+    places: list[dict[str, Any]] = []
+    place_of: dict[str, str] = {}
+    by_name: dict[tuple[str, bool], str] = {}
+    taken: set[str] = set()
+    for s in spans:
+        if s.kind not in ("place", "country"):
+            continue
+        name = _collapse(s.m.text, 200)
+        ident = (name.casefold(), s.kind == "country")
+        if ident in by_name and s.m.geonames:
+            # The same name twice is the same place; a GeoNames id on either pins both.
+            place = next(p for p in places if p["id"] == by_name[ident])
+            place.setdefault("geonames", s.m.geonames)
+        if ident not in by_name:
+            place_id = unique_id(slugify(name, "place"), taken)
+            place: dict[str, Any] = {"id": place_id, "name": name}
+            if s.kind == "country":
+                place["precision"] = "country"
+            if s.m.geonames:
+                place["geonames"] = s.m.geonames
+            if s.m.draft:
+                place["draft"] = True
+            lines[("places", len(places))] = s.m.line
+            places.append(place)
+            by_name[ident] = place_id
+        place_of[s.m.key] = by_name[ident]
+    return places, place_of
+
+
+_ARG_ROLE = {"place": "place", "country": "place", "date": "when", "actor": "actor",
+             "claimant": "claimant", "event": "about"}
+
+
+def _resolve_links(links: Iterable[Link], by_key: Mapping[str, _Span],
+                   labels: LabelMap) -> tuple[dict[str, dict[str, list[str]]], set[str]]:
+    """head mention key -> role kind -> argument mention keys.
+
+    The role comes from the role/relation label when the map knows it, else from what
+    the argument is (a place is a place, a date a when, an actor on a claim its
+    claimant). Links between two places, say, say nothing we can keep and are skipped.
+    Also returns the keys of every mention used as an argument.
+    """
+    result: dict[str, dict[str, list[str]]] = {}
+    used: set[str] = set()
+    for link in links:
+        a, b = by_key.get(link.head), by_key.get(link.arg)
+        if a is None or b is None:
+            continue
+        if not link.directed and b.kind in ("event", "claim") and (
+                a.kind not in ("event", "claim") or (a.kind, b.kind) == ("event", "claim")):
+            a, b = b, a
+        if a.kind not in ("event", "claim"):
+            continue
+        role = labels.role(link.role) if link.role else None
+        if role is None or (role == "about" and b.kind != "event"):
+            role = _ARG_ROLE.get(b.kind)
+            if role == "actor" and a.kind == "claim":
+                role = "claimant"
+        if role is None:
+            continue
+        result.setdefault(a.m.key, {}).setdefault(role, []).append(b.m.key)
+        used.add(b.m.key)
+    return result, used
+
+
+def _summary(s: _Span, text: str, sentences: list[tuple[int, int]]) -> str:
+    """The event span's words if they say something (3 words or more), else its sentence."""
+    words = _collapse(s.m.text, _SUMMARY_CHARS)
+    if len(words.split()) >= 3 or not sentences:
+        return words
+    start, end = sentences[s.sentence]
+    return _collapse(text[start:end], _SUMMARY_CHARS)
+
+
+def inferred_date(day: datetime.date) -> dict[str, Any]:
+    """A published value for a date worked out rather than read: {date:, inferred: true}."""
+    return {"date": day.isoformat(), "inferred": True}

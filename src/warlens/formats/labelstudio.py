@@ -1,0 +1,630 @@
+"""Label Studio JSON exports -> native articles, one per task.
+
+A Label Studio export is a JSON list of tasks, each `{id, data: {text, ...},
+annotations: [{result: [...]}], predictions: [...]}`. Span results (`type: labels`)
+become places, dates, actors, events and claims through the label map
+(`warlens.formats.labels`); relations (`type: relation`) link them; choices
+(`type: choices`) give a claim's stance or verdict, for one region when the choice
+carries that region's id, else for the task's claims.
+
+Offsets are checked and repaired. Label Studio has exported offsets counted in
+UTF-16 code units after an emoji (its issue #1347) and offsets counted on the text
+with CRLF line ends folded to LF (#539), and results without `value.text`. For
+each annotation we pick the offset convention under which most spans match their
+`value.text` (as written, UTF-16, CRLF-folded, or both), apply it to every span,
+and fall back span by span to the other conventions and then to the occurrence of
+`value.text` nearest the given start. What cannot be matched is a problem naming
+the result's line.
+
+Line numbers: the file is parsed with `json`, element by element
+(`JSONDecoder.raw_decode`), which gives each task's character range for free. A
+result's line is found by searching that range for its `"id": "<id>"`; ids seen
+twice (a per-region choice shares its region's id, an accepted prediction its
+annotation's) are matched to occurrences in file order. This costs one regex
+search per result, not a second parser.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from warlens import dates
+from warlens.formats import Imported, register
+from warlens.formats.labels import (
+    LabelMap,
+    Link,
+    Mention,
+    assemble,
+    find_label_map,
+    inferred_date,
+    slugify,
+    split_sentences,
+    unique_id,
+)
+from warlens.problems import ERROR, WARNING, Problem, Severity, WarlensError
+
+__all__ = ["MODES", "OffsetIndex", "is_labelstudio", "read_labelstudio", "repair_span"]
+
+_SNIFF_BYTES = 16_384
+_TEXT_KEYS = ("text", "content", "body", "article", "document")
+_TITLE_KEYS = ("title", "headline", "name")
+_OUTLET_KEYS = ("outlet", "publisher", "source_name", "site", "source")
+_URL_KEYS = ("url", "link", "source_url", "source")
+_DATE_KEYS = ("published", "date", "published_at", "publication_date", "pub_date",
+              "datetime")
+_AUTHOR_KEYS = ("author", "byline")
+_LANGUAGE_KEYS = ("language", "lang")
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_UNKNOWN_OUTLET = "unknown outlet"
+
+
+# --- offsets --------------------------------------------------------------------------
+
+#: Offset conventions, in the order they are preferred when several fit equally.
+MODES: tuple[str, ...] = ("code points", "UTF-16", "CRLF folded", "UTF-16 + CRLF folded")
+
+
+class OffsetIndex:
+    """Converts offsets written under another convention into code points of `text`.
+
+    Built once per task text; each conversion is a binary search.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._crlf = [m.start() for m in re.finditer("\r\n", text)]
+        # The CRLF pairs at positions of the folded text (each earlier pair took one away).
+        self._crlf_folded = [p - i for i, p in enumerate(self._crlf)]
+        self._astral_u16 = self._utf16_positions(text)
+        self._astral_u16_folded = (self._utf16_positions(text.replace("\r\n", "\n"))
+                                   if self._crlf else self._astral_u16)
+
+    @staticmethod
+    def _utf16_positions(text: str) -> list[int]:
+        """Where each astral character starts, in UTF-16 units (each earlier one took two)."""
+        if text.isascii():
+            return []
+        return [m.start() + i for i, m in enumerate(_ASTRAL.finditer(text))]
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether any other convention could give other positions for this text."""
+        return bool(self._crlf or self._astral_u16)
+
+    @staticmethod
+    def _from_utf16(astral: list[int], unit: int) -> int | None:
+        before = bisect.bisect_left(astral, unit)
+        if before and astral[before - 1] == unit - 1:
+            return None  # between the two halves of a surrogate pair
+        return unit - before
+
+    def convert(self, mode: str, start: int, end: int) -> tuple[int, int] | None:
+        """(start, end) given under `mode` as code points of the text, or None if impossible."""
+        if mode == MODES[0]:
+            span: tuple[int | None, int | None] = (start, end)
+        elif mode == MODES[1]:
+            if not self._astral_u16:
+                return None
+            span = (self._from_utf16(self._astral_u16, start),
+                    self._from_utf16(self._astral_u16, end))
+        else:
+            if not self._crlf:
+                return None
+            if mode == MODES[3]:
+                if not self._astral_u16_folded:
+                    return None
+                start_f = self._from_utf16(self._astral_u16_folded, start)
+                end_f = self._from_utf16(self._astral_u16_folded, end)
+                if start_f is None or end_f is None:
+                    return None
+                start, end = start_f, end_f
+            span = (start + bisect.bisect_left(self._crlf_folded, start),
+                    end + bisect.bisect_left(self._crlf_folded, end))
+        lo, hi = span
+        if lo is None or hi is None or not 0 <= lo < hi <= len(self.text):
+            return None
+        return lo, hi
+
+    def matches(self, mode: str, start: int, end: int, expected: str) -> tuple[int, int] | None:
+        """The converted span if the text there is `expected`."""
+        span = self.convert(mode, start, end)
+        if span is not None and self.text[span[0]:span[1]] == expected:
+            return span
+        return None
+
+    def nearest(self, expected: str, start: int) -> tuple[int, int] | None:
+        """The occurrence of `expected` whose start is closest to `start`."""
+        best: int | None = None
+        at = self.text.find(expected)
+        while at >= 0:
+            if best is None or abs(at - start) < abs(best - start):
+                best = at
+            if at > start:
+                break
+            at = self.text.find(expected, at + 1)
+        return None if best is None else (best, best + len(expected))
+
+    def best_mode(self, spans: Iterable[tuple[int, int, str]]) -> str:
+        """The convention under which most (start, end, text) spans match; ties go first."""
+        spans = list(spans)
+        if not self.ambiguous or all(self.text[s:e] == t for s, e, t in spans):
+            return MODES[0]
+        scores = [sum(self.matches(mode, s, e, t) is not None for s, e, t in spans)
+                  for mode in MODES]
+        return MODES[scores.index(max(scores))]
+
+    def repair(self, start: int, end: int, expected: str,
+               preferred: str = MODES[0]) -> tuple[int, int, str] | None:
+        """(start, end, how) in code points whose text is `expected`, or None.
+
+        Tries `preferred`, then the other conventions, then the nearest occurrence.
+        """
+        for mode in (preferred, *(m for m in MODES if m != preferred)):
+            span = self.matches(mode, start, end, expected)
+            if span is not None:
+                return span[0], span[1], mode
+        span = self.nearest(expected, start) if expected else None
+        return None if span is None else (span[0], span[1], "nearest occurrence")
+
+
+def repair_span(text: str, start: int, end: int, expected: str) -> tuple[int, int] | None:
+    """The code-point span of `expected` that (start, end) meant, under any known convention."""
+    found = OffsetIndex(text).repair(start, end, expected)
+    return None if found is None else (found[0], found[1])
+
+
+# --- line numbers ---------------------------------------------------------------------
+
+class _Lines:
+    """Character offset -> 1-based line of the raw JSON text."""
+
+    def __init__(self, raw: str) -> None:
+        self._newlines = [m.start() for m in re.finditer("\n", raw)]
+
+    def at(self, pos: int) -> int:
+        return bisect.bisect_left(self._newlines, pos) + 1
+
+
+_ID_KEY = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _result_positions(raw: str, start: int, end: int, task: dict[str, Any]) -> dict[int, int]:
+    """id(result dict) -> character offset of its `"id": "..."` within raw[start:end].
+
+    One regex pass collects every string id in the task's range in file order; the
+    results are then walked in the same order (json keeps key order), so the n-th result
+    with a given id gets the n-th occurrence.
+    """
+    occurrences: dict[str, list[int]] = {}
+    for m in _ID_KEY.finditer(raw, start, end):
+        text = m.group(1)
+        key = json.loads(f'"{text}"') if "\\" in text else text
+        occurrences.setdefault(key, []).append(m.start())
+    used: dict[str, int] = {}
+    found: dict[int, int] = {}
+    for value in task.values():
+        if not isinstance(value, list):
+            continue
+        for entry in value:
+            results = entry.get("result") if isinstance(entry, dict) else None
+            if not isinstance(results, list):
+                continue
+            for r in results:
+                rid = r.get("id") if isinstance(r, dict) else None
+                at = occurrences.get(rid, ()) if isinstance(rid, str) else ()
+                n = used.get(rid, 0) if isinstance(rid, str) else 0
+                if n < len(at):
+                    found[id(r)] = at[n]
+                    used[rid] = n + 1  # type: ignore[index]
+    return found
+
+
+# --- reading --------------------------------------------------------------------------
+
+@dataclass
+class _Notes:
+    """Problems for a whole file: each kind said once, with a count and the first line."""
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+    _tally: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, line: int | None, fld: str, message: str,
+            severity: Severity = ERROR) -> None:
+        self.problems.append(Problem(self.file, line, fld, message, severity))
+
+    def tally(self, what: str, line: int, message: str) -> None:
+        """Count one occurrence of a file-wide warning; `message` may use {n}."""
+        entry = self._tally.setdefault(what, [0, line, message])
+        entry[0] += 1
+
+    def flush(self) -> None:
+        for count, line, message in self._tally.values():
+            self.add(line, "(file)", message.format(n=count, s="" if count == 1 else "s"),
+                     WARNING)
+        self._tally.clear()
+
+
+def is_labelstudio(path: Path) -> bool:
+    """A .json file whose top level is a list of tasks with data and annotations/predictions.
+
+    Only the first 16 KB are read. Exports put `annotations` before `data`, so when a
+    long first annotation pushes `data` out of sight, `from_name` (which only Label
+    Studio results carry) stands in for it.
+    """
+    if path.suffix.lower() != ".json":
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
+    if not re.match(r"\[\s*\{", head):
+        return False
+    has_work = re.search(r'"(annotations|predictions)"\s*:', head) is not None
+    has_data = re.search(r'"(data|from_name)"\s*:', head) is not None
+    return has_work and has_data
+
+
+def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None) -> Imported:
+    """Read a Label Studio JSON export: one native article per task, and the problems.
+
+    A malformed task is reported and skipped; the other tasks import. A JSON syntax
+    error ends the file there: the tasks before it import.
+    """
+    notes = _Notes(display)
+    if label_map is None:
+        label_map, map_problems = find_label_map(path)
+        notes.problems.extend(map_problems)
+    imported = Imported(problems=notes.problems)
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        notes.add(None, "(file)", f"is not UTF-8 text (byte {exc.start}); export it again")
+        return imported
+    lines = _Lines(raw)
+    ctx = _Context(path, display, label_map, notes, lines, raw)
+    for start, end, task, index in _tasks(raw, notes, lines):
+        ctx.read_task(task, index, start, end, imported)
+    ctx.finish()
+    notes.flush()
+    return imported
+
+
+def _tasks(raw: str, notes: _Notes, lines: _Lines) -> Iterable[tuple[int, int, Any, int]]:
+    """(start, end, task, index) for each element of the top-level JSON list."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"\s*")
+    pos = ws.match(raw, 0).end()  # type: ignore[union-attr]
+    if raw[pos:pos + 1] != "[":
+        notes.add(lines.at(pos), "(file)",
+                  "a Label Studio export is a JSON list of tasks, starting with '['")
+        return
+    pos = ws.match(raw, pos + 1).end()  # type: ignore[union-attr]
+    index = 0
+    if raw[pos:pos + 1] == "]":
+        return
+    while True:
+        try:
+            task, end = decoder.raw_decode(raw, pos)
+        except json.JSONDecodeError as exc:
+            notes.add(exc.lineno, f"[{index}]",
+                      f"JSON syntax error: {exc.msg} (column {exc.colno}); tasks after this "
+                      "point were not read")
+            return
+        yield pos, end, task, index
+        index += 1
+        pos = ws.match(raw, end).end()  # type: ignore[union-attr]
+        if raw[pos:pos + 1] == ",":
+            pos = ws.match(raw, pos + 1).end()  # type: ignore[union-attr]
+            continue
+        if raw[pos:pos + 1] != "]":
+            notes.add(lines.at(pos), f"[{index}]",
+                      "JSON syntax error: expected ',' or ']' after a task; tasks after this "
+                      "point were not read")
+        return
+
+
+@dataclass
+class _Context:
+    """What reading one export needs across its tasks."""
+
+    path: Path
+    display: str
+    labels: LabelMap
+    notes: _Notes
+    lines: _Lines
+    raw: str
+    ids: set[str] = field(default_factory=set)
+    unmapped: dict[str, int] = field(default_factory=dict)
+    _mtime: datetime.date | None = None
+
+    def finish(self) -> None:
+        """Warn once for each label the map does not know."""
+        for label, line in self.unmapped.items():
+            self.notes.add(line, "labels",
+                           f"label '{label}' has no meaning in the label map; kept as an "
+                           "article tag (map it in .warlens-labels.yaml)", WARNING)
+
+    def file_date(self) -> datetime.date:
+        if self._mtime is None:
+            self._mtime = datetime.date.fromtimestamp(self.path.stat().st_mtime)
+        return self._mtime
+
+    def read_task(self, task: Any, index: int, start: int, end: int,
+                  imported: Imported) -> None:
+        line = self.lines.at(start)
+        where = f"[{index}]"
+        if not isinstance(task, dict):
+            self.notes.add(line, where, "each task must be a JSON object {id, data, ...}")
+            return
+        data = task.get("data")
+        if not isinstance(data, dict):
+            self.notes.add(line, f"{where}.data", "the task has no data object; skipped")
+            return
+        text_key = next((k for k in _TEXT_KEYS if isinstance(data.get(k), str)
+                         and data[k].strip()), None)
+        if text_key is None:
+            self.notes.add(line, f"{where}.data.text", "the task has no text; skipped")
+            return
+        raw_text: str = data[text_key]
+        positions = _result_positions(self.raw, start, end, task)
+        picked = self._pick_annotation(task, line, where)
+        if picked is None:
+            return
+        results, result_path, draft = picked
+        head = self._head(task, data, raw_text, index, line)
+        mentions, links, extra_tags = self._results(results, result_path, raw_text, positions,
+                                                    line, draft)
+        head["tags"] = extra_tags
+        text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
+        assembly = assemble(head, text, mentions, links, self.labels, self.display, line,
+                            self.unmapped)
+        self.notes.problems.extend(assembly.problems)
+        imported.docs.append((assembly.doc, assembly.lines))
+
+    def _pick_annotation(self, task: dict[str, Any], line: int,
+                         where: str) -> tuple[list[Any], str, bool] | None:
+        """The results to import: a ground-truth annotation, else the first one not
+        cancelled, else the first prediction (imported as draft)."""
+        annotations = task.get("annotations", [])
+        predictions = task.get("predictions", [])
+        for name, value in (("annotations", annotations), ("predictions", predictions)):
+            if not isinstance(value, list):
+                self.notes.add(line, f"{where}.{name}", f"{name} must be a list; task skipped")
+                return None
+        usable = [(i, a) for i, a in enumerate(annotations)
+                  if isinstance(a, dict) and not a.get("was_cancelled")]
+        usable.sort(key=lambda ia: not ia[1].get("ground_truth"))
+        if len(usable) > 1:
+            self.notes.tally("several", line, "{n} task{s} had more than one annotation; the "
+                             "ground-truth one (else the first) was imported, the others not")
+        if usable:
+            i, chosen = usable[0]
+            return self._result_list(chosen, f"{where}.annotations[{i}]", line, False)
+        preds = [(i, p) for i, p in enumerate(predictions) if isinstance(p, dict)]
+        if preds:
+            self.notes.tally("predicted", line, "{n} task{s} had no annotation, only model "
+                             "predictions; these were imported as draft")
+            i, chosen = preds[0]
+            return self._result_list(chosen, f"{where}.predictions[{i}]", line, True)
+        self.notes.tally("bare", line, "{n} task{s} had no annotation; imported as text only")
+        return [], f"{where}.annotations", False
+
+    def _result_list(self, entry: dict[str, Any], path: str, line: int,
+                     draft: bool) -> tuple[list[Any], str, bool] | None:
+        results = entry.get("result", [])
+        if not isinstance(results, list):
+            self.notes.add(line, f"{path}.result", "result must be a list; task skipped")
+            return None
+        return results, f"{path}.result", draft
+
+    def _results(self, results: list[Any], base: str, raw_text: str,
+                 positions: dict[int, int], task_line: int,
+                 draft: bool) -> tuple[list[Mention], list[Link], list[str]]:
+        """Span, relation and choice results -> mentions, links and article tags."""
+        index = OffsetIndex(raw_text)
+        spans: list[tuple[int, dict[str, Any], int]] = []   # (result index, result, line)
+        relations: list[tuple[dict[str, Any], int]] = []
+        choices: list[tuple[dict[str, Any], int, str]] = []
+        for j, r in enumerate(results):
+            line = self.lines.at(positions[id(r)]) if id(r) in positions else task_line
+            fld = f"{base}[{j}]"
+            if not isinstance(r, dict):
+                self.notes.add(line, fld, "each result must be a JSON object; skipped")
+                continue
+            kind = r.get("type")
+            if kind == "labels":
+                if self._span_ok(r, fld, line):
+                    spans.append((j, r, line))
+            elif kind == "relation":
+                relations.append((r, line))
+            elif kind == "choices":
+                choices.append((r, line, fld))
+            else:
+                self.notes.tally(f"type:{kind}", line, f"{{n}} result{{s}} of type '{kind}' "
+                                 "cannot be imported (only labels, relation, choices)")
+        checked = [(r["value"]["start"], r["value"]["end"], r["value"]["text"])
+                   for _, r, _ in spans if isinstance(r["value"].get("text"), str)]
+        mode = index.best_mode(checked)
+        fold = _Folding(raw_text)
+        mentions: list[Mention] = []
+        for j, r, line in spans:
+            value = r["value"]
+            expected = value.get("text")
+            fld = f"{base}[{j}].value"
+            if isinstance(expected, str) and expected:
+                found = index.repair(value["start"], value["end"], expected, mode)
+                if found is None:
+                    shown = expected if len(expected) <= 60 else expected[:57] + "..."
+                    self.notes.add(line, fld, f"text '{shown}' is not at {value['start']}-"
+                                   f"{value['end']} or anywhere in the task's text, under any "
+                                   "offset convention; span skipped")
+                    continue
+                lo, hi, how = found
+                if how != MODES[0]:
+                    self.notes.tally(f"repair:{how}", line, f"{{n}} span{{s}} had offsets "
+                                     f"that needed repair ({how}); repaired to the text they "
+                                     "quote")
+            else:
+                converted = index.convert(mode, value["start"], value["end"])
+                if converted is None:
+                    self.notes.add(line, fld, f"offsets {value['start']}-{value['end']} lie "
+                                   "outside the task's text and value.text is missing; span "
+                                   "skipped")
+                    continue
+                lo, hi = converted
+                if index.ambiguous and not checked:
+                    self.notes.tally("unchecked", line, "{n} span{s} without value.text in a "
+                                     "text with emoji or CRLF line ends: offsets taken as "
+                                     "code points, unchecked")
+            labels = [str(x) for x in value.get("labels", [])]
+            start, end = fold.at(lo), fold.at(hi)
+            mentions.append(Mention(key=str(r.get("id", f"#{j}")), start=start, end=end,
+                                    text=raw_text[lo:hi], labels=tuple(labels), line=line,
+                                    draft=draft))
+        by_key = {m.key: m for m in mentions}
+        tags: list[str] = []
+        task_modifiers: list[tuple[str, int]] = []
+        for r, line, fld in choices:
+            picked = r.get("value", {}).get("choices", []) if isinstance(r.get("value"),
+                                                                        dict) else []
+            if not isinstance(picked, list):
+                self.notes.add(line, f"{fld}.value.choices", "choices must be a list; skipped")
+                continue
+            target = by_key.get(str(r.get("id")))
+            if target is not None:
+                target.modifiers.extend(str(c) for c in picked)
+            else:
+                task_modifiers.extend((str(c), line) for c in picked)
+        for choice, line in task_modifiers:
+            meaning = self.labels.meaning(choice)
+            if meaning is None or meaning.kind == "tag":
+                tags.append(choice)
+                if meaning is None:
+                    self.unmapped.setdefault(choice, line)
+                continue
+            for m in mentions:
+                kinds = {k.kind for k in map(self.labels.meaning, m.labels) if k}
+                if kinds & {"claim", "claimant", "stance"}:
+                    m.modifiers.append(choice)
+        links = []
+        for r, line in relations:
+            if "from_id" not in r or "to_id" not in r:
+                self.notes.add(line, base, "a relation needs from_id and to_id; skipped")
+                continue
+            role = r.get("labels") or []
+            links.append(Link(str(r["from_id"]), str(r["to_id"]),
+                              str(role[0]) if isinstance(role, list) and role else None, line))
+        return mentions, links, tags
+
+    def _span_ok(self, r: dict[str, Any], fld: str, line: int) -> bool:
+        value = r.get("value")
+        if not isinstance(value, dict):
+            self.notes.add(line, f"{fld}.value", "a labels result needs a value object")
+            return False
+        start, end = value.get("start"), value.get("end")
+        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+            self.notes.add(line, f"{fld}.value", "start and end must be character offsets "
+                           f"(got {start!r}, {end!r}); span skipped")
+            return False
+        if not 0 <= start < end:
+            self.notes.add(line, f"{fld}.value", f"start {start} must be below end {end} and "
+                           "not negative; span skipped")
+            return False
+        labels = value.get("labels")
+        if not isinstance(labels, list) or not labels:
+            self.notes.add(line, f"{fld}.value.labels", "a span needs at least one label; "
+                           "span skipped")
+            return False
+        return True
+
+    def _head(self, task: dict[str, Any], data: dict[str, Any], text: str, index: int,
+              line: int) -> dict[str, Any]:
+        """The article's own fields, from data (or meta) where given, else said honestly."""
+        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+
+        def field_of(keys: tuple[str, ...]) -> str | None:
+            for source in (data, meta):
+                for k in keys:
+                    v = source.get(k)
+                    if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
+                        return str(v).strip()
+            return None
+
+        project = task.get("project")
+        task_id = task.get("id", index + 1)
+        prefix = slugify(str(project), "p") if project is not None else slugify(
+            self.path.stem, "export", 40)
+        article_id = unique_id(f"ls-{prefix}-{slugify(str(task_id), str(index + 1), 40)}",
+                               self.ids)
+        head: dict[str, Any] = {"id": article_id}
+        title = field_of(_TITLE_KEYS)
+        if title is None:
+            first = split_sentences(text)[:1]
+            title = text[first[0][0]:first[0][1]] if first else text
+        head["title"] = " ".join(title.split())[:200]
+        url = field_of(_URL_KEYS)
+        url = url if url and re.match(r"^https?://\S+$", url, re.IGNORECASE) else None
+        outlet = next((v for k in _OUTLET_KEYS
+                       if (v := field_of((k,))) and not v.lower().startswith("http")), None)
+        if outlet is None and url:
+            outlet = urlparse(url).netloc.removeprefix("www.") or None
+        if outlet is None:
+            self.notes.tally("outlet", line, f"{{n}} task{{s}} named no outlet (data."
+                             f"{', data.'.join(_OUTLET_KEYS)} or url); shown as "
+                             f"'{_UNKNOWN_OUTLET}'")
+        head["outlet"] = outlet or _UNKNOWN_OUTLET
+        if url:
+            head["url"] = url
+        head["published"] = self._published(field_of(_DATE_KEYS), task, line)
+        if author := field_of(_AUTHOR_KEYS):
+            head["author"] = author[:200]
+        language = field_of(_LANGUAGE_KEYS)
+        if language and _LANGUAGE_RE.match(language):
+            head["language"] = language
+        head["source_file"] = f"{self.display} (task {task_id})"[:2000]
+        return head
+
+    def _published(self, given: str | None, task: dict[str, Any], line: int) -> Any:
+        if given is not None:
+            try:
+                dates.parse_published(given)
+                return given
+            except WarlensError as exc:
+                self.notes.add(line, "data.published", f"{exc.message}; another date is used "
+                               "instead, marked inferred", WARNING)
+        created = task.get("created_at")
+        if isinstance(created, str):
+            try:
+                day = datetime.date.fromisoformat(created[:10])
+            except ValueError:
+                day = None
+            if day is not None:
+                self.notes.tally("created", line, "{n} task{s} gave no publication date "
+                                 "(data.published or data.date); the task's created_at date "
+                                 "is used instead, marked inferred")
+                return inferred_date(day)
+        self.notes.tally("mtime", line, "{n} task{s} gave no publication date and no "
+                         "created_at; the export file's modification date is used, marked "
+                         "inferred")
+        return inferred_date(self.file_date())
+
+
+class _Folding:
+    """Code points of the raw text -> code points once CRLF and CR are folded to LF."""
+
+    def __init__(self, text: str) -> None:
+        self._cr = [m.start() for m in re.finditer("\r\n", text)]
+
+    def at(self, pos: int) -> int:
+        return pos - bisect.bisect_left(self._cr, pos)
+
+
+register("labelstudio", read_labelstudio, is_labelstudio)
