@@ -32,6 +32,7 @@ from warlens.formats.csvutil import (
     whole_cell,
 )
 from warlens.gazetteer import get_gazetteer
+from warlens.model import EventIn
 from warlens.problems import WARNING
 from warlens.yamlio import Path as DocPath
 
@@ -173,7 +174,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
     doc["source_file"] = clip(f"{table.file}:{row.line}")
     if place is not None:
         doc["places"] = [place]
-    doc["events"] = [event]
+    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
     return doc
 
 

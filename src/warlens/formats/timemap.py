@@ -22,6 +22,7 @@ from typing import Any
 from warlens import model
 from warlens.formats import Imported, register
 from warlens.formats.csvutil import RowError, clip, parse_day, slugify, to_float
+from warlens.model import EventIn
 from warlens.problems import ERROR, WARNING, Problem, Severity
 from warlens.yamlio import Path as DocPath
 
@@ -233,7 +234,7 @@ def _article(raw: object, line: int, export: _Export, seen: dict[str, int]) -> d
     doc["source_file"] = clip(f"{export.events_file}:{line}")
     if place is not None:
         doc["places"] = [place]
-    doc["events"] = [event]
+    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
     return doc
 
 
