@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import pytest
 
-from warlens.article import FileResult, read_article_file
+from warlens.article import ArticleRows, FileResult, read_article_file
 from warlens.corpus import read_file
 from warlens.yamlio import MAX_BYTES
 
@@ -35,7 +35,7 @@ def event_dropped(line: int, event_line: int) -> Expected:
                     f"refers to event 'market-shelling' (line {event_line}), which was not loaded")
 
 
-def case(name: str, *problems: Expected) -> pytest.param:
+def case(name: str, *problems: Expected):  # -> a pytest ParameterSet
     return pytest.param(name, list(problems), id=name.removesuffix(".yaml"))
 
 
@@ -184,7 +184,7 @@ def read(name: str) -> FileResult:
     return read_article_file((BAD / name).read_bytes(), name)
 
 
-def only_article(result: FileResult):
+def only_article(result: FileResult) -> ArticleRows:
     assert result.problems == []
     assert len(result.articles) == 1
     return result.articles[0]
