@@ -144,10 +144,10 @@ def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
     sb.button("Reset filters", on_click=_reset, key="f_reset", icon=":material/restart_alt:")
 
 
-def _draw_nav(params: dict[str, list[str]]) -> None:
+def _draw_nav(nav, params: dict[str, list[str]]) -> None:  # noqa: ANN001 (a container)
     nav_params = {k: v for k, v in params.items() if k not in (query.P_EVENT, query.P_CLAIM)}
     for path, label, icon in PAGES:
-        st.sidebar.page_link(path, label=label, icon=icon, query_params=nav_params)
+        nav.page_link(path, label=label, icon=icon, query_params=nav_params)
 
 
 def start(title: str) -> View:
@@ -157,10 +157,13 @@ def start(title: str) -> View:
     corpus, vocab = get_corpus()
     params = current_params()
     url_filters, notices = query.filters_from_params(params, vocab)
-    url_changed = st.session_state.get(_SYNCED) != params
+    # The URL wins when it is not what this session last wrote on this page: a fresh link,
+    # Back, a reload, or a nav click (which arrives on another page, where Streamlit may
+    # have reset the widgets).
+    url_changed = st.session_state.get(_SYNCED) != (title, params)
     _push_to_widgets(url_filters, force=url_changed)
     st.sidebar.title("warlens")
-    _draw_nav(url_filters.to_params())
+    nav = st.sidebar.container()  # filled last, so its links carry this run's view
     _draw_filters(corpus, vocab)
     filters = _filters_from_widgets(url_filters)
     if filters.without_selection() != url_filters.without_selection():
@@ -168,27 +171,13 @@ def start(title: str) -> View:
     new_params = filters.to_params()
     if new_params != params:
         st.query_params.from_dict(new_params)
-    st.session_state[_SYNCED] = new_params
+    st.session_state[_SYNCED] = (title, new_params)
+    _draw_nav(nav, new_params)
     _draw_credits()
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
     return View(corpus, vocab, filters, query.filter_events(corpus, filters),
                 query.filter_claims(corpus, filters), tuple(notices))
-
-
-def select(view: View, *, event: str | None = None, claim: str | None = None) -> None:
-    """Make an item the selected one: it goes into the URL, so the link shows it too."""
-    filters = replace(view.filters, event=event, claim=claim)
-    params = filters.to_params()
-    st.session_state[_SYNCED] = params
-    st.query_params.from_dict(params)
-
-
-def page_link(page: str, label: str, view: View, *, icon: str | None = None,
-              **selection: str | None) -> None:
-    """A link to another page carrying the current view (and optionally a selection)."""
-    filters = replace(view.filters, **selection) if selection else view.filters
-    st.page_link(page, label=label, icon=icon, query_params=filters.to_params())
 
 
 def share_box(view: View, page_path: str = "") -> None:
