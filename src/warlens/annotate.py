@@ -408,9 +408,11 @@ _ABSOLUTE = [
     rf"(?:[Ee]arly|[Mm]id|[Ll]ate)[- ]{_YEAR}",
     rf"(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter)(?: of)? {_YEAR}(?:/\d{{2,4}})?",
 ]
-_AFTER_PREPOSITION = [  # bare months and years only after these words
+_AFTER_PREPOSITION = [  # bare months and years only after "in", "during", "since"
     rf"(?<=\b[Ii]n ){_MONTHS}(?! \d)",
     rf"(?<=\b[Dd]uring ){_MONTHS}(?! \d)",
+    rf"(?<=\b[Ss]ince ){_MONTHS}(?! \d)",
+    rf"(?<=\b[Ss]ince ){_YEAR}\b",
     rf"(?<=\b[Ii]n ){_YEAR}\b",
     rf"(?<=\b[Dd]uring ){_YEAR}\b",
     rf"(?<=\b[Tt]hroughout ){_YEAR}\b",
