@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -144,7 +145,7 @@ def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
     sb.button("Reset filters", on_click=_reset, key="f_reset", icon=":material/restart_alt:")
 
 
-def _draw_nav(nav, params: dict[str, list[str]]) -> None:  # noqa: ANN001 (a container)
+def _draw_nav(nav, params: dict[str, list[str]]) -> None:
     nav_params = {k: v for k, v in params.items() if k not in (query.P_EVENT, query.P_CLAIM)}
     for path, label, icon in PAGES:
         nav.page_link(path, label=label, icon=icon, query_params=nav_params)
@@ -180,18 +181,12 @@ def start(title: str) -> View:
                 query.filter_claims(corpus, filters), tuple(notices))
 
 
-def share_box(view: View, page_path: str = "") -> None:
+def share_box(view: View) -> None:
     """The link to this exact view, in a box with a copy button."""
     base = (st.context.url or "").split("?")[0]
-    qs = "&".join(f"{k}={_quote(v)}" for k, vs in view.filters.to_params().items() for v in vs)
+    query_string = urlencode(view.filters.to_params(), doseq=True)
     st.caption("Link to this view (copy it with the button on the right):")
-    st.code(f"{base}?{qs}" if qs else base, language=None, wrap_lines=True)
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
+    st.code(f"{base}?{query_string}" if query_string else base, language=None, wrap_lines=True)
 
 
 def _draw_credits() -> None:
