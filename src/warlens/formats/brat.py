@@ -77,6 +77,17 @@ class _Reporter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        self.repaired: dict[str, list[int]] = {}  # offset convention -> .ann lines
+
+    def repair(self, line: int, how: str) -> None:
+        """Note a span whose offsets were repaired; said once per file by `flush`."""
+        self.repaired.setdefault(how, []).append(line)
+
+    def flush(self) -> None:
+        for how, lines in self.repaired.items():
+            self.add(lines[0], "(file)", f"{len(lines)} span(s) did not hold their text at "
+                     f"their offsets in the .txt; repaired ({how}), first on line {lines[0]}",
+                     WARNING)
 
     def add(self, line: int | None, fld: str, message: str,
             severity: Severity = ERROR) -> None:
@@ -106,6 +117,7 @@ def read_brat(path: Path, display: str, label_map: LabelMap | None = None) -> Im
         return imported
     ann = _parse(ann_lines, report)
     mentions, links, notes = _build(ann, raw_text, label_map, report)
+    report.flush()
     text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
     first_line = next((ln.strip() for ln in text.lstrip("\ufeff").split("\n") if ln.strip()), "")
     day = datetime.date.fromtimestamp(txt_path.stat().st_mtime)
@@ -293,18 +305,24 @@ def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
         start, end = s.fragments[0]
         found = index.repair(start, end, s.text, mode)
         if found is not None and found[2] != MODES[0]:
-            report.add(s.line, s.id, f"offsets {start}-{end} do not hold '{s.text}' in the "
-                       f".txt; repaired ({found[2]})", WARNING)
+            report.repair(s.line, found[2])
         if found is not None:
             return found[0], found[1], s.text
         near = " ".join(raw_text[start:end].split()) if end <= len(raw_text) else None
         if near and near == " ".join(s.text.split()):
             return start, end, raw_text[start:end]  # the same words, with other whitespace
     else:
-        if s.fragments[-1][1] <= len(raw_text):
-            pieces = [raw_text[a:b] for a, b in s.fragments]
-            if " ".join(" ".join(p.split()) for p in pieces) == " ".join(s.text.split()):
-                return s.fragments[0][0], s.fragments[-1][1], " ".join(pieces)
+        # brat writes a discontinuous span's text as its pieces joined by a space.
+        wanted = " ".join(s.text.split())
+        for convention in (mode, *(m for m in MODES if m != mode)):
+            converted = [index.convert(convention, a, b) for a, b in s.fragments]
+            if any(c is None for c in converted):
+                continue
+            pieces = [raw_text[c[0]:c[1]] for c in converted if c is not None]
+            if " ".join(" ".join(p.split()) for p in pieces) == wanted:
+                if convention != MODES[0]:
+                    report.repair(s.line, convention)
+                return converted[0][0], converted[-1][1], " ".join(pieces)  # type: ignore[index]
     where = ";".join(f"{a} {b}" for a, b in s.fragments)
     if s.fragments[-1][1] > len(raw_text):
         report.add(s.line, s.id, f"offsets {where} reach past the end of the .txt "
