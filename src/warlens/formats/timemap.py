@@ -131,8 +131,10 @@ def _with_lines(text: str) -> Iterator[tuple[int, Any]]:
     pos = _skip(text, 0)
     is_object = text[pos] == "{"
     pos = _skip(text, pos + 1)
+    line, counted = 1, 0  # lines counted up to `counted`, so the walk stays linear
     while text[pos] not in "]}":
-        line = text.count("\n", 0, pos) + 1
+        line += text.count("\n", counted, pos)
+        counted = pos
         if is_object:
             name, pos = decoder.raw_decode(text, pos)
             pos = _skip(text, _skip(text, pos) + 1)  # past ':'
