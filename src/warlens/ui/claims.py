@@ -64,7 +64,7 @@ def draw(view: View) -> None:
     share_box(view)
 
 
-def _side(column, view: View, group, stance: str) -> None:  # noqa: ANN001
+def _side(column, view: View, group, stance: str) -> None:
     seen = group.drop_duplicates(f"{Col.KEY}_{stance}")
     column.markdown(f"**{stance.capitalize()}**")
     for row in seen.itertuples(index=False):
