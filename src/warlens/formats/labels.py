@@ -74,10 +74,15 @@ class LabelMap:
 
     labels: Mapping[str, Meaning]
     roles: Mapping[str, str]
+    _seen: dict[str, Meaning | None] = field(default_factory=dict, compare=False, repr=False)
 
     def meaning(self, label: str) -> Meaning | None:
         """The meaning of a span, event, attribute or choice label; None if unmapped."""
-        return self.labels.get(normalize_label(label))
+        try:
+            return self._seen[label]
+        except KeyError:
+            found = self._seen[label] = self.labels.get(normalize_label(label))
+            return found
 
     def role(self, role: str) -> str | None:
         """The role kind of a brat role or relation label ("Place2" counts as "Place")."""
@@ -484,6 +489,8 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
 def _classify(m: Mention, labels: LabelMap, unmapped: dict[str, int], tags: list[str],
               sentence: int) -> _Span | None:
     """Resolve a mention's labels and modifiers; unmapped ones become article tags."""
+    if not m.text.strip():
+        return None  # a span of white space names nothing
     kind: str | None = None
     value = stance = verdict = None
     first = ""

@@ -185,13 +185,23 @@ def repair_span(text: str, start: int, end: int, expected: str) -> tuple[int, in
 # --- line numbers ---------------------------------------------------------------------
 
 class _Lines:
-    """Character offset -> 1-based line of the raw JSON text."""
+    """Character offset -> 1-based line of the raw JSON text.
+
+    Offsets are asked for almost always in increasing order, so the count of newlines
+    carries on from the last one asked (str.count runs in C); going back recounts.
+    """
 
     def __init__(self, raw: str) -> None:
-        self._newlines = [m.start() for m in re.finditer("\n", raw)]
+        self._raw = raw
+        self._pos = 0
+        self._line = 1
 
     def at(self, pos: int) -> int:
-        return bisect.bisect_left(self._newlines, pos) + 1
+        if pos < self._pos:
+            self._pos, self._line = 0, 1
+        self._line += self._raw.count("\n", self._pos, pos)
+        self._pos = pos
+        return self._line
 
 
 _ID_KEY = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
