@@ -12,13 +12,14 @@ Sentences
 Places
     Runs of 1-4 capitalised words (possessive 's stripped; "al", "de", "on"... allowed
     inside), longest gazetteer match first. Case matters: "may" never matches. A single
-    capitalised word that is a common English word ("The", "She", "Yes", "Even", "Read")
-    or a month or weekday is skipped, as is a match glued to another capitalised word
-    ("Vladimir Putin", "Sky News", "Moscow Times"), which is a name of something else.
-    Two passes: the confident matches (countries, pinned aliases, cities of 100,000 or
-    more) give the article's countries; then every name is ranked with that context, and
-    a town under 100,000 people outside those countries is dropped as a likely namesake
-    ("Wagner", Brazil).
+    capitalised word that is a common English word ("The", "She", "Yes", "Even", "Read"),
+    a month or weekday, or a false friend of conflict reporting ("Wagner", "Azov",
+    "Kremlin", "Patriot") is skipped; so is a sentence-initial word the text also writes in
+    lower case, and a match glued to another capitalised word ("Vladimir Putin", "Sky
+    News", "Moscow Times"), which names something else. Two passes: the confident matches
+    (countries, regions, pinned aliases, cities of 100,000 or more) give the article's
+    countries; then every name is ranked with that context, and a town under 100,000
+    people outside those countries is dropped as a likely namesake.
 Dates
     Explicit dates and the phrases :func:`warlens.dates.parse_when` understands, resolved
     against the published date and kept with their sentence. Capitalised months only
@@ -31,11 +32,12 @@ Events
     A sentence with a conflict-event cue becomes one event: capture/control ->
     territorial_control; shelling, strikes, missiles, drones -> remote_violence; killing
     of civilians -> violence_against_civilians; fighting, battle, offensive, invasion ->
-    battle. Its place is a settlement or region named in the sentence, else the article's
-    main place (the most named settlement), else a country in the sentence; its date is
-    the sentence's first date, else undated. A capture is one event however often an
-    article names it: later mentions of control at the same place, with no other date
-    ("its capture", "the fall of Bakhmut"), refer back to the first.
+    battle. Its place is the settlement or region in the sentence nearest the cue, else the
+    article's main place (the most named settlement), else a country in the sentence; its
+    date is the sentence's first date, else undated. A capture is one event however often
+    an article names it: later mentions of control at the same place refer back to the
+    first one, if they are nouns ("its capture", "the fall of") or verbs without a date of
+    their own; fighting, strikes and the rest happen many times and are never merged.
 Claims
     A sentence with a reporting cue (said, claims, denied, estimated, according to...)
     becomes a claim: the claimant is the "according to" source, else the subject before
@@ -54,7 +56,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from warlens import dates
@@ -85,6 +87,8 @@ UNATTRIBUTED = "unattributed"
 #: Two quotes are the same item when they share this share of the shorter one.
 OVERLAP = 0.5
 _MAX_LINE = 2000
+#: The longest text an article may hold (model.Text).
+MAX_TEXT = 200_000
 
 def _words(text: str) -> list[str]:
     """The whitespace-separated words of a word list written as one string."""
@@ -569,8 +573,7 @@ still even
 _TAIL_WORDS = frozenset(_words("""
 has have had will would shall should could can may might also again later previously
 repeatedly reportedly now then once already is are was were did does do not never
-publicly officially firmly strongly flatly earlier today yesterday who which has been
-has
+publicly officially firmly strongly flatly earlier today yesterday who which been
 """))
 _PRONOUNS = frozenset(_words("""
 he she they we it who this that these those
@@ -667,7 +670,6 @@ class Draft:
     places: list[PlaceMention]
     dates: list[DateMention]
     main_place: GazPlace | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def analyse(text: str, published: datetime.date, gazetteer: Gazetteer | None = None) -> Draft:
@@ -736,10 +738,14 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
     """
     if not text.strip():
         raise WarlensError("the text is empty: there is nothing to annotate")
+    if len(text) > MAX_TEXT:
+        raise WarlensError(f"the text has {len(text):,} characters; an article holds at "
+                           f"most {MAX_TEXT:,}")
     day = _as_date(published)
     found = analyse(text, day, gazetteer)
     sentences = found.sentences
-    title = (title or "").strip() or (sentences[0].text[:200] if sentences else "Untitled")
+    first = " ".join(sentences[0].text.split())[:200] if sentences else "Untitled"
+    title = " ".join((title or "").split()) or first
 
     # Places: one entry per resolved place, named as the text first writes it.
     place_ids: dict[GazPlace, str] = {}
@@ -835,7 +841,7 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
             f"'{d.text}' = {d.when.start}..{d.when.end} in sentence {d.sentence + 1}"
             for d in loose))
     doc_out: dict[str, Any] = {
-        "id": article_id or _unique(f"{slugify(title, 'article', 50)}-{day.isoformat()}", set()),
+        "id": article_id or f"{slugify(title, 'article', 50)}-{day.isoformat()}",
         "title": title,
         "outlet": (outlet or "").strip() or "unknown",
     }
@@ -923,42 +929,42 @@ def evaluate(draft: Mapping[str, Any], gold: Mapping[str, Any],
     shared = len(draft_places & gold_places)
     result = {"places": _scores(shared, len(draft_places), shared, len(gold_places))}
 
-    d_pub, g_pub = _as_date(_published(draft)), _as_date(_published(gold))
+    d_pub, g_pub = _published(draft), _published(gold)
     d_events, g_events = _spans(draft, "events"), _spans(gold, "events")
     result["events"] = _matched(d_events, g_events)
     result["claims"] = _matched(_spans(draft, "claims"), _spans(gold, "claims"))
+    d_dated, g_dated = _dated(d_events, d_pub), _dated(g_events, g_pub)
 
-    def dated(items: list[tuple[Any, tuple[int, int] | None]], base: datetime.date,
-              ) -> list[tuple[When, tuple[int, int] | None]]:
-        out = []
-        for item, span in items:
-            try:
-                when = dates.parse_when(item.get("when"), base)
-            except WarlensError:
-                continue
-            if not when.is_undated:
-                out.append((when, span))
-        return out
+    def right(d: When, d_span: tuple[int, int] | None, g: When,
+              g_span: tuple[int, int] | None) -> bool:
+        """A drafted date inside the gold date of an event with an overlapping quote."""
+        if d.start is None or d.end is None or g.start is None or g.end is None:
+            return False
+        return _overlap(d_span, g_span) and g.start <= d.start and d.end <= g.end
 
-    d_dated, g_dated = dated(d_events, d_pub), dated(g_events, g_pub)
-
-    def right(d: When, d_span: tuple[int, int] | None) -> bool:
-        return any(_overlap(d_span, g_span) and g.start is not None and g.end is not None
-                   and d.start is not None and d.end is not None
-                   and g.start <= d.start and d.end <= g.end for g, g_span in g_dated)
-
-    tp_draft = sum(right(d, span) for d, span in d_dated)
-    tp_gold = sum(any(right(d, d_span) and _overlap(d_span, g_span) and g.start is not None
-                      and d.start is not None and d.end is not None and g.end is not None
-                      and g.start <= d.start and d.end <= g.end for d, d_span in d_dated)
-                  for g, g_span in g_dated)
+    tp_draft = sum(any(right(d, ds, g, gs) for g, gs in g_dated) for d, ds in d_dated)
+    tp_gold = sum(any(right(d, ds, g, gs) for d, ds in d_dated) for g, gs in g_dated)
     result["dates"] = _scores(tp_draft, len(d_dated), tp_gold, len(g_dated))
     return result
 
 
-def _published(doc: Mapping[str, Any]) -> datetime.date | str:
-    value = doc["published"]
-    when = dates.parse_published(value)
+def _dated(items: list[tuple[Mapping[str, Any], tuple[int, int] | None]],
+           published: datetime.date) -> list[tuple[When, tuple[int, int] | None]]:
+    """The dated items among `items` (undated and unreadable dates left out), with spans."""
+    out = []
+    for item, span in items:
+        try:
+            when = dates.parse_when(item.get("when"), published)
+        except WarlensError:
+            continue
+        if not when.is_undated:
+            out.append((when, span))
+    return out
+
+
+def _published(doc: Mapping[str, Any]) -> datetime.date:
+    """The last day of an article's published date: what its relative dates count from."""
+    when = dates.parse_published(doc["published"])
     if when.end is None:
         raise WarlensError("the article's published date gives no day")
     return when.end

@@ -20,7 +20,7 @@ from warlens.ui.shell import View
 from warlens.yamlio import dump_yaml
 
 #: The largest text accepted, pasted or uploaded: the article format's own limit.
-MAX_CHARS = 200_000
+MAX_CHARS = annotate.MAX_TEXT
 #: The largest upload read, checked on the server before decoding (UTF-8: up to 4 bytes a
 #: character).
 MAX_UPLOAD_BYTES = 4 * MAX_CHARS
