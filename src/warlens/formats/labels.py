@@ -368,8 +368,12 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
     places, place_of = _places(spans, out.lines)
     linked, used_as_arg = _resolve_links(links, by_key, labels)
 
+    by_sentence: dict[int, list[_Span]] = {}
+    for s in spans:
+        by_sentence.setdefault(s.sentence, []).append(s)
+
     def in_sentence(kind: tuple[str, ...], sentence: int) -> list[_Span]:
-        return [s for s in spans if s.kind in kind and s.sentence == sentence]
+        return [s for s in by_sentence.get(sentence, ()) if s.kind in kind]
 
     events: list[dict[str, Any]] = []
     event_of: dict[str, str] = {}
@@ -460,8 +464,9 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
     # A source named on an event ("Claimant:T3" in brat, a relation in Label Studio), or a
     # claimant span alone in a sentence with an event, says that event happened (or, with
     # a denial on it, that it did not): a claim about the event.
+    used_claimants |= used_as_arg
     for s in spans:
-        if s.kind == "claimant" and s.m.key not in used_claimants | used_as_arg:
+        if s.kind == "claimant" and s.m.key not in used_claimants:
             in_it = in_sentence(("event",), s.sentence)
             if in_it:
                 pending_claims.append((in_it[0], s.m.text, s.stance, s.m.line))
