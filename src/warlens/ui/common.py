@@ -11,7 +11,7 @@ import streamlit as st
 from warlens import export
 from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
-from warlens.ui.shell import View
+from warlens.ui.shell import REWRITE_URL, View
 
 ARTICLE_PAGE = "pages/4_Article.py"
 CLAIMS_PAGE = "pages/2_Claims.py"
@@ -32,6 +32,7 @@ def md_escape(text: object) -> str:
 def go(filters: Filters) -> None:
     """Switch this page to another view: write it to the URL and rerun, so the URL wins."""
     st.query_params.from_dict(filters.to_params())
+    st.session_state[REWRITE_URL] = True
     st.rerun()
 
 

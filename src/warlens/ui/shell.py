@@ -31,9 +31,12 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/3_Map.py", "Map", ":material/map:"),
     ("pages/4_Article.py", "Article", ":material/article:"),
     ("pages/5_Problems.py", "Problems", ":material/report:"),
+    ("pages/6_Annotate.py", "Annotate", ":material/edit_note:"),
 )
 ICON = Path(__file__).with_name("icon.png")
 _SYNCED = "_warlens_synced_params"
+#: Set by a page that switches the view and reruns: the next run writes the URL again.
+REWRITE_URL = "_warlens_rewrite_url"
 # Any date a link can carry must be acceptable to the date widgets.
 _EARLIEST, _LATEST = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 # Widget keys, one per filter.
@@ -170,7 +173,8 @@ def start(title: str) -> View:
     if filters.without_selection() != url_filters.without_selection():
         filters = filters.without_selection()  # a new view drops the old selection
     new_params = filters.to_params()
-    if new_params != params:
+    # After go() the browser may not have been told yet: a rerun drops the run's messages.
+    if new_params != params or st.session_state.pop(REWRITE_URL, False):
         st.query_params.from_dict(new_params)
     st.session_state[_SYNCED] = (title, new_params)
     _draw_nav(nav, new_params)
