@@ -119,8 +119,8 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
     except ValueError as exc:
         raise RowError("event_date", f"{exc}; expected YYYY-MM-DD or DD-MM-YYYY") from None
     when = _when(row, day)
-    place = _place(row, table)
     fatalities = whole_cell(row, "fatalities")
+    place = _place(row, table)  # last of the checks that skip a row: it may add a warning
 
     acled_type = row.get("event_type")
     sub_type = row.get("sub_event_type")
@@ -137,7 +137,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
     else:
         text = _generated_text(row, day, fatalities)
         article_notes.append("ACLED gives no notes for this event; the text was generated "
-                             "from the record's fields by warlens import.")
+                             "from the record's fields by warlens.")
     timestamp = _timestamp(row.get("timestamp"))
     if timestamp:
         article_notes.append(f"ACLED record last updated {timestamp}.")

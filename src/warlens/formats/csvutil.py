@@ -59,7 +59,7 @@ class CsvTable:
 def decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
     """Bytes -> text: UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252 with a warning."""
     if data.startswith(_UTF16_BOMS):
-        return data.decode("utf-16"), []
+        return data.decode("utf-16", errors="replace"), []
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

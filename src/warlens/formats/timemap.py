@@ -192,7 +192,7 @@ def _article(raw: object, line: int, export: _Export, seen: dict[str, int]) -> d
         text += f" on {day.isoformat()}" if day else ""
         text += "."
         notes.append("The TimeMap event has no description; the text was generated from "
-                     "its fields by warlens import.")
+                     "its fields by warlens.")
     if day is None:
         notes.append("The TimeMap event has no date.")
 

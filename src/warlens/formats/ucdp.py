@@ -172,7 +172,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
     notes = []
     if generated:
         notes.append("UCDP gives no source headline or article text for this event; the text "
-                     "was generated from the record's fields by warlens import.")
+                     "was generated from the record's fields by warlens.")
     deaths = _deaths(row)
     if deaths:
         notes.append(f"UCDP deaths by party: {deaths}.")
@@ -283,10 +283,10 @@ def _tags(row: CsvRow, violence: int | None, violence_name: str, date_prec: int 
             tags.append(clip(f"{label}: {row.get(column)}"))
     if date_prec is not None:
         tags.append(f"date_prec: {date_prec} ({DATE_PRECISION[date_prec]})")
-    where_prec = to_int_or_none(row.get("where_prec"))
+    where_prec = _int_or_none(row.get("where_prec"))
     if where_prec in WHERE_PRECISION:
         tags.append(f"where_prec: {where_prec} ({WHERE_PRECISION[where_prec][1]})")
-    clarity = to_int_or_none(row.get("event_clarity"))
+    clarity = _int_or_none(row.get("event_clarity"))
     if clarity in EVENT_CLARITY:
         tags.append(f"event_clarity: {clarity} ({EVENT_CLARITY[clarity]})")
     tags.extend(clip(f"source: {s}") for s in split_list(row.get("source_office")))
@@ -294,7 +294,7 @@ def _tags(row: CsvRow, violence: int | None, violence_name: str, date_prec: int 
     return tags
 
 
-def to_int_or_none(text: str) -> int | None:
+def _int_or_none(text: str) -> int | None:
     """A whole number, or None for an empty or unreadable cell."""
     try:
         return to_int(text)
