@@ -162,6 +162,8 @@ def run_server(
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port),
         "--server.headless", "true",
+        # Edits to the checkout while a test runs must not pop up "File change. Rerun".
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(

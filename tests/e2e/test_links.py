@@ -1,0 +1,184 @@
+"""Links carry the view: cold deep links, the URL following filters, Back, nav, sharing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, Request, expect
+
+from .conftest import VIEWPORT, wait_for_app
+
+BASEMAP = "/app/static/countries-50m.geojson"
+ZELENSKYY = "Volodymyr Zelenskyy"
+
+
+def main(page: Page) -> Locator:
+    """The page body, without the sidebar."""
+    return page.get_by_test_id("stMain")
+
+
+def place_filter(page: Page) -> Locator:
+    """The Place multiselect in the sidebar."""
+    return page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(
+        has_text="Place")
+
+
+def place_tags(page: Page) -> Locator:
+    """The places chosen in the Place multiselect, one element each."""
+    return place_filter(page).locator("[data-tag]")
+
+
+def choose(page: Page, multiselect: Locator, option: str) -> None:
+    """Pick an option in a multiselect the way a person does, and close its menu."""
+    multiselect.get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def nav_link(page: Page, label: str) -> Locator:
+    """A page link of the sidebar nav."""
+    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink").filter(
+        has_text=re.compile(rf"{label}$"))
+
+
+def claims_in_table(page: Page) -> Locator:
+    """The cells of the All claims table (the grid's accessible copy of what it draws)."""
+    return main(page).get_by_test_id("stDataFrame").last.get_by_role("gridcell")
+
+
+def url(base: str, path: str, query: str = "") -> re.Pattern[str]:
+    """The exact URL of a view, as a pattern expect(page).to_have_url() accepts."""
+    return re.compile(re.escape(f"{base}{path}" + (f"?{query}" if query else "")) + "$")
+
+
+# --- a cold server: every page as the very first request ------------------------------
+
+# (path, title, something only that page shows for place=Bakhmut)
+FIRST_REQUESTS = [
+    ("/", "warlens", "Contested events"),
+    ("/Timeline", "Timeline", "Group by"),
+    ("/Claims", "Claims", ZELENSKYY),
+    ("/Article", "Article", "Bakhmut is effectively in Russian hands"),
+    ("/Problems", "Problems", "All 1 data files loaded without problems."),
+]
+
+
+@pytest.mark.parametrize(("path", "title", "content"), FIRST_REQUESTS,
+                         ids=[p.strip("/") or "Overview" for p, _, _ in FIRST_REQUESTS])
+def test_a_deep_link_opens_its_page_filtered_as_the_first_request_of_a_fresh_server(
+    fresh_server: Callable[..., str], page: Page, path: str, title: str, content: str
+) -> None:
+    base = fresh_server()
+    page.goto(f"{base}{path}?place=Bakhmut")
+    wait_for_app(page)
+    expect(main(page).locator("h1").first).to_have_text(title)
+    expect(main(page).get_by_text(content).first).to_be_visible()
+    expect(place_tags(page)).to_have_text(["Bakhmut"])
+    expect(page).to_have_url(url(base, path, "place=Bakhmut"))
+
+
+def test_a_deep_link_to_the_map_draws_bakhmut_on_the_bundled_base_map_with_no_outside_request(
+    fresh_server: Callable[..., str], page: Page
+) -> None:
+    base = fresh_server()
+    requests: list[str] = []
+
+    def record(request: Request) -> None:
+        requests.append(request.url)
+
+    page.on("request", record)
+    with page.expect_response(lambda r: r.url == base + BASEMAP, timeout=60_000) as basemap:
+        page.goto(f"{base}/Map?place=Bakhmut")
+        wait_for_app(page)
+    assert basemap.value.status == 200
+    expect(main(page).locator("h1").first).to_have_text("Map")
+    chart = main(page).get_by_test_id("stPlotlyChart")
+    expect(chart.locator("canvas.maplibregl-canvas")).to_be_visible()
+    # The point itself is drawn on a WebGL canvas; what plotly was given to draw is readable.
+    chart.locator(".js-plotly-plot").evaluate(
+        """gd => new Promise((resolve, reject) => {
+               const has = () => gd.data.some(t => t.type === "scattermap"
+                   && (t.customdata || []).some(row => row[0] === "Bakhmut"));
+               const t0 = Date.now();
+               const poll = () => has() ? resolve(true)
+                   : Date.now() - t0 > 30000 ? reject(new Error("no Bakhmut point"))
+                   : requestAnimationFrame(poll);
+               poll();
+           })"""
+    )
+    outside = [u for u in requests
+               if not u.startswith((base + "/", "data:", "blob:"))]
+    assert outside == [], f"the map page called out: {outside}"
+
+
+# --- one shared server: the URL follows the view -----------------------------------------
+
+
+def test_choosing_a_place_writes_it_into_the_url(app_server: str, page: Page) -> None:
+    page.goto(f"{app_server}/Claims?place=Bakhmut")
+    wait_for_app(page)
+    choose(page, place_filter(page), "Kyiv")
+    expect(page).to_have_url(url(app_server, "/Claims", "place=Bakhmut&place=Kyiv"))
+    expect(place_tags(page)).to_have_text(["Bakhmut", "Kyiv"])
+
+
+def test_back_restores_the_view_before_a_filter_change(app_server: str, page: Page) -> None:
+    page.goto(f"{app_server}/Claims?place=Bakhmut")
+    wait_for_app(page)
+    expect(main(page).get_by_text("All claims (10)")).to_be_visible()
+    choose(page, place_filter(page), "Kyiv")
+    expect(page).to_have_url(url(app_server, "/Claims", "place=Bakhmut&place=Kyiv"))
+    page.go_back()
+    expect(page).to_have_url(url(app_server, "/Claims", "place=Bakhmut"))
+    expect(place_tags(page)).to_have_text(["Bakhmut"])
+    expect(main(page).get_by_text("All claims (10)")).to_be_visible()
+
+
+def test_a_nav_click_keeps_the_filters_of_the_link_opened(app_server: str, page: Page) -> None:
+    page.goto(f"{app_server}/?place=Bakhmut")
+    wait_for_app(page)
+    nav_link(page, "Claims").click()
+    expect(main(page).locator("h1").first).to_have_text("Claims")
+    expect(page).to_have_url(url(app_server, "/Claims", "place=Bakhmut"))
+    expect(place_tags(page)).to_have_text(["Bakhmut"])
+    expect(main(page).get_by_text("All claims (10)")).to_be_visible()
+
+
+def test_a_nav_click_keeps_a_place_just_chosen(app_server: str, page: Page) -> None:
+    page.goto(f"{app_server}/")
+    wait_for_app(page)
+    choose(page, place_filter(page), "Bakhmut")
+    expect(page).to_have_url(url(app_server, "/", "place=Bakhmut"))
+    nav_link(page, "Claims").click()
+    expect(main(page).locator("h1").first).to_have_text("Claims")
+    expect(page).to_have_url(url(app_server, "/Claims", "place=Bakhmut"))
+    expect(place_tags(page)).to_have_text(["Bakhmut"])
+
+
+def test_a_shared_link_opened_in_a_second_browser_shows_the_same_claims(
+    app_server: str, page: Page, browser: Browser
+) -> None:
+    page.goto(f"{app_server}/Claims?place=Bakhmut")
+    wait_for_app(page)
+    stance = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(
+        has_text="Stance")
+    choose(page, stance, "denies")
+    expect(page).to_have_url(url(app_server, "/Claims", "place=Bakhmut&stance=denies"))
+    expect(main(page).get_by_text("All claims (1)")).to_be_visible()
+    # The grid fills its accessible cells after it draws: wait for them before reading.
+    expect(claims_in_table(page)).to_contain_text([ZELENSKYY, "denies"])
+    shared, seen = page.url, claims_in_table(page).all_inner_texts()
+
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        other = context.new_page()
+        other.goto(shared)
+        wait_for_app(other)
+        expect(main(other).get_by_text("All claims (1)")).to_be_visible()
+        expect(claims_in_table(other)).to_have_text(seen)
+        expect(other).to_have_url(shared)
+        expect(main(other).get_by_test_id("stCode")).to_contain_text(shared)
+    finally:
+        context.close()
