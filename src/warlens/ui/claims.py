@@ -33,7 +33,9 @@ def draw(view: View) -> None:
                          query_params=view.filters.without_selection().to_params())
 
     pairs = query.contested_pairs(claims)
-    st.subheader(f"Contested ({pairs[Col.EVENT].nunique()} events)" if len(pairs) else "Contested")
+    n_events = pairs[Col.EVENT].nunique()
+    st.subheader(f"Contested ({n_events} event{'s' * (n_events != 1)})" if n_events
+                 else "Contested")
     if pairs.empty:
         st.caption("No claim in view is asserted by one side and denied by another.")
     for _, group in list(pairs.groupby(Col.EVENT, sort=False))[:20]:
