@@ -1,0 +1,277 @@
+"""The compiled corpus cache: a restart parses nothing, a change parses only what changed,
+and no state of the cache folder can make a load wrong or make it fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from warlens import cache, corpus, synth
+from warlens.corpus import Corpus, load_corpus
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TABLES = ("articles", "places", "events", "claims", "problems")
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own cache folder."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("WARLENS_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic corpus, written once; tests copy it before changing it."""
+    folder = tmp_path_factory.mktemp("synthetic")
+    synth.write_corpus(folder, 12, seed=3)
+    return folder
+
+
+@pytest.fixture
+def data(tmp_path: Path, synthetic: Path) -> Path:
+    """A private copy of the synthetic corpus, free to edit."""
+    folder = tmp_path / "data"
+    shutil.copytree(synthetic, folder)
+    return folder
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the loader parses, in order (a spy on corpus.read_file)."""
+    seen: list[str] = []
+    real = corpus.read_file
+
+    def spy(path: Path, display: str | None = None) -> corpus.FileResult:
+        seen.append(Path(path).name)
+        return real(path, display)
+
+    monkeypatch.setattr(corpus, "read_file", spy)
+    return seen
+
+
+def assert_same_corpus(left: Corpus, right: Corpus) -> None:
+    """Equal tables (values, types, order) and equal counts."""
+    for name in TABLES:
+        assert_frame_equal(getattr(left, name), getattr(right, name), obj=name)
+    assert left.files == right.files
+    assert left.sources == right.sources
+
+
+def files_of(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.yaml"))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_restart_with_unchanged_files_parses_nothing(data: Path, parses: list[str]) -> None:
+    first = load_corpus(data)
+    assert len(parses) == 12
+    parses.clear()
+    again = load_corpus(data)
+    assert parses == []
+    assert cache.last_stats.reused == 12
+    assert_same_corpus(first, again)
+
+
+def test_a_change_to_one_file_parses_that_file_alone(data: Path, parses: list[str]) -> None:
+    load_corpus(data)
+    parses.clear()
+    changed = files_of(data)[5]
+    edit(changed, 'outlet: "', 'outlet: "Edited ')
+    loaded = load_corpus(data)
+    assert parses == [changed.name]
+    outlets = loaded.articles.set_index("file")["outlet"]
+    assert outlets.str.startswith("Edited ").sum() == 1
+    assert_same_corpus(loaded, load_corpus(data, cache=False))
+
+
+def test_a_touched_file_with_the_same_bytes_is_hashed_not_parsed(data: Path,
+                                                                 parses: list[str]) -> None:
+    load_corpus(data)
+    parses.clear()
+    target = files_of(data)[0]
+    stat = target.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    load_corpus(data)
+    assert parses == []
+    assert cache.last_stats.hashed == 1
+
+
+def test_added_and_removed_files_are_picked_up(data: Path, parses: list[str]) -> None:
+    load_corpus(data)
+    parses.clear()
+    files = files_of(data)
+    files[2].unlink()
+    extra = data / "zz-extra.yaml"
+    extra.write_text(synth.make_article(99, seed=3), encoding="utf-8")
+    loaded = load_corpus(data)
+    assert parses == [extra.name]
+    assert loaded.files == 12
+    assert_same_corpus(loaded, load_corpus(data, cache=False))
+
+
+def test_an_article_id_taken_by_another_file_is_reported_after_a_cached_load(
+        data: Path, parses: list[str]) -> None:
+    load_corpus(data)
+    files = files_of(data)
+    first_id = load_corpus(data, cache=False).articles["article"].iloc[0]
+    edit(files[7], "\nid: synth-3-000007\n", f"\nid: {first_id}\n")
+    parses.clear()
+    loaded = load_corpus(data)
+    assert parses == [files[7].name]
+    assert loaded.problems["message"].str.contains("is already used by").sum() == 1
+    assert len(loaded.articles) == 11
+    assert_same_corpus(loaded, load_corpus(data, cache=False))
+
+
+@pytest.mark.parametrize("folder", ["bad", "mixed", "."], ids=["bad", "mixed", "all-fixtures"])
+def test_cached_and_uncached_loads_give_equal_tables(folder: str) -> None:
+    root = FIXTURES / folder
+    uncached = load_corpus(root, cache=False)
+    cold = load_corpus(root)
+    warm = load_corpus(root)
+    assert cache.last_stats.parsed == 0
+    assert_same_corpus(uncached, cold)
+    assert_same_corpus(uncached, warm)
+
+
+def test_cached_and_uncached_synthetic_loads_are_equal(data: Path) -> None:
+    uncached = load_corpus(data, cache=False)
+    load_corpus(data)
+    assert_same_corpus(uncached, load_corpus(data))
+
+
+def cache_files(cache_dir: Path) -> list[Path]:
+    files = sorted(cache_dir.rglob(f"*{cache.SUFFIX}"))
+    assert {f.stem for f in files} == {*TABLES, cache.MANIFEST}
+    return files
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_a_corrupt_cache_is_rebuilt(data: Path, cache_dir: Path, parses: list[str],
+                                    damage: str) -> None:
+    expected = load_corpus(data)
+    for path in cache_files(cache_dir):
+        raw = path.read_bytes()
+        path.write_bytes({"garbage": b"not arrow at all \x00\xff" * 50,
+                          "truncated": raw[: len(raw) // 2], "empty": b""}[damage])
+    parses.clear()
+    loaded = load_corpus(data)
+    assert cache.last_stats.rebuilt
+    assert len(parses) == 12
+    assert_same_corpus(expected, loaded)
+    parses.clear()
+    load_corpus(data)
+    assert parses == []  # and the rebuilt cache works
+
+
+def test_one_table_from_another_write_makes_the_cache_be_rebuilt(
+        data: Path, cache_dir: Path, parses: list[str]) -> None:
+    load_corpus(data)
+    saved = next(p for p in cache_files(cache_dir) if p.stem == "events").read_bytes()
+    edit(files_of(data)[0], 'outlet: "', 'outlet: "Edited ')
+    load_corpus(data)
+    next(p for p in cache_files(cache_dir) if p.stem == "events").write_bytes(saved)
+    parses.clear()
+    loaded = load_corpus(data)
+    assert cache.last_stats.rebuilt
+    assert len(parses) == 12
+    assert_same_corpus(loaded, load_corpus(data, cache=False))
+
+
+def test_a_cache_from_another_version_is_rebuilt(data: Path, parses: list[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = cache.SCHEMA
+    monkeypatch.setattr(cache, "SCHEMA", schema + 1)
+    cache.stamp.cache_clear()
+    load_corpus(data)  # written by "another version"
+    monkeypatch.setattr(cache, "SCHEMA", schema)
+    cache.stamp.cache_clear()
+    parses.clear()
+    loaded = load_corpus(data)
+    assert cache.last_stats.rebuilt
+    assert len(parses) == 12
+    assert_same_corpus(loaded, load_corpus(data, cache=False))
+
+
+def test_deleting_the_cache_folder_is_safe(data: Path, cache_dir: Path,
+                                           parses: list[str]) -> None:
+    expected = load_corpus(data)
+    shutil.rmtree(cache_dir)
+    parses.clear()
+    assert_same_corpus(expected, load_corpus(data))
+    assert len(parses) == 12
+    assert cache_files(cache_dir)
+
+
+def test_an_unwritable_cache_folder_still_loads(data: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    monkeypatch.setenv("WARLENS_CACHE_DIR", str(blocker))
+    loaded = load_corpus(data)
+    assert not cache.last_stats.written
+    assert_same_corpus(loaded, load_corpus(data, cache=False))
+
+
+def test_a_cache_folder_depends_on_the_data_folder(tmp_path: Path) -> None:
+    assert cache.cache_dir_for([tmp_path / "a"]) != cache.cache_dir_for([tmp_path / "b"])
+    assert cache.cache_dir_for([tmp_path / "a"]).parent == cache.cache_root()
+
+
+def test_parallel_parsing_gives_the_same_tables(data: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(cache, "CHUNK_FILES", 8)
+    monkeypatch.setenv(cache.WORKERS_ENV, "2")
+    items = [(str(p), str(p)) for p in files_of(data)]
+    parallel, digests, workers = cache.parse_files(items)
+    monkeypatch.setenv(cache.WORKERS_ENV, "1")
+    serial, serial_digests, _ = cache.parse_files(items)
+    assert workers == 2
+    assert digests == serial_digests
+    for name in TABLES:
+        assert_frame_equal(parallel[name], serial[name], obj=name)
+
+
+def test_the_fast_file_listing_matches_a_sorted_rglob(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    for rel in ("b.yaml", "a-c.yaml", "a/b.yaml", "a/z/y.yml", ".hidden/x.yaml", "a/.x.yaml",
+                "c.txt", "A.YAML"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("id: x\n", encoding="utf-8")
+    (root / "link.yaml").symlink_to(root / "b.yaml")
+    (root / "dirlink").symlink_to(root / "a", target_is_directory=True)
+    (root / "broken.yaml").symlink_to(root / "nowhere.yaml")
+    expected = [p for p in sorted(root.rglob("*")) if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(root).parts)
+                and p.suffix.lower() in (".yaml", ".yml")]
+    assert corpus.find_files([root]) == expected
+    shown = corpus._displays(expected)
+    assert shown == [corpus._display(p, [root]) for p in expected]
+
+
+def test_problems_keep_their_file_order_with_duplicates(tmp_path: Path) -> None:
+    root = tmp_path / "dups"
+    root.mkdir()
+    article = synth.make_article(1, seed=0)
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        (root / name).write_text(article, encoding="utf-8")
+    (root / "b2.yaml").write_text("id: [broken\n", encoding="utf-8")
+    uncached = load_corpus(root, cache=False)
+    assert list(uncached.problems["file"].str.rsplit("/", n=1).str[-1]) == [
+        "b.yaml", "b2.yaml", "c.yaml"]
+    load_corpus(root)
+    assert_same_corpus(uncached, load_corpus(root))
+    assert isinstance(uncached.problems, pd.DataFrame)
