@@ -68,17 +68,43 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 
     Native YAML articles are taken by their suffix; other files only when a format
     reader recognises them (a Label Studio export, a brat .ann, an ACLED CSV, ...).
+    Hidden files and folders (a name starting with ".") are skipped, and symlinked
+    folders are not entered.
     """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*"))
-                         if p.is_file()
-                         and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                         and (p.suffix.lower() in NATIVE_SUFFIXES or formats.detect(p)))
+            found.extend(p for p in _walk(path)
+                         if p.suffix.lower() in NATIVE_SUFFIXES or formats.detect(p))
         else:
             found.append(path)
     return found
+
+
+def _walk(folder: Path) -> list[Path]:
+    """The files under `folder`, in the order of sorted(folder.rglob("*")).
+
+    One os.scandir per folder: 10,000 files take a tenth of the time rglob, is_file
+    and relative_to took.
+    """
+    entries: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
+    while stack:
+        top, rel = stack.pop()
+        try:
+            with os.scandir(top) as listing:
+                for entry in listing:
+                    if entry.name.startswith("."):
+                        continue
+                    parts = (*rel, entry.name)
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, parts))
+                    elif entry.is_file():  # follows a symlink to a file, as is_file() did
+                        entries.append((parts, entry.path))
+        except (PermissionError, FileNotFoundError, NotADirectoryError):
+            continue  # as rglob did: an unreadable folder is skipped
+    entries.sort(key=lambda e: e[0])  # Path order compares part by part
+    return [Path(p) for _, p in entries]
 
 
 def read_file(path: Path, display: str | None = None) -> FileResult:
@@ -113,8 +139,13 @@ def read_imported(path: Path, fmt: str, display: str) -> FileResult:
     return result
 
 
-def load_corpus(paths: Path | str | Sequence[Path | str] | None = None) -> Corpus:
-    """Load every article under `paths` (default: the data folder) into a Corpus."""
+def load_corpus(paths: Path | str | Sequence[Path | str] | None = None, *,
+                cache: bool = True) -> Corpus:
+    """Load every article under `paths` (default: the data folder) into a Corpus.
+
+    With `cache` (the default) and folders to load, the compiled cache
+    (`warlens.cache`) is used: only files changed since the last load are parsed.
+    """
     if paths is None:
         paths = [data_dir()]
     elif isinstance(paths, str | Path):
@@ -125,16 +156,49 @@ def load_corpus(paths: Path | str | Sequence[Path | str] | None = None) -> Corpu
         if not root.exists():
             problems.append(Problem(str(root), None, "(file)", "no such file or folder"))
     files = find_files(r for r in roots if r.exists())
-    results = [read_file(f, _display(f, roots)) for f in files]
-    return build_corpus(results, extra_problems=problems, sources=tuple(str(r) for r in roots))
+    shown = _displays(files)
+    sources = tuple(str(r) for r in roots)
+    if cache and roots and all(r.is_dir() for r in roots):
+        from warlens import cache as compiled  # imports this module: import it late
+
+        return compiled.load_cached(roots, files, shown, extra_problems=problems,
+                                    sources=sources)
+    results = [read_file(f, s) for f, s in zip(files, shown, strict=True)]
+    return build_corpus(results, extra_problems=problems, sources=sources)
 
 
 def _display(path: Path, roots: Sequence[Path]) -> str:
     """A file's name as shown in problems: relative to the working folder when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return _displays([path])[0]
+
+
+def _displays(paths: Sequence[Path]) -> list[str]:
+    """`_display` for many files: each folder is resolved once, not once per file.
+
+    realpath(folder/name) is realpath(folder)/name unless name is itself a symlink
+    (or ".."), the only case resolved per file. Strings, not Paths: 10,000 files take
+    50 ms rather than 0.9 s.
+    """
+    # os.path on strings on purpose (ruff's PTH rules): Path objects cost 10x here.
+    cwd = os.getcwd()  # noqa: PTH109
+    prefix = cwd.rstrip(os.sep) + os.sep
+    folders: dict[str, str] = {}
+    shown: list[str] = []
+    for path in paths:
+        text = os.fspath(path)
+        parent, name = os.path.split(text)
+        if name in ("", ".", "..") or os.path.islink(text):  # noqa: PTH114
+            real = os.path.realpath(text)
+        else:
+            real_parent = folders.get(parent)
+            if real_parent is None:
+                real_parent = folders[parent] = os.path.realpath(parent)
+            real = os.path.join(real_parent, name)  # noqa: PTH118
+        if real == cwd:
+            shown.append(".")
+        else:
+            shown.append(real[len(prefix):] if real.startswith(prefix) else str(path))
+    return shown
 
 
 def build_corpus(results: Iterable[FileResult], *, extra_problems: Iterable[Problem] = (),
