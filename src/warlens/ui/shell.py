@@ -10,7 +10,10 @@ person changes a widget, the new view is written back to the URL.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -57,37 +60,97 @@ class View:
     notices: tuple[str, ...]
 
 
-def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and mtimes of the data files: the corpus cache key."""
-    entries = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
+#: How long a fingerprint of the data folder is trusted before the folder is walked again.
+FINGERPRINT_TTL_S = 2.0
+#: A walk slower than this (a folder of ~20,000 files) is redone in the background: the
+#: rerun that notices the fingerprint is old uses it once more instead of waiting.
+_WALK_INLINE_S = 0.1
+
+
+def _fingerprint(folder: Path) -> str:
+    """A digest of the names, sizes and mtimes of the data files: the corpus cache key.
+
+    A short string, not the list itself: Streamlit hashes a cached function's arguments
+    on every rerun, and 100,000 (name, size, mtime) entries take it most of a second.
+    """
+    digest = hashlib.sha1(usedforsecurity=False)
+    stack = [str(folder)]
+    while stack:
+        top = stack.pop()
+        try:
+            with os.scandir(top) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            stat = Path(root, name).stat()
-            entries.append((str(Path(root, name)), stat.st_size, stat.st_mtime_ns))
-    return tuple(entries)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                    continue
+                stat = entry.stat()
+            except OSError:
+                continue
+            digest.update(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
-@st.cache_data(ttl=2, show_spinner=False)
-def _cached_fingerprint(folder: str) -> tuple[tuple[str, int, int], ...]:
-    # A short TTL: a rerun after a filter click need not walk the folder again.
-    return _fingerprint(Path(folder))
+@dataclass
+class _Seen:
+    """The last fingerprint of a folder: when it was taken, and what the walk cost."""
+
+    value: str
+    taken: float
+    cost: float
+    refreshing: bool = False
+
+
+_SEEN: dict[str, _Seen] = {}
+_SEEN_LOCK = threading.Lock()
+
+
+def _refresh_fingerprint(folder: str) -> str:
+    started = time.monotonic()
+    value = _fingerprint(Path(folder))
+    done = time.monotonic()
+    with _SEEN_LOCK:
+        _SEEN[folder] = _Seen(value, done, done - started)
+    return value
+
+
+def _current_fingerprint(folder: str) -> str:
+    """The folder's fingerprint, walked at most every FINGERPRINT_TTL_S.
+
+    A rerun after a filter click must not walk 100,000 files: a fresh fingerprint is
+    reused, and an old one of a slow folder is renewed by a background thread while
+    this rerun goes on with it (the change shows on the next rerun).
+    """
+    with _SEEN_LOCK:
+        seen = _SEEN.get(folder)
+        if seen is not None and time.monotonic() - seen.taken < FINGERPRINT_TTL_S:
+            return seen.value
+        if seen is not None and seen.cost > _WALK_INLINE_S:
+            if not seen.refreshing:
+                seen.refreshing = True
+                threading.Thread(target=_refresh_fingerprint, args=(folder,), daemon=True,
+                                 name="warlens-fingerprint").start()
+            return seen.value
+    return _refresh_fingerprint(folder)
 
 
 # cache_resource, not cache_data: the corpus is read-only and shared, and copying
 # (unpickling) a large corpus on every rerun would cost more than the rerun itself.
 @st.cache_resource(show_spinner="Loading articles...", max_entries=2)
-def _load(folder: str, fingerprint: tuple[tuple[str, int, int], ...]) -> tuple[Corpus, Vocabulary]:
-    corpus = load_corpus(folder)
+def _load(folder: str, fingerprint: str) -> tuple[Corpus, Vocabulary]:
+    corpus = load_corpus(folder)  # through the compiled cache: only changed files are parsed
     return corpus, query.vocabulary(corpus)
 
 
 def get_corpus() -> tuple[Corpus, Vocabulary]:
     """The corpus of the data folder, loaded once per change of its files."""
     folder = str(data_dir())
-    return _load(folder, _cached_fingerprint(folder))
+    return _load(folder, _current_fingerprint(folder))
 
 
 def current_params() -> dict[str, list[str]]:
