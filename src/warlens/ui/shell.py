@@ -25,6 +25,7 @@ from warlens import query
 from warlens.corpus import Corpus, data_dir, load_corpus
 from warlens.model import EVENT_TYPE_LABELS, STANCES, Col
 from warlens.query import Filters, Vocabulary
+from warlens.ui import upload  # security/upload
 
 #: The pages, in nav order: (file, label, icon). Paths are relative to the app's root.
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -222,6 +223,8 @@ def start(title: str) -> View:
     # A bundled icon: a material-symbol or emoji favicon is fetched from a font CDN.
     st.set_page_config(page_title=f"{title} · warlens", page_icon=str(ICON), layout="wide")
     corpus, vocab = get_corpus()
+    # security/upload: this session's uploaded file joins its own copy of the corpus.
+    corpus, vocab = upload.session_corpus(corpus, vocab)
     params = current_params()
     url_filters, notices = query.filters_from_params(params, vocab)
     # The URL wins when it is not what this session last wrote on this page: a fresh link,
@@ -232,6 +235,7 @@ def start(title: str) -> View:
     st.sidebar.title("warlens")
     nav = st.sidebar.container()  # filled last, so its links carry this run's view
     _draw_filters(corpus, vocab)
+    upload.draw_upload()  # security/upload: the sidebar's "Open a file" box
     filters = _filters_from_widgets(url_filters)
     if filters.without_selection() != url_filters.without_selection():
         filters = filters.without_selection()  # a new view drops the old selection
