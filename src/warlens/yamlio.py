@@ -422,8 +422,18 @@ class _PlainDumper(yaml.CSafeDumper):
 def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # Long or multi-line text (an article's text) as a literal block, as a person would write it.
     # (PyYAML falls back to a quoted scalar where a block cannot hold the text exactly.)
-    style = "|" if "\n" in value else None
+    # PyYAML decides quoting by YAML 1.1, which leaves `1e3`, `-.5` and `0o17` plain;
+    # load_yaml (YAML 1.2) would read those back as numbers, so they are quoted.
+    style = "|" if "\n" in value else (None if _reads_as_text(value) else "'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _reads_as_text(value: str) -> bool:
+    """True when load_yaml reads `value`, written unquoted, back as this text."""
+    try:
+        return isinstance(_resolve_plain(value, 1, []), str)
+    except WarlensError:
+        return False
 
 
 _PlainDumper.add_representer(str, _str_presenter)
