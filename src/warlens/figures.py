@@ -503,7 +503,9 @@ POINT_OPACITY, AREA_OPACITY = 0.9, 0.22
 #: The most a view is zoomed in, by the finest precision shown (single point -> city zoom).
 MAX_ZOOM = {"exact": 9.0, "settlement": 8.0, "district": 7.0, "region": 6.0, "country": 4.5}
 PLACE_ORDER = {p: i for i, p in enumerate(MAX_ZOOM)}
-MAP_HEIGHT, MAP_WIDTH_GUESS = 540, 700
+MAP_HEIGHT, MAP_WIDTH_GUESS = 640, 700
+#: Room for the title above the map and the legend below it.
+MAP_MARGIN_TOP, MAP_MARGIN_BOTTOM = 50, 110
 #: Candidate cell sizes (degrees) for aggregation, finest first.
 CELL_SIZES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 #: Aim for at most this many cells across the view, so cell markers stay apart.
@@ -533,7 +535,8 @@ def _view(lat: np.ndarray, lon: np.ndarray, precisions: Sequence[str]) -> tuple[
     span_y = max((y_hi - y_lo) * 1.3, 1e-6)
     # MapLibre's world is 512 px wide at zoom 0.
     fit = min(math.log2(360 * MAP_WIDTH_GUESS / (512 * span_x)),
-              math.log2(360 * (MAP_HEIGHT - 60) / (512 * span_y)))
+              math.log2(360 * (MAP_HEIGHT - MAP_MARGIN_TOP - MAP_MARGIN_BOTTOM - 20)
+                        / (512 * span_y)))
     finest = min((PLACE_ORDER.get(p, len(PLACE_ORDER) - 1) for p in precisions),
                  default=len(PLACE_ORDER) - 1)
     cap = MAX_ZOOM[list(MAX_ZOOM)[finest]]
@@ -734,9 +737,9 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                  uirevision=f"map:{centre['lat']:.3f},{centre['lon']:.3f},{zoom}")
     fig.update_layout(
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
-        margin={"l": 0, "r": 0, "t": 50, "b": 0},
-        legend={"y": 0.02, "yanchor": "bottom", "x": 0.01, "orientation": "v",
-                "bgcolor": "rgba(255,255,255,0.8)"},
+        margin={"l": 0, "r": 0, "t": MAP_MARGIN_TOP, "b": MAP_MARGIN_BOTTOM},
+        # Below the map, not over it: with several types and precisions it covers the data.
+        legend={"y": -0.01, "yanchor": "top", "x": 0, "orientation": "h"},
     )
     if not len(places):
         fig.add_annotation(text="No events with coordinates in view", showarrow=False,
