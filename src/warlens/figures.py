@@ -27,6 +27,7 @@ import math
 import re
 import textwrap
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -41,6 +42,8 @@ from warlens.model import EVENT_TYPE_LABELS, EVENT_TYPES, STANCES, Col
 HOVER_MAX = 300
 #: Characters per hover line before wrapping, so a long quote does not span the screen.
 HOVER_WIDTH = 72
+#: Hover strings remembered across reruns (about 40 MB at most).
+HOVER_MEMO = 200_000
 #: Bidi embedding/override/isolate controls: they can make a hover read backwards.
 _BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
@@ -69,11 +72,29 @@ def escape_hover(text: object, limit: int = HOVER_MAX) -> str:
     cut to `limit` characters with an ellipsis, bidi overrides removed and
     control characters turned into spaces. None and NaN become "".
     """
+    if isinstance(text, str):
+        return _escaped_text(text, limit)
     return _escape(_plain(text, limit))
 
 
 def _hover_block(text: object, limit: int = HOVER_MAX, width: int = HOVER_WIDTH) -> str:
     """Like `escape_hover`, wrapped onto several hover lines with <br>."""
+    if isinstance(text, str):
+        return _wrapped_text(text, limit, width)
+    lines = textwrap.wrap(_plain(text, limit), width) or [""]
+    return "<br>".join(_escape(line) for line in lines)
+
+
+# Hover text is rebuilt for the same items on every rerun (a filter click redraws the
+# chart); remembering it makes a rerun's figure several times faster. Pure functions of
+# their arguments, so the memo can never be stale.
+@lru_cache(maxsize=HOVER_MEMO)
+def _escaped_text(text: str, limit: int) -> str:
+    return _escape(_plain(text, limit))
+
+
+@lru_cache(maxsize=HOVER_MEMO)
+def _wrapped_text(text: str, limit: int, width: int) -> str:
     lines = textwrap.wrap(_plain(text, limit), width) or [""]
     return "<br>".join(_escape(line) for line in lines)
 
@@ -355,6 +376,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         colour, label = TYPE_COLOURS[type_key], EVENT_TYPE_LABELS[type_key]
         ranges, days = of_type[~is_day[of_type.index]], of_type[is_day[of_type.index]]
         if len(ranges):
+            range_data = _event_customdata(ranges)  # one array for the bars and their ticks
             span_ms = ((ranges[Col.END] + DAY) - ranges[Col.START]) / pd.Timedelta(
                 milliseconds=1)
             fig.add_trace(go.Bar(
@@ -366,7 +388,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 text=_escape_all(ranges[Col.DATE_LABEL], 40) if len(dated) <= 300 else None,
                 textposition="inside", insidetextanchor="start",
                 textfont={"color": "#222222", "size": 10},
-                customdata=_event_customdata(ranges), hovertemplate=EVENT_HOVER,
+                customdata=range_data, hovertemplate=EVENT_HOVER,
             ))
             # A tick at the middle of every range, so a short range on a long axis (the
             # two days of a city's fall beside a year of fighting) still shows and clicks.
@@ -376,7 +398,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 legendgroup=type_key, showlegend=False, meta=RANGE_TICK,
                 marker={"symbol": "line-ns-open", "size": 16, "color": colour,
                         "line": {"color": colour, "width": 3}},
-                customdata=_event_customdata(ranges), hovertemplate=EVENT_HOVER,
+                customdata=range_data, hovertemplate=EVENT_HOVER,
             ))
         if len(days):
             fig.add_trace(go.Scatter(
