@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, Request, expect
 
 from .conftest import wait_for_app
 
+BASEMAP = "/app/static/countries-50m.geojson"
 PHONE = {"width": 390, "height": 844}
 # Sub-pixel rounding and a scrollbar's edge: anything more is content sticking out.
 OVERFLOW_TOLERANCE_PX = 2
@@ -43,7 +44,40 @@ def shoot(page: Page, screenshot: Screenshot, name: str) -> Path:
     if height > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": height})
         expect(main(page)).to_have_js_property("clientHeight", height)
+    if main(page).locator("canvas.maplibregl-canvas").count():
+        wait_for_map(page)  # a resized map draws again
     return screenshot(name, page)
+
+
+# MapLibre draws asynchronously after Streamlit is done: the canvas exists long before the
+# base map is on it. This asks plotly's MapLibre map (plotly internals: gd._fullLayout.map)
+# whether it has finished loading and has drawn country shapes and at least one event point.
+_MAP_DRAWN = """() => {
+    const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+    const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+        && gd._fullLayout.map._subplot.map;
+    if (!map || !map.loaded()) return false;
+    const drawn = map.queryRenderedFeatures().map(f => f.layer);
+    const land = drawn.some(l => l.id.includes("layout-layer") && l.type === "fill");
+    const points = drawn.some(l => l.id.includes("trace-layer") && l.type === "circle");
+    return land && points;
+}"""
+
+
+def wait_for_map(page: Page) -> None:
+    """Wait until the map shows the bundled country shapes and the event points."""
+    expect(main(page).locator("canvas.maplibregl-canvas")).to_be_visible()
+    page.wait_for_function(_MAP_DRAWN, timeout=30_000)
+
+
+def plotted_places(page: Page) -> list[str]:
+    """The place names plotly was given as event points (customdata[0] of each point)."""
+    return page.evaluate(
+        """() => document.querySelector('[data-testid="stMain"] .js-plotly-plot').data
+               .filter(t => t.type === "scattermap")
+               .flatMap(t => (t.customdata || []).map(row => row[0]))
+               .filter(Boolean)"""
+    )
 
 
 def overflow(page: Page) -> dict[str, int]:
@@ -73,7 +107,8 @@ def _claims(page: Page) -> None:
 
 
 def _map(page: Page) -> None:
-    expect(main(page).locator("canvas.maplibregl-canvas")).to_be_visible()
+    wait_for_map(page)
+    assert {"Bakhmut", "Kyiv", "Ukraine"} <= set(plotted_places(page))
 
 
 def _article(page: Page) -> None:
@@ -84,6 +119,11 @@ def _problems(page: Page) -> None:
     expect(main(page).get_by_text("All 1 data files loaded without problems.")).to_be_visible()
 
 
+def _annotate(page: Page) -> None:
+    expect(main(page).get_by_text("nothing is saved or shared until you download it",
+                                  exact=False)).to_be_visible()
+
+
 # (path, screenshot name, title, what only that page shows on the bundled data)
 PAGES: list[tuple[str, str, str, Callable[[Page], None]]] = [
     ("/", "overview", "warlens", _overview),
@@ -92,6 +132,7 @@ PAGES: list[tuple[str, str, str, Callable[[Page], None]]] = [
     ("/Map", "map", "Map", _map),
     ("/Article", "article", "Article", _article),
     ("/Problems", "problems", "Problems", _problems),
+    ("/Annotate", "annotate", "Annotate", _annotate),
 ]
 
 
@@ -106,6 +147,26 @@ def test_every_page_draws_the_bundled_article_and_is_saved_as_a_screenshot(
     check(page)
     expect(main(page).get_by_role("alert")).to_have_count(0)  # warnings and errors
     shoot(page, screenshot, name)
+
+
+def test_the_map_draws_bakhmut_offline_as_the_first_request_of_a_fresh_server(
+    fresh_server: Callable[..., str], page: Page
+) -> None:
+    base = fresh_server()
+    requests: list[str] = []
+
+    def record(request: Request) -> None:
+        requests.append(request.url)
+
+    page.on("request", record)
+    with page.expect_response(base + BASEMAP, timeout=60_000) as basemap:
+        open_view(page, f"{base}/Map?place=Bakhmut")
+    assert basemap.value.status == 200
+    expect(title(page)).to_have_text("Map")
+    wait_for_map(page)
+    assert plotted_places(page) == ["Bakhmut"]
+    outside = [u for u in requests if not u.startswith((base + "/", "data:", "blob:"))]
+    assert outside == [], f"the map page called out: {outside}"
 
 
 def test_the_claims_page_shows_who_asserts_and_who_denies_the_capture_of_bakhmut(
@@ -160,6 +221,8 @@ def test_the_page_stays_usable_on_a_phone(
     open_view(page, app_server + path)
     expect(title(page)).to_have_text(heading)
     expect(title(page)).to_be_in_viewport()
+    if name.startswith("map"):
+        wait_for_map(page)
     wider = overflow(page)
     assert wider["document"] <= OVERFLOW_TOLERANCE_PX, wider
     assert wider["main"] <= OVERFLOW_TOLERANCE_PX, wider
