@@ -56,6 +56,12 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def new_process() -> None:
+    """Forget what this process remembers of the cache, as a restart would."""
+    cache.wait_for_writes()
+    cache._LAST.clear()
+
+
 def assert_same_corpus(left: Corpus, right: Corpus) -> None:
     """Equal tables (values, types, order) and equal counts."""
     for name in TABLES:
@@ -153,6 +159,7 @@ def test_cached_and_uncached_synthetic_loads_are_equal(data: Path) -> None:
 
 
 def cache_files(cache_dir: Path) -> list[Path]:
+    cache.wait_for_writes()
     files = sorted(cache_dir.rglob(f"*{cache.SUFFIX}"))
     assert {f.stem for f in files} == {*TABLES, cache.MANIFEST}
     return files
@@ -162,6 +169,7 @@ def cache_files(cache_dir: Path) -> list[Path]:
 def test_a_corrupt_cache_is_rebuilt(data: Path, cache_dir: Path, parses: list[str],
                                     damage: str) -> None:
     expected = load_corpus(data)
+    new_process()
     for path in cache_files(cache_dir):
         raw = path.read_bytes()
         path.write_bytes({"garbage": b"not arrow at all \x00\xff" * 50,
@@ -182,6 +190,7 @@ def test_one_table_from_another_write_makes_the_cache_be_rebuilt(
     saved = next(p for p in cache_files(cache_dir) if p.stem == "events").read_bytes()
     edit(files_of(data)[0], 'outlet: "', 'outlet: "Edited ')
     load_corpus(data)
+    new_process()
     next(p for p in cache_files(cache_dir) if p.stem == "events").write_bytes(saved)
     parses.clear()
     loaded = load_corpus(data)
@@ -196,6 +205,7 @@ def test_a_cache_from_another_version_is_rebuilt(data: Path, parses: list[str],
     monkeypatch.setattr(cache, "SCHEMA", schema + 1)
     cache.stamp.cache_clear()
     load_corpus(data)  # written by "another version"
+    new_process()
     monkeypatch.setattr(cache, "SCHEMA", schema)
     cache.stamp.cache_clear()
     parses.clear()
@@ -208,10 +218,12 @@ def test_a_cache_from_another_version_is_rebuilt(data: Path, parses: list[str],
 def test_deleting_the_cache_folder_is_safe(data: Path, cache_dir: Path,
                                            parses: list[str]) -> None:
     expected = load_corpus(data)
+    new_process()
     shutil.rmtree(cache_dir)
     parses.clear()
     assert_same_corpus(expected, load_corpus(data))
     assert len(parses) == 12
+    cache.wait_for_writes()
     assert cache_files(cache_dir)
 
 
@@ -221,6 +233,7 @@ def test_an_unwritable_cache_folder_still_loads(data: Path, tmp_path: Path,
     blocker.write_text("a file where the cache folder would go", encoding="utf-8")
     monkeypatch.setenv("WARLENS_CACHE_DIR", str(blocker))
     loaded = load_corpus(data)
+    cache.wait_for_writes()
     assert not cache.last_stats.written
     assert_same_corpus(loaded, load_corpus(data, cache=False))
 

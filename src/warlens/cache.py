@@ -32,6 +32,7 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -274,12 +275,21 @@ def _read_table(folder: Path, name: str, generation: str | None) -> tuple[pd.Dat
 
 
 def read_cache(folder: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]] | None:
-    """The manifest and tables cached in `folder`, or None if absent or unusable."""
+    """The manifest and tables cached in `folder`, or None if absent or unusable.
+
+    Tables this process wrote or read last are kept in memory and reused while the
+    manifest on disk is still the one that vouched for them: a running app reloading
+    after one file changed does not read the whole cache back.
+    """
+    wait_for_writes()
     try:
         manifest, meta = _read_table(folder, MANIFEST, None)
         generation = meta["generation"]
         if list(manifest.columns) != MANIFEST_COLUMNS or manifest["src"].duplicated().any():
             raise ValueError("manifest: bad columns")
+        remembered = _LAST.get(folder)
+        if remembered is not None and remembered[0] == generation:
+            return manifest, dict(remembered[1])
         tables = {}
         for name, columns in TABLES.items():
             frame, _ = _read_table(folder, name, generation)
@@ -291,12 +301,24 @@ def read_cache(folder: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]] | N
             tables[name] = frame
     except Exception:  # missing, truncated, corrupt, foreign: all mean "rebuild"
         return None
+    _remember(folder, generation, tables)
     return manifest, tables
+
+
+#: folder -> (generation, tables) of the cache this process last read or wrote there.
+_LAST: dict[Path, tuple[str, dict[str, pd.DataFrame]]] = {}
+
+
+def _remember(folder: Path, generation: str, tables: dict[str, pd.DataFrame]) -> None:
+    _LAST.clear()  # one corpus at a time: the tables are as big as the corpus
+    _LAST[folder] = (generation, dict(tables))
 
 
 def write_cache(folder: Path, manifest: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> bool:
     """Save the tables, then the manifest that vouches for them; False if it could not."""
-    meta = json.dumps({"stamp": stamp(), "generation": uuid.uuid4().hex}).encode()
+    generation = uuid.uuid4().hex
+    meta = json.dumps({"stamp": stamp(), "generation": generation}).encode()
+    _LAST.pop(folder, None)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(folder)
@@ -305,7 +327,34 @@ def write_cache(folder: Path, manifest: pd.DataFrame, tables: dict[str, pd.DataF
         _write_table(folder, MANIFEST, manifest, meta)
     except OSError:
         return False
+    _remember(folder, generation, tables)
     return True
+
+
+_WRITERS: list[threading.Thread] = []
+
+
+def write_in_background(folder: Path, manifest: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                        stats: LoadStats) -> None:
+    """Save the cache in a thread: the corpus is ready before its cache is on disk.
+
+    The thread is not a daemon, so a command that loaded a corpus still finishes the
+    write before the interpreter exits; the next read waits for it (`wait_for_writes`).
+    `stats.written` says whether it succeeded, once it is done.
+    """
+    def write() -> None:
+        stats.written = write_cache(folder, manifest, tables)
+
+    wait_for_writes()
+    writer = threading.Thread(target=write, name="warlens-cache-writer")
+    _WRITERS.append(writer)
+    writer.start()
+
+
+def wait_for_writes() -> None:
+    """Return once every cache write this process started has finished."""
+    while _WRITERS:
+        _WRITERS.pop().join()
 
 
 def _remove_stale_temporaries(folder: Path, age_s: float = 3600) -> None:
@@ -394,7 +443,7 @@ def load_cached(roots: Sequence[Path], files: Sequence[Path], displays: Sequence
 
     if not unchanged or stats.rebuilt or stats.hashed:
         manifest = current.assign(digest=digests)
-        stats.written = write_cache(folder, manifest, tables)
+        write_in_background(folder, manifest, tables, stats)
     lap("write cache")
     result = assemble(tables, len(keys), extra_problems=extra_problems, sources=sources)
     lap("assemble")
@@ -406,24 +455,73 @@ def _combine(old: dict[str, pd.DataFrame], was: np.ndarray, n_old: int,
     """Cached rows of the files kept, plus the rows just parsed, in file order.
 
     `was[i]` is file i's row in the old manifest (-1: parsed again); `parsed[k]` is the
-    file whose rows are the `_file == k` rows of `new`.
+    file whose rows are the `_file == k` rows of `new`. Both tables are in file order,
+    so when few files changed the result is a handful of slices glued together, not a
+    sort of every row.
     """
     renumber = np.full(n_old, -1, dtype=np.int64)
     kept = (was >= 0).nonzero()[0]
     renumber[was[kept]] = kept
+    in_order = bool(np.all(np.diff(was[kept]) > 0)) if len(kept) > 1 else True
     tables = {}
     for name in TABLES:
-        frame = old[name]
-        position = renumber[frame[FILE].to_numpy()]
-        frame = frame[position >= 0].assign(**{FILE: position[position >= 0].astype("int32")})
-        if len(new[name]):
-            fresh = new[name].assign(**{FILE: parsed[new[name][FILE].to_numpy()]
-                                        .astype("int32")})
-            frame = pd.concat([frame, fresh], ignore_index=True)
-        if not frame[FILE].is_monotonic_increasing:
-            frame = frame.iloc[np.argsort(frame[FILE].to_numpy(), kind="stable")]
-        tables[name] = frame.reset_index(drop=True)
+        frame, fresh = old[name], new[name]
+        old_file = frame[FILE].to_numpy()
+        new_file = parsed[fresh[FILE].to_numpy()] if len(fresh) else np.empty(0, np.int64)
+        pieces = _pieces(renumber[old_file], new_file) if in_order else None
+        if pieces is not None and len(pieces) <= _MAX_PIECES:
+            parts = [(frame if source == "old" else fresh).iloc[lo:hi]
+                     for source, lo, hi in pieces]
+            numbers = [(renumber[old_file] if source == "old" else new_file)[lo:hi]
+                       for source, lo, hi in pieces]
+            out = (pd.concat(parts, ignore_index=True) if parts
+                   else frame.iloc[0:0].reset_index(drop=True))
+            out[FILE] = np.concatenate(numbers).astype("int32") if numbers else out[FILE]
+        else:
+            position = renumber[old_file]
+            keep = frame[position >= 0].assign(**{FILE: position[position >= 0]
+                                                  .astype("int32")})
+            out = pd.concat([keep, fresh.assign(**{FILE: new_file.astype("int32")})],
+                            ignore_index=True)
+            out = out.iloc[np.argsort(out[FILE].to_numpy(), kind="stable")]
+        tables[name] = out.reset_index(drop=True)
     return tables
+
+
+#: More pieces than this (many scattered changes): sort every row instead.
+_MAX_PIECES = 64
+
+
+def _pieces(old_files: np.ndarray, new_files: np.ndarray) -> list[tuple[str, int, int]]:
+    """Row ranges of the old (kept) and new tables that, in turn, give file order.
+
+    `old_files` holds each old row's new file number (-1: dropped); both arrays are
+    non-decreasing apart from the -1s. Returns ("old" | "new", start, stop) ranges.
+    """
+    pieces: list[tuple[str, int, int]] = []
+    dropped = np.flatnonzero(old_files < 0)  # rows of a file parsed again or gone
+    big = np.iinfo(np.int64).max
+    i = j = 0
+    n_old, n_new = len(old_files), len(new_files)
+    while i < n_old or j < n_new:
+        while i < n_old and old_files[i] < 0:
+            i += 1
+        if i < n_old and (j >= n_new or old_files[i] < new_files[j]):
+            # kept old rows up to the next dropped row, and before the next new file
+            k = int(np.searchsorted(dropped, i))
+            end = int(dropped[k]) if k < len(dropped) else n_old
+            limit = new_files[j] if j < n_new else big
+            stop = i + int(np.searchsorted(old_files[i:end], limit, side="left"))
+            pieces.append(("old", i, stop))
+            i = stop
+        elif j < n_new:
+            limit = old_files[i] if i < n_old else big
+            stop = j + int(np.searchsorted(new_files[j:], limit, side="left"))
+            pieces.append(("new", j, stop))
+            j = stop
+        if len(pieces) > _MAX_PIECES:
+            return pieces
+    return pieces
 
 
 # --- per-file tables -> the corpus ---------------------------------------------------------------

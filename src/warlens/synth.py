@@ -262,9 +262,15 @@ def make_article(n: int, seed: int) -> str:
     )
 
 
+#: Articles per subfolder: keeps folders listable at 100,000 articles.
+ARTICLES_PER_FOLDER = 1000
+#: Fewer articles than this are written by this process alone.
+PARALLEL_MIN_ARTICLES = 2000
+
+
 def article_path(folder: Path, n: int) -> Path:
-    """Where article `n` goes: 1,000 files per subfolder keeps folders listable."""
-    return folder / f"{n // 1000:04d}" / f"synth-{n:06d}.yaml"
+    """Where article `n` goes: ARTICLES_PER_FOLDER files per numbered subfolder."""
+    return folder / f"{n // ARTICLES_PER_FOLDER:04d}" / f"synth-{n:06d}.yaml"
 
 
 def _write_range(folder: str, numbers: Sequence[int], seed: int) -> int:
@@ -286,13 +292,13 @@ def write_corpus(folder: Path | str, articles: int, seed: int = 0,
     Large corpora are written by a process per core; the files are the same either way.
     """
     base = Path(folder)
-    for sub in sorted({n // 1000 for n in range(articles)}):
-        (base / f"{sub:04d}").mkdir(parents=True, exist_ok=True)
+    for n in range(0, articles, ARTICLES_PER_FOLDER):
+        article_path(base, n).parent.mkdir(parents=True, exist_ok=True)
     town_pool()  # build once here, so that forked workers inherit it
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if articles < 2000 or workers <= 1:
+    if articles < PARALLEL_MIN_ARTICLES or workers <= 1:
         return _write_range(str(base), range(articles), seed)
-    chunks = _chunks(range(articles), 1000)
+    chunks = _chunks(range(articles), ARTICLES_PER_FOLDER)
     with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
         return sum(pool.map(_write_range, [str(base)] * len(chunks), chunks,
                             [seed] * len(chunks)))
