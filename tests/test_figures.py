@@ -315,7 +315,7 @@ def test_town_labels_are_grey_text_when_the_app_serves_glyphs():
     fig = make_map(events, basemap_url=BASEMAP, labels=labels,
                    glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
     (towns,) = [t for t in _drawn(fig) if t.name == "Nearby towns"]
-    assert towns.mode == "text"
+    assert "text" in towns.mode and towns.textposition == "top center"
     assert towns.text == ("&lt;b&gt;Soledar&lt;/b&gt;",)
     assert "http" not in fig.to_json()
 

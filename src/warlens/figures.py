@@ -652,6 +652,7 @@ def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
     ]) if len(places) else np.empty((0, 6), dtype=object)
 
 
+EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 #: The font stack map labels ask the glyphs URL for (static/fonts/ holds its files).
 LABEL_FONT = "Noto Sans Regular"
 
@@ -728,14 +729,19 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
     if labels is not None and len(labels):
         as_text = glyphs_url is not None and not tile_style
         if as_text:
-            style = {"version": 8, "glyphs": glyphs_url, "sources": {},
+            # `sources` must not be empty: plotly drops an empty one, and MapLibre then
+            # rejects the style on every redraw ("Map error.").
+            style = {"version": 8, "glyphs": glyphs_url,
+                     "sources": {"none": {"type": "geojson", "data": EMPTY_GEOJSON}},
                      "layers": [{"id": "background", "type": "background",
                                  "paint": {"background-color": "#FFFFFF"}}]}
         names = _escape_all(labels["name"], 60)
         fig.add_trace(go.Scattermap(
             lat=labels["lat"].to_numpy(float), lon=labels["lon"].to_numpy(float),
-            mode="text" if as_text else "markers", text=names, name="Nearby towns",
+            # markers+text: plotly offsets text from a marker's size (text alone gives NaN).
+            mode="markers+text" if as_text else "markers", text=names, name="Nearby towns",
             textfont={"color": LABEL_COLOUR, "size": 11, "family": LABEL_FONT},
+            textposition="top center",  # above the spot, so the event's dot never hides it
             marker={"size": 4, "color": LABEL_COLOUR},
             customdata=np.array([[""]] * len(labels), dtype=object),
             hovertemplate="%{text}<extra></extra>", hoverinfo="skip" if as_text else None,
