@@ -333,9 +333,9 @@ def test_a_bad_file_does_not_hide_the_good_one(
 ) -> None:
     at = open_page()
     assert metrics(at)["Events"] == ALL_EVENTS
-    assert any("errors" in link.value for link in at.main.get("page_link"))
+    assert any("error" in link.value for link in at.main.get("page_link"))
 
 
 def test_the_problems_page_says_so_when_every_file_loaded(open_page: OpenPage) -> None:
     at = open_page(PROBLEMS)
-    assert [s.value for s in at.success] == ["All 1 data files loaded without problems."]
+    assert [s.value for s in at.success] == ["1 data file, all loaded without problems."]

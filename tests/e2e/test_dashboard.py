@@ -116,7 +116,7 @@ def _article(page: Page) -> None:
 
 
 def _problems(page: Page) -> None:
-    expect(main(page).get_by_text("All 1 data files loaded without problems.")).to_be_visible()
+    expect(main(page).get_by_text("1 data file, all loaded without problems.")).to_be_visible()
 
 
 def _annotate(page: Page) -> None:

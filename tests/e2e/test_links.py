@@ -60,7 +60,7 @@ FIRST_REQUESTS = [
     ("/Timeline", "Timeline", "Group by"),
     ("/Claims", "Claims", ZELENSKYY),
     ("/Article", "Article", "Bakhmut is effectively in Russian hands"),
-    ("/Problems", "Problems", "All 1 data files loaded without problems."),
+    ("/Problems", "Problems", "1 data file, all loaded without problems."),
     ("/Annotate", "Annotate", "nothing is saved or shared until you download it"),
 ]
 # The Map's first request is tested with the map itself, in test_dashboard.py.

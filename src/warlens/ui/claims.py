@@ -13,9 +13,15 @@ from warlens.ui.shell import View, share_box
 
 TABLE_LIMIT = 5_000
 COLUMNS = {
-    Col.CLAIMANT: "claimant", Col.STANCE: "stance", Col.CLAIM: "claim",
-    Col.EVENT_SUMMARY: "event", Col.PLACE_NAME: "place", Col.ARTICLE: "article",
-    Col.DATE_LABEL: "claimed", Col.VERDICT: "verdict", Col.CONTESTED: "contested",
+    Col.CLAIMANT: st.column_config.TextColumn("claimant", width="small"),
+    Col.STANCE: st.column_config.TextColumn("stance", width="small"),
+    Col.CLAIM: st.column_config.TextColumn("claim", width="large"),
+    Col.EVENT_SUMMARY: st.column_config.TextColumn("event", width="medium"),
+    Col.PLACE_NAME: st.column_config.TextColumn("place", width="small"),
+    Col.DATE_LABEL: st.column_config.TextColumn("claimed", width="small"),
+    Col.VERDICT: st.column_config.TextColumn("verdict", width="small"),
+    Col.CONTESTED: st.column_config.CheckboxColumn("contested", width="small"),
+    Col.ARTICLE: st.column_config.TextColumn("article", width="small"),
 }
 
 
@@ -50,7 +56,8 @@ def draw(view: View) -> None:
     if len(claims) > TABLE_LIMIT:
         st.caption(f"Showing the first {TABLE_LIMIT:,} of {len(claims):,}; "
                    "the CSV export below has them all.")
-    picked = st.dataframe(shown[[*COLUMNS]], hide_index=True, width="stretch",
+    table = shown[[*COLUMNS]].fillna({Col.EVENT_SUMMARY: "", Col.PLACE_NAME: ""})
+    picked = st.dataframe(table, hide_index=True, width="stretch",
                           column_config=COLUMNS, on_select="rerun",
                           selection_mode="single-row", key="claims_table")
     rows = picked.selection.rows if picked else []

@@ -29,6 +29,11 @@ def md_escape(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", plain).replace("\n", "  \n")
 
 
+def plural(n: int, noun: str) -> str:
+    """'1 error', '3 errors'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def go(filters: Filters) -> None:
     """Switch this page to another view: write it to the URL and rerun, so the URL wins."""
     st.query_params.from_dict(filters.to_params())
@@ -87,18 +92,18 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
 
 def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> None:
     """Export buttons for the current view; the files are built only when clicked."""
-    cols = st.columns(3)
+    cols = iter(st.columns(3))
     if events:
-        cols[0].download_button(
+        next(cols).download_button(
             "Events CSV", data=lambda: export.to_csv(view.events, export.EXPORT_EVENT_COLUMNS),
             file_name="warlens-events.csv", mime="text/csv", key="dl_events_csv",
             icon=":material/download:", on_click="ignore")
-        cols[1].download_button(
+        next(cols).download_button(
             "Events GeoJSON", data=lambda: export.geojson_bytes(view.events),
             file_name="warlens-events.geojson", mime="application/geo+json",
             key="dl_events_geojson", icon=":material/download:", on_click="ignore")
     if claims:
-        cols[2].download_button(
+        next(cols).download_button(
             "Claims CSV", data=lambda: export.to_csv(view.claims, export.EXPORT_CLAIM_COLUMNS),
             file_name="warlens-claims.csv", mime="text/csv", key="dl_claims_csv",
             icon=":material/download:", on_click="ignore")

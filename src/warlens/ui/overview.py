@@ -53,9 +53,10 @@ def draw(view: View) -> None:
     if len(problems):
         errors = int((problems["severity"] == "error").sum())
         st.page_link(common.PROBLEMS_PAGE,
-                     label=f"{errors} errors and {len(problems) - errors} warnings "
-                           "in the data files",
+                     label=f"{common.plural(errors, 'error')} and "
+                           f"{common.plural(len(problems) - errors, 'warning')} in the data files",
                      icon=":material/report:", query_params=view.filters.to_params())
     else:
-        st.caption(f"All {view.corpus.files} data files loaded without problems.")
+        st.caption(f"{common.plural(view.corpus.files, 'data file')}, "
+                   "all loaded without problems.")
     share_box(view)
