@@ -72,17 +72,24 @@ from warlens import cache
 from warlens.corpus import load_corpus
 from warlens.gazetteer import get_gazetteer
 if {server!r}:
-    get_gazetteer()  # as in the running app, where the map page has loaded it already
+    # As in the running app: the gazetteer is loaded (the map page needs it) and the
+    # last load's tables are in memory.
+    get_gazetteer()
+    load_corpus({folder!r})
 if {edit!r}:
     with Path({edit!r}).open("a", encoding="utf-8") as f:
         f.write(f"# bench edit {{time.time_ns()}}\\n")
 wall, cpu = time.perf_counter(), time.process_time()
+start = wall
 corpus = load_corpus({folder!r})
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+cache.wait_for_writes()  # the cache is written in the background; part of a cold load
+with_write = time.perf_counter() - start
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 s = cache.last_stats
-print(json.dumps({{"wall_s": wall, "cpu_s": cpu, "workers_cpu_s": kids.ru_utime + kids.ru_stime,
+print(json.dumps({{"wall_s": wall, "wall_with_cache_write_s": with_write, "cpu_s": cpu,
+    "workers_cpu_s": kids.ru_utime + kids.ru_stime,
     "rss_mb": me.ru_maxrss / 1024, "workers_rss_mb": kids.ru_maxrss / 1024,
     "parsed": s.parsed, "reused": s.reused, "hashed": s.hashed, "workers": s.workers,
     "written": s.written, "steps_s": s.seconds, "counts": corpus.counts(),
@@ -120,7 +127,8 @@ def measure_loads(folder: Path, cache_dir: Path) -> dict[str, Any]:
     out["one_file_changed"] = load(edit=str(files[len(files) // 2]))
     out["one_file_changed_in_app"] = load(edit=str(files[len(files) // 3]), server=True)
     out["warm_after_change"] = load()
-    out["cold"]["ratio_to_bare"] = out["cold"]["wall_s"] / out["bare_yaml"]["wall_s"]
+    out["cold"]["ratio_to_bare"] = (out["cold"]["wall_with_cache_write_s"]
+                                    / out["bare_yaml"]["wall_s"])
     out["cold"]["cpu_ratio_to_bare"] = ((out["cold"]["cpu_s"] + out["cold"]["workers_cpu_s"])
                                         / out["bare_yaml"]["cpu_s"])
     return out
@@ -258,7 +266,8 @@ def print_table(size: int, result: dict[str, Any]) -> None:
         bare, cold = loads["bare_yaml"], loads["cold"]
         print(f"bare yaml.load(CSafeLoader): {fmt_s(bare['wall_s'])} wall, "
               f"{fmt_s(bare['cpu_s'])} CPU ({bare['bytes'] / 1e6:.0f} MB)")
-        print(f"cold load:  {fmt_s(cold['wall_s'])} wall = {cold['ratio_to_bare']:.2f}x bare; "
+        print(f"cold load:  {fmt_s(cold['wall_with_cache_write_s'])} wall incl. cache write = "
+              f"{cold['ratio_to_bare']:.2f}x bare (usable after {fmt_s(cold['wall_s'])}); "
               f"CPU {fmt_s(cold['cpu_s'] + cold['workers_cpu_s'])} = "
               f"{cold['cpu_ratio_to_bare']:.2f}x bare ({cold['workers']} processes); "
               f"errors {cold['errors']}")
