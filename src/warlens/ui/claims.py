@@ -11,7 +11,8 @@ from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
-TABLE_LIMIT = 5_000
+#: Rows sent to the browser; the CSV export holds them all.
+TABLE_LIMIT = 1_000
 COLUMNS = {
     Col.CLAIMANT: st.column_config.TextColumn("claimant", width="small"),
     Col.STANCE: st.column_config.TextColumn("stance", width="small"),

@@ -8,6 +8,9 @@ from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
+#: Articles listed on the page; more would only weigh on every visit.
+TABLE_LIMIT = 1_000
+
 
 def draw(view: View) -> None:
     """Counts, articles, contested events and a pointer to the problems."""
@@ -37,7 +40,10 @@ def draw(view: View) -> None:
                      query_params={**view.filters.without_selection().to_params(),
                                    "event": [row]})
 
-    st.subheader("Articles")
+    st.subheader(f"Articles ({len(articles):,})")
+    if len(articles) > TABLE_LIMIT:
+        st.caption(f"The {TABLE_LIMIT:,} most recently published; filter to narrow them down.")
+        articles = articles.nlargest(TABLE_LIMIT, Col.PUBLISHED_START)
     table = articles[[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
                       Col.ARTICLE]].copy()
     table["events"] = table[Col.ARTICLE].map(events.groupby(Col.ARTICLE).size()).fillna(0)

@@ -91,6 +91,11 @@ def _pick_article(view: View) -> str | None:
                         key="reader_article")
 
 
+def _text(value: object) -> str:
+    """A table cell as text; missing values (None, NaN) are empty."""
+    return value if isinstance(value, str) else ""
+
+
 def draw(view: View) -> None:
     """The chosen article, its marked text, and its annotations."""
     st.title("Article")
@@ -106,14 +111,15 @@ def draw(view: View) -> None:
 
     st.markdown(f"### {common.md_escape(article[Col.TITLE])}")
     meta = [str(article[Col.OUTLET]), f"published {article[Col.PUBLISHED_LABEL]}"]
-    if article[Col.AUTHOR]:
-        meta.append(str(article[Col.AUTHOR]))
+    author, url, notes = (_text(article[c]) for c in (Col.AUTHOR, Col.URL, Col.NOTES))
+    if author:
+        meta.append(author)
     st.caption(" · ".join(common.md_escape(m) for m in meta))
-    if article[Col.URL]:
-        st.link_button("Original article", str(article[Col.URL]), icon=":material/open_in_new:")
-    if article[Col.NOTES]:
+    if url:  # validated as http(s) when the article was loaded
+        st.link_button("Original article", url, icon=":material/open_in_new:")
+    if notes:
         with st.expander("Annotator's notes"):
-            st.text(str(article[Col.NOTES]))
+            st.text(notes)
 
     focus: list[tuple[int, int]] = []
     for table, key in ((claims, view.filters.claim), (events, view.filters.event)):

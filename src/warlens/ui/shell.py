@@ -14,7 +14,9 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -39,6 +41,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 ICON = Path(__file__).with_name("icon.png")
 _SYNCED = "_warlens_synced_params"
+#: How many articles, places or actors a filter lists; more can be typed in.
+OPTION_LIMIT = 300
 #: Set by a page that switches the view and reruns: the next run writes the URL again.
 REWRITE_URL = "_warlens_rewrite_url"
 # Any date a link can carry must be acceptable to the date widgets.
@@ -173,12 +177,12 @@ def _push_to_widgets(filters: Filters, force: bool) -> None:
             st.session_state[k] = v
 
 
-def _filters_from_widgets(selection: Filters) -> Filters:
+def _filters_from_widgets(selection: Filters, vocab: Vocabulary) -> Filters:
     ss = st.session_state
     return Filters(
-        articles=tuple(ss[K_ARTICLE]), places=tuple(ss[K_PLACE]),
+        articles=_known(ss[K_ARTICLE], vocab.articles), places=_known(ss[K_PLACE], vocab.places),
         date_from=ss[K_FROM], date_to=ss[K_TO], types=tuple(ss[K_TYPE]),
-        actors=tuple(ss[K_ACTOR]), stances=tuple(ss[K_STANCE]),
+        actors=_known(ss[K_ACTOR], vocab.actors), stances=tuple(ss[K_STANCE]),
         contested=bool(ss[K_CONTESTED]), hide_drafts=bool(ss[K_DRAFTS]),
         search=str(ss[K_SEARCH]).strip(), event=selection.event, claim=selection.claim,
     )
@@ -188,22 +192,43 @@ def _reset() -> None:
     _push_to_widgets(Filters(), force=True)
 
 
+def _offered(names: Iterable[str], chosen: list[str]) -> list[str]:
+    """A widget's options: what is chosen, then the first OPTION_LIMIT names.
+
+    Every option is sent to the browser on every page, so a large corpus offers a
+    sample and the widget accepts any other name typed in (checked against the corpus).
+    """
+    return list(dict.fromkeys([*chosen, *islice(names, OPTION_LIMIT)]))
+
+
+def _known(values: Iterable[str], names: dict[str, str]) -> tuple[str, ...]:
+    """Typed-in names as the corpus spells them; names it does not hold are dropped."""
+    return tuple(dict.fromkeys(names[v.casefold()] for v in values if v.casefold() in names))
+
+
 def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
     titles = dict(zip(corpus.articles[Col.ARTICLE], corpus.articles[Col.TITLE], strict=True))
+    many = "Type to search; any name in the data can be typed in."
     sb = st.sidebar
     sb.header("Filters")
-    sb.multiselect("Article", sorted(titles), key=K_ARTICLE,
-                   format_func=lambda a: titles.get(a, a), placeholder="All articles")
-    sb.multiselect("Place", sorted(vocab.places.values()), key=K_PLACE,
-                   placeholder="Anywhere", help="A country includes every place in it.")
+    sb.multiselect("Article", _offered(vocab.articles.values(), st.session_state[K_ARTICLE]),
+                   key=K_ARTICLE, format_func=lambda a: titles.get(a, a),
+                   placeholder="All articles", accept_new_options=len(titles) > OPTION_LIMIT,
+                   help=many if len(titles) > OPTION_LIMIT else None)
+    sb.multiselect("Place", _offered(vocab.places.values(), st.session_state[K_PLACE]),
+                   key=K_PLACE, placeholder="Anywhere",
+                   accept_new_options=len(vocab.places) > OPTION_LIMIT,
+                   help="A country includes every place in it.")
     c1, c2 = sb.columns(2)
     c1.date_input("From", key=K_FROM, min_value=_EARLIEST, max_value=_LATEST,
                   format="YYYY-MM-DD")
     c2.date_input("To", key=K_TO, min_value=_EARLIEST, max_value=_LATEST, format="YYYY-MM-DD")
     sb.multiselect("Event type", list(EVENT_TYPE_LABELS), key=K_TYPE,
                    format_func=EVENT_TYPE_LABELS.__getitem__, placeholder="All types")
-    sb.multiselect("Actor or claimant", sorted(vocab.actors.values()), key=K_ACTOR,
-                   placeholder="Anyone")
+    sb.multiselect("Actor or claimant", _offered(vocab.actors.values(), st.session_state[K_ACTOR]),
+                   key=K_ACTOR, placeholder="Anyone",
+                   accept_new_options=len(vocab.actors) > OPTION_LIMIT,
+                   help=many if len(vocab.actors) > OPTION_LIMIT else None)
     sb.multiselect("Stance", list(STANCES), key=K_STANCE, placeholder="Any stance")
     sb.text_input("Search text", key=K_SEARCH, placeholder="words in summaries, claims, quotes")
     sb.toggle("Contested only", key=K_CONTESTED,
@@ -236,7 +261,7 @@ def start(title: str) -> View:
     nav = st.sidebar.container()  # filled last, so its links carry this run's view
     _draw_filters(corpus, vocab)
     upload.draw_upload()  # security/upload: the sidebar's "Open a file" box
-    filters = _filters_from_widgets(url_filters)
+    filters = _filters_from_widgets(url_filters, vocab)
     if filters.without_selection() != url_filters.without_selection():
         filters = filters.without_selection()  # a new view drops the old selection
     new_params = filters.to_params()
