@@ -48,12 +48,17 @@ def draw(view: View) -> None:
                       Col.ARTICLE]].copy()
     table["events"] = table[Col.ARTICLE].map(events.groupby(Col.ARTICLE).size()).fillna(0)
     table["claims"] = table[Col.ARTICLE].map(claims.groupby(Col.ARTICLE).size()).fillna(0)
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        Col.TITLE: "title", Col.OUTLET: "outlet", Col.PUBLISHED_LABEL: "published",
-        Col.PUBLISHED_INFERRED: "date inferred", Col.ARTICLE: "id",
-        "events": st.column_config.NumberColumn(format="%d"),
-        "claims": st.column_config.NumberColumn(format="%d"),
-    })
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_order=[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, "events", "claims",
+                               Col.PUBLISHED_INFERRED, Col.ARTICLE],
+                 column_config={
+                     Col.TITLE: st.column_config.TextColumn("title", width="large"),
+                     Col.OUTLET: st.column_config.TextColumn("outlet", width="small"),
+                     Col.PUBLISHED_LABEL: "published",
+                     Col.PUBLISHED_INFERRED: "date inferred", Col.ARTICLE: "id",
+                     "events": st.column_config.NumberColumn(format="%d", width="small"),
+                     "claims": st.column_config.NumberColumn(format="%d", width="small"),
+                 })
 
     problems = view.corpus.problems
     if len(problems):
