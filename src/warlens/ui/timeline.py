@@ -12,6 +12,8 @@ from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 GROUPS = {"place": "Place", "article": "Article", "type": "Event type"}
+#: Undated events listed on the page; the export holds them all.
+UNDATED_LIMIT = 500
 
 
 def selected_key(selection: object) -> str | None:
@@ -50,8 +52,11 @@ def draw(view: View) -> None:
     if len(undated):
         st.subheader(f"Undated ({len(undated)})")
         st.caption("Events the text gives no date for. They are listed here, not guessed "
-                   "onto the timeline.")
-        st.dataframe(undated[[Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT, Col.ARTICLE]],
+                   "onto the timeline."
+                   + (f" The first {UNDATED_LIMIT:,} are shown; the CSV export has them all."
+                      if len(undated) > UNDATED_LIMIT else ""))
+        st.dataframe(undated.head(UNDATED_LIMIT)[[Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT,
+                                                  Col.ARTICLE]],
                      hide_index=True, width="stretch",
                      column_config={Col.PLACE_NAME: "place", Col.DATE_TEXT: "as written"})
 
