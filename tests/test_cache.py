@@ -288,3 +288,21 @@ def test_problems_keep_their_file_order_with_duplicates(tmp_path: Path) -> None:
     load_corpus(root)
     assert_same_corpus(uncached, load_corpus(root))
     assert isinstance(uncached.problems, pd.DataFrame)
+
+
+def test_editing_a_brat_text_re_reads_its_annotations(tmp_path: Path,
+                                                      parses: list[str]) -> None:
+    folder = tmp_path / "brat"
+    shutil.copytree(FIXTURES / "brat", folder)
+    before = load_corpus(folder)
+    parses.clear()
+    text = folder / "bakhmut-shelling.txt"
+    stat = text.stat()
+    # Same length, so only the companion's time and bytes tell the change.
+    text.write_text(text.read_text(encoding="utf-8").replace("Bakhmut", "Bakhmyt", 1),
+                    encoding="utf-8")
+    os.utime(text, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    after = load_corpus(folder)
+    assert parses == ["bakhmut-shelling.ann"]
+    assert not before.articles["text"].str.contains("Bakhmyt").any()
+    assert after.articles["text"].str.contains("Bakhmyt").any()

@@ -50,7 +50,7 @@ import pyarrow.feather as feather
 
 import warlens
 from warlens import corpus as _corpus
-from warlens import model
+from warlens import formats, model
 from warlens.article import FileResult
 from warlens.gazetteer import default_cache_dir, get_gazetteer
 from warlens.model import Col
@@ -390,8 +390,14 @@ def load_cached(roots: Sequence[Path], files: Sequence[Path], displays: Sequence
     for key in keys:
         try:
             st = os.stat(key)  # noqa: PTH116
-            sizes.append(st.st_size)
-            mtimes.append(st.st_mtime_ns)
+            size, mtime = st.st_size, st.st_mtime_ns
+            if not key.lower().endswith(_corpus.NATIVE_SUFFIXES):
+                # An imported file also depends on the files its reader reads beside it.
+                for other in formats.companions(Path(key)):
+                    other_st = other.stat()
+                    size, mtime = size + other_st.st_size, max(mtime, other_st.st_mtime_ns)
+            sizes.append(size)
+            mtimes.append(mtime)
         except OSError:
             sizes.append(-1)
             mtimes.append(-1)
@@ -421,7 +427,9 @@ def load_cached(roots: Sequence[Path], files: Sequence[Path], displays: Sequence
             continue
         if old_size[j] == sizes[i] and old_mtime[j] == mtimes[i]:
             was[i], digests[i] = j, old_digest[j]
-        elif old_size[j] == sizes[i]:  # touched, checked out again, or edited in place
+        elif old_size[j] == sizes[i] and keys[i].lower().endswith(_corpus.NATIVE_SUFFIXES):
+            # touched, checked out again, or edited in place (native files only: an
+            # imported file's digest does not cover its companions)
             stats.hashed += 1
             with contextlib.suppress(OSError):
                 if file_digest(Path(key).read_bytes()) == old_digest[j]:

@@ -53,6 +53,26 @@ def detect(path: Path) -> str | None:
     return None
 
 
+def companions(path: Path) -> list[Path]:
+    """The other files a reader reads along with `path` (a brat .txt, TimeMap's sources
+    and associations, a label map), so that a change to any of them re-reads `path`."""
+    fmt = detect(path)
+    found: list[Path] = []
+    if fmt == "brat":
+        found.append(path.with_suffix(".txt"))
+    elif fmt == "timemap":
+        found += [path.with_name("export_sources.json"),
+                  path.with_name("export_associations.json")]
+    if fmt in ("brat", "labelstudio"):
+        from warlens.formats.labels import OVERRIDE_NAME
+
+        for folder in (path.parent, *path.parent.parents):
+            if (folder / OVERRIDE_NAME).is_file():
+                found.append(folder / OVERRIDE_NAME)
+                break
+    return [p for p in found if p.is_file()]
+
+
 def _load_builtin() -> None:
     # Each module registers itself on import; a format under construction may be missing.
     import importlib
