@@ -39,7 +39,7 @@ def test_problems_point_at_the_source_file_line_and_a_summary_follows(tmp_path, 
     assert code == 1
     assert out[0].startswith(f"{source}:7: event_date: '2023-02-30' is not a calendar day")
     assert out[1].startswith(f"{source}:8: latitude: 149.9935 is out of range")
-    assert out[-1] == "imported 5 articles (5 events) from 1 files; 2 problems"
+    assert out[-1] == "imported 5 articles (5 events) from 1 file; 2 problems"
     assert (tmp_path / "acled-ukr100002.yaml").is_file()
 
 
@@ -49,7 +49,7 @@ def test_a_clean_file_imports_with_exit_code_zero(tmp_path, capsys):
                       "UKR5,2023-01-01,Battles,Bakhmut,48.59,38.0,Clashes in Bakhmut.\n",
                       encoding="utf-8")
     assert main(["import", "acled", str(source), "-o", str(tmp_path / "out")]) == 0
-    assert capsys.readouterr().out.strip() == ("imported 1 articles (1 events) from 1 files; "
+    assert capsys.readouterr().out.strip() == ("imported 1 article (1 event) from 1 file; "
                                                "0 problems")
 
 

@@ -14,6 +14,11 @@ from warlens.corpus import Corpus, data_dir, load_corpus
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
+def _n(count: int, noun: str) -> str:
+    """'1 article', '6 events'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _problem_lines(corpus: Corpus) -> list[str]:
     lines = []
     for p in corpus.problems.itertuples(index=False):
@@ -37,10 +42,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         for line in _problem_lines(corpus):
             print(line)
-        print(f"{counts['articles']} articles, {counts['events']} events, "
-              f"{counts['claims']} claims, {counts['places']} places, "
-              f"{counts['contested']} contested; "
-              f"{corpus.n_errors} errors, {corpus.n_warnings} warnings in {corpus.files} files")
+        print(f"{_n(counts['articles'], 'article')}, {_n(counts['events'], 'event')}, "
+              f"{_n(counts['claims'], 'claim')}, {_n(counts['places'], 'place')}, "
+              f"{counts['contested']} contested; {_n(corpus.n_errors, 'error')}, "
+              f"{_n(corpus.n_warnings, 'warning')} in {_n(corpus.files, 'file')}")
     if corpus.n_errors or (args.strict and corpus.n_warnings):
         return EXIT_ERRORS
     return EXIT_OK
@@ -304,8 +309,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(line)
     counts = corpus.counts()
     n_problems = len(problems) + len(corpus.problems)
-    print(f"imported {counts['articles']} articles ({counts['events']} events) from "
-          f"{len(files)} files; {n_problems} problems")
+    print(f"imported {_n(counts['articles'], 'article')} ({_n(counts['events'], 'event')}) "
+          f"from {_n(len(files), 'file')}; {_n(n_problems, 'problem')}")
     errors = corpus.n_errors + sum(p.severity == ERROR for p in problems)
     return EXIT_ERRORS if errors else EXIT_OK
 
