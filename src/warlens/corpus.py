@@ -167,13 +167,10 @@ def load_corpus(paths: Path | str | Sequence[Path | str] | None = None, *,
     return build_corpus(results, extra_problems=problems, sources=sources)
 
 
-def _display(path: Path, roots: Sequence[Path]) -> str:
-    """A file's name as shown in problems: relative to the working folder when possible."""
-    return _displays([path])[0]
-
-
 def _displays(paths: Sequence[Path]) -> list[str]:
-    """`_display` for many files: each folder is resolved once, not once per file.
+    """Files' names as shown in problems: relative to the working folder when possible.
+
+    Each folder is resolved once, not once per file.
 
     realpath(folder/name) is realpath(folder)/name unless name is itself a symlink
     (or ".."), the only case resolved per file. Strings, not Paths: 10,000 files take
