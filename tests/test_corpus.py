@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from warlens import model
 from warlens.article import read_article_file
-from warlens.corpus import Corpus, build_corpus, load_corpus
+from warlens.corpus import Corpus, build_corpus, derive_contested, load_corpus
 
 ROOT = Path(__file__).parents[1]
 BAKHMUT = ROOT / "data" / "articles" / "bakhmut-falls-2023-05-21.yaml"
@@ -243,3 +245,29 @@ def test_each_event_counts_the_claims_about_it():
     counts = dict(zip(corpus.events[model.Col.ID], corpus.events[model.Col.N_CLAIMS],
                       strict=True))
     assert counts == {"robotyne-taken": 2, "quiet-day": 0}
+
+
+STANCES = ("asserts", "denies", "assesses", "estimates")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["e0", "e1", "e2", None]),
+                          st.sampled_from(["Kyiv", "Moscow", "Wagner"]),
+                          st.sampled_from(STANCES)), max_size=12))
+def test_contested_is_exactly_one_claimant_asserting_what_another_denies(claims) -> None:
+    events = pd.DataFrame({model.Col.KEY: pd.Series(["e0", "e1", "e2", "e3"], dtype="str")})
+    table = pd.DataFrame(claims, columns=[model.Col.EVENT, model.Col.CLAIMANT, model.Col.STANCE])
+    table = table.astype({model.Col.CLAIMANT: "str", model.Col.STANCE: "str"})
+    marked_events, marked_claims = derive_contested(events, table)
+
+    def contested(event: str) -> bool:
+        asserting = {who for e, who, stance in claims if e == event and stance == "asserts"}
+        denying = {who for e, who, stance in claims if e == event and stance == "denies"}
+        return any(a != d for a in asserting for d in denying)
+
+    assert list(marked_events[model.Col.CONTESTED]) == [contested(e) for e in events[model.Col.KEY]]
+    assert list(marked_events[model.Col.N_CLAIMS]) == [
+        sum(e == event for e, _, _ in claims) for event in events[model.Col.KEY]]
+    assert list(marked_claims[model.Col.CONTESTED]) == [
+        e is not None and contested(e) and stance in ("asserts", "denies")
+        for e, _, stance in claims]
