@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -316,3 +318,14 @@ def test_editing_a_brat_text_re_reads_its_annotations(tmp_path: Path,
     assert parses == ["bakhmut-shelling.ann"]
     assert not before.articles["text"].str.contains("Bakhmyt").any()
     assert after.articles["text"].str.contains("Bakhmyt").any()
+
+
+def test_a_command_that_exits_right_after_loading_leaves_its_cache_behind(
+        data: Path, cache_dir: Path, parses: list[str]) -> None:
+    # The cache is written in a thread that finishes while the interpreter exits.
+    done = subprocess.run([sys.executable, "-m", "warlens.cli", "validate", str(data)],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "WARLENS_CACHE_DIR": str(cache_dir)})
+    assert "Traceback" not in done.stderr
+    load_corpus(data)
+    assert parses == []
