@@ -286,6 +286,16 @@ def test_the_fast_file_listing_matches_a_sorted_rglob(tmp_path: Path,
     assert corpus.find_files([root]) == expected
     shown = corpus._displays(expected)
     assert shown == [_shown_slowly(p) for p in expected]
+    for given in (root, Path("tree"), Path("tree/"), Path("..") / tmp_path.name / "tree"):
+        listing = corpus.list_files([given])
+        assert listing.displays == shown, given
+        assert listing.keys == [os.path.abspath(p) for p in expected], given
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # outside the working folder: shown as given
+    for given in (root, Path("../tree")):
+        listing = corpus.list_files([given])
+        assert listing.displays == corpus._displays(corpus.find_files([given])), given
+        assert listing.displays[0] == str(given / "A.YAML")
 
 
 def test_problems_keep_their_file_order_with_duplicates(tmp_path: Path) -> None:

@@ -374,10 +374,11 @@ def _remove_stale_temporaries(folder: Path, age_s: float = 3600) -> None:
 # --- the load ----------------------------------------------------------------------------------
 
 
-def load_cached(roots: Sequence[Path], files: Sequence[Path | str], displays: Sequence[str], *,
+def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[str], *,
                 extra_problems: Iterable[Problem] = (), sources: tuple[str, ...] = ()
                 ) -> _corpus.Corpus:
-    """Load `files` (found under `roots`, shown as `displays`) through the cache."""
+    """Load `files` (absolute paths found under `roots`, shown as `displays`) through
+    the cache."""
     global last_stats
     stats = last_stats = LoadStats(files=len(files))
     clock = time.perf_counter()
@@ -390,7 +391,7 @@ def load_cached(roots: Sequence[Path], files: Sequence[Path | str], displays: Se
 
     folder = cache_dir_for(roots)
     # Strings and os.stat, not Paths (ruff's PTH rules): 100,000 files are stat'ed per load.
-    keys = [os.path.abspath(f) for f in files]  # noqa: PTH100
+    keys = list(files)
     sizes, mtimes = [], []
     for key in keys:
         try:

@@ -9,7 +9,7 @@ and events are contested, and how many claims each event has.
 from __future__ import annotations
 
 import os
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,55 +72,86 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
     Hidden files and folders (a name starting with ".") are skipped, and symlinked
     folders are not entered.
     """
-    return [Path(p) for p in _list_files(paths)[0]]
+    return [Path(p) for p in list_files(paths).paths]
 
 
-def _list_files(paths: Iterable[Path]) -> tuple[list[str], set[str]]:
-    """`find_files` as strings, and which of the files found in folders are symlinks.
+@dataclass(frozen=True)
+class Listing:
+    """The files `find_files` finds, each as found, as an absolute path, and as shown."""
 
-    Strings, not Paths: building 10,000 Path objects costs more than the walk.
+    paths: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    displays: list[str] = field(default_factory=list)
+
+
+def list_files(paths: Iterable[Path]) -> Listing:
+    """`find_files` as strings, with each file's absolute path and displayed name.
+
+    Strings, and paths worked out once per folder rather than once per file: at
+    100,000 files, Path objects and per-file abspath/realpath took seconds, the walk
+    itself a fraction of one. The names shown are those `_displays` gives.
     """
-    found: list[str] = []
-    links: set[str] = set()
+    listing = Listing()
+    cwd = os.getcwd()  # noqa: PTH109
+    folders: dict[str, tuple[str, str]] = {}  # folder as reached -> (absolute, shown) prefix
     for path in paths:
-        if path.is_dir():
-            for text, is_link in _walk(path):
-                if text.lower().endswith(NATIVE_SUFFIXES) or formats.detect(Path(text)):
-                    found.append(text)
-                    if is_link:
-                        links.add(text)
-        else:
-            found.append(str(path))
-            if path.is_symlink():
-                links.add(str(path))
-    return found, links
+        if not path.is_dir():
+            text = str(path)
+            listing.paths.append(text)
+            listing.keys.append(os.path.abspath(text))  # noqa: PTH100
+            listing.displays.extend(_displays([text]))
+            continue
+        for top, name, is_link in _walk(path):
+            text = os.path.join(top, name)  # noqa: PTH118
+            if not (name.lower().endswith(NATIVE_SUFFIXES) or formats.detect(Path(text))):
+                continue
+            prefixes = folders.get(top)
+            if prefixes is None:
+                prefixes = folders[top] = (os.path.join(os.path.abspath(top), ""),  # noqa: PTH100, PTH118
+                                           _shown_prefix(top, cwd))
+            listing.paths.append(text)
+            listing.keys.append(prefixes[0] + name)
+            # realpath(folder/name) is realpath(folder)/name unless name is a symlink
+            listing.displays.append(_displays([text])[0] if is_link else prefixes[1] + name)
+    return listing
 
 
-def _walk(folder: Path) -> list[tuple[str, bool]]:
-    """The files under `folder`, in the order of sorted(folder.rglob("*")), and whether
-    each is a symlink (the directory listing says so for free).
+def _shown_prefix(folder: str, cwd: str) -> str:
+    """What `_displays` puts before a file's name in `folder` (not a symlink itself)."""
+    real = os.path.realpath(folder)
+    if real == cwd:
+        return ""
+    prefix = cwd.rstrip(os.sep) + os.sep
+    if real.startswith(prefix):
+        return os.path.join(real[len(prefix):], "")  # noqa: PTH118
+    return os.path.join(folder, "")  # noqa: PTH118
+
+
+def _walk(folder: Path) -> list[tuple[str, str, bool]]:
+    """The files under `folder` as (folder reached, name, is a symlink), in the order of
+    sorted(folder.rglob("*")). The directory listing says which are symlinks for free.
 
     One os.scandir per folder: 10,000 files take a tenth of the time rglob, is_file
     and relative_to took.
     """
-    entries: list[tuple[tuple[str, ...], str, bool]] = []
+    entries: list[tuple[tuple[str, ...], str, str, bool]] = []
     stack: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
     while stack:
         top, rel = stack.pop()
         try:
             with os.scandir(top) as listing:
                 for entry in listing:
-                    if entry.name.startswith("."):
+                    name = entry.name
+                    if name.startswith("."):
                         continue
-                    parts = (*rel, entry.name)
                     if entry.is_dir(follow_symlinks=False):
-                        stack.append((entry.path, parts))
+                        stack.append((entry.path, (*rel, name)))
                     elif entry.is_file():  # follows a symlink to a file, as is_file() did
-                        entries.append((parts, entry.path, entry.is_symlink()))
+                        entries.append(((*rel, name), top, name, entry.is_symlink()))
         except (PermissionError, FileNotFoundError, NotADirectoryError):
             continue  # as rglob did: an unreadable folder is skipped
     entries.sort(key=lambda e: e[0])  # Path order compares part by part
-    return [(p, link) for _, p, link in entries]
+    return [(top, name, link) for _, top, name, link in entries]
 
 
 def read_file(path: Path, display: str | None = None) -> FileResult:
@@ -171,23 +202,22 @@ def load_corpus(paths: Path | str | Sequence[Path | str] | None = None, *,
     for root in roots:
         if not root.exists():
             problems.append(Problem(str(root), None, "(file)", "no such file or folder"))
-    files, links = _list_files(r for r in roots if r.exists())
-    shown = _displays(files, links)
+    listing = list_files(r for r in roots if r.exists())
     sources = tuple(str(r) for r in roots)
     if cache and roots and all(r.is_dir() for r in roots):
         from warlens import cache as compiled  # imports this module: import it late
 
-        return compiled.load_cached(roots, files, shown, extra_problems=problems,
-                                    sources=sources)
-    results = [read_file(Path(f), s) for f, s in zip(files, shown, strict=True)]
+        return compiled.load_cached(roots, listing.keys, listing.displays,
+                                    extra_problems=problems, sources=sources)
+    results = [read_file(Path(f), s) for f, s in zip(listing.paths, listing.displays,
+                                                     strict=True)]
     return build_corpus(results, extra_problems=problems, sources=sources)
 
 
-def _displays(paths: Sequence[Path | str], links: Container[str] | None = None) -> list[str]:
+def _displays(paths: Sequence[Path | str]) -> list[str]:
     """Files' names as shown in problems: relative to the working folder when possible.
 
-    Each folder is resolved once, not once per file. `links` names the paths that are
-    symlinks, when the caller knows (a folder walk does); otherwise each is checked.
+    Each folder is resolved once, not once per file.
 
     realpath(folder/name) is realpath(folder)/name unless name is itself a symlink
     (or ".."), the only case resolved per file. Strings, not Paths: 10,000 files take
@@ -201,8 +231,7 @@ def _displays(paths: Sequence[Path | str], links: Container[str] | None = None) 
     for path in paths:
         text = os.fspath(path)
         parent, name = os.path.split(text)
-        is_link = text in links if links is not None else os.path.islink(text)  # noqa: PTH114
-        if name in ("", ".", "..") or is_link:
+        if name in ("", ".", "..") or os.path.islink(text):  # noqa: PTH114
             real = os.path.realpath(text)
         else:
             real_parent = folders.get(parent)
