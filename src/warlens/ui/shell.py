@@ -14,8 +14,10 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,7 +27,7 @@ import streamlit as st
 
 from warlens import query
 from warlens.corpus import Corpus, data_dir, load_corpus
-from warlens.model import EVENT_TYPE_LABELS, STANCES, Col
+from warlens.model import EVENT_TYPE_LABELS, STANCES
 from warlens.query import Filters, Vocabulary
 from warlens.ui import upload  # security/upload
 
@@ -55,21 +57,62 @@ K_DRAFTS, K_SEARCH = "f_hide_drafts", "f_search"
 
 @dataclass(frozen=True)
 class View:
-    """What a page draws from: the corpus, the filters in force, and the tables in view."""
+    """What a page draws from: the corpus, the filters in force, and the tables in view.
+
+    The tables are filtered when a page first asks for them (the Problems page never
+    does), and read-only: an open view is the corpus's own table.
+    """
 
     corpus: Corpus
     vocab: Vocabulary
     filters: Filters
-    events: pd.DataFrame
-    claims: pd.DataFrame
     notices: tuple[str, ...]
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """The events in view."""
+        return _in_view(self.corpus, self.filters, "events", query.filter_events)
+
+    @cached_property
+    def claims(self) -> pd.DataFrame:
+        """The claims in view."""
+        return _in_view(self.corpus, self.filters, "claims", query.filter_claims)
+
+
+#: Filtered tables kept per corpus, for the reruns that keep the filters (a selection, a
+#: page switch, a group-by change); at most about one corpus's worth of rows in all.
+VIEW_MEMO = 6
+_VIEW_LOCK = threading.Lock()
+
+
+def _in_view(corpus: Corpus, filters: Filters, table: str,
+             build: Callable[[Corpus, Filters], pd.DataFrame]) -> pd.DataFrame:
+    """`build(corpus, filters)`, remembered for the last few filter sets of this corpus."""
+    memo: OrderedDict[tuple[str, Filters], pd.DataFrame] = query.derived(
+        corpus, "views", OrderedDict)
+    key = (table, filters.without_selection())  # a selection does not change the tables
+    with _VIEW_LOCK:
+        hit = memo.get(key)
+        if hit is not None:
+            memo.move_to_end(key)
+            return hit
+    rows = build(corpus, filters)
+    limit = len(getattr(corpus, table))
+    with _VIEW_LOCK:
+        memo[key] = rows
+        # Unfiltered tables are the corpus's own and cost nothing; the others are copies.
+        while len(memo) > VIEW_MEMO or sum(
+                len(v) for (t, f), v in memo.items() if t == table and not f.is_empty) > limit:
+            memo.popitem(last=False)
+    return rows
 
 
 #: How long a fingerprint of the data folder is trusted before the folder is walked again.
 FINGERPRINT_TTL_S = 2.0
-#: A walk slower than this (a folder of ~20,000 files) is redone in the background: the
-#: rerun that notices the fingerprint is old uses it once more instead of waiting.
-_WALK_INLINE_S = 0.1
+#: A walk slower than this (a folder of ~2,000 files; 10,000 take ~0.1 s) is redone in the
+#: background: the rerun that notices the fingerprint is old uses it once more instead of
+#: waiting, since a person's next filter click comes after the TTL has run out.
+_WALK_INLINE_S = 0.02
 
 
 def _fingerprint(folder: Path) -> str:
@@ -207,7 +250,7 @@ def _known(values: Iterable[str], names: dict[str, str]) -> tuple[str, ...]:
 
 
 def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
-    titles = dict(zip(corpus.articles[Col.ARTICLE], corpus.articles[Col.TITLE], strict=True))
+    titles = query.article_titles(corpus)
     many = "Type to search; any name in the data can be typed in."
     sb = st.sidebar
     sb.header("Filters")
@@ -273,8 +316,7 @@ def start(title: str) -> View:
     _draw_credits()
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
-    return View(corpus, vocab, filters, query.filter_events(corpus, filters),
-                query.filter_claims(corpus, filters), tuple(notices))
+    return View(corpus, vocab, filters, tuple(notices))
 
 
 def share_box(view: View) -> None:
