@@ -421,25 +421,29 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
     lap("read cache")
 
     # Which files keep their cached rows: same display, and same (size, mtime) or same bytes.
-    old_row = {src: j for j, src in enumerate(old_manifest["src"])}
-    old_display = old_manifest["display"].tolist()
-    old_size, old_mtime = old_manifest["size"].tolist(), old_manifest["mtime_ns"].tolist()
-    old_digest = old_manifest["digest"].tolist()
-    was = np.full(len(keys), -1, dtype=np.int64)  # each file's row in the old manifest
-    digests: list[str | None] = [None] * len(keys)
-    for i, key in enumerate(keys):
-        j = old_row.get(key, -1)
-        if j < 0 or old_display[j] != displays[i]:
-            continue
-        if old_size[j] == sizes[i] and old_mtime[j] == mtimes[i]:
-            was[i], digests[i] = j, old_digest[j]
-        elif old_size[j] == sizes[i] and keys[i].lower().endswith(_corpus.NATIVE_SUFFIXES):
+    # Compared column by column: a Python loop over 100,000 files took half a second.
+    j = pd.Index(old_manifest["src"]).get_indexer(keys)  # each file's old row, or -1
+    known = j >= 0
+    row = np.where(known, j, 0)
+    same_size = np.zeros(len(keys), dtype=bool)
+    if len(old_manifest):
+        known &= old_manifest["display"].to_numpy(dtype=object)[row] == np.asarray(
+            displays, dtype=object)
+        same_size = known & (old_manifest["size"].to_numpy()[row] == np.asarray(sizes))
+    same_stat = same_size & (old_manifest["mtime_ns"].to_numpy()[row] == np.asarray(mtimes)
+                             if len(old_manifest) else same_size)
+    was = np.where(same_stat, j, -1).astype(np.int64)  # each file's row in the old manifest
+    old_digest = old_manifest["digest"].to_numpy(dtype=object)
+    digests: list[str | None] = (np.where(same_stat, old_digest[row], None).tolist()
+                                 if len(old_manifest) else [None] * len(keys))
+    for i in (same_size & ~same_stat).nonzero()[0]:
+        if keys[i].lower().endswith(_corpus.NATIVE_SUFFIXES):
             # touched, checked out again, or edited in place (native files only: an
             # imported file's digest does not cover its companions)
             stats.hashed += 1
             with contextlib.suppress(OSError):
-                if file_digest(Path(key).read_bytes()) == old_digest[j]:
-                    was[i], digests[i] = j, old_digest[j]
+                if file_digest(Path(keys[i]).read_bytes()) == old_digest[j[i]]:
+                    was[i], digests[i] = j[i], old_digest[j[i]]
     to_parse = (was < 0).nonzero()[0]
     lap("hash")
 
