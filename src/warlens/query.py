@@ -398,11 +398,14 @@ def filter_claims(corpus: Corpus, filters: Filters) -> pd.DataFrame:
 
 def contested_pairs(claims: pd.DataFrame) -> pd.DataFrame:
     """Asserting and denying claims about the same event, side by side (one row a pair)."""
-    sided = claims[claims[Col.CONTESTED]]
     cols = [Col.EVENT, Col.EVENT_SUMMARY, Col.KEY, Col.CLAIMANT, Col.CLAIM, Col.QUOTE,
             Col.DATE_LABEL]
-    asserting = sided.loc[sided[Col.STANCE] == "asserts", cols]
-    denying = sided.loc[sided[Col.STANCE] == "denies", cols[:1] + cols[2:]]
+    # Only the columns a pair shows, and only contested rows, before anything is copied.
+    sided = claims.loc[claims[Col.CONTESTED].to_numpy(dtype=bool, na_value=False),
+                       [*cols, Col.STANCE]]
+    stance = sided[Col.STANCE]
+    asserting = sided.loc[stance == "asserts", cols]
+    denying = sided.loc[stance == "denies", cols[:1] + cols[2:]]
     pairs = asserting.merge(denying, on=Col.EVENT, suffixes=("_asserts", "_denies"))
     pairs = pairs[pairs[f"{Col.CLAIMANT}_asserts"] != pairs[f"{Col.CLAIMANT}_denies"]]
     return pairs.reset_index(drop=True)

@@ -13,6 +13,8 @@ from warlens.ui.shell import View, share_box
 
 #: Rows sent to the browser; the CSV export holds them all.
 TABLE_LIMIT = 1_000
+#: Contested events drawn side by side; the table below lists every claim.
+CONTESTED_LIMIT = 20
 COLUMNS = {
     Col.CLAIMANT: st.column_config.TextColumn("claimant", width="small"),
     Col.STANCE: st.column_config.TextColumn("stance", width="small"),
@@ -45,9 +47,17 @@ def draw(view: View) -> None:
                  else "Contested")
     if pairs.empty:
         st.caption("No claim in view is asserted by one side and denied by another.")
-    for _, group in list(pairs.groupby(Col.EVENT, sort=False))[:20]:
+    elif n_events > CONTESTED_LIMIT:
+        st.caption(f"The first {CONTESTED_LIMIT} of {n_events:,} contested events; "
+                   "filter to narrow them down.")
+    # Only the events shown are turned into rows, in the order they first appear.
+    shown_events = pairs[Col.EVENT].unique()[:CONTESTED_LIMIT]
+    groups: dict[str, list[dict]] = {str(e): [] for e in shown_events}
+    for pair in pairs[pairs[Col.EVENT].isin(shown_events)].to_dict("records"):
+        groups[str(pair[Col.EVENT])].append(pair)
+    for group in groups.values():
         with st.container(border=True):
-            st.markdown(f"**{common.md_escape(group.iloc[0][Col.EVENT_SUMMARY])}**")
+            st.markdown(f"**{common.md_escape(group[0][Col.EVENT_SUMMARY])}**")
             left, right = st.columns(2)
             _side(left, view, group, "asserts")
             _side(right, view, group, "denies")
@@ -74,19 +84,20 @@ def draw(view: View) -> None:
     share_box(view)
 
 
-def _side(column, view: View, group, stance: str) -> None:
-    seen = group.drop_duplicates(f"{Col.KEY}_{stance}")
+def _side(column, view: View, group: list[dict], stance: str) -> None:
+    """One side of a contested event: each of its claims once, with its sentence."""
     column.markdown(f"**{stance.capitalize()}**")
-    for row in seen.itertuples(index=False):
-        claimant = getattr(row, f"{Col.CLAIMANT}_{stance}")
-        claim = getattr(row, f"{Col.CLAIM}_{stance}")
-        when = getattr(row, f"{Col.DATE_LABEL}_{stance}")
+    key = f"{Col.KEY}_{stance}"
+    firsts: dict[str, dict] = {}
+    for pair in group:  # a claim is in as many pairs as the other side has claims
+        firsts.setdefault(pair[key], pair)
+    for row in firsts.values():
+        claimant, claim = row[f"{Col.CLAIMANT}_{stance}"], row[f"{Col.CLAIM}_{stance}"]
         column.markdown(f"{common.md_escape(claimant)}: {common.md_escape(claim)}  \n"
-                        f"*{common.md_escape(when)}*")
-        column.markdown(f"> {common.md_escape(getattr(row, f'{Col.QUOTE}_{stance}'))}")
+                        f"*{common.md_escape(row[f'{Col.DATE_LABEL}_{stance}'])}*")
+        column.markdown(f"> {common.md_escape(row[f'{Col.QUOTE}_{stance}'])}")
         with column:
-            common.link_to_sentence(view, label="The sentence",
-                                    claim=getattr(row, f"{Col.KEY}_{stance}"))
+            common.link_to_sentence(view, label="The sentence", claim=row[key])
 
 
 def _detail(view: View, claim_key: str) -> None:
