@@ -369,3 +369,45 @@ def test_tables_stitched_together_with_repeated_row_labels_still_draw():
     keys = sorted(row[0] for t in _drawn(fig) for row in t.customdata)
     assert keys == [f"{ARTICLE}/{k}" for k in ("a", "b", "c1", "c2")]
     assert make_map(events, basemap_url=BASEMAP, max_points=0).data
+
+
+def _builds_a_valid_figure(fig: go.Figure) -> None:
+    """Plotly's own validation accepts the figure and draws it the same way.
+
+    The builders skip plotly's per-property checks for speed; a misspelt property would
+    otherwise reach the browser as a chart that silently lacks it.
+    """
+    checked = go.Figure(fig.to_dict())  # validates every property, raises on a bad one
+    assert _paths(checked.to_dict()) == _paths(fig.to_dict())  # and drops none
+    assert len(checked.data) == len(fig.data)
+
+
+def _paths(tree: object, prefix: str = "") -> set[str]:
+    """Every property path of a figure dict (list items share their list's path)."""
+    if isinstance(tree, dict):
+        return {f"{prefix}.{k}" for k in tree} | {
+            p for k, v in tree.items() for p in _paths(v, f"{prefix}.{k}")}
+    if isinstance(tree, list | tuple) and tree and isinstance(tree[0], dict):
+        return {p for item in tree for p in _paths(item, f"{prefix}[]")}
+    return set()
+
+
+@pytest.mark.parametrize("max_bars", [2000, 1])
+def test_every_timeline_is_a_figure_plotly_accepts(max_bars):
+    events = _events(_event("a", "2023-05-20", "2023-05-20", "day"),
+                     _event("b", "2023-01-21", "2023-01-31", "range", place_name="Kyiv"),
+                     _event("c", None, None, "undated"))
+    claims = _claims({Col.KEY: f"{ARTICLE}/c1", Col.EVENT: f"{ARTICLE}/a",
+                      Col.START: "2023-05-20", Col.END: "2023-05-20", Col.CONTESTED: True})
+    _builds_a_valid_figure(make_timeline(events, claims, _articles("2023-05-21"),
+                                         max_bars=max_bars))
+    _builds_a_valid_figure(make_timeline(events.iloc[2:], NO_CLAIMS, NO_ARTICLES))
+
+
+@pytest.mark.parametrize("max_points", [5000, 1])
+def test_every_map_is_a_figure_plotly_accepts(max_points):
+    events = _synthetic(50)
+    labels = pd.DataFrame({"name": ["Kramatorsk"], "lat": [48.7], "lon": [37.6]})
+    _builds_a_valid_figure(make_map(events, basemap_url=BASEMAP, labels=labels,
+                                    max_points=max_points, glyphs_url="/g/{fontstack}/{range}"))
+    _builds_a_valid_figure(make_map(events.iloc[:0], basemap_url=BASEMAP))

@@ -173,8 +173,15 @@ def _type_key(value: object) -> str:
     return value if isinstance(value, str) and value in EVENT_TYPES else OTHER_TYPE
 
 
-def _iso(values: pd.Series) -> list[str]:
-    return [t.strftime("%Y-%m-%dT%H:%M:%S") for t in values]
+def _type_keys(types: pd.Series) -> np.ndarray:
+    """`_type_key` of every value at once."""
+    known = types.isin(list(EVENT_TYPES)).to_numpy(dtype=bool, na_value=False)
+    return np.where(known, types.to_numpy(dtype=object, na_value=None), OTHER_TYPE)
+
+
+def _iso(values: pd.Series | pd.DatetimeIndex, unit: str = "s") -> np.ndarray:
+    """Timestamps as ISO text (to the second, or the day with unit="D"), all at once."""
+    return np.datetime_as_string(np.asarray(values, dtype="datetime64[s]"), unit=unit)
 
 
 def _point_time(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -224,7 +231,7 @@ def _event_customdata(events: pd.DataFrame) -> np.ndarray:
         [escape_hover(p, 80) or NO_PLACE for p in events[Col.PLACE_NAME]],
         _escape_all(events[Col.ACTORS], 200),
         [_hover_block(q) for q in events[Col.QUOTE]],
-        [EVENT_TYPE_LABELS[_type_key(t)] for t in events[Col.TYPE]],
+        [EVENT_TYPE_LABELS[t] for t in _type_keys(events[Col.TYPE])],
         ["<br><b>Contested</b>: asserted and denied" if c else ""
          for c in events[Col.CONTESTED].astype(object).eq(True)],
     ]) if len(events) else np.empty((0, 8), dtype=object)
@@ -243,8 +250,32 @@ CLAIM_HOVER = (
 PUBLISHED_HOVER = "Published %{customdata[2]}<br><b>%{customdata[1]}</b><extra></extra>"
 
 
-def _base_layout(fig: go.Figure, title: str, height: int, uirevision: str) -> None:
-    fig.update_layout(
+class _Draft:
+    """A figure being assembled as plain dicts: traces, layout, shapes and annotations.
+
+    `figure()` hands them to plotly without its per-property validation, which cost
+    most of a rerun's figure time (every value of every per-point array checked in
+    Python). The tests validate every figure the builders make instead.
+    """
+
+    def __init__(self) -> None:
+        self.traces: list[dict] = []
+        self.layout: dict = {}
+        self.shapes: list[dict] = []
+        self.annotations: list[dict] = []
+
+    def trace(self, kind: str, **props: object) -> None:
+        """Add a trace; a property given as None is left unset, as plotly would."""
+        self.traces.append({"type": kind, **{k: v for k, v in props.items() if v is not None}})
+
+    def figure(self) -> go.Figure:
+        layout = {**self.layout, **({"shapes": self.shapes} if self.shapes else {}),
+                  **({"annotations": self.annotations} if self.annotations else {})}
+        return go.Figure(data=self.traces, layout=layout, _validate=False)
+
+
+def _base_layout(fig: _Draft, title: str, height: int, uirevision: str) -> None:
+    fig.layout.update(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 40},
@@ -272,7 +303,7 @@ def _publications(articles: pd.DataFrame) -> pd.DataFrame:
     return pubs
 
 
-def _add_publications(fig: go.Figure, pubs: pd.DataFrame, y: float | None,
+def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
                       x_lo: pd.Timestamp, x_hi: pd.Timestamp) -> None:
     """Publication dates: a dashed line and short label each when few, always a marker row."""
     if pubs.empty:
@@ -281,18 +312,20 @@ def _add_publications(fig: go.Figure, pubs: pd.DataFrame, y: float | None,
     if len(pubs) <= MAX_PUBLICATION_LINES:
         middle = x_lo + (x_hi - x_lo) / 2
         for x, title in zip(pubs["_x"], pubs[Col.TITLE], strict=True):
-            fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
-                          line={"color": PUBLISHED_COLOUR, "width": 1, "dash": "dash"},
-                          layer="below")
-            fig.add_annotation(x=x, xref="x", y=1, yref="paper", yanchor="bottom",
-                               text="published " + escape_hover(title, 28), showarrow=False,
-                               # labels run away from the nearer edge, so none is cut off
-                               xanchor="right" if x > middle else "left",
-                               font={"size": 10, "color": PUBLISHED_COLOUR})
+            fig.shapes.append({
+                "type": "line", "xref": "x", "yref": "paper", "x0": x.isoformat(),
+                "x1": x.isoformat(), "y0": 0, "y1": 1, "layer": "below",
+                "line": {"color": PUBLISHED_COLOUR, "width": 1, "dash": "dash"}})
+            fig.annotations.append({
+                "x": x.isoformat(), "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+                "text": "published " + escape_hover(title, 28), "showarrow": False,
+                # labels run away from the nearer edge, so none is cut off
+                "xanchor": "right" if x > middle else "left",
+                "font": {"size": 10, "color": PUBLISHED_COLOUR}})
     if y is None:
         return
-    fig.add_trace(go.Scatter(
-        x=_iso(pubs["_x"]), y=[y] * len(pubs), mode="markers", name=PUBLISHED_ROW,
+    fig.trace(
+        "scatter", x=_iso(pubs["_x"]), y=[y] * len(pubs), mode="markers", name=PUBLISHED_ROW,
         marker={"symbol": "line-ns-open", "size": 14, "color": PUBLISHED_COLOUR,
                 "line": {"width": 2, "color": PUBLISHED_COLOUR}},
         customdata=np.column_stack([
@@ -301,7 +334,7 @@ def _add_publications(fig: go.Figure, pubs: pd.DataFrame, y: float | None,
             _escape_all(labels.fillna(""), 80),
         ]),
         hovertemplate=PUBLISHED_HOVER,
-    ))
+    )
 
 
 #: The `meta` of the traces that mark the middle of date ranges (they repeat the bars' items).
@@ -327,7 +360,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         return _aggregated_timeline(dated, pubs)
     titles = {a: t for a, t in zip(articles[Col.ARTICLE], articles[Col.TITLE], strict=True)
               if isinstance(t, str)}
-    fig = go.Figure()
+    fig = _Draft()
     dated = dated.sort_values([Col.START, Col.END, Col.KEY], ignore_index=True)
     dated["_group"] = _group_labels(dated, group_by, titles)
 
@@ -369,8 +402,9 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
     lane_width = 0.7
 
     is_day = dated[Col.END] == dated[Col.START]
+    type_keys = _type_keys(dated[Col.TYPE])
     for type_key in EVENT_TYPES:
-        of_type = dated[[_type_key(t) == type_key for t in dated[Col.TYPE]]]
+        of_type = dated[type_keys == type_key]
         if of_type.empty:
             continue
         colour, label = TYPE_COLOURS[type_key], EVENT_TYPE_LABELS[type_key]
@@ -379,8 +413,8 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
             range_data = _event_customdata(ranges)  # one array for the bars and their ticks
             span_ms = ((ranges[Col.END] + DAY) - ranges[Col.START]) / pd.Timedelta(
                 milliseconds=1)
-            fig.add_trace(go.Bar(
-                orientation="h", base=_iso(ranges[Col.START]), x=span_ms.to_numpy(float),
+            fig.trace(
+                "bar", orientation="h", base=_iso(ranges[Col.START]), x=span_ms.to_numpy(float),
                 y=ranges["_y"].to_numpy(float), width=lane_width,
                 name=label, legendgroup=type_key,
                 marker={"color": colour, "opacity": 0.35,
@@ -389,26 +423,26 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 textposition="inside", insidetextanchor="start",
                 textfont={"color": "#222222", "size": 10},
                 customdata=range_data, hovertemplate=EVENT_HOVER,
-            ))
+            )
             # A tick at the middle of every range, so a short range on a long axis (the
             # two days of a city's fall beside a year of fighting) still shows and clicks.
-            fig.add_trace(go.Scatter(
-                x=_iso(_point_time(ranges[Col.START], ranges[Col.END])),
+            fig.trace(
+                "scatter", x=_iso(_point_time(ranges[Col.START], ranges[Col.END])),
                 y=ranges["_y"].to_numpy(float), mode="markers", name=label,
                 legendgroup=type_key, showlegend=False, meta=RANGE_TICK,
                 marker={"symbol": "line-ns-open", "size": 16, "color": colour,
                         "line": {"color": colour, "width": 3}},
                 customdata=range_data, hovertemplate=EVENT_HOVER,
-            ))
+            )
         if len(days):
-            fig.add_trace(go.Scatter(
-                x=_iso(_point_time(days[Col.START], days[Col.END])),
+            fig.trace(
+                "scatter", x=_iso(_point_time(days[Col.START], days[Col.END])),
                 y=days["_y"].to_numpy(float), mode="markers",
                 name=label, legendgroup=type_key, showlegend=len(ranges) == 0,
                 marker={"symbol": "diamond", "size": 12, "color": colour,
                         "line": {"color": "white", "width": 1}},
                 customdata=_event_customdata(days), hovertemplate=EVENT_HOVER,
-            ))
+            )
 
     event_y = dict(zip(dated[Col.KEY], dated["_y"], strict=True))
     group_mid = dict(zip(groups, ticks, strict=True))
@@ -419,8 +453,8 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         if said.empty:
             continue
         contested = said[Col.CONTESTED].astype(object).eq(True).to_numpy()
-        fig.add_trace(go.Scatter(
-            x=_iso(said["_x"]), y=said["_y"].to_numpy(float), mode="markers",
+        fig.trace(
+            "scatter", x=_iso(said["_x"]), y=said["_y"].to_numpy(float), mode="markers",
             name=f"Claim: {stance}", legendgroup=f"claim-{stance}",
             marker={"symbol": STANCE_SYMBOLS[stance], "size": 10, "color": CLAIM_COLOUR,
                     "line": {"color": [CONTESTED_COLOUR if c else "white" for c in contested],
@@ -436,7 +470,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                  for c in contested],
             ]),
             hovertemplate=CLAIM_HOVER,
-        ))
+        )
 
     times = (list(dated[Col.START]) + list(dated[Col.END] + DAY) + list(claims["_x"])
              + list(pubs["_x"]))
@@ -445,13 +479,13 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         _add_publications(fig, pubs, pub_y, min(times), max(times))
     tickvals = ([pub_y] if pub_y is not None else []) + ticks
     ticktext = ([PUBLISHED_ROW] if pub_y is not None else []) + list(groups)
-    # Lane separators in one layout update: add_hline re-validates every shape already in
-    # the figure, so 100 groups took minutes (quadratic) and 1,000 would never finish.
-    fig.update_layout(shapes=[*fig.layout.shapes, *(
+    # Lane separators as plain shapes (add_hline re-validated every shape already in the
+    # figure: 100 groups took minutes, quadratic in the shapes).
+    fig.shapes.extend(
         {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y",
          "y0": offsets[group] - 0.8, "y1": offsets[group] - 0.8,
          "line": {"color": GRID_COLOUR, "width": 1}, "layer": "below"}
-        for group in groups[1:])])
+        for group in groups[1:])
 
     n_undated = len(events) - len(dated)
     title = f"{len(dated):,} dated events"
@@ -460,15 +494,16 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
     lanes_total = top + (1.5 if pub_y is not None else 0)
     height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, 150 + ROW_PX * lanes_total)))
     _base_layout(fig, title, height, uirevision=f"timeline:{group_by}")
-    fig.update_layout(barmode="overlay", uniformtext={"minsize": 9, "mode": "hide"})
-    fig.update_xaxes(type="date", showgrid=True, gridcolor=GRID_COLOUR,
-                     range=_padded_range(times) if times else None)
-    fig.update_yaxes(tickvals=tickvals, ticktext=ticktext, autorange="reversed",
-                     showgrid=False, zeroline=False)
+    fig.layout.update(
+        barmode="overlay", uniformtext={"minsize": 9, "mode": "hide"},
+        xaxis={"type": "date", "showgrid": True, "gridcolor": GRID_COLOUR,
+               **({"range": _padded_range(times)} if times else {})},
+        yaxis={"tickvals": tickvals, "ticktext": ticktext, "autorange": "reversed",
+               "showgrid": False, "zeroline": False})
     if not times:
-        fig.add_annotation(text="No dated events in view", showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5)
-    return fig
+        fig.annotations.append({"text": "No dated events in view", "showarrow": False,
+                                "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5})
+    return fig.figure()
 
 
 def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
@@ -480,10 +515,10 @@ def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
             freq, unit = candidate, name
             break
     bins = dated[Col.START].dt.to_period(freq).dt.start_time
-    types = [_type_key(t) for t in dated[Col.TYPE]]
+    types = _type_keys(dated[Col.TYPE])
     counts = (pd.DataFrame({"bin": bins.to_numpy(), "type": types})
               .groupby(["type", "bin"]).size())
-    fig = go.Figure()
+    fig = _Draft()
     width_days = {"week": 7, "month": 30, "year": 365}[unit]
     for type_key in EVENT_TYPES:
         if type_key not in counts.index.get_level_values(0):
@@ -491,25 +526,27 @@ def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
         per_bin = counts.loc[type_key]
         starts = pd.DatetimeIndex(per_bin.index)
         label = EVENT_TYPE_LABELS[type_key]
-        fig.add_trace(go.Bar(
-            x=_iso(starts), y=per_bin.to_numpy(int), name=label, legendgroup=type_key,
+        fig.trace(
+            "bar", x=_iso(starts), y=per_bin.to_numpy(int), name=label, legendgroup=type_key,
             offset=0, width=width_days * MS_PER_DAY * 0.9,
             marker={"color": TYPE_COLOURS[type_key]},
             customdata=np.column_stack([[type_key] * len(starts),
-                                        [s.strftime("%Y-%m-%d") for s in starts]]),
+                                        _iso(starts, "D")]),
             hovertemplate=(f"{label}<br>{unit} of %{{customdata[1]}}: "
                            "<b>%{y:,}</b> events<extra></extra>"),
-        ))
+        )
     times = [dated[Col.START].min(), dated[Col.END].max() + DAY, *pubs["_x"]]
     _add_publications(fig, pubs, None, min(times), max(times))
     title = (f"Aggregated: {len(dated):,} dated events, counted per {unit} "
              f"of their start date (zoom in or filter to see single events)")
     _base_layout(fig, title, 420, uirevision=f"timeline:aggregated:{unit}")
-    fig.update_layout(barmode="stack", bargap=0)
-    fig.update_xaxes(type="date", range=_padded_range(times), showgrid=True,
-                     gridcolor=GRID_COLOUR)
-    fig.update_yaxes(title=f"events per {unit}", gridcolor=GRID_COLOUR, rangemode="tozero")
-    return fig
+    fig.layout.update(
+        barmode="stack", bargap=0,
+        xaxis={"type": "date", "range": _padded_range(times), "showgrid": True,
+               "gridcolor": GRID_COLOUR},
+        yaxis={"title": {"text": f"events per {unit}"}, "gridcolor": GRID_COLOUR,
+               "rangemode": "tozero"})
+    return fig.figure()
 
 
 # --- map ---------------------------------------------------------------------------------------
@@ -571,7 +608,7 @@ def _places(located: pd.DataFrame) -> pd.DataFrame:
     frame = located.assign(
         _name=located[Col.PLACE_NAME].where(located[Col.PLACE_NAME].notna(), UNNAMED_PLACE),
         _prec=located[Col.PRECISION].where(located[Col.PRECISION].notna(), "settlement"),
-        _type=[_type_key(t) for t in located[Col.TYPE]],
+        _type=_type_keys(located[Col.TYPE]),
     )
     keys = [Col.LAT, Col.LON, "_name", "_prec"]
     grouped = frame.groupby(keys, sort=False, dropna=False)
@@ -579,11 +616,16 @@ def _places(located: pd.DataFrame) -> pd.DataFrame:
     dominant = (frame.groupby([*keys, "_type"], sort=False).size().rename("k").reset_index()
                 .sort_values("k", ascending=False, kind="stable")
                 .drop_duplicates(keys))
-    places = places.merge(dominant[[*keys, "_type"]], on=keys, how="left")
-    firsts = (frame[grouped.cumcount() < N_SUMMARIES]
-              .groupby(keys, sort=False, dropna=False)[Col.SUMMARY].agg(list)
-              .rename("_summaries"))
-    return places.merge(firsts.reset_index(), on=keys, how="left")
+    places = places.merge(dominant[[*keys, "_type"]], on=keys, how="left")  # keeps the order
+    # The first summaries of each place, gathered in one pass (a per-group list
+    # aggregation runs Python once per place).
+    summaries: list[list[object]] = [[] for _ in range(len(places))]
+    first = grouped.cumcount().to_numpy() < N_SUMMARIES
+    for group, summary in zip(grouped.ngroup().to_numpy()[first],
+                              frame[Col.SUMMARY].to_numpy(dtype=object)[first], strict=True):
+        summaries[group].append(summary)
+    places["_summaries"] = summaries
+    return places
 
 
 def _n_places(located: pd.DataFrame) -> int:
@@ -593,7 +635,7 @@ def _n_places(located: pd.DataFrame) -> int:
 
 def _cells(located: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float]:
     """Events counted in grid cells: the finest cell size leaving at most `max_points` cells."""
-    types = pd.Series([_type_key(t) for t in located[Col.TYPE]], index=located.index)
+    types = pd.Series(_type_keys(located[Col.TYPE]), index=located.index)
     extent = max(np.ptp(located[Col.LAT].to_numpy()), np.ptp(located[Col.LON].to_numpy()))
     for size in CELL_SIZES:
         if size < extent / CELLS_ACROSS:  # finer than the markers could show apart
@@ -686,7 +728,7 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
     else:
         places = pd.DataFrame({Col.LAT: [], Col.LON: [], "_name": [], "_prec": [], "n": [],
                                "_type": [], "_summaries": []})
-    fig = go.Figure()
+    fig = _Draft()
     is_area = places["_prec"].isin(list(AREA_LABELS)) & (not aggregated)
     sizes_range = (CELL_SIZE_MIN, CELL_SIZE_MAX) if aggregated else (POINT_SIZE_MIN,
                                                                      POINT_SIZE_MAX)
@@ -707,13 +749,13 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                 name, opacity = f"{label} (district/region/country: an area)", AREA_OPACITY
             else:
                 sizes, name, opacity = point_sizes[idx], label, POINT_OPACITY
-            fig.add_trace(go.Scattermap(
-                lat=rows[Col.LAT].to_numpy(float), lon=rows[Col.LON].to_numpy(float),
+            fig.trace(
+                "scattermap", lat=rows[Col.LAT].to_numpy(float), lon=rows[Col.LON].to_numpy(float),
                 mode="markers", name=name, legendgroup=type_key,
                 marker={"size": np.asarray(sizes, float), "color": TYPE_COLOURS[type_key],
                         "opacity": opacity, "symbol": "circle"},
                 customdata=customdata[idx], hovertemplate=MAP_HOVER,
-            ))
+            )
 
     style: str | dict = "white-bg"
     layers: list[dict] = []
@@ -736,8 +778,8 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                      "layers": [{"id": "background", "type": "background",
                                  "paint": {"background-color": "#FFFFFF"}}]}
         names = _escape_all(labels["name"], 60)
-        fig.add_trace(go.Scattermap(
-            lat=labels["lat"].to_numpy(float), lon=labels["lon"].to_numpy(float),
+        fig.trace(
+            "scattermap", lat=labels["lat"].to_numpy(float), lon=labels["lon"].to_numpy(float),
             # markers+text: plotly offsets text from a marker's size (text alone gives NaN).
             mode="markers+text" if as_text else "markers", text=names, name="Nearby towns",
             textfont={"color": LABEL_COLOUR, "size": 11, "family": LABEL_FONT},
@@ -746,7 +788,7 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
             customdata=np.array([[""]] * len(labels), dtype=object),
             hovertemplate="%{text}<extra></extra>", hoverinfo="skip" if as_text else None,
             showlegend=False,
-        ))
+        )
 
     if len(places):
         centre, zoom = _view(places[Col.LAT].to_numpy(float), places[Col.LON].to_numpy(float),
@@ -763,13 +805,14 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
     # Same data, same view id: a rerun keeps the reader's pan and zoom; new data re-centres.
     _base_layout(fig, title, MAP_HEIGHT,
                  uirevision=f"map:{centre['lat']:.3f},{centre['lon']:.3f},{zoom}")
-    fig.update_layout(
+    fig.layout.update(
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
         margin={"l": 0, "r": 0, "t": MAP_MARGIN_TOP, "b": MAP_MARGIN_BOTTOM},
         # Below the map, not over it: with several types and precisions it covers the data.
         legend={"y": -0.01, "yanchor": "top", "x": 0, "orientation": "h"},
     )
     if not len(places):
-        fig.add_annotation(text="No events with coordinates in view", showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5)
-    return fig
+        fig.annotations.append({"text": "No events with coordinates in view",
+                                "showarrow": False, "xref": "paper", "yref": "paper",
+                                "x": 0.5, "y": 0.5})
+    return fig.figure()
