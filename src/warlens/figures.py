@@ -337,6 +337,9 @@ def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
     )
 
 
+#: The article columns `make_timeline` reads.
+TIMELINE_ARTICLE_COLUMNS = (Col.ARTICLE, Col.TITLE, Col.PUBLISHED_START, Col.PUBLISHED_END,
+                            Col.PUBLISHED_LABEL)
 #: The `meta` of the traces that mark the middle of date ranges (they repeat the bars' items).
 RANGE_TICK = "range-tick"
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from warlens.corpus import Corpus
 from warlens.model import EVENT_TYPES, STANCES, Col
@@ -394,6 +396,18 @@ def filter_claims(corpus: Corpus, filters: Filters) -> pd.DataFrame:
         mask &= _search_mask(claims, (Col.CLAIM, Col.CLAIMANT, Col.QUOTE, Col.EVENT_SUMMARY,
                                       Col.PLACE_NAME), filters.search)
     return _rows(claims, mask)
+
+
+def articles_of(corpus: Corpus, table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """These columns of the corpus's articles that rows of `table` (events or claims) cite.
+
+    Only the columns asked for are copied: an article's text is most of the table.
+    """
+    ids = table[Col.ARTICLE].dropna().unique()
+    # In Arrow: pandas' isin walks a list of 10,000 ids in Python first.
+    wanted = pc.is_in(pa.array(corpus.articles[Col.ARTICLE], pa.string()),
+                      value_set=pa.array(ids, pa.string()))
+    return corpus.articles.loc[wanted.to_numpy(zero_copy_only=False), list(columns)]
 
 
 def contested_pairs(claims: pd.DataFrame) -> pd.DataFrame:

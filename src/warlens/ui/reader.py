@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
+from warlens import query
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
@@ -78,13 +78,14 @@ def _pick_article(view: View) -> str | None:
             hit = table.loc[table[Col.KEY] == key, Col.ARTICLE]
             if len(hit):
                 return str(hit.iloc[0])
-    candidates = list(view.filters.articles) or list(
-        dict.fromkeys(pd.concat([view.events[Col.ARTICLE], view.claims[Col.ARTICLE]])))
+    # Each table's distinct ids first (in Arrow), then merged in order of appearance.
+    candidates = list(view.filters.articles) or list(dict.fromkeys(
+        [*view.events[Col.ARTICLE].unique().tolist(), *view.claims[Col.ARTICLE].unique().tolist()]))
     if not candidates:
-        candidates = list(corpus.articles[Col.ARTICLE])
+        candidates = corpus.articles[Col.ARTICLE].tolist()
     if not candidates:
         return None
-    titles = dict(zip(corpus.articles[Col.ARTICLE], corpus.articles[Col.TITLE], strict=True))
+    titles = query.article_titles(corpus)
     if len(candidates) == 1:
         return candidates[0]
     return st.selectbox("Article", candidates[:5000], format_func=lambda a: titles.get(a, a),

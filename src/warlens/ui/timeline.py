@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from warlens import figures
+from warlens import figures, query
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
@@ -33,8 +33,7 @@ def draw(view: View) -> None:
                "Diamonds mark claims when they were made; dashed lines mark publication.")
     group = st.segmented_control("Group by", list(GROUPS), format_func=GROUPS.__getitem__,
                                  key="timeline_group", default="place") or "place"
-    articles = view.corpus.articles[view.corpus.articles[Col.ARTICLE].isin(
-        view.events[Col.ARTICLE].unique())]
+    articles = query.articles_of(view.corpus, view.events, figures.TIMELINE_ARTICLE_COLUMNS)
     dated = view.events.dropna(subset=[Col.START])
     if dated.empty:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
