@@ -1,0 +1,47 @@
+"""Filters x Corpus -> tables, on the bundled data: what a filter lets through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warlens import query
+from warlens.corpus import load_corpus
+from warlens.model import Col
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "articles"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(BUNDLED, cache=False)
+
+
+def test_a_place_filter_matches_the_place_or_its_country_whatever_the_case(corpus):
+    bakhmut = query.filter_events(corpus, query.Filters(places=("bakhmut",)))
+    ukraine = query.filter_events(corpus, query.Filters(places=("UKRAINE",)))
+    assert len(bakhmut) and set(bakhmut[Col.PLACE_NAME]) == {"Bakhmut"}
+    assert set(bakhmut[Col.KEY]) < set(ukraine[Col.KEY])
+    assert query.filter_claims(corpus, query.Filters(places=("Bakhmut",)))[
+        Col.PLACE_NAME].eq("Bakhmut").all()
+
+
+def test_a_place_not_in_the_corpus_lets_nothing_through(corpus):
+    assert query.filter_events(corpus, query.Filters(places=("Atlantis",))).empty
+
+
+def test_the_same_filters_on_another_corpus_give_that_corpus_rows(corpus):
+    """What is remembered of one corpus (its place codes) is never used for another."""
+    fewer = load_corpus(BUNDLED, cache=False)
+    filters = query.Filters(places=("Bakhmut",))
+    assert len(query.filter_events(corpus, filters)) == len(query.filter_events(fewer, filters))
+    emptied = type(fewer)(**{**fewer.__dict__, "events": fewer.events.iloc[:0]})
+    assert query.filter_events(emptied, filters).empty
+
+
+def test_articles_of_lists_each_cited_article_once_with_the_columns_asked(corpus):
+    events = query.filter_events(corpus, query.Filters(places=("Bakhmut",)))
+    articles = query.articles_of(corpus, events, (Col.ARTICLE, Col.TITLE))
+    assert list(articles.columns) == [Col.ARTICLE, Col.TITLE]
+    assert sorted(articles[Col.ARTICLE]) == sorted(events[Col.ARTICLE].unique())
