@@ -289,7 +289,7 @@ def test_the_fast_file_listing_matches_a_sorted_rglob(tmp_path: Path,
     for given in (root, Path("tree"), Path("tree/"), Path("..") / tmp_path.name / "tree"):
         listing = corpus.list_files([given])
         assert listing.displays == shown, given
-        assert listing.keys == [os.path.abspath(p) for p in expected], given
+        assert listing.keys == [str(p.absolute()) for p in expected], given
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")  # outside the working folder: shown as given
     for given in (root, Path("../tree")):
