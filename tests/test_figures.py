@@ -316,8 +316,19 @@ def test_town_labels_are_grey_text_when_the_app_serves_glyphs():
                    glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
     (towns,) = [t for t in _drawn(fig) if t.name == "Nearby towns"]
     assert "text" in towns.mode and towns.textposition == "top center"
-    assert towns.text == ("&lt;b&gt;Soledar&lt;/b&gt;",)
+    assert towns.text == ("<b>Soledar</b>",)  # glyphs on the map, as written
+    assert towns.hoverinfo == "skip"  # and never in a hover, where plotly reads HTML
     assert "http" not in fig.to_json()
+
+
+def test_a_town_with_an_apostrophe_is_labelled_as_written():
+    events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
+    labels = pd.DataFrame({"name": ["Homyel'"], "lat": [52.43], "lon": [30.98]})
+    glyphs = make_map(events, basemap_url=BASEMAP, labels=labels,
+                      glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
+    tiles = make_map(events, basemap_url=BASEMAP, labels=labels, tile_style="open-street-map")
+    assert [t.text for t in _drawn(glyphs) if t.name == "Nearby towns"] == [("Homyel'",)]
+    assert [t.text for t in _drawn(tiles) if t.name == "Nearby towns"] == [("Homyel&#39;",)]
 
 
 def test_events_without_coordinates_are_left_off_the_map():

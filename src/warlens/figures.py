@@ -780,7 +780,11 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                      "sources": {"none": {"type": "geojson", "data": EMPTY_GEOJSON}},
                      "layers": [{"id": "background", "type": "background",
                                  "paint": {"background-color": "#FFFFFF"}}]}
-        names = _escape_all(labels["name"], 60)
+        # Drawn by MapLibre as glyphs, never parsed as HTML: escaping would show "&#39;"
+        # in Homyel' and every Ukrainian name with an apostrophe. As hover text (tiles),
+        # plotly would parse it, so it is escaped there.
+        names = ([_plain(v, 60) for v in labels["name"]] if as_text
+                 else _escape_all(labels["name"], 60))
         fig.trace(
             "scattermap", lat=labels["lat"].to_numpy(float), lon=labels["lon"].to_numpy(float),
             # markers+text: plotly offsets text from a marker's size (text alone gives NaN).
