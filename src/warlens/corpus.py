@@ -317,8 +317,9 @@ def derive_contested(events: pd.DataFrame, claims: pd.DataFrame) -> tuple[pd.Dat
     denies = stance.eq("denies").to_numpy(dtype=bool, na_value=False) & (about >= 0)
     sided = asserts | denies
     who = pd.factorize(claims[Col.CLAIMANT], use_na_sentinel=False)[0].astype(np.int64)
-    pairs = np.unique(about[sided].astype(np.int64) * (int(who.max(initial=0)) + 1) + who[sided])
-    distinct = np.bincount(pairs // (int(who.max(initial=0)) + 1), minlength=n)
+    base = int(who.max(initial=0)) + 1  # (event, claimant) pairs as one integer each
+    pairs = np.unique(about[sided].astype(np.int64) * base + who[sided])
+    distinct = np.bincount(pairs // base, minlength=n)
     contested = (np.bincount(about[asserts], minlength=n) > 0) \
         & (np.bincount(about[denies], minlength=n) > 0) & (distinct >= 2)
     n_claims = np.bincount(about[about >= 0], minlength=n)
