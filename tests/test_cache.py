@@ -350,3 +350,33 @@ def test_a_cache_write_still_running_when_the_interpreter_exits_completes(
                           check=False)
     assert "Traceback" not in done.stderr
     assert (tmp_path / f"events{cache.SUFFIX}").is_file()
+
+
+def arrow_chunks(loaded: Corpus) -> dict[str, int]:
+    """How many pieces each Arrow-backed column of the corpus is in, where more than one."""
+    return {f"{name}.{col}": values.__arrow_array__().num_chunks
+            for name in ("articles", "places", "events", "claims")
+            for col, values in getattr(loaded, name).items()
+            if isinstance(values.array, pd.arrays.ArrowExtensionArray)
+            and values.array.__arrow_array__().num_chunks > 1}
+
+
+def test_text_columns_are_in_one_piece_after_every_kind_of_load(data: Path) -> None:
+    # A rerun that picks a few rows of a column in many pieces pays for joining them all.
+    assert arrow_chunks(load_corpus(data)) == {}
+    new_process()
+    assert arrow_chunks(load_corpus(data)) == {}
+    edit(files_of(data)[5], 'outlet: "', 'outlet: "Edited ')
+    assert arrow_chunks(load_corpus(data)) == {}
+    new_process()
+    assert arrow_chunks(load_corpus(data)) == {}
+
+
+def test_contiguous_keeps_values_and_types() -> None:
+    parts = [pd.DataFrame({"text": pd.Series(["a", None], dtype="str"), "n": [1, 2]}),
+             pd.DataFrame({"text": pd.Series(["c"], dtype="str"), "n": [3]})]
+    stacked = pd.concat(parts, ignore_index=True)
+    assert stacked["text"].array.__arrow_array__().num_chunks == 2
+    joined = cache.contiguous(stacked)
+    assert joined["text"].array.__arrow_array__().num_chunks == 1
+    assert_frame_equal(joined, stacked)
