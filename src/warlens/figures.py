@@ -337,23 +337,37 @@ def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
     )
 
 
-#: The article columns `make_timeline` reads.
+#: The columns `make_timeline` reads of the events, claims and articles.
+TIMELINE_EVENT_COLUMNS = (Col.KEY, Col.ARTICLE, Col.SUMMARY, Col.TYPE, Col.START, Col.END,
+                          Col.DATE_PRECISION, Col.DATE_LABEL, Col.PLACE_NAME, Col.ACTORS,
+                          Col.QUOTE, Col.CONTESTED)
+TIMELINE_CLAIM_COLUMNS = (Col.KEY, Col.ARTICLE, Col.EVENT, Col.CLAIMANT, Col.STANCE, Col.CLAIM,
+                          Col.START, Col.END, Col.DATE_LABEL, Col.QUOTE, Col.PLACE_NAME,
+                          Col.CONTESTED)
 TIMELINE_ARTICLE_COLUMNS = (Col.ARTICLE, Col.TITLE, Col.PUBLISHED_START, Col.PUBLISHED_END,
                             Col.PUBLISHED_LABEL)
+#: The event columns `make_timeline_counts` and `count_dated` read.
+TIMELINE_COUNT_COLUMNS = (Col.ARTICLE, Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION)
+#: Above this many dated events the timeline shows counts, not single events.
+MAX_BARS = 2000
 #: The `meta` of the traces that mark the middle of date ranges (they repeat the bars' items).
 RANGE_TICK = "range-tick"
 
 
+def count_dated(events: pd.DataFrame) -> int:
+    """How many events the timeline would place on a date."""
+    return int((~_undated_mask(events)).sum())
+
+
 def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataFrame, *,
-                  group_by: GroupBy = "place", max_bars: int = 2000) -> go.Figure:
+                  group_by: GroupBy = "place", max_bars: int = MAX_BARS) -> go.Figure:
     """A timeline of dated events, the claims about them and the articles' publication dates.
 
     One row per place, article or event type. An event dated to a day is a
     diamond; a vague date is a translucent bar across its whole range with its
     words ("the end of January") on it. Claims are marked at the date they were
     made, on their event's row, one symbol per stance, contested ones outlined
-    red. Above `max_bars` dated events it shows counts per week (or month, or
-    year) stacked by type instead, and says so in the title.
+    red. Above `max_bars` dated events it shows `make_timeline_counts` instead.
     """
     if group_by not in ("place", "article", "type"):
         raise ValueError(f"group_by must be place, article or type, not {group_by!r}")
@@ -509,6 +523,15 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
     return fig.figure()
 
 
+def make_timeline_counts(events: pd.DataFrame, articles: pd.DataFrame) -> go.Figure:
+    """Dated events counted per week (or month, or year) stacked by type, saying so in the
+    title: what the timeline shows of more events than a browser can draw as bars.
+
+    Reads only TIMELINE_COUNT_COLUMNS of the events.
+    """
+    return _aggregated_timeline(_dated(events), _publications(articles))
+
+
 def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
     """Dated events counted per week (month, year when weeks are too many), stacked by type."""
     span_days = (dated[Col.END].max() - dated[Col.START].min()).days + 1
@@ -554,6 +577,8 @@ def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
 
 # --- map ---------------------------------------------------------------------------------------
 
+#: The event columns `make_map` reads.
+MAP_EVENT_COLUMNS = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.SUMMARY)
 #: Places finer than this are points; coarser ones are areas (district, region, country).
 POINT_PRECISIONS = ("exact", "settlement")
 AREA_LABELS = {"district": "district-level location", "region": "region-level location",

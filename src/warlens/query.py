@@ -336,7 +336,7 @@ def _search_mask(table: pd.DataFrame, columns: Sequence[str], text: str) -> pd.S
     return mask
 
 
-def _rows(table: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+def _rows(table: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """The rows of `table` in `mask`; the table itself when that is every row.
 
     An open view is the whole corpus: not copying it saves a rerun the copy of every
@@ -347,6 +347,16 @@ def _rows(table: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
 
 def filter_events(corpus: Corpus, filters: Filters) -> pd.DataFrame:
     """The events in view."""
+    return _rows(corpus.events, event_mask(corpus, filters))
+
+
+def filter_claims(corpus: Corpus, filters: Filters) -> pd.DataFrame:
+    """The claims in view. Event-only filters (type) keep the claims about matching events."""
+    return _rows(corpus.claims, claim_mask(corpus, filters))
+
+
+def event_mask(corpus: Corpus, filters: Filters) -> np.ndarray:
+    """Which of the corpus's events are in view, as a boolean array."""
     events = corpus.events
     mask = pd.Series(True, index=events.index)
     if filters.articles:
@@ -367,11 +377,11 @@ def filter_events(corpus: Corpus, filters: Filters) -> pd.DataFrame:
     if filters.search:
         mask &= _search_mask(events, (Col.SUMMARY, Col.QUOTE, Col.ACTORS, Col.PLACE_NAME),
                              filters.search)
-    return _rows(events, mask)
+    return mask.to_numpy(dtype=bool)
 
 
-def filter_claims(corpus: Corpus, filters: Filters) -> pd.DataFrame:
-    """The claims in view. Event-only filters (type) keep the claims about matching events."""
+def claim_mask(corpus: Corpus, filters: Filters) -> np.ndarray:
+    """Which of the corpus's claims are in view, as a boolean array."""
     claims = corpus.claims
     mask = pd.Series(True, index=claims.index)
     if filters.articles:
@@ -395,7 +405,7 @@ def filter_claims(corpus: Corpus, filters: Filters) -> pd.DataFrame:
     if filters.search:
         mask &= _search_mask(claims, (Col.CLAIM, Col.CLAIMANT, Col.QUOTE, Col.EVENT_SUMMARY,
                                       Col.PLACE_NAME), filters.search)
-    return _rows(claims, mask)
+    return mask.to_numpy(dtype=bool)
 
 
 def articles_of(corpus: Corpus, table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -408,6 +418,11 @@ def articles_of(corpus: Corpus, table: pd.DataFrame, columns: Sequence[str]) -> 
     wanted = pc.is_in(pa.array(corpus.articles[Col.ARTICLE], pa.string()),
                       value_set=pa.array(ids, pa.string()))
     return corpus.articles.loc[wanted.to_numpy(zero_copy_only=False), list(columns)]
+
+
+#: The claim columns `contested_pairs` reads.
+PAIR_COLUMNS = (Col.EVENT, Col.EVENT_SUMMARY, Col.KEY, Col.CLAIMANT, Col.CLAIM, Col.QUOTE,
+                Col.DATE_LABEL, Col.STANCE, Col.CONTESTED)
 
 
 def contested_pairs(claims: pd.DataFrame) -> pd.DataFrame:

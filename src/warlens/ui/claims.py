@@ -26,12 +26,14 @@ COLUMNS = {
     Col.CONTESTED: st.column_config.CheckboxColumn("contested", width="small"),
     Col.ARTICLE: st.column_config.TextColumn("article", width="small"),
 }
+#: What the page reads of the claims in view: the table's columns and those of a pair.
+READ = tuple(dict.fromkeys([*COLUMNS, Col.KEY, Col.EVENT, *query.PAIR_COLUMNS]))
 
 
 def draw(view: View) -> None:
     """Contested pairs first, then the full table; a selected row shows its sentence."""
     st.title("Claims")
-    claims = view.claims
+    claims = view.claims_of(READ)
     if view.filters.event:
         claims = claims[claims[Col.EVENT] == view.filters.event]
         event = common.event_row(view, view.filters.event)

@@ -50,7 +50,7 @@ def town_labels(events: pd.DataFrame) -> pd.DataFrame:
 def draw(view: View) -> None:
     """The map; selecting points filters every view to those places."""
     st.title("Map")
-    events = view.events
+    events = view.events_of(figures.MAP_EVENT_COLUMNS)
     located = events.dropna(subset=[Col.LAT, Col.LON])
     missing = len(events) - len(located)
     st.caption("Dots are towns or exact spots; rings are districts, regions or whole countries, "

@@ -17,7 +17,9 @@ def draw(view: View) -> None:
     st.title("warlens")
     st.markdown("What was reported, who claims what, and where: every event and claim "
                 "traced to the sentence it comes from.")
-    events, claims = view.events, view.claims
+    events = view.events_of([Col.ARTICLE, Col.PLACE, Col.CONTESTED, Col.KEY, Col.SUMMARY,
+                             Col.DATE_LABEL])
+    claims = view.claims_of([Col.ARTICLE])
     articles = view.corpus.articles
     if view.filters.articles:
         articles = articles[articles[Col.ARTICLE].isin(view.filters.articles)]

@@ -80,7 +80,8 @@ def _pick_article(view: View) -> str | None:
                 return str(hit.iloc[0])
     # Each table's distinct ids first (in Arrow), then merged in order of appearance.
     candidates = list(view.filters.articles) or list(dict.fromkeys(
-        [*view.events[Col.ARTICLE].unique().tolist(), *view.claims[Col.ARTICLE].unique().tolist()]))
+        [*view.events_of([Col.ARTICLE])[Col.ARTICLE].unique().tolist(),
+         *view.claims_of([Col.ARTICLE])[Col.ARTICLE].unique().tolist()]))
     if not candidates:
         candidates = corpus.articles[Col.ARTICLE].tolist()
     if not candidates:

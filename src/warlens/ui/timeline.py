@@ -33,12 +33,20 @@ def draw(view: View) -> None:
                "Diamonds mark claims when they were made; dashed lines mark publication.")
     group = st.segmented_control("Group by", list(GROUPS), format_func=GROUPS.__getitem__,
                                  key="timeline_group", default="place") or "place"
-    articles = query.articles_of(view.corpus, view.events, figures.TIMELINE_ARTICLE_COLUMNS)
-    dated = view.events.dropna(subset=[Col.START])
-    if dated.empty:
+    # The few columns that say how many events are dated, first: above MAX_BARS the chart
+    # counts them and needs nothing else (a large view holds 200,000 events).
+    counted = view.events_of(figures.TIMELINE_COUNT_COLUMNS)
+    articles = query.articles_of(view.corpus, counted, figures.TIMELINE_ARTICLE_COLUMNS)
+    n_dated = figures.count_dated(counted)
+    if not n_dated:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
-        fig = figures.make_timeline(view.events, view.claims, articles, group_by=group)
+        if n_dated > figures.MAX_BARS:
+            fig = figures.make_timeline_counts(counted, articles)
+        else:
+            fig = figures.make_timeline(view.events_of(figures.TIMELINE_EVENT_COLUMNS),
+                                        view.claims_of(figures.TIMELINE_CLAIM_COLUMNS),
+                                        articles, group_by=group)
         chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
                                  key="timeline_chart", width="stretch")
         key = selected_key(chosen)
@@ -47,15 +55,17 @@ def draw(view: View) -> None:
             common.go(replace(view.filters, event=None if is_claim else key,
                               claim=key if is_claim else None))
 
-    undated = figures.undated(view.events)
+    undated = figures.undated(counted)
     if len(undated):
         st.subheader(f"Undated ({len(undated)})")
         st.caption("Events the text gives no date for. They are listed here, not guessed "
                    "onto the timeline."
                    + (f" The first {UNDATED_LIMIT:,} are shown; the CSV export has them all."
                       if len(undated) > UNDATED_LIMIT else ""))
-        st.dataframe(undated.head(UNDATED_LIMIT)[[Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT,
-                                                  Col.ARTICLE]],
+        # The filtered rows keep the corpus's row labels: only the rows listed are copied.
+        st.dataframe(view.corpus.events.loc[undated.index[:UNDATED_LIMIT],
+                                            [Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT,
+                                             Col.ARTICLE]],
                      hide_index=True, width="stretch",
                      column_config={Col.PLACE_NAME: "place", Col.DATE_TEXT: "as written"})
 
