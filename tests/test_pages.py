@@ -7,6 +7,7 @@ link's page with the link's own query string, as the browser would).
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from warlens import figures, synth
+from warlens.corpus import load_corpus
+from warlens.model import Col
 from warlens.ui.shell import K_ARTICLE, K_PLACE, PAGES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -339,3 +343,23 @@ def test_a_bad_file_does_not_hide_the_good_one(
 def test_the_problems_page_says_so_when_every_file_loaded(open_page: OpenPage) -> None:
     at = open_page(PROBLEMS)
     assert [s.value for s in at.success] == ["1 data file, all loaded without problems."]
+
+
+# --- a view larger than the timeline draws as bars ------------------------------------------
+
+
+def test_a_timeline_with_more_events_than_bars_counts_them_and_lists_the_undated(
+        open_page: OpenPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synth.write_corpus(tmp_path, 20, seed=4)
+    monkeypatch.setenv("WARLENS_DATA", str(tmp_path))
+    events = load_corpus(tmp_path, cache=False).events
+    n_undated = len(figures.undated(events))
+    assert n_undated  # the synthetic corpus has undated events, so the list is exercised
+    monkeypatch.setattr(figures, "MAX_BARS", 10)
+    at = open_page("pages/1_Timeline.py")
+    assert not at.exception
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title.startswith(f"Aggregated: {len(events) - n_undated:,} dated events")
+    assert f"Undated ({n_undated})" in [h.value for h in at.subheader]
+    listed = at.dataframe[0].value
+    assert list(listed[Col.SUMMARY]) == list(figures.undated(events)[Col.SUMMARY])
