@@ -16,7 +16,8 @@ For each size it writes (once) a synthetic corpus with `warlens.synth`, then mea
   a rerun after a filter change, driven through Streamlit's AppTest (the page's whole
   server-side run: query, figures, Arrow and protobuf serialisation); and the bytes the
   page sends, as the summed protobuf size of the page's elements after the last rerun
-  (what its delta messages carry, without websocket framing);
+  (what its delta messages carry, without websocket framing); all pages in one fresh
+  process, whose peak RSS is what a server holding the corpus needs;
 * the pure Python part of the chart pages (query + figure + JSON) timed on its own.
 
 Timing is wall-clock unless it says CPU; the machine may be shared, so CPU times are
@@ -195,6 +196,24 @@ def measure_pages(folder: Path, cache_dir: Path, reruns: int) -> dict[str, Any]:
     return results
 
 
+_PAGES = """
+import json, resource, sys
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+import run
+out = run.measure_pages(Path({folder!r}), Path({cache_dir!r}), {reruns!r})
+out["server_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out, default=str))
+"""
+
+
+def measure_pages_apart(folder: Path, cache_dir: Path, reruns: int) -> dict[str, Any]:
+    """`measure_pages` in a fresh process, with that process's peak RSS: what a server
+    holding the corpus uses once every page has been drawn with several filters."""
+    return _child(_PAGES.format(bench=str(Path(__file__).parent), folder=str(folder),
+                                cache_dir=str(cache_dir), reruns=reruns), {})
+
+
 def measure_pure(folder: Path, reruns: int) -> dict[str, Any]:
     """The Python work of the chart pages without Streamlit: query, figure, JSON."""
     from warlens import figures, query
@@ -277,7 +296,9 @@ def print_table(size: int, result: dict[str, Any]) -> None:
                   f"parsed {r['parsed']}")
         print(f"peak RSS: cold {cold['rss_mb']:.0f} MB (workers {cold['workers_rss_mb']:.0f} MB),"
               f" warm {loads['warm']['rss_mb']:.0f} MB")
-    pages = result.get("pages", {})
+    pages = dict(result.get("pages", {}))
+    if "server_rss_mb" in pages:
+        print(f"peak RSS of the process that ran every page: {pages.pop('server_rss_mb'):.0f} MB")
     if pages:
         print(f"{'page':10} {'rerun median':>13} {'p95':>9} {'sent':>10} {'unfiltered':>11}")
         for name, r in pages.items():
@@ -321,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         if "loads" not in skip:
             result["loads"] = measure_loads(folder, cache_dir)
         if "pages" not in skip:
-            result["pages"] = measure_pages(folder, cache_dir, args.reruns)
+            result["pages"] = measure_pages_apart(folder, cache_dir, args.reruns)
         if "pure" not in skip:
             result["pure"] = measure_pure(folder, args.reruns)
         result["load_average_at_end"] = os.getloadavg()
