@@ -59,7 +59,7 @@ def open_page(monkeypatch: pytest.MonkeyPatch) -> OpenPage:
 
 def metrics(at: AppTest) -> dict[str, int]:
     """The overview's counters, by label."""
-    return {m.label: int(m.value) for m in at.metric}
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric}
 
 
 def nav_link_query(at: AppTest, label: str) -> str:
@@ -360,6 +360,20 @@ def test_a_timeline_with_more_events_than_bars_counts_them_and_lists_the_undated
     assert not at.exception
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert title.startswith(f"Aggregated: {len(events) - n_undated:,} dated events")
-    assert f"Undated ({n_undated})" in [h.value for h in at.subheader]
+    assert f"Undated ({n_undated:,})" in [h.value for h in at.subheader]
+    assert at.get("button_group")[0].proto.disabled  # rows by place are not drawn: no choice
     listed = at.dataframe[0].value
     assert list(listed[Col.SUMMARY]) == list(figures.undated(events)[Col.SUMMARY])
+
+
+def test_a_place_filter_counts_only_the_articles_that_report_something_there(
+        open_page: OpenPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synth.write_corpus(tmp_path, 20, seed=4)
+    monkeypatch.setenv("WARLENS_DATA", str(tmp_path))
+    corpus = load_corpus(tmp_path, cache=False)
+    town = str(corpus.events[Col.PLACE_NAME].dropna().iloc[0])
+    reporting = set(corpus.events.loc[corpus.events[Col.PLACE_NAME] == town, Col.ARTICLE]) | set(
+        corpus.claims.loc[corpus.claims[Col.PLACE_NAME] == town, Col.ARTICLE])
+    assert 0 < len(reporting) < 20
+    assert metrics(open_page(place=town))["Articles"] == len(reporting)
+    assert metrics(open_page())["Articles"] == 20

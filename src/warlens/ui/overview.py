@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from warlens.model import Col
+from warlens.query import Filters
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 #: Articles listed on the page; more would only weigh on every visit.
 TABLE_LIMIT = 1_000
+#: Contested events linked from the page; the Claims page has them all.
+CONTESTED_LIMIT = 20
 
 
 def draw(view: View) -> None:
@@ -23,18 +27,25 @@ def draw(view: View) -> None:
     articles = view.corpus.articles
     if view.filters.articles:
         articles = articles[articles[Col.ARTICLE].isin(view.filters.articles)]
+    if not view.filters.without_selection().is_empty and (
+            view.filters.without_selection() != Filters(articles=view.filters.articles)):
+        # Any other filter: the articles that report something in view.
+        cited = pd.concat([events[Col.ARTICLE], claims[Col.ARTICLE]]).unique()
+        articles = articles[articles[Col.ARTICLE].isin(cited)]
+    contested = events[events[Col.CONTESTED]]
     cols = st.columns(5)
-    cols[0].metric("Articles", len(articles))
-    cols[1].metric("Events", len(events))
-    cols[2].metric("Claims", len(claims))
-    cols[3].metric("Places", events[Col.PLACE].nunique())
-    cols[4].metric("Contested events", int(events[Col.CONTESTED].sum()))
+    for col, label, n in zip(cols, ("Articles", "Events", "Claims", "Places", "Contested events"),
+                             (len(articles), len(events), len(claims),
+                              events[Col.PLACE].nunique(), len(contested)), strict=True):
+        col.metric(label, f"{n:,}")
 
     st.subheader("Contested events")
-    contested = events[events[Col.CONTESTED]]
     if contested.empty:
         st.caption("No event in view is both asserted and denied.")
-    for event in contested.head(20).itertuples(index=False):
+    elif len(contested) > CONTESTED_LIMIT:
+        st.caption(f"The first {CONTESTED_LIMIT} of {len(contested):,}; the Claims page sets "
+                   "them side by side.")
+    for event in contested.head(CONTESTED_LIMIT).itertuples(index=False):
         row = getattr(event, Col.KEY)
         label = f"{getattr(event, Col.SUMMARY)} ({getattr(event, Col.DATE_LABEL)})"
         st.page_link(common.CLAIMS_PAGE, label=common.md_escape(label[:200]),

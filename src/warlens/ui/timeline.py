@@ -31,17 +31,21 @@ def draw(view: View) -> None:
     st.title("Timeline")
     st.caption("Bars span what the text allows: a vague date is a range, an exact day a point. "
                "Diamonds mark claims when they were made; dashed lines mark publication.")
-    group = st.segmented_control("Group by", list(GROUPS), format_func=GROUPS.__getitem__,
-                                 key="timeline_group", default="place") or "place"
     # The few columns that say how many events are dated, first: above MAX_BARS the chart
     # counts them and needs nothing else (a large view holds 200,000 events).
     counted = view.events_of(figures.TIMELINE_COUNT_COLUMNS)
-    articles = query.articles_of(view.corpus, counted, figures.TIMELINE_ARTICLE_COLUMNS)
     n_dated = figures.count_dated(counted)
+    counts_only = n_dated > figures.MAX_BARS
+    group = st.segmented_control(
+        "Group by", list(GROUPS), format_func=GROUPS.__getitem__, key="timeline_group",
+        default="place", disabled=counts_only,
+        help=f"Rows by place, article or type, up to {figures.MAX_BARS:,} dated events; "
+             "above that the timeline counts them per week.") or "place"
+    articles = query.articles_of(view.corpus, counted, figures.TIMELINE_ARTICLE_COLUMNS)
     if not n_dated:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
-        if n_dated > figures.MAX_BARS:
+        if counts_only:
             fig = figures.make_timeline_counts(counted, articles)
         else:
             fig = figures.make_timeline(view.events_of(figures.TIMELINE_EVENT_COLUMNS),
@@ -57,7 +61,7 @@ def draw(view: View) -> None:
 
     undated = figures.undated(counted)
     if len(undated):
-        st.subheader(f"Undated ({len(undated)})")
+        st.subheader(f"Undated ({len(undated):,})")
         st.caption("Events the text gives no date for. They are listed here, not guessed "
                    "onto the timeline."
                    + (f" The first {UNDATED_LIMIT:,} are shown; the CSV export has them all."
