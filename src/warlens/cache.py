@@ -536,9 +536,8 @@ def _combine(old: dict[str, pd.DataFrame], was: np.ndarray, n_old: int,
     return tables
 
 
-#: Joined columns are allocated with malloc, like the parts they replace (unpickled from the
-#: parsing workers), so memory the parts free is reused for the next table's columns
-#: instead of being held beside Arrow's own pool.
+#: Joined columns are allocated with malloc, as pandas and numpy allocate, so memory one
+#: join frees is reused by the next instead of being held in a second allocator's pool.
 _POOL = pa.system_memory_pool()
 
 

@@ -90,15 +90,16 @@ class View:
 
 
 #: Filtered tables kept per corpus, for the reruns that keep the filters (a selection, a
-#: page switch, a group-by change); at most about one corpus's worth of rows in all.
+#: page switch, a group-by change): this many, and about one table's worth of values.
 VIEW_MEMO = 12
 _VIEW_LOCK = threading.Lock()
 _MASKS = {"events": query.event_mask, "claims": query.claim_mask}
 
 
-def _remembered(corpus: Corpus, name: str, key: tuple, build: Callable[[], object],
-                size: Callable[[object], int], budget: int) -> object:
-    """`build()`, remembered per corpus under `key` while the last few fit in `budget`."""
+def _remembered(corpus: Corpus, name: str, key: tuple, build: Callable[[], object], *,
+                weigh: Callable[[object], int] | None = None, budget: int = 0) -> object:
+    """`build()`, remembered per corpus under `key`: the last VIEW_MEMO values, and of
+    those only as many as `budget` allows when `weigh` says what each one costs."""
     memo: OrderedDict[tuple, object] = query.derived(corpus, name, OrderedDict)
     with _VIEW_LOCK:
         hit = memo.get(key)
@@ -108,7 +109,8 @@ def _remembered(corpus: Corpus, name: str, key: tuple, build: Callable[[], objec
     value = build()
     with _VIEW_LOCK:
         memo[key] = value
-        while len(memo) > VIEW_MEMO or sum(size(v) for v in memo.values()) > budget:
+        while len(memo) > VIEW_MEMO or (
+                weigh is not None and sum(weigh(v) for v in memo.values()) > budget):
             memo.popitem(last=False)
     return value
 
@@ -118,18 +120,17 @@ def _in_view(corpus: Corpus, filters: Filters, table: str,
     """These columns of `table`'s rows in view, remembered for the last few filter sets."""
     filters = filters.without_selection()  # a selection does not change the tables
     full = getattr(corpus, table)
-    mask = _remembered(corpus, "masks", (table, filters),
-                       lambda: _MASKS[table](corpus, filters), lambda m: 0, 1)
+    mask = _remembered(corpus, "masks", (table, filters), lambda: _MASKS[table](corpus, filters))
     if mask.all():  # an open view is the corpus's own table: nothing to copy or remember
         return full if columns is None else full[list(columns)]
 
     def build() -> pd.DataFrame:
         return full[mask] if columns is None else full.loc[mask, list(columns)]
 
-    cells = len(full) * len(full.columns)  # about one table's worth of copied values
-    return _remembered(corpus, "views", (table, filters, None if columns is None
-                                         else tuple(columns)),
-                       build, lambda v: v.size, cells)
+    key = (table, filters, None if columns is None else tuple(columns))
+    # At most about one table's worth of copied values in all.
+    return _remembered(corpus, "views", key, build, weigh=lambda v: v.size,
+                       budget=len(full) * len(full.columns))
 
 
 #: How long a fingerprint of the data folder is trusted before the folder is walked again,
