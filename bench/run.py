@@ -214,11 +214,12 @@ def measure_pages_apart(folder: Path, cache_dir: Path, reruns: int) -> dict[str,
                                 cache_dir=str(cache_dir), reruns=reruns), {})
 
 
-def measure_pure(folder: Path, reruns: int) -> dict[str, Any]:
+def measure_pure(folder: Path, cache_dir: Path, reruns: int) -> dict[str, Any]:
     """The Python work of the chart pages without Streamlit: query, figure, JSON."""
     from warlens import figures, query
     from warlens.corpus import load_corpus
 
+    os.environ["WARLENS_CACHE_DIR"] = str(cache_dir)  # the size's own cache, warm by now
     corpus = load_corpus(folder)
     vocab = query.vocabulary(corpus)
     picks = [v for v in FILTER_VALUES if v.casefold() in vocab.places] or ["Ukraine"]
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         if "pages" not in skip:
             result["pages"] = measure_pages_apart(folder, cache_dir, args.reruns)
         if "pure" not in skip:
-            result["pure"] = measure_pure(folder, args.reruns)
+            result["pure"] = measure_pure(folder, cache_dir, args.reruns)
         result["load_average_at_end"] = os.getloadavg()
         results[str(size)] = {**results.get(str(size), {}), **result}
         print_table(size, results[str(size)])
