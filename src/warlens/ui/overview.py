@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from warlens import query
 from warlens.model import Col
 from warlens.query import Filters
 from warlens.ui import common
@@ -12,6 +13,9 @@ from warlens.ui.shell import View, share_box
 
 #: Articles listed on the page; more would only weigh on every visit.
 TABLE_LIMIT = 1_000
+#: What the page shows of an article (its text is most of the table: never copied here).
+ARTICLE_COLUMNS = (Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
+                   Col.ARTICLE, Col.PUBLISHED_START)
 #: Contested events linked from the page; the Claims page has them all.
 CONTESTED_LIMIT = 20
 
@@ -24,14 +28,14 @@ def draw(view: View) -> None:
     events = view.events_of([Col.ARTICLE, Col.PLACE, Col.CONTESTED, Col.KEY, Col.SUMMARY,
                              Col.DATE_LABEL])
     claims = view.claims_of([Col.ARTICLE])
-    articles = view.corpus.articles
-    if view.filters.articles:
-        articles = articles[articles[Col.ARTICLE].isin(view.filters.articles)]
-    if not view.filters.without_selection().is_empty and (
-            view.filters.without_selection() != Filters(articles=view.filters.articles)):
-        # Any other filter: the articles that report something in view.
-        cited = pd.concat([events[Col.ARTICLE], claims[Col.ARTICLE]]).unique()
-        articles = articles[articles[Col.ARTICLE].isin(cited)]
+    if view.filters.without_selection() in (Filters(), Filters(articles=view.filters.articles)):
+        articles = view.corpus.articles[list(ARTICLE_COLUMNS)]
+        if view.filters.articles:
+            articles = articles[articles[Col.ARTICLE].isin(view.filters.articles)]
+    else:  # any other filter: the articles that report something in view
+        articles = query.articles_of(view.corpus, pd.concat([events[[Col.ARTICLE]],
+                                                             claims[[Col.ARTICLE]]]),
+                                     ARTICLE_COLUMNS)
     contested = events[events[Col.CONTESTED]]
     cols = st.columns(5)
     for col, label, n in zip(cols, ("Articles", "Events", "Claims", "Places", "Contested events"),
@@ -58,9 +62,9 @@ def draw(view: View) -> None:
         st.caption(f"The {TABLE_LIMIT:,} most recently published; filter to narrow them down.")
         articles = articles.nlargest(TABLE_LIMIT, Col.PUBLISHED_START)
     table = articles[[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
-                      Col.ARTICLE]].copy()
-    table["events"] = table[Col.ARTICLE].map(events.groupby(Col.ARTICLE).size()).fillna(0)
-    table["claims"] = table[Col.ARTICLE].map(claims.groupby(Col.ARTICLE).size()).fillna(0)
+                      Col.ARTICLE]]
+    table["events"] = table[Col.ARTICLE].map(events[Col.ARTICLE].value_counts()).fillna(0)
+    table["claims"] = table[Col.ARTICLE].map(claims[Col.ARTICLE].value_counts()).fillna(0)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_order=[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, "events", "claims",
                                Col.PUBLISHED_INFERRED, Col.ARTICLE],
