@@ -131,7 +131,7 @@ def test_hover_text_of_a_script_summary_is_escaped():
                             summary="<script>alert(1)</script>"))
     fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
     (point,) = _traces_with(fig, f"{ARTICLE}/x")
-    assert point.customdata[0][1] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert point.hovertext[0].startswith("<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>")
     assert "<script>" not in fig.to_json()
 
 
@@ -422,3 +422,21 @@ def test_every_map_is_a_figure_plotly_accepts(max_points):
     _builds_a_valid_figure(make_map(events, basemap_url=BASEMAP, labels=labels,
                                     max_points=max_points, glyphs_url="/g/{fontstack}/{range}"))
     _builds_a_valid_figure(make_map(events.iloc[:0], basemap_url=BASEMAP))
+
+
+def test_overlapping_events_of_a_place_get_lanes_of_their_own_and_a_later_one_reuses_the_first():
+    events = _events(
+        _event("a", "2023-05-01", "2023-05-10", "range"),
+        _event("b", "2023-05-05", "2023-05-12", "range"),   # overlaps a: a lane of its own
+        _event("c", "2023-05-11", "2023-05-20", "range"),   # after a ends: a's lane again
+        _event("d", "2023-05-06", "2023-05-08", "range", **{Col.PLACE_NAME: "Kyiv"}),
+    )
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    y = {}
+    for trace in _drawn(fig):
+        for row, value in zip(trace.customdata, trace.y, strict=True):
+            y[row[0].split("/")[-1]] = value
+    assert y["a"] != y["b"]
+    assert y["c"] == y["a"]
+    assert abs(y["a"] - y["b"]) == 1  # the lanes of one row sit next to each other
+    assert y["d"] not in (y["a"], y["b"])  # another place, another row

@@ -355,7 +355,7 @@ def test_a_timeline_with_more_events_than_bars_counts_them_and_lists_the_undated
     events = load_corpus(tmp_path, cache=False).events
     n_undated = len(figures.undated(events))
     assert n_undated  # the synthetic corpus has undated events, so the list is exercised
-    monkeypatch.setattr(figures, "MAX_BARS", 10)
+    monkeypatch.setenv("WARLENS_TIMELINE_BARS", "10")
     at = open_page("pages/1_Timeline.py")
     assert not at.exception
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
@@ -377,3 +377,12 @@ def test_a_place_filter_counts_only_the_articles_that_report_something_there(
     assert 0 < len(reporting) < 20
     assert metrics(open_page(place=town))["Articles"] == len(reporting)
     assert metrics(open_page())["Articles"] == 20
+
+
+def test_a_wrong_limit_in_the_environment_is_named_on_the_page(
+        open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARLENS_TIMELINE_BARS", "many")
+    at = open_page("pages/1_Timeline.py")
+    assert not at.exception
+    assert any("WARLENS_TIMELINE_BARS='many'" in w.value for w in at.warning)
+    assert at.get("plotly_chart")  # the timeline is drawn with the default limit

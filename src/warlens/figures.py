@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from warlens.limits import Limits
 from warlens.model import EVENT_TYPE_LABELS, EVENT_TYPES, STANCES, Col
 
 # --- text ------------------------------------------------------------------------------------
@@ -201,7 +202,19 @@ def _group_labels(table: pd.DataFrame, group_by: GroupBy, titles: dict[str, str]
                      dtype=object)
 
 
-def _assign_lanes(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp]) -> list[int]:
+def _lanes(dated: pd.DataFrame) -> np.ndarray:
+    """Each item's lane within its row (`_group`), items taken in table order."""
+    codes = pd.factorize(dated["_group"])[0]
+    order = np.argsort(codes, kind="stable")
+    starts = dated[Col.START].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    ends = dated[Col.END].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    lanes = np.zeros(len(dated), dtype=np.int64)
+    for rows in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
+        lanes[rows] = _assign_lanes(starts[rows].tolist(), ends[rows].tolist())
+    return lanes
+
+
+def _assign_lanes(starts: Sequence, ends: Sequence) -> list[int]:
     """Greedy interval packing: the first lane free by each item's start (ends inclusive)."""
     lane_ends: list[pd.Timestamp] = []
     lanes: list[int] = []
@@ -222,31 +235,44 @@ def _assign_lanes(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp]) 
     return lanes
 
 
-def _event_customdata(events: pd.DataFrame) -> np.ndarray:
-    """[key, summary, date label, place, actors, quote, type label, contested note]."""
-    return np.column_stack([
-        events[Col.KEY].astype(str).to_numpy(dtype=object),
-        _escape_all(events[Col.SUMMARY]),
-        _escape_all(events[Col.DATE_LABEL], 80),
-        [escape_hover(p, 80) or NO_PLACE for p in events[Col.PLACE_NAME]],
-        _escape_all(events[Col.ACTORS], 200),
-        [_hover_block(q) for q in events[Col.QUOTE]],
-        [EVENT_TYPE_LABELS[t] for t in _type_keys(events[Col.TYPE])],
-        ["<br><b>Contested</b>: asserted and denied" if c else ""
-         for c in events[Col.CONTESTED].astype(object).eq(True)],
-    ]) if len(events) else np.empty((0, 8), dtype=object)
+def _keys(table: pd.DataFrame) -> np.ndarray:
+    """customdata of selectable timeline points: [key] per row."""
+    return table[Col.KEY].astype(str).to_numpy(dtype=object).reshape(-1, 1)
 
 
-EVENT_HOVER = (
-    "<b>%{customdata[1]}</b><br>%{customdata[2]} · %{customdata[3]}"
-    "<br>Actors: %{customdata[4]}%{customdata[7]}<br><i>“%{customdata[5]}”</i>"
-    "<extra>%{customdata[6]}</extra>"
-)
-CLAIM_HOVER = (
-    "<b>%{customdata[1]}</b> %{customdata[2]}:<br>%{customdata[3]}"
-    "<br>Said: %{customdata[4]}%{customdata[6]}<br><i>“%{customdata[5]}”</i>"
-    "<extra>Claim</extra>"
-)
+# Each point's hover is one escaped string, not eight customdata fields for a template:
+# plotly deep-copies a figure's data twice on its way to the browser and writes every
+# field as JSON, so a 2,000-bar timeline spent more time on them than on everything else.
+def _event_hovers(events: pd.DataFrame) -> list[str]:
+    """Hover text of events: summary, date, place, actors, contested note, quote."""
+    return [
+        f"<b>{summary}</b><br>{date} · {place or NO_PLACE}<br>Actors: {actors}"
+        f"{'<br><b>Contested</b>: asserted and denied' if contested else ''}"
+        f"<br><i>“{quote}”</i>"
+        for summary, date, place, actors, quote, contested in zip(
+            _escape_all(events[Col.SUMMARY]), _escape_all(events[Col.DATE_LABEL], 80),
+            _escape_all(events[Col.PLACE_NAME], 80), _escape_all(events[Col.ACTORS], 200),
+            [_hover_block(q) for q in events[Col.QUOTE]],
+            events[Col.CONTESTED].astype(object).eq(True), strict=True)]
+
+
+def _claim_hovers(claims: pd.DataFrame, stance: str, contested: np.ndarray) -> list[str]:
+    """Hover text of claims of one stance: claimant, claim, date, contested note, quote."""
+    return [
+        f"<b>{claimant}</b> {stance}:<br>{claim}<br>Said: {date}"
+        f"{'<br><b>Contested</b>: another claimant says otherwise' if c else ''}"
+        f"<br><i>“{quote}”</i>"
+        for claimant, claim, date, quote, c in zip(
+            _escape_all(claims[Col.CLAIMANT], 80), [_hover_block(c) for c in claims[Col.CLAIM]],
+            _escape_all(claims[Col.DATE_LABEL], 80), [_hover_block(q) for q in claims[Col.QUOTE]],
+            contested, strict=True)]
+
+
+def _hover(extra: str) -> str:
+    """A template showing a point's hover text, with `extra` (our own words) beside it."""
+    return f"%{{hovertext}}<extra>{extra}</extra>"
+
+
 PUBLISHED_HOVER = "Published %{customdata[2]}<br><b>%{customdata[1]}</b><extra></extra>"
 
 
@@ -348,8 +374,6 @@ TIMELINE_ARTICLE_COLUMNS = (Col.ARTICLE, Col.TITLE, Col.PUBLISHED_START, Col.PUB
                             Col.PUBLISHED_LABEL)
 #: The event columns `make_timeline_counts` and `count_dated` read.
 TIMELINE_COUNT_COLUMNS = (Col.ARTICLE, Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION)
-#: Above this many dated events the timeline shows counts, not single events.
-MAX_BARS = 2000
 #: The `meta` of the traces that mark the middle of date ranges (they repeat the bars' items).
 RANGE_TICK = "range-tick"
 
@@ -360,7 +384,8 @@ def count_dated(events: pd.DataFrame) -> int:
 
 
 def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataFrame, *,
-                  group_by: GroupBy = "place", max_bars: int = MAX_BARS) -> go.Figure:
+                  group_by: GroupBy = "place",
+                  max_bars: int = Limits.timeline_bars) -> go.Figure:
     """A timeline of dated events, the claims about them and the articles' publication dates.
 
     One row per place, article or event type. An event dated to a day is a
@@ -401,10 +426,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         groups = sorted(firsts.index, key=lambda g: (order.get(g, len(order)), g))
     else:
         groups = sorted(firsts.index, key=lambda g: (firsts[g], g))
-    dated["_lane"] = 0
-    for _, rows in dated.groupby("_group", sort=False):
-        dated.loc[rows.index, "_lane"] = _assign_lanes(list(rows[Col.START]),
-                                                       list(rows[Col.END]))
+    dated["_lane"] = _lanes(dated)
     n_lanes = dated.groupby("_group")["_lane"].max().add(1)
     offsets: dict[str, float] = {}
     ticks: list[float] = []
@@ -427,7 +449,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         colour, label = TYPE_COLOURS[type_key], EVENT_TYPE_LABELS[type_key]
         ranges, days = of_type[~is_day[of_type.index]], of_type[is_day[of_type.index]]
         if len(ranges):
-            range_data = _event_customdata(ranges)  # one array for the bars and their ticks
+            keys, hovers = _keys(ranges), _event_hovers(ranges)  # for the bars and their ticks
             span_ms = ((ranges[Col.END] + DAY) - ranges[Col.START]) / pd.Timedelta(
                 milliseconds=1)
             fig.trace(
@@ -439,7 +461,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 text=_escape_all(ranges[Col.DATE_LABEL], 40) if len(dated) <= 300 else None,
                 textposition="inside", insidetextanchor="start",
                 textfont={"color": "#222222", "size": 10},
-                customdata=range_data, hovertemplate=EVENT_HOVER,
+                customdata=keys, hovertext=hovers, hovertemplate=_hover(label),
             )
             # A tick at the middle of every range, so a short range on a long axis (the
             # two days of a city's fall beside a year of fighting) still shows and clicks.
@@ -449,7 +471,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 legendgroup=type_key, showlegend=False, meta=RANGE_TICK,
                 marker={"symbol": "line-ns-open", "size": 16, "color": colour,
                         "line": {"color": colour, "width": 3}},
-                customdata=range_data, hovertemplate=EVENT_HOVER,
+                customdata=keys, hovertext=hovers, hovertemplate=_hover(label),
             )
         if len(days):
             fig.trace(
@@ -458,7 +480,8 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 name=label, legendgroup=type_key, showlegend=len(ranges) == 0,
                 marker={"symbol": "diamond", "size": 12, "color": colour,
                         "line": {"color": "white", "width": 1}},
-                customdata=_event_customdata(days), hovertemplate=EVENT_HOVER,
+                customdata=_keys(days), hovertext=_event_hovers(days),
+                hovertemplate=_hover(label),
             )
 
     event_y = dict(zip(dated[Col.KEY], dated["_y"], strict=True))
@@ -476,17 +499,8 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
             marker={"symbol": STANCE_SYMBOLS[stance], "size": 10, "color": CLAIM_COLOUR,
                     "line": {"color": [CONTESTED_COLOUR if c else "white" for c in contested],
                              "width": [2.5 if c else 1.0 for c in contested]}},
-            customdata=np.column_stack([
-                said[Col.KEY].astype(str).to_numpy(dtype=object),
-                _escape_all(said[Col.CLAIMANT], 80),
-                [stance] * len(said),
-                [_hover_block(c) for c in said[Col.CLAIM]],
-                _escape_all(said[Col.DATE_LABEL], 80),
-                [_hover_block(q) for q in said[Col.QUOTE]],
-                ["<br><b>Contested</b>: another claimant says otherwise" if c else ""
-                 for c in contested],
-            ]),
-            hovertemplate=CLAIM_HOVER,
+            customdata=_keys(said), hovertext=_claim_hovers(said, stance, contested),
+            hovertemplate=_hover("Claim"),
         )
 
     times = (list(dated[Col.START]) + list(dated[Col.END] + DAY) + list(claims["_x"])
@@ -728,7 +742,7 @@ LABEL_FONT = "Noto Sans Regular"
 
 
 def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFrame | None = None,
-             max_points: int = 5000, tile_style: str | None = None,
+             max_points: int = Limits.map_places, tile_style: str | None = None,
              glyphs_url: str | None = None) -> go.Figure:
     """A map of events, one marker per place, sized by count and coloured by dominant type.
 

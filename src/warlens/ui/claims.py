@@ -11,8 +11,6 @@ from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
-#: Rows sent to the browser; the CSV export holds them all.
-TABLE_LIMIT = 1_000
 #: Contested events drawn side by side; the table below lists every claim.
 CONTESTED_LIMIT = 20
 COLUMNS = {
@@ -65,9 +63,9 @@ def draw(view: View) -> None:
             _side(right, view, group, "denies")
 
     st.subheader(f"All claims ({len(claims)})")
-    shown = claims.head(TABLE_LIMIT)
-    if len(claims) > TABLE_LIMIT:
-        st.caption(f"Showing the first {TABLE_LIMIT:,} of {len(claims):,}; "
+    shown = claims.head(view.limits.table_rows)
+    if len(claims) > view.limits.table_rows:
+        st.caption(f"Showing the first {view.limits.table_rows:,} of {len(claims):,}; "
                    "the CSV export below has them all.")
     table = shown[[*COLUMNS]].fillna({Col.EVENT_SUMMARY: "", Col.PLACE_NAME: ""})
     picked = st.dataframe(table, hide_index=True, width="stretch",

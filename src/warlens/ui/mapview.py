@@ -60,6 +60,7 @@ def draw(view: View) -> None:
     else:
         fig = figures.make_map(located, basemap_url=static_url(BASEMAP),
                                labels=town_labels(located),
+                               max_points=view.limits.map_places,
                                tile_style=os.environ.get(TILES_ENV) or None,
                                glyphs_url=static_url(GLYPHS))
         chosen = st.plotly_chart(fig, on_select="rerun", key="map_chart", width="stretch",

@@ -11,8 +11,6 @@ from warlens.query import Filters
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
-#: Articles listed on the page; more would only weigh on every visit.
-TABLE_LIMIT = 1_000
 #: What the page shows of an article (its text is most of the table: never copied here).
 ARTICLE_COLUMNS = (Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
                    Col.ARTICLE, Col.PUBLISHED_START)
@@ -58,9 +56,10 @@ def draw(view: View) -> None:
                                    "event": [row]})
 
     st.subheader(f"Articles ({len(articles):,})")
-    if len(articles) > TABLE_LIMIT:
-        st.caption(f"The {TABLE_LIMIT:,} most recently published; filter to narrow them down.")
-        articles = articles.nlargest(TABLE_LIMIT, Col.PUBLISHED_START)
+    if len(articles) > view.limits.table_rows:
+        st.caption(f"The {view.limits.table_rows:,} most recently published; "
+                   "filter to narrow them down.")
+        articles = articles.nlargest(view.limits.table_rows, Col.PUBLISHED_START)
     table = articles[[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
                       Col.ARTICLE]]
     table["events"] = table[Col.ARTICLE].map(events[Col.ARTICLE].value_counts()).fillna(0)

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
@@ -27,6 +27,7 @@ import streamlit as st
 
 from warlens import query
 from warlens.corpus import Corpus, data_dir, load_corpus
+from warlens.limits import Limits, read_limits
 from warlens.model import EVENT_TYPE_LABELS, STANCES
 from warlens.query import Filters, Vocabulary
 from warlens.ui import upload  # security/upload
@@ -69,6 +70,7 @@ class View:
     vocab: Vocabulary
     filters: Filters
     notices: tuple[str, ...]
+    limits: Limits = field(default_factory=Limits)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -347,7 +349,10 @@ def start(title: str) -> View:
     _draw_credits()
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")
-    return View(corpus, vocab, filters, tuple(notices))
+    limits, wrong = read_limits()
+    for message in wrong:
+        st.warning(message, icon=":material/settings:")
+    return View(corpus, vocab, filters, tuple(notices), limits)
 
 
 def share_box(view: View) -> None:

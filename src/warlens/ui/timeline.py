@@ -12,8 +12,6 @@ from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 GROUPS = {"place": "Place", "article": "Article", "type": "Event type"}
-#: Undated events listed on the page; the export holds them all.
-UNDATED_LIMIT = 500
 
 
 def selected_key(selection: object) -> str | None:
@@ -31,15 +29,15 @@ def draw(view: View) -> None:
     st.title("Timeline")
     st.caption("Bars span what the text allows: a vague date is a range, an exact day a point. "
                "Diamonds mark claims when they were made; dashed lines mark publication.")
-    # The few columns that say how many events are dated, first: above MAX_BARS the chart
+    # The few columns that say how many events are dated, first: above the bar limit the chart
     # counts them and needs nothing else (a large view holds 200,000 events).
     counted = view.events_of(figures.TIMELINE_COUNT_COLUMNS)
     n_dated = figures.count_dated(counted)
-    counts_only = n_dated > figures.MAX_BARS
+    counts_only = n_dated > view.limits.timeline_bars
     group = st.segmented_control(
         "Group by", list(GROUPS), format_func=GROUPS.__getitem__, key="timeline_group",
         default="place", disabled=counts_only,
-        help=f"Rows by place, article or type, up to {figures.MAX_BARS:,} dated events; "
+        help=f"Rows by place, article or type, up to {view.limits.timeline_bars:,} dated events; "
              "above that the timeline counts them per week.") or "place"
     articles = query.articles_of(view.corpus, counted, figures.TIMELINE_ARTICLE_COLUMNS)
     if not n_dated:
@@ -50,7 +48,8 @@ def draw(view: View) -> None:
         else:
             fig = figures.make_timeline(view.events_of(figures.TIMELINE_EVENT_COLUMNS),
                                         view.claims_of(figures.TIMELINE_CLAIM_COLUMNS),
-                                        articles, group_by=group)
+                                        articles, group_by=group,
+                                        max_bars=view.limits.timeline_bars)
         chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
                                  key="timeline_chart", width="stretch")
         key = selected_key(chosen)
@@ -60,14 +59,15 @@ def draw(view: View) -> None:
                               claim=key if is_claim else None))
 
     undated = figures.undated(counted)
+    rows = view.limits.table_rows
     if len(undated):
         st.subheader(f"Undated ({len(undated):,})")
         st.caption("Events the text gives no date for. They are listed here, not guessed "
                    "onto the timeline."
-                   + (f" The first {UNDATED_LIMIT:,} are shown; the CSV export has them all."
-                      if len(undated) > UNDATED_LIMIT else ""))
+                   + (f" The first {rows:,} are shown; the CSV export has them all."
+                      if len(undated) > rows else ""))
         # The filtered rows keep the corpus's row labels: only the rows listed are copied.
-        st.dataframe(view.corpus.events.loc[undated.index[:UNDATED_LIMIT],
+        st.dataframe(view.corpus.events.loc[undated.index[:rows],
                                             [Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT,
                                              Col.ARTICLE]],
                      hide_index=True, width="stretch",
