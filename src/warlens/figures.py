@@ -440,66 +440,74 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                                                          strict=True)]
     lane_width = 0.7
 
-    is_day = dated[Col.END] == dated[Col.START]
+    # Every per-point value computed once for all events, then picked by position for
+    # each trace: slicing the table per type and per bar kind copied it a dozen times.
+    is_day = (dated[Col.END] == dated[Col.START]).to_numpy()
     type_keys = _type_keys(dated[Col.TYPE])
+    keys, hovers = _keys(dated), np.array(_event_hovers(dated), dtype=object)
+    y = dated["_y"].to_numpy(float)
+    starts_iso, middles_iso = _iso(dated[Col.START]), _iso(_point_time(dated[Col.START],
+                                                                        dated[Col.END]))
+    span_ms = (((dated[Col.END] + DAY) - dated[Col.START]) / pd.Timedelta(milliseconds=1)
+               ).to_numpy(float)
+    bar_text = (np.array(_escape_all(dated[Col.DATE_LABEL], 40), dtype=object)
+                if len(dated) <= 300 else None)
     for type_key in EVENT_TYPES:
-        of_type = dated[type_keys == type_key]
-        if of_type.empty:
-            continue
+        of_type = type_keys == type_key
+        ranges, days = np.flatnonzero(of_type & ~is_day), np.flatnonzero(of_type & is_day)
         colour, label = TYPE_COLOURS[type_key], EVENT_TYPE_LABELS[type_key]
-        ranges, days = of_type[~is_day[of_type.index]], of_type[is_day[of_type.index]]
         if len(ranges):
-            keys, hovers = _keys(ranges), _event_hovers(ranges)  # for the bars and their ticks
-            span_ms = ((ranges[Col.END] + DAY) - ranges[Col.START]) / pd.Timedelta(
-                milliseconds=1)
             fig.trace(
-                "bar", orientation="h", base=_iso(ranges[Col.START]), x=span_ms.to_numpy(float),
-                y=ranges["_y"].to_numpy(float), width=lane_width,
-                name=label, legendgroup=type_key,
+                "bar", orientation="h", base=starts_iso[ranges], x=span_ms[ranges],
+                y=y[ranges], width=lane_width, name=label, legendgroup=type_key,
                 marker={"color": colour, "opacity": 0.35,
                         "line": {"color": colour, "width": 1.5}},
-                text=_escape_all(ranges[Col.DATE_LABEL], 40) if len(dated) <= 300 else None,
+                text=None if bar_text is None else bar_text[ranges],
                 textposition="inside", insidetextanchor="start",
                 textfont={"color": "#222222", "size": 10},
-                customdata=keys, hovertext=hovers, hovertemplate=_hover(label),
+                customdata=keys[ranges], hovertext=hovers[ranges],
+                hovertemplate=_hover(label),
             )
             # A tick at the middle of every range, so a short range on a long axis (the
             # two days of a city's fall beside a year of fighting) still shows and clicks.
             fig.trace(
-                "scatter", x=_iso(_point_time(ranges[Col.START], ranges[Col.END])),
-                y=ranges["_y"].to_numpy(float), mode="markers", name=label,
+                "scatter", x=middles_iso[ranges], y=y[ranges], mode="markers", name=label,
                 legendgroup=type_key, showlegend=False, meta=RANGE_TICK,
                 marker={"symbol": "line-ns-open", "size": 16, "color": colour,
                         "line": {"color": colour, "width": 3}},
-                customdata=keys, hovertext=hovers, hovertemplate=_hover(label),
+                customdata=keys[ranges], hovertext=hovers[ranges],
+                hovertemplate=_hover(label),
             )
         if len(days):
             fig.trace(
-                "scatter", x=_iso(_point_time(days[Col.START], days[Col.END])),
-                y=days["_y"].to_numpy(float), mode="markers",
+                "scatter", x=middles_iso[days], y=y[days], mode="markers",
                 name=label, legendgroup=type_key, showlegend=len(ranges) == 0,
                 marker={"symbol": "diamond", "size": 12, "color": colour,
                         "line": {"color": "white", "width": 1}},
-                customdata=_keys(days), hovertext=_event_hovers(days),
-                hovertemplate=_hover(label),
+                customdata=keys[days], hovertext=hovers[days], hovertemplate=_hover(label),
             )
 
     event_y = dict(zip(dated[Col.KEY], dated["_y"], strict=True))
     group_mid = dict(zip(groups, ticks, strict=True))
     claims["_y"] = [event_y.get(ev, group_mid.get(g, 0.0)) - 0.3
                     for ev, g in zip(claims[Col.EVENT], claims["_group"], strict=True)]
+    stances = claims[Col.STANCE].to_numpy(dtype=object)
+    contested = claims[Col.CONTESTED].astype(object).eq(True).to_numpy()
+    claim_keys, claim_x = _keys(claims), _iso(claims["_x"])
+    claim_y = claims["_y"].to_numpy(float)
     for stance in STANCES:
-        said = claims[claims[Col.STANCE] == stance]
-        if said.empty:
+        said = np.flatnonzero(stances == stance)
+        if not len(said):
             continue
-        contested = said[Col.CONTESTED].astype(object).eq(True).to_numpy()
+        hot = contested[said]
         fig.trace(
-            "scatter", x=_iso(said["_x"]), y=said["_y"].to_numpy(float), mode="markers",
+            "scatter", x=claim_x[said], y=claim_y[said], mode="markers",
             name=f"Claim: {stance}", legendgroup=f"claim-{stance}",
             marker={"symbol": STANCE_SYMBOLS[stance], "size": 10, "color": CLAIM_COLOUR,
-                    "line": {"color": [CONTESTED_COLOUR if c else "white" for c in contested],
-                             "width": [2.5 if c else 1.0 for c in contested]}},
-            customdata=_keys(said), hovertext=_claim_hovers(said, stance, contested),
+                    "line": {"color": np.where(hot, CONTESTED_COLOUR, "white").astype(object),
+                             "width": np.where(hot, 2.5, 1.0)}},
+            customdata=claim_keys[said],
+            hovertext=_claim_hovers(claims.iloc[said], stance, hot),
             hovertemplate=_hover("Claim"),
         )
 
