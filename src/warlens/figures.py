@@ -216,7 +216,7 @@ def _lanes(dated: pd.DataFrame) -> np.ndarray:
 
 def _assign_lanes(starts: Sequence, ends: Sequence) -> list[int]:
     """Greedy interval packing: the first lane free by each item's start (ends inclusive)."""
-    lane_ends: list[pd.Timestamp] = []
+    lane_ends: list = []
     lanes: list[int] = []
     for start, end in zip(starts, ends, strict=True):
         for lane, busy_until in enumerate(lane_ends):
