@@ -134,8 +134,10 @@ BAD_CASES = [
                               "found !!python/object/apply:os.system")),
     case("hostile-custom-tag.yaml",
          Expected(6, "text", "explicit tags (!name, !!type) are not allowed: found !include")),
+    # Deeper than libyaml's own limit (1,000), which stops it while scanning ahead of the
+    # values: the field is where the nesting starts.
     case("hostile-deep-nesting.yaml",
-         Expected(7, "tags" + "[0]" * 39, "nested more than 40 levels deep")),
+         Expected(7, "tags[0]", "nested more than 40 levels deep")),
     case("hostile-huge-integer.yaml",
          Expected(10, "places[0].geonames", "the number has 5,000 digits, too many to read")),
     # encoding

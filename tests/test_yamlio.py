@@ -395,3 +395,9 @@ def test_any_input_either_loads_plain_values_or_raises_warlens_error(data: str |
     assert_plain(value)
     assert lines[()] == 1
     assert all(line >= 1 for line in lines.values())
+
+
+def test_nesting_past_our_limit_but_within_libyamls_names_the_level_it_passed() -> None:
+    error = error_of("tags: " + "[" * 100 + "]" * 100)
+    assert error.message == f"the data is nested more than {MAX_DEPTH} levels deep"
+    assert error.field == "tags" + "[0]" * (MAX_DEPTH - 1)

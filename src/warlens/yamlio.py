@@ -33,6 +33,8 @@ Path = tuple[str | int, ...]
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 40
+#: What libyaml (from PyYAML 6.0.4) says of nesting deeper than its own limit of 1,000.
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "Path", "field_name", "line_of", "load_yaml"]
 
@@ -147,6 +149,8 @@ def load_yaml(
     try:
         return _read_document(parser, max_depth)
     except yaml.MarkedYAMLError as exc:
+        if exc.problem == _LIBYAML_TOO_DEEP:  # before the first value: the root is too deep
+            raise _too_deep(exc, (), max_depth) from None
         raise _syntax_error(exc, raw) from None
     except ReaderError as exc:
         line = raw.count(b"\n", 0, exc.position) + 1
@@ -235,7 +239,14 @@ def _build(
     lines: dict[Path, int] = {(): 1}
     stack: list[list] = []
     while True:
-        event = get_event()
+        try:
+            event = get_event()
+        except yaml.MarkedYAMLError as exc:
+            # libyaml refuses 1,000 levels itself, while scanning ahead of the events:
+            # the nesting starts at the next value this walk would have read.
+            if exc.problem != _LIBYAML_TOO_DEEP:
+                raise
+            raise _too_deep(exc, _path_of_next(stack), max_depth) from None
         kind = type(event)
         if kind is scalar_event or kind is mapping_start or kind is sequence_start:
             if event.anchor is not None or event.tag is not None:
@@ -384,6 +395,14 @@ def _property_error(event: yaml.NodeEvent, path: Path) -> WarlensError:
     return WarlensError(
         f"explicit tags (!name, !!type) are not allowed: found {tag}; write the plain "
         "value, in quotes if it should be text", line=line, field=field_name(path))
+
+
+def _too_deep(exc: yaml.MarkedYAMLError, path: Path, max_depth: int) -> WarlensError:
+    """libyaml's own nesting limit, reported as ours, at the value where the nesting starts."""
+    mark = exc.problem_mark
+    return WarlensError(f"the data is nested more than {max_depth} levels deep",
+                        line=mark.line + 1 if mark is not None else None,
+                        field=field_name(path))
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, raw: bytes) -> WarlensError:
