@@ -192,7 +192,8 @@ def _read_article(doc: object, report: _Reporter, gaz: Gazetteer, file: str) -> 
         Col.URL: head.url, Col.PUBLISHED_START: published.start, Col.PUBLISHED_END: published.end,
         Col.PUBLISHED_LABEL: published.label(), Col.PUBLISHED_INFERRED: published.inferred,
         Col.AUTHOR: head.author, Col.LANGUAGE: head.language, Col.TEXT: head.text,
-        Col.NOTES: head.notes, Col.TAGS: "; ".join(head.tags), Col.FILE: file,
+        Col.NOTES: head.notes, Col.TAGS: "; ".join(head.tags), Col.LICENSE: head.license,
+        Col.ATTRIBUTION: head.attribution, Col.FILE: file,
         Col.DRAFT: head.draft, Col.LINE: report.line(("id",)),
     }
     rows = ArticleRows(article_row)
@@ -328,7 +329,7 @@ def _read_events(items: list[tuple[int, Any]], report: _Reporter, places: _Known
             Col.CASUALTIES_HIGH: cas.high if cas else None,
             Col.CASUALTIES_TEXT: cas.text if cas else None,
             Col.SOURCES: " ".join(e.sources), Col.TAGS: "; ".join(e.tags),
-            Col.CONTESTED: False, Col.N_CLAIMS: 0, Col.FILE: file,
+            Col.CONTESTED: False, Col.N_CLAIMS: 0, Col.STORY: e.story or "", Col.FILE: file,
             Col.LINE: report.line(("events", i)), Col.DRAFT: e.draft,
         }
     return events
@@ -367,7 +368,8 @@ def _read_claims(items: list[tuple[int, Any]], report: _Reporter, places: _Known
             Col.EVENT_SUMMARY: event[Col.SUMMARY] if event is not None else None,
             **_place_fields(places.rows, place_id), **_when_fields(when),
             Col.QUOTE: c.quote, Col.SPAN_START: span[0], Col.SPAN_END: span[1],
-            Col.VERDICT: c.verdict, Col.CONTESTED: False, Col.FILE: file,
+            Col.VERDICT: c.verdict, Col.CONTESTED: False,
+            Col.STORY: event[Col.STORY] if event is not None else "", Col.FILE: file,
             Col.LINE: report.line(("claims", i)), Col.DRAFT: c.draft,
         })
     return claims

@@ -123,6 +123,7 @@ OTHER_TYPE = "other"
 STANCE_SYMBOLS: dict[str, str] = {
     "asserts": "triangle-up",
     "denies": "triangle-down",
+    "doubts": "diamond",
     "estimates": "square",
     "assesses": "circle",
 }

@@ -45,7 +45,10 @@ EVENT_TYPE_LABELS: dict[str, str] = {
     "riot": "Riot",
     "other": "Other",
 }
-STANCES: tuple[str, ...] = ("asserts", "denies", "estimates", "assesses")
+#: A claimant's stance on a proposition. `doubts` questions it without denying it
+#: ("it is questionable whether he controls the city"): shown beside the assertions and
+#: denials, but only an assertion against a denial makes an event or a story contested.
+STANCES: tuple[str, ...] = ("asserts", "denies", "doubts", "estimates", "assesses")
 VERDICTS: tuple[str, ...] = ("unverified", "confirmed", "disputed", "false")
 #: How exactly a place is known, finest first. Anything coarser than `settlement`
 #: is drawn as an area on the map, never as a pinpoint.
@@ -55,7 +58,7 @@ EventType = Literal[
     "battle", "remote_violence", "violence_against_civilians", "territorial_control",
     "strategic_development", "protest", "riot", "other",
 ]
-Stance = Literal["asserts", "denies", "estimates", "assesses"]
+Stance = Literal["asserts", "denies", "doubts", "estimates", "assesses"]
 Verdict = Literal["unverified", "confirmed", "disputed", "false"]
 PlacePrecision = Literal["exact", "settlement", "district", "region", "country"]
 
@@ -126,6 +129,9 @@ class EventIn(_Strict):
     casualties: Casualties | None = None
     sources: list[str] = Field(default_factory=list)
     tags: list[Line] = Field(default_factory=list)
+    #: The real-world story this event belongs to, shared by every article reporting it
+    #: (for example `mariupol-capture-2022`): how warlens links one event across sources.
+    story: Slug | None = None
     draft: bool = False
 
     @field_validator("sources")
@@ -169,6 +175,10 @@ class ArticleHead(_Strict):
     notes: Text | None = None
     tags: list[Line] = Field(default_factory=list)
     source_file: Line | None = None
+    #: The text's licence as its publisher states it ("CC BY 4.0", "public domain").
+    license: Line | None = None
+    #: The credit the licence asks for, shown wherever the text is shown or exported.
+    attribution: Line | None = None
     draft: bool = False
 
     @field_validator("url")
@@ -204,6 +214,8 @@ class Col:
     LINE = "line"
     DRAFT = "draft"
     TAGS = "tags"
+    LICENSE = "license"
+    ATTRIBUTION = "attribution"
 
     KEY = "key"                  # "article/id", unique in the corpus
     ID = "id"                    # id inside its article
@@ -236,6 +248,7 @@ class Col:
     SOURCES = "sources"          # " "-joined urls
     CONTESTED = "contested"
     N_CLAIMS = "n_claims"
+    STORY = "story"              # story slug, shared across articles; "" when none
 
     CLAIMANT = "claimant"
     STANCE = "stance"
@@ -248,7 +261,7 @@ class Col:
 ARTICLE_COLUMNS = [
     Col.ARTICLE, Col.TITLE, Col.OUTLET, Col.URL, Col.PUBLISHED_START, Col.PUBLISHED_END,
     Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED, Col.AUTHOR, Col.LANGUAGE, Col.TEXT, Col.NOTES,
-    Col.TAGS, Col.FILE, Col.DRAFT,
+    Col.TAGS, Col.LICENSE, Col.ATTRIBUTION, Col.FILE, Col.DRAFT,
 ]
 PLACE_COLUMNS = [
     Col.KEY, Col.ARTICLE, Col.ID, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION, Col.COUNTRY,
@@ -259,14 +272,14 @@ EVENT_COLUMNS = [
     Col.DATE_LABEL, Col.DATE_TEXT, Col.PLACE, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION,
     Col.COUNTRY, Col.COUNTRY_NAME, Col.ADMIN1, Col.ACTORS, Col.QUOTE, Col.SPAN_START, Col.SPAN_END,
     Col.CASUALTIES_LOW, Col.CASUALTIES_HIGH, Col.CASUALTIES_TEXT, Col.SOURCES, Col.TAGS,
-    Col.CONTESTED, Col.N_CLAIMS, Col.FILE, Col.LINE, Col.DRAFT,
+    Col.CONTESTED, Col.N_CLAIMS, Col.STORY, Col.FILE, Col.LINE, Col.DRAFT,
 ]
 CLAIM_COLUMNS = [
     Col.KEY, Col.ARTICLE, Col.ID, Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.EVENT,
     Col.EVENT_SUMMARY, Col.PLACE, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION, Col.COUNTRY,
     Col.COUNTRY_NAME, Col.ADMIN1,
     Col.START, Col.END, Col.DATE_PRECISION, Col.DATE_LABEL, Col.QUOTE, Col.SPAN_START,
-    Col.SPAN_END, Col.VERDICT, Col.CONTESTED, Col.FILE, Col.LINE, Col.DRAFT,
+    Col.SPAN_END, Col.VERDICT, Col.CONTESTED, Col.STORY, Col.FILE, Col.LINE, Col.DRAFT,
 ]
 PROBLEM_COLUMNS = ["file", "line", "field", "message", "severity"]
 
