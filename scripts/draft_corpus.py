@@ -14,6 +14,7 @@ It never overwrites a file: hand annotations are worth more than a fresh draft.
 from __future__ import annotations
 
 import argparse
+import calendar
 import datetime
 import re
 import sys
@@ -32,9 +33,7 @@ PUBLISHERS = {
                        "Source: The White House, whitehouse.gov (archived at "
                        "bidenwhitehouse.archives.gov)"),
 }
-_MONTHS = {m: i for i, m in enumerate(
-    ("january february march april may june july august september october november "
-     "december").split(), start=1)}
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 
 
 def split_header(raw: str) -> tuple[dict[str, str], str]:
