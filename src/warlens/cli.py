@@ -61,16 +61,42 @@ _EXPORT_TABLES = {
 def export_params(args: argparse.Namespace) -> dict[str, list[str]]:
     """The export options as URL parameters, so a command and a shared link mean one view."""
     params: dict[str, list[str]] = {}
-    for name in (query.P_ARTICLE, query.P_PLACE, query.P_TYPE, query.P_ACTOR, query.P_STANCE):
-        if getattr(args, name):
-            params[name] = list(getattr(args, name))
-    for name, value in ((query.P_FROM, args.date_from), (query.P_TO, args.date_to),
-                        (query.P_SEARCH, args.search), (query.P_DRAFTS, args.drafts)):
-        if value is not None:
-            params[name] = [value]
-    if args.contested:
-        params[query.P_CONTESTED] = ["1"]
+    for spec in query.FILTERS:
+        value = getattr(args, _dest(spec), None)
+        if value in (None, False, []):
+            continue
+        if spec.kind == "names":
+            params[spec.param] = list(value)
+        elif spec.kind == "flag":
+            params[spec.param] = [spec.on if value is True else value]
+        else:
+            params[spec.param] = [value]
     return params
+
+
+def _dest(spec: query.FilterSpec) -> str:
+    return f"filter_{spec.field}"
+
+
+def _add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """One option per filter of the app's URL, named as its URL parameter."""
+    for spec in query.FILTERS:
+        flag = "--search" if spec.param == query.P_SEARCH else f"--{spec.param}"
+        what = spec.label.lower() or spec.what
+        if spec.kind == "names":
+            parser.add_argument(flag, action="append", dest=_dest(spec), metavar="NAME",
+                                help=f"{what} (repeatable)")
+        elif spec.kind == "date":
+            parser.add_argument(flag, dest=_dest(spec), metavar="DATE",
+                                help=f"{what}: YYYY-MM-DD")
+        elif spec.kind == "text":
+            parser.add_argument(flag, dest=_dest(spec), metavar="TEXT",
+                                help=f"{what} (URL parameter {spec.param})")
+        elif spec.kind == "flag" and spec.off is not None:
+            parser.add_argument(flag, dest=_dest(spec), choices=(spec.on, spec.off),
+                                help=what)
+        elif spec.kind == "flag":
+            parser.add_argument(flag, dest=_dest(spec), action="store_true", help=what)
 
 
 def _option_wording(notice: str) -> str:
@@ -143,21 +169,7 @@ def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                      help="file format (default: csv)")
     exp.add_argument("--table", choices=tuple(_EXPORT_TABLES), default="events",
                      help="what to export (default: events); claims sit at their place")
-    exp.add_argument("--article", action="append", metavar="ID", help="article id (repeatable)")
-    exp.add_argument("--place", action="append", metavar="NAME",
-                     help="place or country name (repeatable)")
-    exp.add_argument("--from", dest="date_from", metavar="DATE",
-                     help="items ending on or after YYYY-MM-DD")
-    exp.add_argument("--to", dest="date_to", metavar="DATE",
-                     help="items starting on or before YYYY-MM-DD")
-    exp.add_argument("--type", action="append", metavar="T", help="event type (repeatable)")
-    exp.add_argument("--actor", action="append", metavar="A",
-                     help="actor or claimant (repeatable)")
-    exp.add_argument("--stance", action="append", metavar="S",
-                     help="claim stance (repeatable)")
-    exp.add_argument("--contested", action="store_true", help="contested items only")
-    exp.add_argument("--search", metavar="TEXT", help="text search (URL parameter q)")
-    exp.add_argument("--drafts", choices=("hide", "show"), help="hide or show drafts")
+    _add_filter_options(exp)
     exp.set_defaults(run=cmd_export)
 
 

@@ -13,7 +13,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,82 +24,224 @@ import pyarrow.compute as pc
 from warlens.corpus import Corpus
 from warlens.model import EVENT_TYPES, STANCES, Col
 
-#: URL parameter names, one per filter; multi-valued ones repeat the key.
-P_ARTICLE, P_PLACE, P_FROM, P_TO = "article", "place", "from", "to"
-P_TYPE, P_ACTOR, P_STANCE, P_CONTESTED = "type", "actor", "stance", "contested"
-P_EVENT, P_CLAIM, P_SEARCH, P_DRAFTS = "event", "claim", "q", "drafts"
-MULTI = (P_ARTICLE, P_PLACE, P_TYPE, P_ACTOR, P_STANCE)
-SINGLE = (P_FROM, P_TO, P_CONTESTED, P_EVENT, P_CLAIM, P_SEARCH, P_DRAFTS)
-PARAMS = MULTI + SINGLE
 #: Longest URL value we look at; anything longer is dropped with a notice.
 MAX_VALUE = 300
 MAX_VALUES = 50
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+#: A filter's effect on a table: corpus and value in, rows kept as a boolean array.
+Mask = Callable[[Corpus, Any], "np.ndarray | pd.Series"]
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Everything that defines a view. Empty means "no restriction"."""
+class FilterSpec:
+    """One filter, declared once: its URL name, widget, vocabulary and masks.
 
-    articles: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    types: tuple[str, ...] = ()
-    actors: tuple[str, ...] = ()
-    stances: tuple[str, ...] = ()
-    contested: bool = False
-    hide_drafts: bool = False
-    search: str = ""
-    event: str | None = None
-    claim: str | None = None
+    Everything else follows from the table `FILTERS`: the `Filters` record, reading
+    and writing URL parameters, the sidebar (ui/shell.py), the masks, and the flags of
+    `warlens export`. Adding a filter is one entry here.
 
-    def to_params(self) -> dict[str, list[str]]:
-        """The URL parameters for this view (only what is set, in a stable order)."""
-        params: dict[str, list[str]] = {}
-        for name, values in ((P_ARTICLE, self.articles), (P_PLACE, self.places),
-                             (P_TYPE, self.types), (P_ACTOR, self.actors),
-                             (P_STANCE, self.stances)):
-            if values:
-                params[name] = list(values)
-        if self.date_from:
-            params[P_FROM] = [self.date_from.isoformat()]
-        if self.date_to:
-            params[P_TO] = [self.date_to.isoformat()]
-        if self.contested:
-            params[P_CONTESTED] = ["1"]
-        if self.hide_drafts:
-            params[P_DRAFTS] = ["hide"]
-        if self.search:
-            params[P_SEARCH] = [self.search]
-        if self.event:
-            params[P_EVENT] = [self.event]
-        if self.claim:
-            params[P_CLAIM] = [self.claim]
-        return params
+    kinds: "names" (several values from the corpus's vocabulary), "date" (one day),
+    "flag" (on or off), "text" (free text), "item" (a selected event or claim).
+    """
 
-    def without_selection(self) -> Filters:
-        """The same filters with no item selected."""
-        return replace(self, event=None, claim=None)
+    field: str                       # attribute of Filters
+    param: str                       # URL parameter, and `warlens export --<param>`
+    kind: str
+    label: str = ""
+    what: str = ""                   # the noun a notice uses ("no such place")
+    names: Callable[[Corpus], Iterable[object]] | None = None  # what "names" may hold
+    fixed: bool = False              # a closed vocabulary: the widget lists every value
+    events: Mask | None = None
+    claims: Mask | None = None
+    on: str = "1"                    # a flag's URL value
+    off: str | None = None           # a flag's explicit "off" value, if it has one
+    placeholder: str = ""
+    help: str = ""
 
     @property
-    def is_empty(self) -> bool:
-        """True when nothing restricts the view."""
-        return self.without_selection() == Filters()
+    def default(self) -> object:
+        """The value that restricts nothing."""
+        return {"names": (), "flag": False, "text": ""}.get(self.kind)
+
+
+def _in(table: str, col: str) -> Mask:
+    """Rows of `table` whose `col` is one of the values."""
+    return lambda corpus, values: getattr(corpus, table)[col].isin(values).to_numpy(bool)
+
+
+def _flag(table: str, col: str, negate: bool = False) -> Mask:
+    def mask(corpus: Corpus, on: bool) -> np.ndarray:
+        values = getattr(corpus, table)[col].to_numpy(dtype=bool, na_value=False)
+        return ~values if negate else values
+    return mask
+
+
+def _from(table: str) -> Mask:
+    """Items whose date range ends on or after the day; undated items only pass an open filter."""
+    return lambda corpus, day: (getattr(corpus, table)[Col.END] >= pd.Timestamp(day)).to_numpy()
+
+
+def _to(table: str) -> Mask:
+    return lambda corpus, day: (getattr(corpus, table)[Col.START] <= pd.Timestamp(day)).to_numpy()
+
+
+def _places(table: str) -> Mask:
+    return lambda corpus, places: _place_mask(corpus, table, places)
+
+
+def _outlets(table: str) -> Mask:
+    """Rows from articles of these outlets."""
+    def mask(corpus: Corpus, outlets: tuple[str, ...]) -> np.ndarray:
+        arts = corpus.articles
+        ids = arts.loc[arts[Col.OUTLET].isin(outlets), Col.ARTICLE]
+        return getattr(corpus, table)[Col.ARTICLE].isin(ids).to_numpy(bool)
+    return mask
+
+
+def _claims_about_types(corpus: Corpus, types: tuple[str, ...]) -> np.ndarray:
+    typed = corpus.events.loc[corpus.events[Col.TYPE].isin(types), Col.KEY]
+    return corpus.claims[Col.EVENT].isin(typed).to_numpy(bool)
+
+
+def _events_with_actors(corpus: Corpus, actors: tuple[str, ...]) -> np.ndarray:
+    events = corpus.events
+    claimed = corpus.claims.loc[corpus.claims[Col.CLAIMANT].isin(actors), Col.EVENT]
+    return (_has_any(events[Col.ACTORS], actors) | events[Col.KEY].isin(claimed)).to_numpy(bool)
+
+
+def _claims_with_actors(corpus: Corpus, actors: tuple[str, ...]) -> np.ndarray:
+    claims = corpus.claims
+    about = corpus.events.loc[_has_any(corpus.events[Col.ACTORS], actors), Col.KEY]
+    return (claims[Col.CLAIMANT].isin(actors) | claims[Col.EVENT].isin(about)).to_numpy(bool)
+
+
+def _search(table: str, columns: tuple[str, ...]) -> Mask:
+    return lambda corpus, text: _search_mask(getattr(corpus, table), columns, text).to_numpy()
+
+
+def _place_names(corpus: Corpus) -> list[object]:
+    return list(corpus.places[Col.PLACE_NAME]) + list(corpus.places[Col.COUNTRY_NAME])
+
+
+def _actor_names(corpus: Corpus) -> list[object]:
+    return list(actor_names(corpus.events)) + list(corpus.claims[Col.CLAIMANT])
+
+
+FILTERS: tuple[FilterSpec, ...] = (
+    FilterSpec("articles", "article", "names", "Article", "article",
+               names=lambda c: c.articles[Col.ARTICLE],
+               events=_in("events", Col.ARTICLE), claims=_in("claims", Col.ARTICLE),
+               placeholder="All articles"),
+    FilterSpec("outlets", "outlet", "names", "Outlet", "outlet",
+               names=lambda c: c.articles[Col.OUTLET],
+               events=_outlets("events"), claims=_outlets("claims"),
+               placeholder="All outlets", help="Who published the article."),
+    FilterSpec("stories", "story", "names", "Story", "story",
+               names=lambda c: c.events[Col.STORY],
+               events=_in("events", Col.STORY), claims=_in("claims", Col.STORY),
+               placeholder="All stories",
+               help="One real-world event as every article that reports it."),
+    FilterSpec("places", "place", "names", "Place", "place", names=_place_names,
+               events=_places("events"), claims=_places("claims"),
+               placeholder="Anywhere", help="A country includes every place in it."),
+    FilterSpec("date_from", "from", "date", "From",
+               events=_from("events"), claims=_from("claims")),
+    FilterSpec("date_to", "to", "date", "To", events=_to("events"), claims=_to("claims")),
+    FilterSpec("types", "type", "names", "Event type", "event type",
+               names=lambda c: EVENT_TYPES, fixed=True,
+               events=_in("events", Col.TYPE), claims=_claims_about_types,
+               placeholder="All types"),
+    FilterSpec("actors", "actor", "names", "Actor or claimant", "actor or claimant",
+               names=_actor_names, events=_events_with_actors, claims=_claims_with_actors,
+               placeholder="Anyone"),
+    FilterSpec("stances", "stance", "names", "Stance", "stance",
+               names=lambda c: STANCES, fixed=True, claims=_in("claims", Col.STANCE),
+               placeholder="Any stance"),
+    FilterSpec("search", "q", "text", "Search text",
+               events=_search("events", (Col.SUMMARY, Col.QUOTE, Col.ACTORS, Col.PLACE_NAME)),
+               claims=_search("claims", (Col.CLAIM, Col.CLAIMANT, Col.QUOTE, Col.EVENT_SUMMARY,
+                                         Col.PLACE_NAME)),
+               placeholder="words in summaries, claims, quotes"),
+    FilterSpec("contested", "contested", "flag", "Contested only",
+               events=_flag("events", Col.CONTESTED), claims=_flag("claims", Col.CONTESTED),
+               help="Events one claimant asserts and another denies, and those claims."),
+    FilterSpec("hide_drafts", "drafts", "flag", "Hide drafts", on="hide", off="show",
+               events=_flag("events", Col.DRAFT, negate=True),
+               claims=_flag("claims", Col.DRAFT, negate=True),
+               help="Hide machine-drafted annotations."),
+    FilterSpec("event", "event", "item", what="event"),
+    FilterSpec("claim", "claim", "item", what="claim"),
+)
+SPECS: dict[str, FilterSpec] = {spec.param: spec for spec in FILTERS}
+#: URL parameter names, one per filter; "names" filters repeat the key.
+PARAMS = tuple(SPECS)
+# Names for the parameters other modules mention by name (a new filter needs none).
+P_ARTICLE, P_OUTLET, P_STORY, P_PLACE = "article", "outlet", "story", "place"
+P_FROM, P_TO, P_TYPE, P_ACTOR, P_STANCE = "from", "to", "type", "actor", "stance"
+P_SEARCH, P_CONTESTED, P_DRAFTS, P_EVENT, P_CLAIM = "q", "contested", "drafts", "event", "claim"
+_SELECTION = tuple(s.field for s in FILTERS if s.kind == "item")
+
+
+def _filters_class() -> type:
+    types = {"names": tuple[str, ...], "date": dt.date | None, "flag": bool, "text": str,
+             "item": str | None}
+    fields = [(s.field, types[s.kind], field(default=s.default)) for s in FILTERS]
+    namespace = {
+        "__doc__": "Everything that defines a view (one attribute per FilterSpec). "
+                   "Empty means no restriction.",
+        "to_params": _to_params,
+        "without_selection": lambda self: replace(self, **dict.fromkeys(_SELECTION)),
+        "is_empty": property(lambda self: self.without_selection() == type(self)()),
+    }
+    return make_dataclass("Filters", fields, frozen=True,
+                          namespace={**namespace, "__module__": __name__})
+
+
+def _to_params(self: Any) -> dict[str, list[str]]:
+    """The URL parameters for this view (only what is set, in the order of FILTERS)."""
+    params: dict[str, list[str]] = {}
+    for spec in FILTERS:
+        value = getattr(self, spec.field)
+        if value in (None, (), "", False):
+            continue
+        if spec.kind == "names":
+            params[spec.param] = list(value)
+        elif spec.kind == "date":
+            params[spec.param] = [value.isoformat()]
+        elif spec.kind == "flag":
+            params[spec.param] = [spec.on]
+        else:
+            params[spec.param] = [value]
+    return params
+
+
+Filters = _filters_class()
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What a URL value may name in this corpus, matched case-insensitively."""
+    """What a URL value may name in this corpus, per "names" filter, matched by casefold."""
 
-    articles: dict[str, str]
-    places: dict[str, str]
-    actors: dict[str, str]
+    names: Mapping[str, dict[str, str]]
     events: frozenset[str]
     claims: frozenset[str]
-    types: dict[str, str] = field(default_factory=lambda: {t: t for t in EVENT_TYPES})
-    stances: dict[str, str] = field(default_factory=lambda: {s: s for s in STANCES})
+
+    def __getitem__(self, param: str) -> dict[str, str]:
+        return self.names[param]
+
+    @property
+    def articles(self) -> dict[str, str]:
+        return self.names[P_ARTICLE]
+
+    @property
+    def places(self) -> dict[str, str]:
+        return self.names[P_PLACE]
+
+    @property
+    def actors(self) -> dict[str, str]:
+        return self.names[P_ACTOR]
 
 
 def _folded(values: Iterable[object]) -> dict[str, str]:
@@ -107,13 +249,10 @@ def _folded(values: Iterable[object]) -> dict[str, str]:
 
 
 def vocabulary(corpus: Corpus) -> Vocabulary:
-    """The names a view can filter on: articles, places (and their countries), actors."""
-    places = _folded(list(corpus.places[Col.PLACE_NAME]) + list(corpus.places[Col.COUNTRY_NAME]))
-    actors = _folded(list(actor_names(corpus.events)) + list(corpus.claims[Col.CLAIMANT]))
+    """The names a view can filter on, for every "names" filter, and the item keys."""
     return Vocabulary(
-        articles=_folded(corpus.articles[Col.ARTICLE]),
-        places=places,
-        actors=actors,
+        names={s.param: {str(v).casefold(): str(v) for v in s.names(corpus)} if s.fixed
+               else _folded(s.names(corpus)) for s in FILTERS if s.names is not None},
         events=frozenset(corpus.events[Col.KEY]),
         claims=frozenset(corpus.claims[Col.KEY]),
     )
@@ -151,90 +290,95 @@ def parse_date_param(value: str) -> dt.date | None:
         return None
 
 
-def filters_from_params(params: Mapping[str, object], vocab: Vocabulary
-                        ) -> tuple[Filters, list[str]]:
-    """Read a view from URL parameters; return it with a notice for every value dropped."""
-    notices: list[str] = []
+class _Reader:
+    """Reads each kind of URL value, collecting a notice for every value it drops."""
 
-    def pick(name: str, known: Mapping[str, str], what: str) -> tuple[str, ...]:
+    def __init__(self, params: Mapping[str, object], vocab: Vocabulary) -> None:
+        self.params, self.vocab, self.notices = params, vocab, []
+
+    def names(self, spec: FilterSpec) -> tuple[str, ...]:
+        known, name = self.vocab[spec.param], spec.param
         chosen: list[str] = []
-        values = _values(params, name)
+        values = _values(self.params, name)
         if len(values) > MAX_VALUES:
-            notices.append(f"Only the first {MAX_VALUES} '{name}' values of the link were used.")
+            self.notices.append(f"Only the first {MAX_VALUES} '{name}' values of the link "
+                                "were used.")
             values = values[:MAX_VALUES]
         for value in values:
             if len(value) > MAX_VALUE:
-                notices.append(f"Ignored a {len(value)}-character '{name}' value from the link.")
+                self.notices.append(f"Ignored a {len(value)}-character '{name}' value from "
+                                    "the link.")
                 continue
             hit = known.get(value.strip().casefold())
             if hit is None:
-                notices.append(f"Ignored {name}={_shown(value)!r} from the link: no such {what}.")
+                self.notices.append(f"Ignored {name}={_shown(value)!r} from the link: no such "
+                                    f"{spec.what}.")
             elif hit not in chosen:
                 chosen.append(hit)
         return tuple(chosen)
 
-    def one(name: str) -> str | None:
-        values = [v for v in _values(params, name) if v.strip()]
+    def one(self, name: str) -> str | None:
+        values = [v for v in _values(self.params, name) if v.strip()]
         if len(values) > 1:
-            notices.append(f"The link gave '{name}' {len(values)} times; the first was used.")
+            self.notices.append(f"The link gave '{name}' {len(values)} times; the first was "
+                                "used.")
         if not values:
             return None
         if len(values[0]) > MAX_VALUE:
-            notices.append(f"Ignored a {len(values[0])}-character '{name}' value from the link.")
+            self.notices.append(f"Ignored a {len(values[0])}-character '{name}' value from "
+                                "the link.")
             return None
         return values[0]
 
-    def date(name: str) -> dt.date | None:
-        value = one(name)
+    def date(self, spec: FilterSpec) -> dt.date | None:
+        value = self.one(spec.param)
         if value is None:
             return None
         parsed = parse_date_param(value)
         if parsed is None:
-            notices.append(f"Ignored {name}={_shown(value)!r} from the link: "
-                           "not a date (use YYYY-MM-DD).")
+            self.notices.append(f"Ignored {spec.param}={_shown(value)!r} from the link: "
+                                "not a date (use YYYY-MM-DD).")
         return parsed
 
-    def item(name: str, known: frozenset[str]) -> str | None:
-        value = one(name)
+    def flag(self, spec: FilterSpec) -> bool:
+        raw = self.one(spec.param)
+        if raw is None:
+            return False
+        value = raw.strip().lower()
+        on = {spec.on} | (_TRUE if spec.on == "1" else set())
+        off = ({spec.off} if spec.off else set()) | (_FALSE if spec.on == "1" else set())
+        if value not in on | off:
+            self.notices.append(f"Ignored {spec.param}={_shown(raw)!r} from the link: "
+                                f"use {spec.param}={spec.on}.")
+        return value in on
+
+    def text(self, spec: FilterSpec) -> str:
+        return (self.one(spec.param) or "").strip()
+
+    def item(self, spec: FilterSpec) -> str | None:
+        value = self.one(spec.param)
+        known = self.vocab.events if spec.param == P_EVENT else self.vocab.claims
         if value is not None and value not in known:
-            notices.append(f"Ignored {name}={_shown(value)!r} from the link: no such {name}.")
+            self.notices.append(f"Ignored {spec.param}={_shown(value)!r} from the link: no "
+                                f"such {spec.what}.")
             return None
         return value
 
-    contested_raw = one(P_CONTESTED)
-    contested = False
-    if contested_raw is not None:
-        if contested_raw.strip().lower() in _TRUE:
-            contested = True
-        elif contested_raw.strip().lower() not in _FALSE:
-            notices.append(f"Ignored contested={_shown(contested_raw)!r} from the link: "
-                           "use contested=1.")
-    drafts_raw = one(P_DRAFTS)
-    if drafts_raw is not None and drafts_raw not in ("hide", "show"):
-        notices.append(f"Ignored drafts={_shown(drafts_raw)!r} from the link: use drafts=hide.")
-    date_from, date_to = date(P_FROM), date(P_TO)
-    if date_from and date_to and date_from > date_to:
-        notices.append("The link's 'from' date is after its 'to' date; they were swapped.")
-        date_from, date_to = date_to, date_from
-    filters = Filters(
-        articles=pick(P_ARTICLE, vocab.articles, "article"),
-        places=pick(P_PLACE, vocab.places, "place"),
-        date_from=date_from,
-        date_to=date_to,
-        types=pick(P_TYPE, vocab.types, "event type"),
-        actors=pick(P_ACTOR, vocab.actors, "actor or claimant"),
-        stances=pick(P_STANCE, vocab.stances, "stance"),
-        contested=contested,
-        hide_drafts=drafts_raw == "hide",
-        search=(one(P_SEARCH) or "").strip(),
-        event=item(P_EVENT, vocab.events),
-        claim=item(P_CLAIM, vocab.claims),
-    )
-    unknown = sorted(k for k in params if k not in PARAMS)
+
+def filters_from_params(params: Mapping[str, object], vocab: Vocabulary
+                        ) -> tuple[Filters, list[str]]:
+    """Read a view from URL parameters; return it with a notice for every value dropped."""
+    reader = _Reader(params, vocab)
+    values = {spec.field: getattr(reader, spec.kind)(spec) for spec in FILTERS}
+    if values["date_from"] and values["date_to"] and values["date_from"] > values["date_to"]:
+        reader.notices.append("The link's 'from' date is after its 'to' date; they were "
+                              "swapped.")
+        values["date_from"], values["date_to"] = values["date_to"], values["date_from"]
+    unknown = sorted(k for k in params if k not in SPECS)
     if unknown:
-        notices.append("Ignored unknown link parameters: "
-                       + ", ".join(repr(_shown(k)) for k in unknown[:10]) + ".")
-    return filters, notices
+        reader.notices.append("Ignored unknown link parameters: "
+                              + ", ".join(repr(_shown(k)) for k in unknown[:10]) + ".")
+    return Filters(**values), reader.notices
 
 
 # --- what a corpus lets every rerun reuse --------------------------------------------------------
@@ -309,16 +453,6 @@ def _place_mask(corpus: Corpus, table: str, places: tuple[str, ...]) -> np.ndarr
             | _codes(corpus, table, Col.COUNTRY_NAME).mask(places))
 
 
-def _date_mask(table: pd.DataFrame, lo: dt.date | None, hi: dt.date | None) -> pd.Series:
-    """Items whose date range overlaps [lo, hi]; undated items only pass an open filter."""
-    mask = pd.Series(True, index=table.index)
-    if lo is not None:
-        mask &= table[Col.END] >= pd.Timestamp(lo)
-    if hi is not None:
-        mask &= table[Col.START] <= pd.Timestamp(hi)
-    return mask
-
-
 def _has_any(joined: pd.Series, wanted: tuple[str, ...]) -> pd.Series:
     """Rows whose '; '-joined list names any wanted value (case-insensitive)."""
     wrapped = "; " + joined.fillna("").str.casefold() + "; "
@@ -355,57 +489,25 @@ def filter_claims(corpus: Corpus, filters: Filters) -> pd.DataFrame:
     return _rows(corpus.claims, claim_mask(corpus, filters))
 
 
+def _mask(corpus: Corpus, filters: Filters, table: str) -> np.ndarray:
+    mask = np.ones(len(getattr(corpus, table)), dtype=bool)
+    for spec in FILTERS:
+        masker = getattr(spec, table)
+        value = getattr(filters, spec.field)
+        if masker is not None and value not in (None, (), "", False):
+            mask &= np.asarray(masker(corpus, value), dtype=bool)
+    return mask
+
+
 def event_mask(corpus: Corpus, filters: Filters) -> np.ndarray:
     """Which of the corpus's events are in view, as a boolean array."""
-    events = corpus.events
-    mask = pd.Series(True, index=events.index)
-    if filters.articles:
-        mask &= events[Col.ARTICLE].isin(filters.articles)
-    if filters.places:
-        mask &= _place_mask(corpus, "events", filters.places)
-    if filters.date_from or filters.date_to:
-        mask &= _date_mask(events, filters.date_from, filters.date_to)
-    if filters.types:
-        mask &= events[Col.TYPE].isin(filters.types)
-    if filters.actors:
-        claimed = corpus.claims.loc[corpus.claims[Col.CLAIMANT].isin(filters.actors), Col.EVENT]
-        mask &= _has_any(events[Col.ACTORS], filters.actors) | events[Col.KEY].isin(claimed)
-    if filters.contested:
-        mask &= events[Col.CONTESTED]
-    if filters.hide_drafts:
-        mask &= ~events[Col.DRAFT]
-    if filters.search:
-        mask &= _search_mask(events, (Col.SUMMARY, Col.QUOTE, Col.ACTORS, Col.PLACE_NAME),
-                             filters.search)
-    return mask.to_numpy(dtype=bool)
+    return _mask(corpus, filters, "events")
 
 
 def claim_mask(corpus: Corpus, filters: Filters) -> np.ndarray:
-    """Which of the corpus's claims are in view, as a boolean array."""
-    claims = corpus.claims
-    mask = pd.Series(True, index=claims.index)
-    if filters.articles:
-        mask &= claims[Col.ARTICLE].isin(filters.articles)
-    if filters.places:
-        mask &= _place_mask(corpus, "claims", filters.places)
-    if filters.date_from or filters.date_to:
-        mask &= _date_mask(claims, filters.date_from, filters.date_to)
-    if filters.types:
-        typed = corpus.events.loc[corpus.events[Col.TYPE].isin(filters.types), Col.KEY]
-        mask &= claims[Col.EVENT].isin(typed)
-    if filters.actors:
-        about = corpus.events.loc[_has_any(corpus.events[Col.ACTORS], filters.actors), Col.KEY]
-        mask &= claims[Col.CLAIMANT].isin(filters.actors) | claims[Col.EVENT].isin(about)
-    if filters.stances:
-        mask &= claims[Col.STANCE].isin(filters.stances)
-    if filters.contested:
-        mask &= claims[Col.CONTESTED]
-    if filters.hide_drafts:
-        mask &= ~claims[Col.DRAFT]
-    if filters.search:
-        mask &= _search_mask(claims, (Col.CLAIM, Col.CLAIMANT, Col.QUOTE, Col.EVENT_SUMMARY,
-                                      Col.PLACE_NAME), filters.search)
-    return mask.to_numpy(dtype=bool)
+    """Which of the corpus's claims are in view. Event-only filters (type) keep the claims
+    about matching events; claim-only filters (stance) leave the events alone."""
+    return _mask(corpus, filters, "claims")
 
 
 def articles_of(corpus: Corpus, table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import streamlit as st
 from warlens import query
 from warlens.corpus import Corpus, data_dir, load_corpus
 from warlens.limits import Limits, read_limits
-from warlens.model import EVENT_TYPE_LABELS, STANCES
+from warlens.model import EVENT_TYPE_LABELS
 from warlens.query import Filters, Vocabulary
 from warlens.ui import upload  # security/upload
 
@@ -50,10 +50,16 @@ OPTION_LIMIT = 300
 REWRITE_URL = "_warlens_rewrite_url"
 # Any date a link can carry must be acceptable to the date widgets.
 _EARLIEST, _LATEST = dt.date(1, 1, 1), dt.date(9999, 12, 31)
-# Widget keys, one per filter.
-K_ARTICLE, K_PLACE, K_FROM, K_TO = "f_article", "f_place", "f_from", "f_to"
-K_TYPE, K_ACTOR, K_STANCE, K_CONTESTED = "f_type", "f_actor", "f_stance", "f_contested"
-K_DRAFTS, K_SEARCH = "f_hide_drafts", "f_search"
+#: The filters that have a sidebar widget (a selected item has none), in sidebar order.
+WIDGETS = tuple(spec for spec in query.FILTERS if spec.kind != "item")
+
+
+def widget_key(spec: query.FilterSpec) -> str:
+    """The session-state key of a filter's widget."""
+    return f"f_{spec.param}"
+
+
+K_ARTICLE, K_PLACE = widget_key(query.SPECS["article"]), widget_key(query.SPECS["place"])
 
 
 @dataclass(frozen=True)
@@ -242,26 +248,25 @@ def current_params() -> dict[str, list[str]]:
 
 def _push_to_widgets(filters: Filters, force: bool) -> None:
     """Put a view into the widgets (all of them when `force`, else only the unset ones)."""
-    values = {
-        K_ARTICLE: list(filters.articles), K_PLACE: list(filters.places),
-        K_FROM: filters.date_from, K_TO: filters.date_to, K_TYPE: list(filters.types),
-        K_ACTOR: list(filters.actors), K_STANCE: list(filters.stances),
-        K_CONTESTED: filters.contested, K_DRAFTS: filters.hide_drafts, K_SEARCH: filters.search,
-    }
-    for k, v in values.items():
-        if force or k not in st.session_state:
-            st.session_state[k] = v
+    for spec in WIDGETS:
+        key, value = widget_key(spec), getattr(filters, spec.field)
+        if force or key not in st.session_state:
+            st.session_state[key] = list(value) if spec.kind == "names" else value
 
 
 def _filters_from_widgets(selection: Filters, vocab: Vocabulary) -> Filters:
     ss = st.session_state
-    return Filters(
-        articles=_known(ss[K_ARTICLE], vocab.articles), places=_known(ss[K_PLACE], vocab.places),
-        date_from=ss[K_FROM], date_to=ss[K_TO], types=tuple(ss[K_TYPE]),
-        actors=_known(ss[K_ACTOR], vocab.actors), stances=tuple(ss[K_STANCE]),
-        contested=bool(ss[K_CONTESTED]), hide_drafts=bool(ss[K_DRAFTS]),
-        search=str(ss[K_SEARCH]).strip(), event=selection.event, claim=selection.claim,
-    )
+    values: dict[str, object] = {}
+    for spec in WIDGETS:
+        value = ss[widget_key(spec)]
+        if spec.kind == "names":
+            value = tuple(value) if spec.fixed else _known(value, vocab[spec.param])
+        elif spec.kind == "flag":
+            value = bool(value)
+        elif spec.kind == "text":
+            value = str(value).strip()
+        values[spec.field] = value
+    return Filters(**values, event=selection.event, claim=selection.claim)
 
 
 def _reset() -> None:
@@ -282,34 +287,38 @@ def _known(values: Iterable[str], names: dict[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names[v.casefold()] for v in values if v.casefold() in names))
 
 
-def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
+#: How a "names" filter shows a value, when not as written.
+def _formats(corpus: Corpus) -> dict[str, Callable[[str], str]]:
     titles = query.article_titles(corpus)
-    many = "Type to search; any name in the data can be typed in."
+    return {"article": lambda a: titles.get(a, a), "type": EVENT_TYPE_LABELS.get}
+
+
+def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
+    """One widget per filter spec; a date pair shares a row."""
     sb = st.sidebar
     sb.header("Filters")
-    sb.multiselect("Article", _offered(vocab.articles.values(), st.session_state[K_ARTICLE]),
-                   key=K_ARTICLE, format_func=lambda a: titles.get(a, a),
-                   placeholder="All articles", accept_new_options=len(titles) > OPTION_LIMIT,
-                   help=many if len(titles) > OPTION_LIMIT else None)
-    sb.multiselect("Place", _offered(vocab.places.values(), st.session_state[K_PLACE]),
-                   key=K_PLACE, placeholder="Anywhere",
-                   accept_new_options=len(vocab.places) > OPTION_LIMIT,
-                   help="A country includes every place in it.")
-    c1, c2 = sb.columns(2)
-    c1.date_input("From", key=K_FROM, min_value=_EARLIEST, max_value=_LATEST,
-                  format="YYYY-MM-DD")
-    c2.date_input("To", key=K_TO, min_value=_EARLIEST, max_value=_LATEST, format="YYYY-MM-DD")
-    sb.multiselect("Event type", list(EVENT_TYPE_LABELS), key=K_TYPE,
-                   format_func=EVENT_TYPE_LABELS.__getitem__, placeholder="All types")
-    sb.multiselect("Actor or claimant", _offered(vocab.actors.values(), st.session_state[K_ACTOR]),
-                   key=K_ACTOR, placeholder="Anyone",
-                   accept_new_options=len(vocab.actors) > OPTION_LIMIT,
-                   help=many if len(vocab.actors) > OPTION_LIMIT else None)
-    sb.multiselect("Stance", list(STANCES), key=K_STANCE, placeholder="Any stance")
-    sb.text_input("Search text", key=K_SEARCH, placeholder="words in summaries, claims, quotes")
-    sb.toggle("Contested only", key=K_CONTESTED,
-              help="Events one claimant asserts and another denies, and those claims.")
-    sb.toggle("Hide drafts", key=K_DRAFTS, help="Hide machine-drafted annotations.")
+    formats = _formats(corpus)
+    dates = [spec for spec in WIDGETS if spec.kind == "date"]
+    for spec in WIDGETS:
+        key = widget_key(spec)
+        if spec.kind == "names":
+            names = vocab[spec.param]
+            many = len(names) > OPTION_LIMIT
+            options = (list(names.values()) if spec.fixed
+                       else _offered(names.values(), st.session_state[key]))
+            sb.multiselect(spec.label, options, key=key, placeholder=spec.placeholder,
+                           format_func=formats.get(spec.param, str),
+                           accept_new_options=many and not spec.fixed,
+                           help=("Type to search; any name in the data can be typed in. "
+                                 if many else "") + spec.help or None)
+        elif spec.kind == "date" and spec is dates[0]:
+            for col, each in zip(sb.columns(len(dates)), dates, strict=True):
+                col.date_input(each.label, key=widget_key(each), min_value=_EARLIEST,
+                               max_value=_LATEST, format="YYYY-MM-DD")
+        elif spec.kind == "text":
+            sb.text_input(spec.label, key=key, placeholder=spec.placeholder)
+        elif spec.kind == "flag":
+            sb.toggle(spec.label, key=key, help=spec.help or None)
     sb.button("Reset filters", on_click=_reset, key="f_reset", icon=":material/restart_alt:")
 
 
