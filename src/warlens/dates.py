@@ -262,6 +262,10 @@ def _span_label(start: datetime.date, end: datetime.date) -> str:
     return f"{start.day} {short(start)} {start.year} {_EN_DASH} {end.day} {short(end)} {end.year}"
 
 
+#: The label of a range of days, as events show theirs ("20-21 May 2023").
+span_label = _span_label
+
+
 _Span = tuple[int, int, int, int, int, int]  # first and last day; a last day of 0 = month end
 _Handler = Callable[["_Parser", re.Match[str], str], When]
 _GRAMMAR: list[tuple[re.Pattern[str], _Handler]] = []

@@ -37,6 +37,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("app.py", "Overview", ":material/home:"),
     ("pages/1_Timeline.py", "Timeline", ":material/timeline:"),
     ("pages/2_Claims.py", "Claims", ":material/record_voice_over:"),
+    ("pages/7_Stories.py", "Stories", ":material/compare_arrows:"),
     ("pages/3_Map.py", "Map", ":material/map:"),
     ("pages/4_Article.py", "Article", ":material/article:"),
     ("pages/5_Problems.py", "Problems", ":material/report:"),

@@ -1,0 +1,173 @@
+"""Stories across articles: the table, who contests what, where the sources disagree, and the
+story and outlet filters, on a three-outlet fixture (tests/fixtures/stories)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from warlens import query, stories
+from warlens.cli import main
+from warlens.corpus import Corpus, load_corpus
+from warlens.model import Col
+
+FIXTURES = Path(__file__).parent / "fixtures" / "stories"
+STORY = "mariupol-capture"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return load_corpus(FIXTURES, cache=False)
+
+
+def test_a_story_gathers_the_reports_of_every_outlet(corpus: Corpus) -> None:
+    row = corpus.stories.set_index(Col.STORY).loc[STORY]
+    assert row[stories.N_ARTICLES] == 3
+    assert row[stories.N_OUTLETS] == 3
+    assert row[stories.OUTLETS] == "Outlet A; Outlet B; Outlet C"
+    assert row[stories.PLACES] == "Mariupol"
+    # The story spans every report's range: B's "1-22 April" to C's 24 April.
+    assert row[Col.DATE_LABEL] == "1\u201324 Apr 2022"
+    assert (row[stories.ASSERTS], row[stories.DENIES], row[stories.DOUBTS]) == (1, 1, 1)
+
+
+def test_a_story_is_contested_across_articles_though_no_single_event_is(
+        corpus: Corpus) -> None:
+    assert not corpus.events[Col.CONTESTED].any()
+    assert corpus.stories.set_index(Col.STORY).loc[STORY, Col.CONTESTED]
+
+
+def test_doubting_alone_does_not_contest_a_story(corpus: Corpus) -> None:
+    claims = corpus.claims[corpus.claims[Col.STANCE] != "denies"]
+    table = stories.story_table(corpus.articles, corpus.events, claims)
+    assert not table.set_index(Col.STORY).loc[STORY, Col.CONTESTED]
+
+
+def test_one_claimant_asserting_and_denying_does_not_contest_a_story(corpus: Corpus) -> None:
+    claims = corpus.claims.assign(**{Col.CLAIMANT: "The same person"})
+    table = stories.story_table(corpus.articles, corpus.events, claims)
+    assert not table.set_index(Col.STORY).loc[STORY, Col.CONTESTED]
+
+
+def test_events_without_a_story_make_no_story(corpus: Corpus) -> None:
+    assert list(corpus.stories[Col.STORY]) == [STORY]
+    empty = stories.story_table(corpus.articles, corpus.events.iloc[0:0], corpus.claims)
+    assert empty.empty and list(empty.columns) == stories.STORY_COLUMNS
+
+
+def test_reports_come_in_publication_order(corpus: Corpus) -> None:
+    reports = stories.reports(corpus.articles, corpus.events, STORY)
+    assert list(reports[Col.ARTICLE]) == ["a-claims", "b-denies", "c-doubts"]
+    assert list(reports[Col.LICENSE]) == ["CC BY 4.0", "CC BY 4.0", "public domain"]
+
+
+def test_the_sources_disagreeing_on_date_and_casualties_is_said(corpus: Corpus) -> None:
+    found = {d.aspect: d for d in stories.disagreements(
+        stories.reports(corpus.articles, corpus.events, STORY))}
+    assert set(found) == {"date", "casualties"}  # one place: no disagreement there
+    assert ("Outlet A: Ministry says Mariupol taken", "4,000 (About 4,000 fighters)") \
+        in found["casualties"].versions
+    assert ("Outlet B: President says the city resists", "100-200") \
+        in found["casualties"].versions
+
+
+def test_a_vague_range_that_holds_a_precise_day_agrees_with_it(corpus: Corpus) -> None:
+    reports = stories.reports(corpus.articles, corpus.events, STORY)
+    two = reports[reports[Col.ARTICLE].isin(["a-claims", "b-denies"])]
+    assert "date" not in {d.aspect for d in stories.disagreements(two)}
+
+
+def test_places_named_differently_disagree(corpus: Corpus) -> None:
+    reports = stories.reports(corpus.articles, corpus.events, STORY)
+    moved = reports.assign(**{Col.PLACE_NAME: ["Mariupol", "Mariupol", "Berdiansk"]})
+    place = next(d for d in stories.disagreements(moved) if d.aspect == "place")
+    assert ("Outlet C: Questions over the claim", "Berdiansk") in place.versions
+
+
+@pytest.mark.parametrize(("params", "events", "claims"), [
+    ({"story": "MARIUPOL-CAPTURE"}, 3, 3),
+    ({"outlet": "outlet c"}, 2, 1),
+    ({"outlet": ["Outlet A", "Outlet B"], "story": STORY}, 2, 2),
+])
+def test_story_and_outlet_filters_read_from_a_link(corpus: Corpus, params: dict,
+                                                   events: int, claims: int) -> None:
+    filters, notices = query.filters_from_params(params, query.vocabulary(corpus))
+    assert notices == []
+    assert len(query.filter_events(corpus, filters)) == events
+    assert len(query.filter_claims(corpus, filters)) == claims
+    again, _ = query.filters_from_params(filters.to_params(), query.vocabulary(corpus))
+    assert again == filters
+
+
+def test_an_unknown_story_in_a_link_is_dropped_with_a_notice(corpus: Corpus) -> None:
+    filters, notices = query.filters_from_params({"story": "atlantis"},
+                                                 query.vocabulary(corpus))
+    assert filters.stories == ()
+    assert notices == ["Ignored story='atlantis' from the link: no such story."]
+
+
+def test_validate_counts_outlets_and_stories(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(FIXTURES)]) == 0
+    out = capsys.readouterr().out
+    assert "3 outlets; 1 story, 1 reported by 2 or more outlets, 1 contested; 0 drafts" in out
+
+
+def test_validate_json_has_the_story_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["validate", "--json", str(FIXTURES)]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["stories"], counts["stories_multi_outlet"], counts["stories_contested"],
+            counts["outlets"]) == (1, 1, 1, 3)
+
+
+def test_export_takes_the_story_and_outlet_filters(tmp_path: Path) -> None:
+    out = tmp_path / "claims.csv"
+    assert main(["export", str(FIXTURES), "--table", "claims", "--story", STORY,
+                 "--outlet", "Outlet B", "-o", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table[Col.CLAIMANT]) == ["The president"]
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _stories_page(monkeypatch: pytest.MonkeyPatch, **params: str):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setenv("WARLENS_DATA", str(FIXTURES))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=30)
+    at.switch_page("pages/7_Stories.py")
+    at.query_params.update(params)
+    return at.run()
+
+
+def test_the_stories_page_lists_every_story_with_its_outlets(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _stories_page(monkeypatch)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table[Col.STORY]) == [STORY]
+    assert table[stories.OUTLETS].iloc[0] == "Outlet A; Outlet B; Outlet C"
+    assert "1 reported by more than one outlet, 1 contested" in at.caption[0].value
+
+
+def test_one_story_sets_its_claims_side_by_side_and_its_reports_in_order(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _stories_page(monkeypatch, story=STORY)
+    assert not at.exception
+    text = [m.value for m in at.markdown]
+    sides = [t for t in text if t in ("**Asserts**", "**Denies**", "**Doubts**")]
+    assert sides == ["**Asserts**", "**Denies**", "**Doubts**"]
+    assert any("The minister" in t and "asserts" in t for t in text)
+    assert any("The president" in t and "denies" in t for t in text)
+    reports = [t for t in text if ", published " in t]
+    assert [r.split("**")[1] for r in reports] == ["Outlet A", "Outlet B", "Outlet C"]
+    assert any("Casualties" in t for t in text)  # the disagreement is said
+    captions = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]  # as rendered
+    assert any("contested: one claimant asserts it, another denies it" in c for c in captions)
+    assert any("Source: Outlet A, CC BY 4.0" in c for c in captions)
