@@ -83,6 +83,8 @@ def test_json_output_has_the_counts_and_every_problem_with_its_fields(capsys, mo
     report = json.loads("\n".join(lines))
     assert report == {
         "articles": 3, "events": 5, "claims": 5, "places": 5, "contested": 1,
+        "outlets": 2, "stories": 0, "stories_multi_outlet": 0, "stories_contested": 0,
+        "drafts": 0,
         "problems": [
             {"file": "mixed/broken-syntax.yaml", "line": 7, "field": "(file)",
              "message": "YAML syntax error: found unexpected end of stream (while scanning a "

@@ -132,7 +132,7 @@ def cmd_export(args: argparse.Namespace) -> int:
               "(names match without regard to case)", file=sys.stderr)
         return EXIT_USAGE
     select, columns, to_geojson = _EXPORT_TABLES[args.table]
-    table = select(corpus, filters)
+    table = export.credited(select(corpus, filters), corpus.articles)
     if args.format == "csv":
         payload, written, skipped = export.to_csv(table, columns), len(table), 0
     else:

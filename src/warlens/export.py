@@ -36,14 +36,32 @@ from warlens.model import Col
 EXPORT_EVENT_COLUMNS: list[str] = [
     Col.KEY, Col.ARTICLE, Col.SUMMARY, Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION,
     Col.DATE_LABEL, Col.PLACE_NAME, Col.COUNTRY, Col.LAT, Col.LON, Col.PRECISION, Col.ACTORS,
-    Col.QUOTE, Col.CONTESTED, Col.N_CLAIMS, Col.SOURCES, Col.FILE, Col.LINE,
+    Col.QUOTE, Col.CONTESTED, Col.N_CLAIMS, Col.SOURCES, Col.STORY, Col.OUTLET, Col.LICENSE,
+    Col.ATTRIBUTION, Col.FILE, Col.LINE,
 ]
 #: Columns of a claims CSV or GeoJSON: who says what, about which event, where and when.
 EXPORT_CLAIM_COLUMNS: list[str] = [
     Col.KEY, Col.ARTICLE, Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.VERDICT, Col.EVENT,
     Col.EVENT_SUMMARY, Col.START, Col.END, Col.DATE_PRECISION, Col.DATE_LABEL, Col.PLACE_NAME,
-    Col.COUNTRY, Col.LAT, Col.LON, Col.PRECISION, Col.QUOTE, Col.CONTESTED, Col.FILE, Col.LINE,
+    Col.COUNTRY, Col.LAT, Col.LON, Col.PRECISION, Col.QUOTE, Col.CONTESTED, Col.STORY,
+    Col.OUTLET, Col.LICENSE, Col.ATTRIBUTION, Col.FILE, Col.LINE,
 ]
+#: What every exported row carries of its article: a quote travels with its credit.
+CREDIT_COLUMNS = (Col.OUTLET, Col.LICENSE, Col.ATTRIBUTION)
+
+
+def _with_credits(table: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in CREDIT_COLUMNS if c not in table.columns]
+    return table.assign(**dict.fromkeys(missing)) if missing else table
+
+
+def credited(table: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """`table` (events or claims) with its articles' outlet, licence and attribution.
+
+    Third-party texts keep their attribution and licence wherever their words go.
+    """
+    heads = articles.set_index(Col.ARTICLE)
+    return table.assign(**{col: table[Col.ARTICLE].map(heads[col]) for col in CREDIT_COLUMNS})
 
 #: A cell starting with one of these is a formula (or hides one) in some spreadsheet:
 #: OWASP's = + - @ TAB CR, OWASP ASVS 1.2.10's NUL, and LF, which some importers drop.
@@ -88,9 +106,10 @@ def to_csv(table: pd.DataFrame, columns: Sequence[str]) -> bytes:
     """The chosen columns of `table` as spreadsheet-safe CSV bytes (see the module notes).
 
     Missing values become empty cells. A column missing from `table` is a KeyError:
-    the export column lists and the resolved tables are meant to agree.
+    the export column lists and the resolved tables are meant to agree (a table not yet
+    `credited` has empty credit cells).
     """
-    out = table.loc[:, list(columns)].copy()
+    out = _with_credits(table).loc[:, list(columns)].copy()
     for col in out.columns:
         column = out[col]
         if pd.api.types.is_datetime64_any_dtype(column):
@@ -138,7 +157,7 @@ def table_to_geojson(table: pd.DataFrame, columns: Sequence[str]) -> dict[str, A
     properties = [c for c in columns if c not in (Col.LAT, Col.LON)]
     features: list[dict[str, Any]] = []
     skipped = 0
-    for row in table.loc[:, [*properties, Col.LAT, Col.LON]].to_dict("records"):
+    for row in _with_credits(table).loc[:, [*properties, Col.LAT, Col.LON]].to_dict("records"):
         point = _point(row[Col.LAT], row[Col.LON])
         if point is None:
             skipped += 1

@@ -117,6 +117,10 @@ def draw(view: View) -> None:
     if author:
         meta.append(author)
     st.caption(" · ".join(common.md_escape(m) for m in meta))
+    credit = " · ".join(_text(article[c]) for c in (Col.ATTRIBUTION, Col.LICENSE)
+                        if _text(article[c]))
+    if credit:
+        st.caption(common.md_escape(f"Text: {credit}"))
     if url:  # validated as http(s) when the article was loaded
         st.link_button("Original article", url, icon=":material/open_in_new:")
     if notes:
