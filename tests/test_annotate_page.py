@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from seedcorpus import SEED_FILE, seed_folder
 from warlens.problems import WarlensError
 from warlens.ui import annotate as annotate_ui
 from warlens.yamlio import load_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = REPO_ROOT / "data" / "articles"
-GOLD_FILE = BUNDLED / "bakhmut-falls-2023-05-21.yaml"
+BUNDLED = seed_folder()  # the seed article alone
+GOLD_FILE = SEED_FILE
 PAGE = "pages/6_Annotate.py"
 
 

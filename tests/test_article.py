@@ -92,8 +92,8 @@ BAD_CASES = [
     case("range-text-too-long-line.yaml",
          Expected(16, "events[0].summary", "at most 2000 characters"), event_dropped(27, 15)),
     case("bad-stance.yaml",
-         Expected(25, "claims[0].stance", "'asserts', 'denies', 'doubts', 'estimates' or 'assesses' "
-                                          "(got 'claims')")),
+         Expected(25, "claims[0].stance", "'asserts', 'denies', 'doubts', 'estimates' or "
+                                          "'assesses' (got 'claims')")),
     case("bad-type.yaml",
          Expected(17, "events[0].type", "'remote_violence'"), event_dropped(27, 15)),
     case("bad-verdict.yaml",

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from seedcorpus import seed_folder
 from warlens import cli
 from warlens.export import (
     EXPORT_CLAIM_COLUMNS,
@@ -27,7 +28,7 @@ from warlens.export import (
 )
 from warlens.model import CLAIM_COLUMNS, EVENT_COLUMNS, Col
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "articles"
+DATA = seed_folder()  # the seed article alone
 BAKHMUT = {Col.PLACE_NAME: "Bakhmut", Col.COUNTRY: "UA", Col.COUNTRY_NAME: "Ukraine",
            Col.LAT: 48.59419, Col.LON: 37.99886, Col.PRECISION: "settlement"}
 #: OWASP's list, spelt out here so that a change to the module's own list cannot hide.

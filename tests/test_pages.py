@@ -17,13 +17,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from seedcorpus import seed_folder
 from warlens import figures, synth
 from warlens.corpus import load_corpus
 from warlens.model import Col
 from warlens.ui.shell import K_ARTICLE, K_PLACE, PAGES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = REPO_ROOT / "data" / "articles"
+BUNDLED = seed_folder()  # the seed article alone
 CLAIMS = "pages/2_Claims.py"
 ARTICLE = "pages/4_Article.py"
 PROBLEMS = "pages/5_Problems.py"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from seedcorpus import seed_folder
 from warlens import query
 from warlens.corpus import load_corpus
 from warlens.model import Col
 
-BUNDLED = Path(__file__).resolve().parents[1] / "data" / "articles"
+BUNDLED = seed_folder()  # the seed article alone
 
 
 @pytest.fixture(scope="module")

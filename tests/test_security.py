@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from seedcorpus import seed_folder
 from warlens import export
 from warlens.article import read_article_file
 from warlens.corpus import build_corpus, load_corpus
@@ -44,7 +45,7 @@ from warlens.ui.shell import K_ARTICLE, K_PLACE
 from warlens.yamlio import MAX_BYTES, dump_yaml, load_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = REPO_ROOT / "data" / "articles"
+BUNDLED = seed_folder()  # the seed article alone
 BAD = REPO_ROOT / "tests" / "fixtures" / "bad"
 HOSTILE = REPO_ROOT / "tests" / "fixtures" / "hostile" / "injection.yaml"
 PAGES = ["app.py", "pages/1_Timeline.py", "pages/2_Claims.py", "pages/3_Map.py",

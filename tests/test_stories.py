@@ -171,3 +171,19 @@ def test_one_story_sets_its_claims_side_by_side_and_its_reports_in_order(
     captions = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]  # as rendered
     assert any("contested: one claimant asserts it, another denies it" in c for c in captions)
     assert any("Source: Outlet A, CC BY 4.0" in c for c in captions)
+
+
+def test_the_bundled_mariupol_story_is_asserted_by_the_kremlin_and_denied_by_ukraine() -> None:
+    bundled = load_corpus(REPO_ROOT / "data" / "articles", cache=False)
+    row = bundled.stories.set_index(Col.STORY).loc["mariupol-capture-2022"]
+    assert row[Col.CONTESTED]
+    assert row[stories.N_OUTLETS] == 3
+    claims = stories.story_claims(bundled.claims, bundled.articles, "mariupol-capture-2022")
+    by_outlet = claims.groupby(Col.OUTLET)[Col.STANCE].agg(set)
+    assert "asserts" in by_outlet["Kremlin"]
+    assert "denies" in by_outlet["President of Ukraine"]
+    assert "doubts" in by_outlet["White House"]
+    # Every bundled text keeps its licence and attribution.
+    assert bundled.articles[Col.LICENSE].notna().sum() == 20
+    assert bundled.articles.loc[bundled.articles[Col.OUTLET] != "Sky News",
+                                Col.ATTRIBUTION].notna().all()

@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
 
+from seedcorpus import seed_folder
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
 SCREENSHOT_DIR = REPO_ROOT / "test-output" / "screenshots"
@@ -100,7 +102,7 @@ def _free_port() -> int:
 
 def _server_env(extra: Mapping[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))
+    env.setdefault("WARLENS_DATA", str(seed_folder()))
     env.update(extra or {})
     return env
 
