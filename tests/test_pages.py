@@ -108,7 +108,27 @@ def test_every_page_renders_on_the_bundled_data(open_page: OpenPage, path: str,
 def test_the_overview_counts_the_whole_bundled_article(open_page: OpenPage) -> None:
     counts = metrics(open_page())
     assert counts == {"Articles": 1, "Events": ALL_EVENTS, "Claims": ALL_CLAIMS, "Places": 3,
-                      "Contested events": 1}
+                      "Contested events": 1, "Stories from 2+ outlets": 0}
+
+
+def test_the_overview_of_the_bundled_corpus_counts_stories_across_outlets(
+        open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))
+    at = open_page()
+    counts = metrics(at)
+    assert (counts["Articles"], counts["Stories from 2+ outlets"]) == (21, 16)
+    links = [link.label for link in at.get("page_link")]
+    assert any(label.startswith("mariupol\\-capture\\-2022") and "contested" in label
+               for label in links), links
+
+
+def test_the_claims_page_lists_stories_contested_across_articles(
+        open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))
+    at = open_page(CLAIMS, story="mariupol-capture-2022")
+    links = [link.label.replace("\\", "") for link in at.get("page_link")]
+    assert any(label.startswith("mariupol-capture-2022") and "asserts: Kremlin" in label
+               and "denies: President of Ukraine" in label for label in links), links
 
 
 # --- deep links -------------------------------------------------------------------------

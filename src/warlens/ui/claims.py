@@ -9,6 +9,7 @@ import streamlit as st
 from warlens import query
 from warlens.model import Col
 from warlens.ui import common
+from warlens.ui import stories as stories_ui
 from warlens.ui.shell import View, share_box
 
 #: Contested events drawn side by side; the table below lists every claim.
@@ -41,6 +42,7 @@ def draw(view: View) -> None:
             st.page_link(common.CLAIMS_PAGE, label="Show all claims", icon=":material/close:",
                          query_params=view.filters.without_selection().to_params())
 
+    _draw_contested_stories(view)
     pairs = query.contested_pairs(claims)
     n_events = pairs[Col.EVENT].nunique()
     st.subheader(f"Contested ({n_events} event{'s' * (n_events != 1)})" if n_events
@@ -82,6 +84,34 @@ def draw(view: View) -> None:
         st.caption("Select a row to see the sentence it comes from.")
     common.draw_downloads(view, events=False)
     share_box(view)
+
+
+def _draw_contested_stories(view: View) -> None:
+    """Stories one claimant asserts and another denies across articles, with who says what."""
+    told = stories_ui.stories_in_view(view)
+    told = told[told[Col.CONTESTED]]
+    if told.empty:
+        return
+    st.subheader(f"Contested stories across articles ({len(told)})")
+    st.caption("One real-world event, asserted in one article and denied in another. "
+               "Open a story to set its reports and claims side by side.")
+    claims = view.corpus.claims
+    sided = claims[claims[Col.STORY].isin(told[Col.STORY])
+                   & claims[Col.STANCE].isin(stories_ui.SIDES)]
+    outlets = view.corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
+    sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
+    for row in told.head(CONTESTED_LIMIT).itertuples(index=False):
+        story = getattr(row, Col.STORY)
+        mine = sided[sided[Col.STORY] == story]
+        who = "; ".join(
+            f"{stance}: " + ", ".join(sorted(set(mine.loc[mine[Col.STANCE] == stance,
+                                                           Col.OUTLET].dropna())))
+            for stance in stories_ui.SIDES if (mine[Col.STANCE] == stance).any())
+        st.page_link(stories_ui.STORIES_PAGE,
+                     label=common.md_escape(f"{story} ({getattr(row, Col.DATE_LABEL)}): {who}"),
+                     icon=":material/compare_arrows:",
+                     query_params={**view.filters.without_selection().to_params(),
+                                   "story": [story]})
 
 
 def _side(column, view: View, group: list[dict], stance: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from warlens import query
+from warlens import query, stories
 from warlens.model import Col
 from warlens.query import Filters
 from warlens.ui import common
+from warlens.ui import stories as stories_ui
 from warlens.ui.shell import View, share_box
 
 #: What the page shows of an article (its text is most of the table: never copied here).
@@ -35,11 +36,32 @@ def draw(view: View) -> None:
                                                              claims[[Col.ARTICLE]]]),
                                      ARTICLE_COLUMNS)
     contested = events[events[Col.CONTESTED]]
-    cols = st.columns(5)
-    for col, label, n in zip(cols, ("Articles", "Events", "Claims", "Places", "Contested events"),
-                             (len(articles), len(events), len(claims),
-                              events[Col.PLACE].nunique(), len(contested)), strict=True):
-        col.metric(label, f"{n:,}")
+    told = stories_ui.stories_in_view(view)
+    multi = told[told[stories.N_OUTLETS] >= 2]
+    cols = st.columns(6)
+    for col, label, n, help_ in zip(
+            cols, ("Articles", "Events", "Claims", "Places", "Contested events",
+                   "Stories from 2+ outlets"),
+            (len(articles), len(events), len(claims), events[Col.PLACE].nunique(),
+             len(contested), len(multi)),
+            (None, None, None, None, "One claimant asserts the event, another denies it.",
+             "Real-world events reported by more than one outlet (the Stories page)."),
+            strict=True):
+        col.metric(label, f"{n:,}", help=help_)
+
+    if len(multi):
+        st.subheader("Stories across outlets")
+        for row in multi.sort_values([Col.CONTESTED, stories.N_OUTLETS, Col.START],
+                                     ascending=[False, False, True]).head(CONTESTED_LIMIT) \
+                .itertuples(index=False):
+            get = row.__getattribute__
+            label = (f"{get(Col.STORY)}: {get(Col.DATE_LABEL)}, {get(stories.N_ARTICLES)} "
+                     f"reports from {get(stories.OUTLETS)}"
+                     + (" (contested)" if get(Col.CONTESTED) else ""))
+            st.page_link(stories_ui.STORIES_PAGE, label=common.md_escape(label[:200]),
+                         icon=":material/compare_arrows:",
+                         query_params={**view.filters.without_selection().to_params(),
+                                       "story": [get(Col.STORY)]})
 
     st.subheader("Contested events")
     if contested.empty:
