@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from warlens import dates
-from warlens.model import Col
+from warlens.model import EVENT_TYPE_LABELS, Col
 
 #: The columns of the stories table, one row per story.
 N_ARTICLES, N_OUTLETS, N_EVENTS, N_CLAIMS = "n_articles", "n_outlets", "n_events", "n_claims"
@@ -98,7 +98,7 @@ def _joined(values: pd.Series) -> str:
 class Disagreement:
     """Where the sources of one story differ: what, and each source's version."""
 
-    aspect: str                   # "date", "place", "casualties"
+    aspect: str                   # "date (battle)", "place", "casualties"
     versions: tuple[tuple[str, str], ...]  # (outlet: article title, what it says)
 
 
@@ -126,9 +126,10 @@ def story_claims(claims: pd.DataFrame, articles: pd.DataFrame, story: str) -> pd
 def disagreements(story_reports: pd.DataFrame) -> list[Disagreement]:
     """Where the reports of one story differ on its date, place or casualty figures.
 
-    Dates disagree when two reports' ranges do not overlap (a vague range that contains a
-    precise day agrees with it); places when reports name different places; casualties
-    when two reports give figures whose ranges do not overlap.
+    Dates disagree when two reports of the same kind of event give ranges that do not
+    overlap (a vague range that contains a precise day agrees with it); places when reports
+    name different places; casualties when two reports give figures whose ranges do not
+    overlap.
     """
     found: list[Disagreement] = []
     if len(story_reports) < 2:
@@ -136,12 +137,16 @@ def disagreements(story_reports: pd.DataFrame) -> list[Disagreement]:
     who = (story_reports[Col.OUTLET].fillna("?") + ": "
            + story_reports[Col.TITLE].fillna(story_reports[Col.ARTICLE])).tolist()
 
-    dated = story_reports[Col.START].notna() & story_reports[Col.END].notna()
-    if dated.sum() >= 2 and (story_reports.loc[dated, Col.START].max()
-                             > story_reports.loc[dated, Col.END].min()):
-        found.append(Disagreement("date", tuple(
-            (who[i], str(story_reports[Col.DATE_LABEL].iloc[i]))
-            for i in np.flatnonzero(dated.to_numpy()))))
+    # A story can hold several kinds of event (a city's capture, the fighting before it):
+    # dates are compared between reports of the same kind.
+    dated = (story_reports[Col.START].notna() & story_reports[Col.END].notna()).to_numpy()
+    for kind in story_reports[Col.TYPE].unique():
+        same = np.flatnonzero(dated & (story_reports[Col.TYPE] == kind).to_numpy())
+        if len(same) >= 2 and (story_reports[Col.START].iloc[same].max()
+                               > story_reports[Col.END].iloc[same].min()):
+            found.append(Disagreement(f"date ({EVENT_TYPE_LABELS.get(kind, kind).lower()})",
+                                      tuple((who[i], str(story_reports[Col.DATE_LABEL].iloc[i]))
+                                            for i in same)))
 
     placed = story_reports[Col.PLACE_NAME].fillna("")
     if placed[placed != ""].nunique() >= 2:

@@ -86,9 +86,34 @@ def _draw_story(view: View, story: str) -> None:
                  query_params=replace(view.filters.without_selection(), stories=()).to_params())
 
     reports = stories.reports(corpus.articles, corpus.events, story)
+    claims = stories.story_claims(corpus.claims, corpus.articles, story)
+    if told[Col.CONTESTED]:
+        _draw_contest(view, claims)
     _draw_disagreements(stories.disagreements(reports))
-    _draw_sides(view, stories.story_claims(corpus.claims, corpus.articles, story))
+    _draw_sides(view, claims)
     _draw_reports(view, reports)
+
+
+def _draw_contest(view: View, claims: pd.DataFrame) -> None:
+    """The dispute at a glance: for each outlet that denies the story, its first denial
+    beside the first assertion of each other outlet, so the two sides sit together on a
+    phone too (where columns stack)."""
+    st.subheader("The dispute")
+    asserting = claims[claims[Col.STANCE] == "asserts"]
+    # The outlet that asserts it most first: a side's own words before a relay of them.
+    weight = asserting[Col.OUTLET].map(asserting[Col.OUTLET].value_counts())
+    asserting = asserting.iloc[(-weight).argsort(kind="stable")].drop_duplicates(Col.OUTLET)
+    denying = claims[claims[Col.STANCE] == "denies"].drop_duplicates(Col.OUTLET)
+    for deny in denying.itertuples(index=False):
+        for assertion in asserting.itertuples(index=False):
+            if getattr(assertion, Col.CLAIMANT) == getattr(deny, Col.CLAIMANT):
+                continue
+            with st.container(border=True):
+                left, right = st.columns(2)
+                with left:
+                    _claim(view, assertion)
+                with right:
+                    _claim(view, deny)
 
 
 def _draw_disagreements(found: list[stories.Disagreement]) -> None:
@@ -105,7 +130,7 @@ def _draw_disagreements(found: list[stories.Disagreement]) -> None:
 
 
 def _draw_sides(view: View, claims: pd.DataFrame) -> None:
-    st.subheader(f"Claims across outlets ({len(claims)})")
+    st.subheader(f"Every claim, by stance ({len(claims)})")
     if claims.empty:
         st.caption("No claim in the data is about this story's events.")
         return
