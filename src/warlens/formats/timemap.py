@@ -96,11 +96,18 @@ def read(path: Path, display: str, *, root: Path | str | None = None) -> Importe
                               if isinstance(raw, dict)), month_first=True, documented=True)
     if days.note:
         export.problem(1, "date", days.note, WARNING)
-    seen: dict[str, tuple[int, object]] = {}
+    seen: dict[str, list[tuple[int, object]]] = {}  # article id -> the events under it
     taken: set[str] = set()
     for line, raw in export.events:
+        under = seen.get(slugify(f"timemap-{_text_of(raw.get('id'))}"), []) \
+            if isinstance(raw, dict) else []
+        same = next((at for at, other in under if other == raw), None)
+        if same is not None:
+            export.problem(line, "id", f"repeats the event on line {same} exactly; read once",
+                           WARNING)
+            continue
         try:
-            doc = _article(raw, line, export, seen, days)
+            doc = _article(raw, line, export, days)
         except RowError as exc:
             export.problem(line, exc.column, f"{exc.message}; the event was skipped")
             continue
@@ -109,9 +116,9 @@ def read(path: Path, display: str, *, root: Path | str | None = None) -> Importe
         if doc["id"] != base:
             doc["events"][0]["id"] = slugify(f"{doc['events'][0]['id']}-{doc['id'][len(base):]}")
             export.problem(line, "id", f"event id '{_text_of(raw.get('id'))}' is also used by "
-                           f"another event (line {seen[base][0]}); both were kept, this one as "
+                           f"another event (line {seen[base][0][0]}); both were kept, this one as "
                            f"article '{doc['id']}'", WARNING)
-        seen.setdefault(base, (line, raw))
+        seen.setdefault(base, []).append((line, raw))
         lines: dict[DocPath, int] = {(): line}
         result.docs.append((doc, lines))
     return result
@@ -209,20 +216,16 @@ def _text_of(value: object) -> str:
     return str(value).strip()
 
 
-def _article(raw: object, line: int, export: _Export, seen: dict[str, tuple[int, object]],
-             days: DayColumn) -> dict:
+def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     """One event as a native article document; RowError for what cannot be imported
-    (no id, or the very same event again). A bad date or bad coordinates are left out
-    with a warning and the event kept."""
+    (no id). A bad date or bad coordinates are left out with a warning and the event
+    kept."""
     if not isinstance(raw, dict):
         raise RowError("(event)", f"each event must be an object, not {type(raw).__name__}")
     event_id = _text_of(raw.get("id"))
     if not event_id:
         raise RowError("id", "is missing or empty")
     article_id = slugify(f"timemap-{event_id}")
-    if article_id in seen and seen[article_id][1] == raw:
-        raise RowError("id", f"'{event_id}' repeats the event on line "
-                             f"{seen[article_id][0]} exactly")
     date_text = _text_of(raw.get("date"))
     day = None
     if date_text:

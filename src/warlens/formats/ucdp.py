@@ -261,7 +261,7 @@ def _estimates(row: CsvRow, table: CsvTable
         _warn(row, table, "low", f"the low estimate {values['low']} is above the high "
               f"estimate {values['high']}; {dropped} left out, the event kept"
               + (f" with {kept}" if kept else " without casualty figures"))
-        note = f"; UCDP's {dropped} left out: above/below the other figures"
+        note = f"; UCDP's {dropped} left out: it contradicts the other figures"
     if low is None and best is not None:
         low = best if high is None else min(best, high)
     if high is None and best is not None:
