@@ -116,7 +116,8 @@ def list_files(paths: Iterable[Path]) -> Listing:
         for top, name, is_link in _walk(path, listing.problems):
             text = os.path.join(top, name)  # noqa: PTH118
             if is_link and not boundary.inside(os.path.realpath(text), root):
-                if name.lower().endswith(READ_SUFFIXES):
+                if name.lower().endswith(READ_SUFFIXES) and not formats.is_side_file(
+                        Path(text)):
                     listing.problems.append(Problem(
                         _displays([os.path.join(os.path.realpath(top), name)])[0],  # noqa: PTH118
                         None, "(file)", "is a symbolic link leading outside the data folder; "
@@ -183,7 +184,8 @@ def _walk(folder: Path, problems: list[Problem]) -> list[tuple[str, str, bool]]:
                         stack.append((entry.path, (*rel, name)))
                     elif entry.is_file():  # follows a symlink: list_files checks where to
                         entries.append(((*rel, name), top, name, entry.is_symlink()))
-                    elif name.lower().endswith(READ_SUFFIXES):
+                    elif name.lower().endswith(READ_SUFFIXES) and not formats.is_side_file(
+                            Path(entry.path)):
                         problems.append(Problem(_displays([entry.path])[0], None, "(file)",
                                                 "is not a regular file (a FIFO, device or "
                                                 "socket); not read"))

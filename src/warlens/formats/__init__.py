@@ -67,6 +67,14 @@ def detect(path: Path, root: Path | str | None = None) -> str | None:
     return None
 
 
+def is_side_file(path: Path) -> bool:
+    """Whether `path` is read only along with another file (TimeMap's export_sources.json
+    and the like): its reader reports what is wrong with it, the folder walk does not."""
+    from warlens.formats.timemap import is_side_file as timemap_side
+
+    return timemap_side(path)
+
+
 def companions(path: Path, root: Path | str | None = None) -> list[Path]:
     """The other files a reader reads along with `path` (a brat .txt, TimeMap's sources
     and associations, a label map), so that a change to any of them re-reads `path`.
