@@ -23,7 +23,7 @@ _MB = 1_000_000
 #: The most each kind of file may hold, in bytes. Native articles share yamlio's 5 MB.
 CAPS: dict[str, int] = {
     "article": 5 * _MB,           # a native YAML article (yamlio.MAX_BYTES)
-    "dataset": 256 * _MB,         # an ACLED or UCDP CSV export
+    "dataset": 512 * _MB,         # an ACLED or UCDP CSV export (a country file is 10-150 MB)
     "export": 256 * _MB,          # a Label Studio export, TimeMap's export_events.json
     "side": 64 * _MB,             # TimeMap's sources and associations
     "annotations": 20 * _MB,      # a brat .ann
