@@ -1,7 +1,9 @@
 """Benchmark: how fast the dataset readers turn records into checked native articles.
 
 Generates an ACLED CSV, a UCDP GED CSV and a TimeMap export of N records each in a
-temporary folder (synthetic values, real column names), then for each times the
+temporary folder (synthetic values, real column names), and the two CSVs once more with
+their dates as spreadsheets re-save them (`14/08/2020 00:00:00`, `2/27/2023 12:00:00 AM`),
+then for each times the
 reader alone and the reader plus `read_article_doc` (the validation every imported
 article goes through), and prints records per second. Not a test.
 
@@ -53,7 +55,23 @@ def _day(rng: random.Random) -> datetime.date:
     return datetime.date(2022, 2, 24) + datetime.timedelta(days=rng.randrange(700))
 
 
-def write_acled(path: Path, n: int, rng: random.Random) -> None:
+def iso(day: datetime.date) -> str:
+    """A date as the datasets publish it."""
+    return day.isoformat()
+
+
+def excel_day_first(day: datetime.date) -> str:
+    """A date as a European spreadsheet re-saves it."""
+    return f"{day:%d/%m/%Y} 00:00:00"
+
+
+def excel_us(day: datetime.date) -> str:
+    """A date as a US spreadsheet re-saves it."""
+    return f"{day.month}/{day.day}/{day.year} 12:00:00 AM"
+
+
+def write_acled(path: Path, n: int, rng: random.Random,
+                date_form: Callable[[datetime.date], str] = iso) -> None:
     """An ACLED CSV of n rows, some notes spanning two lines."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
@@ -65,7 +83,7 @@ def write_acled(path: Path, n: int, rng: random.Random) -> None:
             notes = (f"On {day:%d %B %Y}, an event of type {sub.lower()} was reported in {town}."
                      + ("\nA second source gave another account." if i % 7 == 0 else ""))
             row = {
-                "event_id_cnty": f"UKR{i}", "event_date": day.isoformat(), "year": day.year,
+                "event_id_cnty": f"UKR{i}", "event_date": date_form(day), "year": day.year,
                 "time_precision": rng.choice((1, 1, 1, 2, 3)),
                 "disorder_type": "Political violence", "event_type": kind,
                 "sub_event_type": sub, "actor1": "Military Forces of Russia (2000-)",
@@ -79,7 +97,8 @@ def write_acled(path: Path, n: int, rng: random.Random) -> None:
             out.writerow([row.get(c, "") for c in ACLED_COLUMNS])
 
 
-def write_ucdp(path: Path, n: int, rng: random.Random) -> None:
+def write_ucdp(path: Path, n: int, rng: random.Random,
+               date_form: Callable[[datetime.date], str] = iso) -> None:
     """A UCDP GED CSV of n rows."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
@@ -100,7 +119,7 @@ def write_ucdp(path: Path, n: int, rng: random.Random) -> None:
                 "source_headline": f"Fighting near {town}", "where_prec": rng.randrange(1, 8),
                 "where_coordinates": f"{town} town", "latitude": lat, "longitude": lon,
                 "country": "Ukraine", "event_clarity": 1, "date_prec": rng.randrange(1, 6),
-                "date_start": start.isoformat(), "date_end": end.isoformat(),
+                "date_start": date_form(start), "date_end": date_form(end),
                 "best": low + 1, "low": low, "high": low + 3,
             }
             out.writerow([row.get(c, "") for c in UCDP_COLUMNS])
@@ -135,9 +154,9 @@ def write_timemap(folder: Path, n: int, rng: random.Random) -> Path:
     return events_file
 
 
-def measure(name: str, path: Path, n: int) -> None:
+def measure(name: str, path: Path, n: int, label: str = "") -> None:
     """Time the reader, then the reader plus validation of every article; print rates."""
-    reader: Callable[[Path, str], Imported] = READERS[name]
+    reader: Callable[..., Imported] = READERS[name]
     t0 = time.perf_counter()
     imported = reader(path, path.name)
     t1 = time.perf_counter()
@@ -148,7 +167,7 @@ def measure(name: str, path: Path, n: int) -> None:
         errors += len([p for p in problems if p.severity == "error"])
         events += len(rows.events) if rows is not None else 0
     t2 = time.perf_counter()
-    print(f"{name:8} {n:>7,} records  read {t1 - t0:6.2f} s ({n / (t1 - t0):>8,.0f}/s)  "
+    print(f"{label or name:15} {n:>7,} records  read {t1 - t0:6.2f} s ({n / (t1 - t0):>8,.0f}/s)  "
           f"read+validate {t2 - t0:6.2f} s ({n / (t2 - t0):>7,.0f}/s)  "
           f"{events:,} events, {errors} errors")
 
@@ -166,8 +185,12 @@ def main() -> None:
         write_acled(folder / "acled.csv", args.records, rng)
         write_ucdp(folder / "ged.csv", args.records, rng)
         events_file = write_timemap(folder / "timemap", args.records, rng)
+        write_acled(folder / "acled-resaved.csv", args.records, rng, excel_day_first)
+        write_ucdp(folder / "ged-resaved.csv", args.records, rng, excel_us)
         measure("acled", folder / "acled.csv", args.records)
+        measure("acled", folder / "acled-resaved.csv", args.records, "acled re-saved")
         measure("ucdp", folder / "ged.csv", args.records)
+        measure("ucdp", folder / "ged-resaved.csv", args.records, "ucdp re-saved")
         measure("timemap", events_file, args.records)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from warlens.article import read_article_doc
@@ -32,13 +33,17 @@ def corpus():
     return load_corpus(FIXTURES)
 
 
-def test_an_ann_file_with_its_txt_is_recognised_and_one_without_is_not(tmp_path):
+def test_an_ann_file_is_recognised_and_one_without_its_txt_is_reported(tmp_path):
     lone = tmp_path / "lone.ann"
     lone.write_text("T1\tLocation 0 4\tKyiv\n", encoding="utf-8")
     assert is_brat(ANN)
     assert detect(ANN) == "brat"
-    assert not is_brat(lone)
     assert not is_brat(FIXTURES / "bakhmut-shelling.txt")
+    corpus = load_corpus(tmp_path, cache=False)
+    assert len(corpus.articles) == 0
+    [problem] = corpus.problems.itertuples()
+    assert (problem.file.endswith("lone.ann"), problem.severity) == (True, "error")
+    assert "has no lone.txt beside it" in problem.message
 
 
 def test_the_fixture_uses_the_geonames_id_the_gazetteer_has_for_bakhmut():
@@ -94,10 +99,20 @@ def test_each_broken_line_is_a_problem_naming_the_file_and_its_line(corpus):
     assert "Kyiv" in kyiv
 
 
-def test_the_missing_publication_date_is_inferred_and_said(corpus):
+def test_the_missing_publication_date_is_left_undated_not_taken_from_the_clock(corpus):
     article = corpus.articles.set_index("article").loc[ARTICLE]
+    assert pd.isna(article["published_start"])
+    said = corpus.problems[corpus.problems["message"].str.contains(
+        "no title, outlet or publication")]
+    assert len(said) == 1 and "left undated" in said["message"].iloc[0]
+
+
+def test_a_date_in_the_file_name_is_taken_as_the_inferred_publication_date(tmp_path):
+    shutil.copy(ANN, tmp_path / "report-2023-05-22.ann")
+    shutil.copy(FIXTURES / "bakhmut-shelling.txt", tmp_path / "report-2023-05-22.txt")
+    article = load_corpus(tmp_path, cache=False).articles.iloc[0]
+    assert str(article["published_start"].date()) == "2023-05-22"
     assert bool(article["published_inferred"])
-    assert corpus.problems["message"].str.contains("no title, outlet or publication").any()
 
 
 def test_a_txt_given_crlf_line_ends_after_annotation_is_repaired(tmp_path):

@@ -51,9 +51,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = corpus.read_file
 
-    def spy(path: Path, display: str | None = None) -> corpus.FileResult:
+    def spy(path: Path, display: str | None = None, root=None) -> corpus.FileResult:
         seen.append(Path(path).name)
-        return real(path, display)
+        return real(path, display, root)
 
     monkeypatch.setattr(corpus, "read_file", spy)
     return seen

@@ -22,10 +22,11 @@ def events(folder: Path) -> pd.DataFrame:
     return load_corpus(folder).events[SAME].sort_values("key").reset_index(drop=True)
 
 
-@pytest.mark.parametrize("fmt", ["acled", "ucdp", "timemap"])
-def test_imported_yaml_validates_and_reloads_to_the_same_events(fmt, tmp_path, capsys):
+@pytest.mark.parametrize(("fmt", "code"), [("acled", 1), ("ucdp", 0), ("timemap", 0)])
+def test_imported_yaml_validates_and_reloads_to_the_same_events(fmt, code, tmp_path, capsys):
     out = tmp_path / "articles"
-    assert main(["import", fmt, str(FIXTURES / fmt), "-o", str(out)]) == 1  # bad rows
+    # ACLED's fixtures hold rows that cannot be imported; the others only values left out
+    assert main(["import", fmt, str(FIXTURES / fmt), "-o", str(out)]) == code
     written = load_corpus(out)
     assert written.n_errors == 0
     assert len(written.articles) == len(list(out.glob("*.yaml")))
@@ -36,10 +37,12 @@ def test_problems_point_at_the_source_file_line_and_a_summary_follows(tmp_path, 
     source = FIXTURES / "acled" / "acled-ukraine-2023.csv"
     code = main(["import", "acled", str(source), "-o", str(tmp_path)])
     out = capsys.readouterr().out.splitlines()
-    assert code == 1
-    assert out[0].startswith(f"{source}:7: event_date: '2023-02-30' is not a calendar day")
-    assert out[1].startswith(f"{source}:8: latitude: 149.9935 is out of range")
-    assert out[-1] == "imported 5 articles (5 events) from 1 file; 2 problems"
+    assert code == 0  # the two bad values are left out, their events kept
+    assert out[0].startswith(f"{source}:7: event_date: warning: '2023-02-30' is not a "
+                             "calendar day")
+    assert out[1].startswith(f"{source}:8: latitude: warning: 149.9935 is out of range")
+    assert out[-1] == ("imported 7 articles (7 events) from 1 file: 7 written, 0 unchanged, "
+                       "0 skipped; 2 problems")
     assert (tmp_path / "acled-ukr100002.yaml").is_file()
 
 
@@ -49,8 +52,8 @@ def test_a_clean_file_imports_with_exit_code_zero(tmp_path, capsys):
                       "UKR5,2023-01-01,Battles,Bakhmut,48.59,38.0,Clashes in Bakhmut.\n",
                       encoding="utf-8")
     assert main(["import", "acled", str(source), "-o", str(tmp_path / "out")]) == 0
-    assert capsys.readouterr().out.strip() == ("imported 1 article (1 event) from 1 file; "
-                                               "0 problems")
+    assert capsys.readouterr().out.strip() == ("imported 1 article (1 event) from 1 file: "
+                                               "1 written, 0 unchanged, 0 skipped; 0 problems")
 
 
 def test_a_hand_edited_article_is_not_replaced_without_overwrite(tmp_path, capsys):

@@ -27,9 +27,11 @@ def event(corpus: Corpus, article: str) -> pd.Series:
     return rows.iloc[0]
 
 
-def test_every_good_event_lands_with_its_date_and_coordinates(corpus):
+def test_every_event_lands_keeping_its_good_values(corpus):
     assert sorted(corpus.events["article"]) == ["timemap-1", "timemap-2", "timemap-3",
-                                                "timemap-4"]
+                                                "timemap-4", "timemap-5", "timemap-6"]
+    assert pd.isna(event(corpus, "timemap-5")["start"])      # its date 13/45/2022 left out
+    assert event(corpus, "timemap-6")["lat"] != 95  # its latitude 95 left out: placed by name
     bucha = event(corpus, "timemap-1")
     assert bucha["start"] == pd.Timestamp(datetime.date(2022, 3, 4))  # M/D/YYYY, no zeros
     assert (bucha["lat"], bucha["lon"]) == (50.5432, 30.2122)
@@ -40,8 +42,8 @@ def test_every_bad_record_is_listed_with_its_file_line_and_field(corpus):
     found = {(Path(p.file).name, p.line, p.field, p.severity)
              for p in corpus.problems.itertuples()}
     assert found == {
-        ("export_events.json", 46, "date", "error"),
-        ("export_events.json", 57, "latitude", "error"),
+        ("export_events.json", 46, "date", "warning"),
+        ("export_events.json", 57, "latitude", "warning"),
         ("export_events.json", 13, "sources", "warning"),      # a local file path dropped
         ("export_events.json", 35, "sources", "warning"),      # an unknown source id
         ("export_events.json", 35, "associations", "warning"),  # an unknown association
@@ -90,7 +92,7 @@ def test_the_folder_and_its_events_file_read_the_same(tmp_path):
 def test_events_alone_import_without_their_sources_and_associations(tmp_path):
     shutil.copy(EVENTS, tmp_path / "export_events.json")
     imported = timemap.read(tmp_path / "export_events.json", "export_events.json")
-    assert len(imported.docs) == 4
+    assert len(imported.docs) == 6
     assert all(d["events"][0]["type"] == "other" for d, _ in imported.docs)
     assert all("sources" not in d["events"][0] for d, _ in imported.docs)
 
@@ -100,7 +102,7 @@ def test_a_broken_sources_file_is_named_at_its_line_and_the_events_still_import(
     (tmp_path / "export_sources.json").write_text('{\n  "s1": {"id": "s1",}\n}\n',
                                                   encoding="utf-8")
     imported = timemap.read(tmp_path, str(tmp_path))
-    assert len(imported.docs) == 4
+    assert len(imported.docs) == 6
     broken = [p for p in imported.problems if p.file.endswith("export_sources.json")]
     assert [(p.line, p.field) for p in broken] == [(2, "(file)")]
 

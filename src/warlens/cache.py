@@ -50,8 +50,8 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 import warlens
+from warlens import boundary, formats, model
 from warlens import corpus as _corpus
-from warlens import formats, model
 from warlens.article import FileResult
 from warlens.gazetteer import default_cache_dir, get_gazetteer
 from warlens.model import Col
@@ -67,7 +67,12 @@ PARALLEL_MIN_FILES = 200
 CHUNK_FILES = 500
 #: The modules whose code decides what a file's rows are: any edit to them invalidates.
 _SHAPING_MODULES = ("article.py", "corpus.py", "dates.py", "gazetteer.py", "model.py",
-                    "problems.py", "spans.py", "yamlio.py", "cache.py")
+                    "problems.py", "spans.py", "yamlio.py", "cache.py", "boundary.py",
+                    # the readers of other formats shape what their files become
+                    *(f"formats/{name}" for name in (
+                        "__init__.py", "acled.py", "brat.py", "csvutil.py", "exportdates.py",
+                        "labels.py", "labelstudio.py", "timemap.py", "ucdp.py",
+                        "default_labels.yaml")))
 
 #: The table of each kind and its columns, as `corpus.build_corpus` makes them.
 TABLES: dict[str, list[str]] = {
@@ -199,16 +204,19 @@ def _empty_parse() -> dict[str, pd.DataFrame]:
 # --- parsing ------------------------------------------------------------------------------------
 
 
-def _parse_chunk(items: Sequence[tuple[str, str]]) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Hash and parse files given as (path, display): their tables and content hashes."""
+def _parse_chunk(items: Sequence[tuple[str, ...]]) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Hash and parse files given as (path, display[, data folder]): their tables and
+    content hashes. The hash reads no file that read_file would refuse."""
     results: list[FileResult] = []
     digests: list[str] = []
-    for path, display in items:
+    for path, display, *root in items:
+        folder = root[0] if root else None
         try:
-            digests.append(file_digest(Path(path).read_bytes()))
+            digests.append(file_digest(boundary.read_bytes(path, boundary.CAPS["dataset"],
+                                                           folder)))
         except OSError:
             digests.append("")  # read_file reports it; an empty hash never matches
-        results.append(_corpus.read_file(Path(path), display))
+        results.append(_corpus.read_file(Path(path), display, folder))
     return tables_of(results), digests
 
 
@@ -427,7 +435,7 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
             size, mtime = st.st_size, st.st_mtime_ns
             if not key.lower().endswith(_corpus.NATIVE_SUFFIXES):
                 # An imported file also depends on the files its reader reads beside it.
-                for other in formats.companions(Path(key)):
+                for other in formats.companions(Path(key), _corpus.root_for(key, roots)):
                     other_st = other.stat()
                     size, mtime = size + other_st.st_size, max(mtime, other_st.st_mtime_ns)
             sizes.append(size)
@@ -470,7 +478,8 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
             # imported file's digest does not cover its companions)
             stats.hashed += 1
             with contextlib.suppress(OSError):
-                if file_digest(Path(keys[i]).read_bytes()) == old_digest[j[i]]:
+                if file_digest(boundary.read_bytes(keys[i], boundary.CAPS["article"])) \
+                        == old_digest[j[i]]:
                     was[i], digests[i] = j[i], old_digest[j[i]]
     to_parse = (was < 0).nonzero()[0]
     lap("hash")
@@ -479,8 +488,8 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
     if unchanged:
         tables = old_tables
     else:
-        new_tables, new_digests, stats.workers = parse_files([(keys[i], displays[i])
-                                                               for i in to_parse])
+        new_tables, new_digests, stats.workers = parse_files(
+            [(keys[i], displays[i], _corpus.root_for(keys[i], roots)) for i in to_parse])
         for i, digest in zip(to_parse, new_digests, strict=True):
             digests[i] = digest
         lap("parse")

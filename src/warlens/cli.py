@@ -1,17 +1,59 @@
-"""The `warlens` command: validate data folders, export views (and, as it arrives, import)."""
+"""The `warlens` command: validate data folders, export views, import other formats.
+
+Everything it prints that came from a file (names, keys, values) goes through
+`visible`: a control character in a file name could otherwise retitle the terminal
+or overwrite an error line with "all good".
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn, TextIO
+
+import pandas as pd
 
 from warlens import export, query
 from warlens.corpus import Corpus, data_dir, load_corpus
+from warlens.problems import Problem
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+#: C0 and C1 control characters (DEL included), bidirectional overrides and isolates,
+#: and the Unicode line and paragraph separators: none reaches the terminal raw.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                        "\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: object) -> str:
+    """Text with every control character shown as an escape (ESC as \\x1b): what a
+    file name, key or value holds is seen, never obeyed by the terminal."""
+    return _INVISIBLE.sub(_escape, str(text))
+
+
+def say(text: object, stream: TextIO | None = None) -> None:
+    """Print one line of output (stdout by default), control characters made visible."""
+    print(visible(text), file=stream or sys.stdout)
+
+
+#: What json.dumps leaves raw (it escapes C0 itself, and its own line breaks must stay).
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                       "\u2066-\u2069]")
+
+
+def _json_visible(payload: str) -> str:
+    """JSON output with the characters json leaves raw (C1, bidi controls) as \\u
+    escapes: valid JSON, since they can only occur inside strings."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", payload)
 
 
 def _n(count: int, noun: str) -> str:
@@ -22,15 +64,31 @@ def _n(count: int, noun: str) -> str:
 def _problem_lines(corpus: Corpus) -> list[str]:
     lines = []
     for p in corpus.problems.itertuples(index=False):
-        where = f"{p.file}:{p.line}" if p.line is not None and p.line == p.line else p.file
+        where = p.file if pd.isna(p.line) else f"{p.file}:{int(p.line)}"
         label = "" if p.severity == "error" else "warning: "
         lines.append(f"{where}: {p.field}: {label}{p.message}")
     return lines
 
 
+def _usage(prog: str, message: str) -> int:
+    """A usage error: one line on stderr, exit code 2."""
+    say(f"{prog}: {message}", sys.stderr)
+    return EXIT_USAGE
+
+
+def _missing(paths: Sequence[Path]) -> list[str]:
+    return [str(p) for p in paths if not (p.exists() or p.is_symlink())]
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check article files; print every problem, then a summary line."""
-    corpus = load_corpus(args.paths or [data_dir()])
+    paths = args.paths or [data_dir()]
+    missing = _missing(paths)
+    if missing:
+        hint = "" if args.paths else " (give a folder, or set WARLENS_DATA)"
+        return _usage("warlens validate", f"no such file or folder: {', '.join(missing)}"
+                      f"{hint}")
+    corpus = load_corpus(paths)
     counts = corpus.counts()
     if args.json:
         problems = [
@@ -38,19 +96,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in corpus.problems.astype(object).where(corpus.problems.notna(), None)
             .to_dict("records")
         ]
-        print(json.dumps({**counts, "problems": problems}, ensure_ascii=False, indent=2))
+        print(_json_visible(json.dumps({**counts, "problems": problems}, ensure_ascii=False,
+                                       indent=2)))
     else:
         for line in _problem_lines(corpus):
-            print(line)
-        print(f"{_n(counts['articles'], 'article')}, {_n(counts['events'], 'event')}, "
-              f"{_n(counts['claims'], 'claim')}, {_n(counts['places'], 'place')}, "
-              f"{counts['contested']} contested; {_n(corpus.n_errors, 'error')}, "
-              f"{_n(corpus.n_warnings, 'warning')} in {_n(corpus.files, 'file')}")
+            say(line)
+        say(f"{_n(counts['articles'], 'article')}, {_n(counts['events'], 'event')}, "
+            f"{_n(counts['claims'], 'claim')}, {_n(counts['places'], 'place')}, "
+            f"{counts['contested']} contested; {_n(corpus.n_errors, 'error')}, "
+            f"{_n(corpus.n_warnings, 'warning')} in {_n(corpus.files, 'file')}")
         if counts["stories"] or counts["outlets"] > 1 or counts["drafts"]:
-            print(f"{_n(counts['outlets'], 'outlet')}; {_n(counts['stories'], 'story')}"
-                  .replace("storys", "stories")
-                  + f", {counts['stories_multi_outlet']} reported by 2 or more outlets, "
-                  f"{counts['stories_contested']} contested; {_n(counts['drafts'], 'draft')}")
+            say(f"{_n(counts['outlets'], 'outlet')}; {_n(counts['stories'], 'story')}"
+                .replace("storys", "stories")
+                + f", {counts['stories_multi_outlet']} reported by 2 or more outlets, "
+                f"{counts['stories_contested']} contested; {_n(counts['drafts'], 'draft')}")
     if corpus.n_errors or (args.strict and corpus.n_warnings):
         return EXIT_ERRORS
     return EXIT_OK
@@ -118,19 +177,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     export that silently ignored a misspelt place would hold the whole corpus.
     """
     prog = "warlens export"
-    missing = [str(p) for p in args.paths if not p.exists()]
+    paths = args.paths or [data_dir()]
+    missing = _missing(paths)
     if missing:
-        for path in missing:
-            print(f"{prog}: {path}: no such file or folder", file=sys.stderr)
-        return EXIT_USAGE
-    corpus = load_corpus(args.paths or [data_dir()])
+        return _usage(prog, f"no such file or folder: {', '.join(missing)}")
+    corpus = load_corpus(paths)
     filters, notices = query.filters_from_params(export_params(args), query.vocabulary(corpus))
     if notices:
-        for notice in notices:
-            print(f"{prog}: {_option_wording(notice)}", file=sys.stderr)
-        print(f"{prog}: nothing written; fix the values above "
-              "(names match without regard to case)", file=sys.stderr)
-        return EXIT_USAGE
+        wording = "; ".join(_option_wording(n).rstrip(".") for n in notices)
+        return _usage(prog, f"{wording}; nothing written (names match without regard to "
+                            "case)")
     select, columns, to_geojson = _EXPORT_TABLES[args.table]
     table = export.credited(select(corpus, filters), corpus.articles)
     if args.format == "csv":
@@ -148,13 +204,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             Path(args.output).write_bytes(payload)
     except OSError as exc:
-        print(f"{prog}: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"{prog}: cannot write {target}: {exc.strerror or exc}", sys.stderr)
         return EXIT_ERRORS
     note = f" ({skipped} without coordinates left out)" if skipped else ""
-    print(f"wrote {written} {args.table} to {target}{note}", file=sys.stderr)
+    say(f"wrote {written} {args.table} to {target}{note}", sys.stderr)
     if corpus.n_errors:
-        print(f"{prog}: warning: {corpus.n_errors} problems kept some articles or items out "
-              "of the export; `warlens validate` lists them", file=sys.stderr)
+        say(f"{prog}: warning: {corpus.n_errors} problems kept some articles or items out "
+            "of the export; `warlens validate` lists them", sys.stderr)
     return EXIT_OK
 
 
@@ -183,16 +239,14 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from warlens import synth  # the gazetteer it needs is only loaded when asked for
 
     if args.articles < 0:
-        print("warlens synth: --articles must be 0 or more", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage("warlens synth", "--articles must be 0 or more")
     try:
         written = synth.write_corpus(args.output, args.articles, seed=args.seed)
     except OSError as exc:
-        print(f"warlens synth: cannot write {args.output}: {exc.strerror or exc}",
-              file=sys.stderr)
+        say(f"warlens synth: cannot write {args.output}: {exc.strerror or exc}", sys.stderr)
         return EXIT_ERRORS
-    print(f"wrote {args.articles} synthetic articles ({written / 1e6:.1f} MB) to {args.output}",
-          file=sys.stderr)
+    say(f"wrote {args.articles} synthetic articles ({written / 1e6:.1f} MB) to {args.output}",
+        sys.stderr)
     return EXIT_OK
 
 
@@ -213,32 +267,68 @@ def _add_synth(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 #: The formats `warlens import` knows; each is looked up in formats.READERS when run.
 IMPORT_FORMATS = ("labelstudio", "brat", "timemap", "acled", "ucdp")
+#: The formats whose readers take a label map (--labels).
+LABEL_FORMATS = ("labelstudio", "brat")
 
 
-def _import_files(fmt: str, sources: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """The files to read: files as given, folders searched with the format's detector.
+def _import_files(fmt: str, sources: Sequence[Path]
+                  ) -> tuple[list[tuple[Path, str | None]], list[str], list[Problem]]:
+    """The files to read, each with its data folder: files as given, folders searched
+    with the format's detector (the folder walk's rules: no link leading out of the
+    folder is followed, no FIFO or device opened).
 
-    Returns the files and the usage errors (a missing path, a folder holding nothing
-    the format recognises).
+    A TimeMap side file (export_sources.json...) given by name stands for its export's
+    export_events.json, which is read once. Returns the files, the usage errors (a
+    missing path, a folder holding nothing the format recognises) and the problems the
+    walk found.
     """
     from warlens import formats
+    from warlens.corpus import list_files
+    from warlens.formats.timemap import EVENTS_FILE, is_side_file
 
     detect = formats.DETECTORS[fmt]
-    files: list[Path] = []
+    files: list[tuple[Path, str | None]] = []
     errors: list[str] = []
+    walked: list[Problem] = []
     for src in sources:
-        if not src.exists():
+        if not (src.exists() or src.is_symlink()):
             errors.append(f"{src}: no such file or folder")
         elif src.is_dir():
-            found = [p for p in sorted(src.rglob("*")) if p.is_file()
-                     and not any(part.startswith(".") for part in p.relative_to(src).parts)
-                     and detect(p)]
+            listing = list_files([src])
+            walked.extend(listing.problems)
+            found = [(Path(p), r) for p, r in zip(listing.paths, listing.roots, strict=True)
+                     if detect(Path(p))]
             if not found:
                 errors.append(f"{src}: holds no file the {fmt} reader recognises")
             files.extend(found)
+        elif fmt == "timemap" and is_side_file(src):
+            events = src.with_name(EVENTS_FILE)
+            if not events.is_file():
+                errors.append(f"{src}: a TimeMap side file, read along with an "
+                              f"{EVENTS_FILE}, but there is none beside it")
+            files.append((events, None))
         else:
-            files.append(src)
-    return files, errors
+            files.append((src, None))
+    unique: dict[str, tuple[Path, str | None]] = {}
+    for path, root in files:
+        unique.setdefault(str(Path(path).resolve()), (path, root))
+    return list(unique.values()), errors, walked
+
+
+def _read_labels(path: Path) -> tuple[object | None, str | None]:
+    """The label map of --labels, or the one-line usage error saying why it is unusable."""
+    from warlens import boundary
+    from warlens.formats.labels import load_label_map
+    from warlens.problems import WarlensError
+
+    try:
+        return load_label_map(path), None
+    except WarlensError as exc:
+        return None, str(exc.to_problem(str(path)))
+    except OSError as exc:
+        if isinstance(exc, boundary.Refused) or path.exists():
+            return None, f"{path}: cannot be read: {exc.strerror or exc}"
+        return None, f"{path}: no such labels file"
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -247,44 +337,43 @@ def cmd_import(args: argparse.Namespace) -> int:
     Problems found while reading point at the source file's line; problems found when
     the written articles are validated point at the YAML file, which is the one to fix.
     A file already in the output folder with other content is only replaced with
-    --overwrite, so hand edits to an earlier import are never lost silently.
+    --overwrite, so hand edits to an earlier import are never lost silently. The last
+    line counts what happened: written, unchanged (already there, the same) and skipped.
     """
-    import inspect
-
     from warlens import formats
     from warlens.model import SLUG_RE
-    from warlens.problems import ERROR, WARNING, Problem
+    from warlens.problems import ERROR, WARNING
     from warlens.yamlio import dump_yaml
 
     prog = "warlens import"
     reader = formats.READERS.get(args.format)
     if reader is None:
-        print(f"{prog}: the {args.format} reader is not available in this installation",
-              file=sys.stderr)
-        return EXIT_USAGE
-    files, usage = _import_files(args.format, args.sources)
-    if args.labels is not None and not args.labels.is_file():
-        usage.append(f"{args.labels}: no such labels file")
+        return _usage(prog, f"the {args.format} reader is not available in this installation")
+    options: dict[str, object] = {}
+    if args.labels is not None:
+        if args.format not in LABEL_FORMATS:
+            return _usage(prog, f"--labels applies to {' and '.join(LABEL_FORMATS)} only, not "
+                                f"{args.format}")
+        label_map, problem = _read_labels(args.labels)
+        if problem is not None:
+            return _usage(prog, f"--labels: {problem}")
+        options["label_map"] = label_map
+    files, usage, problems = _import_files(args.format, args.sources)
     if usage:
-        for message in usage:
-            print(f"{prog}: {message}", file=sys.stderr)
-        return EXIT_USAGE
-    options = {}
-    if args.labels is not None and "labels" in inspect.signature(reader).parameters:
-        options["labels"] = args.labels
+        return _usage(prog, "; ".join(usage))
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"{prog}: cannot create {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"{prog}: cannot create {args.output}: {exc.strerror or exc}", sys.stderr)
         return EXIT_ERRORS
 
-    problems: list[Problem] = []
-    written: list[Path] = []
+    done: list[Path] = []  # written or unchanged: the articles this import stands for
+    n_written = n_unchanged = n_skipped = 0
     origin: dict[str, str] = {}
-    for path in files:
+    for path, root in files:
         shown = str(path)
         try:
-            imported = reader(path, shown, **options)
+            imported = reader(path, shown, root=root, **options)
         except OSError as exc:
             problems.append(Problem(shown, None, "(file)",
                                     f"cannot be read: {exc.strerror or exc}"))
@@ -296,38 +385,47 @@ def cmd_import(args: argparse.Namespace) -> int:
             if not isinstance(article_id, str) or not SLUG_RE.fullmatch(article_id):
                 problems.append(Problem(shown, line, "id", f"no usable article id "
                                         f"({article_id!r}); not written"))
+                n_skipped += 1
                 continue
             if article_id in origin:
                 problems.append(Problem(shown, line, "id", f"article id '{article_id}' was "
                                         f"already imported from {origin[article_id]}; "
                                         "not written"))
+                n_skipped += 1
                 continue
             origin[article_id] = f"{shown}:{line}"
             target = args.output / f"{article_id}.yaml"
-            text = dump_yaml(doc)
+            payload = dump_yaml(doc).encode("utf-8")
             try:
-                if (target.exists() and not args.overwrite
-                        and target.read_bytes() != text.encode("utf-8")):
+                old = target.read_bytes() if target.is_file() else None
+                if old == payload:
+                    n_unchanged += 1
+                elif old is not None and not args.overwrite:
                     problems.append(Problem(str(target), None, "(file)",
                                             "already exists with other content; kept as it is "
                                             "(use --overwrite to replace it)", WARNING))
+                    n_skipped += 1
+                    continue
                 else:
-                    target.write_text(text, encoding="utf-8")
+                    target.write_bytes(payload)
+                    n_written += 1
             except OSError as exc:
                 problems.append(Problem(str(target), None, "(file)",
                                         f"cannot be written: {exc.strerror or exc}"))
+                n_skipped += 1
                 continue
-            written.append(target)
+            done.append(target)
 
-    corpus = load_corpus(written)
+    corpus = load_corpus(done)
     for problem in problems:
-        print(problem)
+        say(problem)
     for line in _problem_lines(corpus):
-        print(line)
+        say(line)
     counts = corpus.counts()
     n_problems = len(problems) + len(corpus.problems)
-    print(f"imported {_n(counts['articles'], 'article')} ({_n(counts['events'], 'event')}) "
-          f"from {_n(len(files), 'file')}; {_n(n_problems, 'problem')}")
+    say(f"imported {_n(counts['articles'], 'article')} ({_n(counts['events'], 'event')}) "
+        f"from {_n(len(files), 'file')}: {n_written} written, {n_unchanged} unchanged, "
+        f"{n_skipped} skipped; {_n(n_problems, 'problem')}")
     errors = corpus.n_errors + sum(p.severity == ERROR for p in problems)
     return EXIT_ERRORS if errors else EXIT_OK
 
@@ -347,7 +445,9 @@ def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     imp.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
                      help="folder to write the articles into (created if missing)")
     imp.add_argument("--labels", type=Path, metavar="FILE",
-                     help="label mapping, for the readers that take one (Label Studio, brat)")
+                     help="label map laid over the default one (labelstudio and brat only); "
+                          "without it, a .warlens-labels.yaml in the source's folder or one "
+                          "above it, up to the folder given, is used")
     imp.add_argument("--overwrite", action="store_true",
                      help="replace articles already in DIR whose content differs")
     imp.set_defaults(run=cmd_import)
@@ -363,11 +463,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     prog = "warlens annotate"
     if args.evaluate is not None:
         if args.file is not None:
-            print(f"{prog}: give either FILE.txt or --evaluate GOLD.yaml, not both",
-                  file=sys.stderr)
+            say(f"{prog}: give either FILE.txt or --evaluate GOLD.yaml, not both", sys.stderr)
             return EXIT_USAGE
         if not args.evaluate.is_file():
-            print(f"{prog}: {args.evaluate}: no such file", file=sys.stderr)
+            say(f"{prog}: {args.evaluate}: no such file", sys.stderr)
             return EXIT_USAGE
         try:
             gold, _ = load_yaml(args.evaluate.read_bytes())
@@ -380,38 +479,37 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                                            title=gold.get("title"), outlet=gold.get("outlet"))
             scores = annotate.evaluate(draft, gold)
         except WarlensError as exc:
-            print(f"{prog}: {args.evaluate}: {exc.message}", file=sys.stderr)
+            say(f"{prog}: {args.evaluate}: {exc.message}", sys.stderr)
             return EXIT_ERRORS
-        print(annotate.format_scores(scores))
+        for line in annotate.format_scores(scores).split("\n"):
+            say(line)
         return EXIT_OK
     if args.file is None or args.published is None:
-        print(f"{prog}: give FILE.txt and --published DATE (or --evaluate GOLD.yaml)",
-              file=sys.stderr)
+        say(f"{prog}: give FILE.txt and --published DATE (or --evaluate GOLD.yaml)", sys.stderr)
         return EXIT_USAGE
     if not args.file.is_file():
-        print(f"{prog}: {args.file}: no such file", file=sys.stderr)
+        say(f"{prog}: {args.file}: no such file", sys.stderr)
         return EXIT_USAGE
     try:
         text = args.file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        print(f"{prog}: {args.file}: not UTF-8 text (byte {exc.start}); save it as UTF-8",
-              file=sys.stderr)
+        say(f"{prog}: {args.file}: not UTF-8 text (byte {exc.start}); save it as UTF-8", sys.stderr)
         return EXIT_ERRORS
     try:
         published = dates.parse_published(args.published).end
     except WarlensError as exc:
-        print(f"{prog}: --published: {exc.message}", file=sys.stderr)
+        say(f"{prog}: --published: {exc.message}", sys.stderr)
         return EXIT_USAGE
     try:
         doc = annotate.draft_article(text, published=published or args.published,
                                      title=args.title, outlet=args.outlet, url=args.url,
                                      article_id=args.id)
     except WarlensError as exc:
-        print(f"{prog}: {args.file}: {exc.message}", file=sys.stderr)
+        say(f"{prog}: {args.file}: {exc.message}", sys.stderr)
         return EXIT_ERRORS
     _, problems = read_article_doc(doc, str(args.output))
     for problem in problems:  # a draft that does not load is a bug; say so, still write it
-        print(f"{prog}: warning: {problem.field}: {problem.message}", file=sys.stderr)
+        say(f"{prog}: warning: {problem.field}: {problem.message}", sys.stderr)
     payload = dump_yaml(doc)
     target = "stdout" if args.output == "-" else args.output
     try:
@@ -420,11 +518,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         else:
             Path(args.output).write_text(payload, encoding="utf-8")
     except OSError as exc:
-        print(f"{prog}: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"{prog}: cannot write {target}: {exc.strerror or exc}", sys.stderr)
         return EXIT_ERRORS
-    print(f"drafted {len(doc['places'])} places, {len(doc['events'])} events and "
-          f"{len(doc['claims'])} claims to {target}; every item is marked draft: true",
-          file=sys.stderr)
+    say(f"drafted {len(doc['places'])} places, {len(doc['events'])} events and "
+          f"{len(doc['claims'])} claims to {target}; every item is marked draft: true", sys.stderr)
     return EXIT_ERRORS if problems else EXIT_OK
 
 
@@ -452,9 +549,17 @@ def _add_annotate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ann.set_defaults(run=cmd_annotate)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line (and exit 2), not usage and error."""
+
+    def error(self, message: str) -> NoReturn:
+        say(f"{self.prog}: {message} (see {self.prog} --help)", sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="warlens", description=__doc__)
+    parser = _Parser(prog="warlens", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="check article files and list every problem")
     validate.add_argument("paths", nargs="*", type=Path,

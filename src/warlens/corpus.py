@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from warlens import formats, model, stories
+from warlens import boundary, formats, model, stories
 from warlens.article import ArticleRows, FileResult, read_article_doc, read_article_file
 from warlens.model import Col
 from warlens.problems import ERROR, WARNING, Problem
@@ -82,8 +82,9 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 
     Native YAML articles are taken by their suffix; other files only when a format
     reader recognises them (a Label Studio export, a brat .ann, an ACLED CSV, ...).
-    Hidden files and folders (a name starting with ".") are skipped, and symlinked
-    folders are not entered.
+    Hidden files and folders (a name starting with ".") are skipped, symlinked
+    folders are not entered, and symlinked files are taken only when they lead to a
+    file inside the folder (`list_files` says why the others were left out).
     """
     return [Path(p) for p in list_files(paths).paths]
 
@@ -95,6 +96,15 @@ class Listing:
     paths: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     displays: list[str] = field(default_factory=list)
+    #: The data folder each file was found in (for a file given by name, its own folder):
+    #: nothing a reader reads beside the file may lie outside it.
+    roots: list[str] = field(default_factory=list)
+    #: Files left out, each said: a link leaving the folder, a FIFO or device.
+    problems: list[Problem] = field(default_factory=list)
+
+
+#: Suffixes of files a reader may take: one of these that cannot be read is reported.
+READ_SUFFIXES = (*NATIVE_SUFFIXES, ".csv", ".json", ".ann")
 
 
 def list_files(paths: Iterable[Path]) -> Listing:
@@ -113,10 +123,24 @@ def list_files(paths: Iterable[Path]) -> Listing:
             listing.paths.append(text)
             listing.keys.append(os.path.abspath(text))  # noqa: PTH100
             listing.displays.extend(_displays([text]))
+            listing.roots.append(os.path.dirname(os.path.realpath(text)))  # noqa: PTH120
             continue
-        for top, name, is_link in _walk(path):
+        root = os.path.realpath(path)
+        for top, name, is_link in _walk(path, listing.problems):
             text = os.path.join(top, name)  # noqa: PTH118
-            if not (name.lower().endswith(NATIVE_SUFFIXES) or formats.detect(Path(text))):
+            if is_link and not boundary.inside(os.path.realpath(text), root):
+                if name.lower().endswith(READ_SUFFIXES) and not formats.is_side_file(
+                        Path(text)):
+                    listing.problems.append(Problem(
+                        _displays([os.path.join(os.path.realpath(top), name)])[0],  # noqa: PTH118
+                        None, "(file)", "is a symbolic link leading outside the data folder; "
+                        "not followed"))
+                continue
+            if not (name.lower().endswith(NATIVE_SUFFIXES)
+                    or formats.detect(Path(text), root)):
+                if name.lower().endswith(".csv"):
+                    listing.problems.append(Problem(
+                        _displays([text])[0], 1, "(file)", formats.UNRECOGNISED_CSV, WARNING))
                 continue
             prefixes = folders.get(top)
             if prefixes is None:
@@ -126,7 +150,18 @@ def list_files(paths: Iterable[Path]) -> Listing:
             listing.keys.append(prefixes[0] + name)
             # realpath(folder/name) is realpath(folder)/name unless name is a symlink
             listing.displays.append(_displays([text])[0] if is_link else prefixes[1] + name)
+            listing.roots.append(root)
     return listing
+
+
+def root_for(key: str, roots: Iterable[Path | str]) -> str | None:
+    """The resolved data folder of `roots` that holds the file `key`, if any."""
+    real = os.path.realpath(key)
+    for root in roots:
+        root_real = os.path.realpath(root)
+        if os.path.isdir(root_real) and boundary.inside(real, root_real):  # noqa: PTH112
+            return root_real
+    return None
 
 
 def _shown_prefix(folder: str, cwd: str) -> str:
@@ -140,9 +175,10 @@ def _shown_prefix(folder: str, cwd: str) -> str:
     return os.path.join(folder, "")  # noqa: PTH118
 
 
-def _walk(folder: Path) -> list[tuple[str, str, bool]]:
+def _walk(folder: Path, problems: list[Problem]) -> list[tuple[str, str, bool]]:
     """The files under `folder` as (folder reached, name, is a symlink), in the order of
     sorted(folder.rglob("*")). The directory listing says which are symlinks for free.
+    A FIFO, device or socket with a name a reader would take is a problem, never opened.
 
     One os.scandir per folder: 10,000 files take a tenth of the time rglob, is_file
     and relative_to took.
@@ -159,33 +195,44 @@ def _walk(folder: Path) -> list[tuple[str, str, bool]]:
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append((entry.path, (*rel, name)))
-                    elif entry.is_file():  # follows a symlink to a file, as is_file() did
+                    elif entry.is_file():  # follows a symlink: list_files checks where to
                         entries.append(((*rel, name), top, name, entry.is_symlink()))
+                    elif name.lower().endswith(READ_SUFFIXES) and not formats.is_side_file(
+                            Path(entry.path)):
+                        problems.append(Problem(_displays([entry.path])[0], None, "(file)",
+                                                "is not a regular file (a FIFO, device or "
+                                                "socket); not read"))
         except (PermissionError, FileNotFoundError, NotADirectoryError):
             continue  # as rglob did: an unreadable folder is skipped
     entries.sort(key=lambda e: e[0])  # Path order compares part by part
     return [(top, name, link) for _, top, name, link in entries]
 
 
-def read_file(path: Path, display: str | None = None) -> FileResult:
-    """Read one file into rows and problems; unreadable files become a problem."""
+def read_file(path: Path, display: str | None = None,
+              root: Path | str | None = None) -> FileResult:
+    """Read one file into rows and problems; unreadable files become a problem.
+
+    `root` is the data folder the file was found in: what a reader reads beside the
+    file (a brat .txt, a label map) must lie inside it. None means the file's own folder.
+    """
     shown = display or str(path)
-    fmt = None if path.suffix.lower() in NATIVE_SUFFIXES else formats.detect(path)
+    fmt = None if path.suffix.lower() in NATIVE_SUFFIXES else formats.detect(path, root)
     if fmt is not None:
-        return read_imported(path, fmt, shown)
+        return read_imported(path, fmt, shown, root)
     try:
-        data = path.read_bytes()
+        data = boundary.read_bytes(path, boundary.CAPS["article"], root, "an article file")
     except OSError as exc:
         return FileResult(shown, problems=[Problem(shown, None, "(file)",
                                                    f"cannot be read: {exc.strerror or exc}")])
     return read_article_file(data, shown)
 
 
-def read_imported(path: Path, fmt: str, display: str) -> FileResult:
+def read_imported(path: Path, fmt: str, display: str,
+                  root: Path | str | None = None) -> FileResult:
     """Read a file of another format through the same checks as a native article."""
     result = FileResult(display)
     try:
-        imported = formats.READERS[fmt](path, display)
+        imported = formats.READERS[fmt](path, display, root=root)
     except OSError as exc:
         result.problems.append(Problem(display, None, "(file)",
                                        f"cannot be read: {exc.strerror or exc}"))
@@ -216,14 +263,15 @@ def load_corpus(paths: Path | str | Sequence[Path | str] | None = None, *,
         if not root.exists():
             problems.append(Problem(str(root), None, "(file)", "no such file or folder"))
     listing = list_files(r for r in roots if r.exists())
+    problems.extend(listing.problems)
     sources = tuple(str(r) for r in roots)
     if cache and roots and all(r.is_dir() for r in roots):
         from warlens import cache as compiled  # imports this module: import it late
 
         return compiled.load_cached(roots, listing.keys, listing.displays,
                                     extra_problems=problems, sources=sources)
-    results = [read_file(Path(f), s) for f, s in zip(listing.paths, listing.displays,
-                                                     strict=True)]
+    results = [read_file(Path(f), s, r) for f, s, r in zip(listing.paths, listing.displays,
+                                                           listing.roots, strict=True)]
     return build_corpus(results, extra_problems=problems, sources=sources)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warlens.boundary import is_regular
 from warlens.problems import Problem
 from warlens.yamlio import Path as DocPath
 
@@ -28,7 +29,14 @@ class Imported:
     problems: list[Problem] = field(default_factory=list)
 
 
-Reader = Callable[[Path, str], Imported]
+#: reader(path, display, *, root=None, label_map=None): `root` is the data folder nothing
+#: may be read outside of (None: the file's own folder); see `warlens.boundary`.
+Reader = Callable[..., Imported]
+
+#: What the folder walk says of a .csv file no reader recognises.
+UNRECOGNISED_CSV = ("no reader recognises this CSV file: an ACLED export needs the columns "
+                    "event_id_cnty and event_date, a UCDP GED export date_start, where_prec "
+                    "and side_a, in a header within its first lines; not read")
 
 #: Format name -> reader(path, display_name). Filled in by each format's module.
 READERS: dict[str, Reader] = {}
@@ -42,8 +50,14 @@ def register(name: str, reader: Reader, detector: Callable[[Path], bool]) -> Non
     DETECTORS[name] = detector
 
 
-def detect(path: Path) -> str | None:
-    """The format of a file, or None if no reader recognises it."""
+def detect(path: Path, root: Path | str | None = None) -> str | None:
+    """The format of a file, or None if no reader recognises it.
+
+    Only a regular file inside `root` is looked at: a detector reads the file's head,
+    and opening a FIFO would wait for ever.
+    """
+    if not is_regular(path, root):
+        return None
     for name, is_it in DETECTORS.items():
         try:
             if is_it(path):
@@ -53,10 +67,22 @@ def detect(path: Path) -> str | None:
     return None
 
 
-def companions(path: Path) -> list[Path]:
+def is_side_file(path: Path) -> bool:
+    """Whether `path` is read only along with another file (TimeMap's export_sources.json
+    and the like): its reader reports what is wrong with it, the folder walk does not."""
+    from warlens.formats.timemap import is_side_file as timemap_side
+
+    return timemap_side(path)
+
+
+def companions(path: Path, root: Path | str | None = None) -> list[Path]:
     """The other files a reader reads along with `path` (a brat .txt, TimeMap's sources
-    and associations, a label map), so that a change to any of them re-reads `path`."""
-    fmt = detect(path)
+    and associations, a label map), so that a change to any of them re-reads `path`.
+
+    Only regular files inside `root` (None: the file's folder) count: no other is read.
+    """
+    root = path.parent if root is None else root
+    fmt = detect(path, root)
     found: list[Path] = []
     if fmt == "brat":
         found.append(path.with_suffix(".txt"))
@@ -64,13 +90,12 @@ def companions(path: Path) -> list[Path]:
         found += [path.with_name("export_sources.json"),
                   path.with_name("export_associations.json")]
     if fmt in ("brat", "labelstudio"):
-        from warlens.formats.labels import OVERRIDE_NAME
+        from warlens.formats.labels import find_override
 
-        for folder in (path.parent, *path.parent.parents):
-            if (folder / OVERRIDE_NAME).is_file():
-                found.append(folder / OVERRIDE_NAME)
-                break
-    return [p for p in found if p.is_file()]
+        override = find_override(path, root)
+        if override is not None:
+            found.append(override)
+    return [p for p in found if is_regular(p, root)]
 
 
 def _load_builtin() -> None:

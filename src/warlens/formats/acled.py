@@ -21,16 +21,17 @@ from warlens.formats.csvutil import (
     CsvTable,
     RowError,
     clip,
-    header_of,
+    has_header,
     lat_lon,
     missing_columns,
-    parse_day,
     read_table,
     slugify,
     split_list,
     to_int,
     whole_cell,
+    year_cell,
 )
+from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
 from warlens.model import EventIn
 from warlens.problems import WARNING
@@ -73,30 +74,47 @@ GEO_PRECISION = {1: "settlement", 2: "district", 3: "region"}
 TIME_PRECISION = {1: "the day", 2: "within the week around the date", 3: "within the month"}
 
 
+#: The columns an ACLED file is recognised by, in a header within its first lines.
+SIGNATURE = ("event_id_cnty", "event_date")
+
+
 def detect(path: Path) -> bool:
     """An ACLED export: a .csv whose header holds event_id_cnty and event_date."""
-    return {"event_id_cnty", "event_date"} <= header_of(path)
+    return has_header(path, SIGNATURE)
 
 
-def read(path: Path, display: str) -> Imported:
-    """Read an ACLED CSV file into one native article per event row."""
-    table = read_table(path, display, ALIASES)
+def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+    """Read an ACLED CSV file into one native article per event row.
+
+    A row with one bad value keeps the others: an unreadable date leaves the event
+    undated, bad coordinates leave it off the map, a bad fatality count leaves it
+    without casualties, each with a warning naming the line and column.
+    """
+    table = read_table(path, display, ALIASES, SIGNATURE, root=root)
     result = Imported(problems=table.problems)
     if not table.columns or missing_columns(table, REQUIRED):
         return result
+    days = DayColumn("event_date", (r.get("event_date") for r in table.rows))
+    if days.note:
+        table.problem(table.header_line, "event_date", days.note, WARNING)
     seen: dict[str, int] = {}
     for row in table.rows:
-        doc = _article(row, table, seen)
+        doc = _article(row, table, seen, days)
         if doc is not None:
             lines: dict[DocPath, int] = {(): row.line}
             result.docs.append((doc, lines))
+    if days.two_digit_guessed:
+        table.problem(table.header_line, "event_date",
+                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
+                      "century by dateutil's rule, as the file has no year column", WARNING)
     return result
 
 
-def _article(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict | None:
+def _article(row: CsvRow, table: CsvTable, seen: dict[str, int],
+             days: DayColumn) -> dict | None:
     """One row as a native article document, or None after reporting why not."""
     try:
-        doc = _build(row, table, seen)
+        doc = _build(row, table, seen, days)
     except RowError as exc:
         table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
         return None
@@ -104,28 +122,46 @@ def _article(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict | None:
     return doc
 
 
-def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
-    """The article document of a row; RowError for a value that cannot be read."""
-    for column in REQUIRED:
-        if not row.get(column):
-            raise RowError(column, "is empty")
+def _kept(row: CsvRow, table: CsvTable, exc: RowError, what: str) -> None:
+    """Warn that a bad value was left out and the row imported without it."""
+    table.problem(row.line, exc.column, f"{exc.message}; {what}", WARNING)
+
+
+def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
+    """The article document of a row; RowError for a row that cannot be imported at all."""
     event_id = row.get("event_id_cnty")
+    if not event_id:
+        raise RowError("event_id_cnty", "is empty")
     article_id = slugify(f"acled-{event_id}")
     if article_id in seen:
         raise RowError("event_id_cnty",
                        f"'{event_id}' was already imported from line {seen[article_id]}")
+    day: datetime.date | None = None
     try:
-        day = parse_day(row.get("event_date"))
+        day = days.day(row.get("event_date"), year_cell(row))
     except ValueError as exc:
-        raise RowError("event_date", f"{exc}; expected YYYY-MM-DD or DD-MM-YYYY") from None
-    when = _when(row, day)
-    fatalities = whole_cell(row, "fatalities")
-    place = _place(row, table)  # last of the checks that skip a row: it may add a warning
+        _kept(row, table, RowError("event_date", str(exc)), "the event was imported undated")
+    when: str | dict = "undated"
+    if day is not None:
+        try:
+            when = _when(row, day)
+        except RowError as exc:
+            _kept(row, table, exc, "the date was taken as the day")
+            when = day.isoformat()
+    fatalities = None
+    try:
+        fatalities = whole_cell(row, "fatalities")
+    except RowError as exc:
+        _kept(row, table, exc, "the event was imported without casualties")
+    place = _place(row, table)
 
     acled_type = row.get("event_type")
     sub_type = row.get("sub_event_type")
     event_type = _event_type(acled_type, sub_type)
-    if event_type is None:
+    if not acled_type:
+        table.problem(row.line, "event_type", "is empty; imported as 'other'", WARNING)
+        event_type, acled_type = "other", "Event"
+    elif event_type is None:
         table.problem(row.line, "event_type",
                       f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
         event_type = "other"
@@ -160,12 +196,12 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
         event["casualties"] = {"low": fatalities, "high": fatalities, "text": "ACLED fatalities"}
     event["tags"] = _tags(row)
 
-    title = f"{acled_type}: {summary}, {day.isoformat()}"
+    title = f"{acled_type}: {summary}, {day.isoformat() if day else 'undated'}"
     doc: dict = {
         "id": article_id,
         "title": clip(title),
         "outlet": OUTLET,
-        "published": {"date": day.isoformat(), "inferred": True},
+        "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
         "text": text,
     }
     if article_notes:
@@ -206,8 +242,13 @@ def _when(row: CsvRow, day: datetime.date) -> str | dict:
 
 
 def _place(row: CsvRow, table: CsvTable) -> dict | None:
-    """The event's place, or None when the row names none; RowError for bad coordinates."""
-    lat, lon = lat_lon(row)
+    """The event's place, or None when the row names none; bad coordinates are left
+    out with a warning and the place kept by its name."""
+    try:
+        lat, lon = lat_lon(row)
+    except RowError as exc:
+        _kept(row, table, exc, "the place was imported by its name, without coordinates")
+        lat = lon = None
     raw_precision = row.get("geo_precision")
     try:
         precision = GEO_PRECISION.get(to_int(raw_precision) or 1)
@@ -257,7 +298,7 @@ def _tags(row: CsvRow) -> list[str]:
     return tags
 
 
-def _generated_text(row: CsvRow, day: datetime.date, fatalities: int | None) -> str:
+def _generated_text(row: CsvRow, day: datetime.date | None, fatalities: int | None) -> str:
     """A plain sentence standing in for empty notes, built only from the row's fields."""
     kind = row.get("sub_event_type") or row.get("event_type")
     where = ", ".join(v for v in (row.get("location"), row.get("admin1"), row.get("country"))
@@ -266,7 +307,7 @@ def _generated_text(row: CsvRow, day: datetime.date, fatalities: int | None) -> 
     sentence = f"ACLED records an event of type {kind}"
     if where:
         sentence += f" at {where}"
-    sentence += f" on {day.isoformat()}"
+    sentence += f" on {day.isoformat()}" if day else ""
     if actors:
         sentence += f", involving {actors}"
     if fatalities is not None:

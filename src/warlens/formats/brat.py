@@ -1,6 +1,7 @@
 """brat standoff annotation (a .ann file beside its .txt) -> one native article.
 
-The .ann lines this reader understands (tab-separated, offsets in code points of
+The .ann lines this reader understands (the id and the text are set off by tabs; type,
+start and end by spaces or, as some corpora write them, tabs; offsets in code points of
 the .txt, 0-based, end-exclusive):
 
     T1  Type start end[;start end...]  text      a span (discontinuous with ';')
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from warlens import boundary
 from warlens.formats import Imported, register
 from warlens.formats.labels import (
     LabelMap,
@@ -35,6 +37,7 @@ from warlens.formats.labels import (
     assemble,
     find_label_map,
     inferred_date,
+    loose_message,
     slugify,
 )
 from warlens.formats.labelstudio import MODES, OffsetIndex
@@ -43,13 +46,17 @@ from warlens.problems import ERROR, WARNING, Problem, Severity
 __all__ = ["is_brat", "read_brat"]
 
 _ID = re.compile(r"^[TERAMN#*][0-9]*$")
-_FRAGMENT = re.compile(r"^(\d+) (\d+)$")
+_FRAGMENT = re.compile(r"^(\d+)[ \t]+(\d+)$")
+_HEAD = re.compile(r"^(\S+)[ \t]+(\d+[ \t]+\d+(?:[ \t]*;[ \t]*\d+[ \t]+\d+)*)$")
+_SPAN_LINE = re.compile(
+    r"^(\S+)[ \t]+(\d+[ \t]+\d+(?:[ \t]*;[ \t]*\d+[ \t]+\d+)*)(?:[\t ](.*))?$", re.DOTALL)
+_STEM_DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 _UNKNOWN_OUTLET = "unknown outlet"
 
 
 def is_brat(path: Path) -> bool:
-    """A .ann file with its .txt beside it."""
-    return path.suffix.lower() == ".ann" and path.with_suffix(".txt").is_file()
+    """A .ann file (its .txt beside it is read too; a missing one is reported)."""
+    return path.suffix.lower() == ".ann"
 
 
 @dataclass
@@ -94,20 +101,36 @@ class _Reporter:
         self.problems.append(Problem(self.file, line, fld, message, severity))
 
 
-def read_brat(path: Path, display: str, label_map: LabelMap | None = None) -> Imported:
-    """Read one brat .ann and its .txt into a native article document and problems."""
+def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
+              root: Path | str | None = None) -> Imported:
+    """Read one brat .ann and its .txt into a native article document and problems.
+
+    The .txt must be a regular file inside `root` (the data folder; None: the .ann's
+    own folder): a .txt that is a link leading elsewhere is a problem, never read.
+    """
     report = _Reporter(display)
+    root = path.parent if root is None else root
     if label_map is None:
-        label_map, map_problems = find_label_map(path)
+        label_map, map_problems = find_label_map(path, root)
         report.problems.extend(map_problems)
     imported = Imported(problems=report.problems)
     txt_path = path.with_suffix(".txt")
+    ann_data = boundary.read_bytes(path, boundary.CAPS["annotations"], root,
+                                   "a brat .ann file")
+    if not (txt_path.exists() or txt_path.is_symlink()):
+        report.add(None, "(file)", f"has no {txt_path.name} beside it: brat keeps the text "
+                   "there; nothing was imported")
+        return imported
     try:
-        # newline="" keeps CRLF: brat counts offsets on the file as stored.
-        with txt_path.open(encoding="utf-8", newline="") as fh:
-            raw_text = fh.read()
-        with path.open(encoding="utf-8", newline="") as fh:
-            ann_lines = fh.read().split("\n")
+        txt_data = boundary.read_bytes(txt_path, boundary.CAPS["text"], root, "a brat .txt")
+    except OSError as exc:
+        report.add(None, "(file)", f"its text {txt_path.name} cannot be read: "
+                   f"{exc.strerror or exc}; nothing was imported")
+        return imported
+    try:
+        # As stored (CRLF kept): brat counts offsets on the file as stored.
+        raw_text = txt_data.decode("utf-8")
+        ann_lines = ann_data.decode("utf-8").split("\n")
     except UnicodeDecodeError as exc:
         report.add(None, "(file)", f"{txt_path.name} or {path.name} is not UTF-8 text "
                    f"(byte {exc.start})")
@@ -120,27 +143,43 @@ def read_brat(path: Path, display: str, label_map: LabelMap | None = None) -> Im
     report.flush()
     text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
     first_line = next((ln.strip() for ln in text.lstrip("\ufeff").split("\n") if ln.strip()), "")
-    day = datetime.date.fromtimestamp(txt_path.stat().st_mtime)
+    day = _day_in_name(path.stem)
     head: dict[str, Any] = {
         "id": f"brat-{slugify(path.stem, 'document', 90)}",
         "title": " ".join(first_line.split())[:200] or path.stem,
         "outlet": _UNKNOWN_OUTLET,
-        "published": inferred_date(day),
+        "published": inferred_date(day) if day else "undated",
         "source_file": display[:2000],
     }
     if notes:
         head["notes"] = "\n".join(notes)
+    published = (f"published the date in the file name ({day.isoformat()}), marked inferred"
+                 if day else "published left undated (the file's date is when it was copied, "
+                 "not when the article appeared), so dates such as 'yesterday' stay undated")
     report.add(1, "(file)", "brat standoff has no title, outlet or publication date: the "
-               f"title is the text's first line, the outlet '{_UNKNOWN_OUTLET}', and published "
-               f"the .txt file's date ({day.isoformat()}), marked inferred", WARNING)
+               f"title is the text's first line, the outlet '{_UNKNOWN_OUTLET}', and "
+               f"{published}; set published in the imported YAML when you know it", WARNING)
     unmapped: dict[str, int] = {}
-    assembly = assemble(head, text, mentions, links, label_map, display, 1, unmapped)
+    loose: dict[str, list[int]] = {}
+    assembly = assemble(head, text, mentions, links, label_map, display, 1, unmapped, loose)
     report.problems.extend(assembly.problems)
     for label, line in unmapped.items():
         report.add(line, "labels", f"label '{label}' has no meaning in the label map; kept as "
                    "an article tag (map it in .warlens-labels.yaml)", WARNING)
+    if loose:
+        report.add(min(line for _, line in loose.values()), "(file)", loose_message(loose),
+                   WARNING)
     imported.docs.append((assembly.doc, assembly.lines))
     return imported
+
+
+def _day_in_name(stem: str) -> datetime.date | None:
+    """An ISO day written in a file name (`bakhmut-2023-05-21`), if it is a real day."""
+    found = _STEM_DAY.search(stem)
+    try:
+        return datetime.date.fromisoformat(found.group(1)) if found else None
+    except ValueError:
+        return None
 
 
 def _parse(lines: list[str], report: _Reporter) -> _Ann:
@@ -151,6 +190,8 @@ def _parse(lines: list[str], report: _Reporter) -> _Ann:
         if not line.strip():
             continue
         ident, _, rest = line.partition("\t")
+        if not _ID.match(ident) or not rest:
+            ident, _, rest = line.partition(" ")  # some tools write a space after the id
         if not _ID.match(ident) or not rest:
             report.add(n, "(line)", "not a brat annotation line: expected an id such as T1, "
                        "E1, R1, A1, N1 or #1, a tab, then the annotation")
@@ -165,14 +206,16 @@ def _parse(lines: list[str], report: _Reporter) -> _Ann:
 def _parse_line(ident: str, rest: str, n: int, ann: _Ann) -> None:
     kind = ident[0]
     if kind == "T":
-        head, sep, text = rest.partition("\t")
-        if not sep:
-            raise ValueError("a span line needs 'Type start end', a tab, then its text")
-        label, _, offsets = head.partition(" ")
+        head, text = _span_head(rest)
+        found = _HEAD.match(head)
+        if found is None:
+            raise ValueError(f"cannot read 'Type start end' from '{head}' (a span line is "
+                             "'Type start end', a tab, then its text)")
+        label, offsets = found.group(1), found.group(2)
         fragments = []
         for part in offsets.split(";"):
             m = _FRAGMENT.match(part.strip())
-            if not m or not label:
+            if not m:
                 raise ValueError(f"cannot read 'Type start end' from '{head}'")
             start, end = int(m.group(1)), int(m.group(2))
             if start >= end:
@@ -215,6 +258,17 @@ def _parse_line(ident: str, rest: str, n: int, ann: _Ann) -> None:
             raise ValueError("a note line needs 'AnnotatorNotes T1', a tab, then the note")
         ann.notes.append((parts[1], note, n))
     # '*' (Equiv) lines say two spans are the same thing; nothing in an article keeps that.
+
+
+def _span_head(rest: str) -> tuple[str, str]:
+    """A T line after its id -> ('Type start end', text), whether the type, start and
+    end are set off by spaces or by tabs (some corpora write tabs). The offsets end
+    where no ';' follows, so a text that starts with a number stays the text."""
+    found = _SPAN_LINE.match(rest)
+    if found is None:
+        head, _, text = rest.partition("\t")
+        return head, text
+    return f"{found.group(1)} {found.group(2)}", found.group(3) or ""
 
 
 def _build(ann: _Ann, raw_text: str, labels: LabelMap,

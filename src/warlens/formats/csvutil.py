@@ -10,21 +10,23 @@ problem can point at the line a person would open in an editor.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warlens import boundary
 from warlens.problems import ERROR, WARNING, Problem, Severity
 
 #: Delimiters tried on the header line, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t")
 #: The most a native `Line` field (title, summary, actor, tag) may hold.
 MAX_LINE = 2000
-#: How much of a file a detector reads to find the first line.
+#: How much of a file a detector reads to find the header line.
 _HEAD_BYTES = 65536
+#: How many lines may come before the header (a "(Sample)" note, a blank line...).
+PREAMBLE_LINES = 20
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -49,6 +51,8 @@ class CsvTable:
     rows: list[CsvRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     delimiter: str = ","
+    #: The line the header is on: 1 unless notes come before it.
+    header_line: int = 1
 
     def problem(self, line: int | None, column: str, message: str,
                 severity: Severity = ERROR) -> None:
@@ -95,8 +99,10 @@ def normalize_column(name: str) -> str:
     return name.strip().strip('"').strip().lower()
 
 
-def first_line(path: Path) -> str:
-    """The first line of a file, decoded leniently; reads at most 64 KiB."""
+def head_lines(path: Path) -> list[str]:
+    """The first lines of a regular file, decoded leniently; reads at most 64 KiB."""
+    if not boundary.is_regular(path):
+        return []
     with path.open("rb") as handle:
         head = handle.read(_HEAD_BYTES)
     if head.startswith(_UTF16_BOMS):
@@ -104,40 +110,69 @@ def first_line(path: Path) -> str:
     else:
         try:
             text = head.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = head.decode("cp1252", errors="replace")
-    return text.splitlines()[0] if text else ""
+        except UnicodeDecodeError as exc:  # cut inside a character, or not UTF-8
+            text = (head[:exc.start].decode("utf-8-sig") if exc.start > len(head) - 4
+                    else head.decode("cp1252", errors="replace"))
+    return text.splitlines()[:PREAMBLE_LINES + 1]
 
 
-def header_of(path: Path) -> set[str]:
-    """The lower-cased column names of a .csv file's header line; empty for other files."""
-    if path.suffix.lower() != ".csv" or not path.is_file():
-        return set()
-    return set(split_header(first_line(path)))
+def find_header(lines: list[str], signature: tuple[str, ...]) -> int | None:
+    """The 0-based index of the first line whose columns include all of `signature`."""
+    for i, line in enumerate(lines):
+        if set(signature) <= set(split_header(line)):
+            return i
+    return None
 
 
-def read_table(path: Path, file: str, aliases: dict[str, str] | None = None) -> CsvTable:
+def has_header(path: Path, signature: tuple[str, ...]) -> bool:
+    """Whether a .csv file has a header naming every column of `signature` on its
+    first line or after a few lines of notes."""
+    if path.suffix.lower() != ".csv":
+        return False
+    return find_header(head_lines(path), signature) is not None
+
+
+def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
+               signature: tuple[str, ...] = (), *, root: Path | str | None = None) -> CsvTable:
     """Read a whole CSV file into rows with their starting lines; never raises for content.
 
+    The header is the first line holding every column of `signature` (line 1 if none
+    does): lines of notes before it are skipped with a warning that quotes them.
     `aliases` renames old column names to current ones (`ally_actor_1` -> `assoc_actor_1`)
     unless the current name is also present. Rows whose number of cells differs from the
     header's are reported and left out: their cells cannot be trusted to sit under the
-    right names. Raises OSError if the file cannot be read.
+    right names. Raises OSError if the file cannot be read (`boundary.Refused` for a
+    file outside `root`, not regular, or above the dataset size cap).
     """
-    text, problems = decode(path.read_bytes(), file)
+    data = boundary.read_bytes(path, boundary.CAPS["dataset"], root, "a dataset CSV")
+    text, problems = decode(data, file)
     stream = io.StringIO(text, newline="")
+    skipped: list[str] = []
+    if signature:
+        peek = io.StringIO(text[:_HEAD_BYTES * 4], newline="")
+        at = find_header([peek.readline() for _ in range(PREAMBLE_LINES + 1)], signature)
+        if at:
+            for _ in range(at):
+                skipped.append(stream.readline().strip())
+    offset = len(skipped)
+    start = stream.tell()
     header_line = stream.readline()
-    stream.seek(0)
+    stream.seek(start)
     delimiter = sniff_delimiter(header_line)
     reader = csv.reader(stream, delimiter=delimiter)
-    table = CsvTable(file, [], problems=problems, delimiter=delimiter)
+    table = CsvTable(file, [], problems=problems, delimiter=delimiter, header_line=offset + 1)
+    if skipped:
+        shown = " / ".join(repr(line[:60]) for line in skipped if line) or "blank"
+        table.problem(1, "(file)", f"the header is on line {offset + 1}; the "
+                      f"{offset} line{'s' if offset > 1 else ''} before it ({shown}) "
+                      "were skipped as notes", WARNING)
     try:
         header = next(reader)
     except StopIteration:
-        table.problem(1, "(file)", "the file is empty: expected a header row")
+        table.problem(offset + 1, "(file)", "the file is empty: expected a header row")
         return table
     except csv.Error as exc:
-        table.problem(1, "(file)", f"the header row cannot be read as CSV: {exc}")
+        table.problem(offset + 1, "(file)", f"the header row cannot be read as CSV: {exc}")
         return table
     columns = [normalize_column(c) for c in header]
     for old, new in (aliases or {}).items():
@@ -145,6 +180,7 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None) -> 
             columns[columns.index(old)] = new
     table.columns = columns
     for line, cells, error in _records(reader):
+        line += offset
         if error is not None:
             table.problem(line, "(row)", f"cannot be read as CSV: {error}")
             continue
@@ -189,7 +225,7 @@ def missing_columns(table: CsvTable, required: tuple[str, ...]) -> list[str]:
     """Report required columns absent from the header (line 1); return their names."""
     missing = [c for c in required if c not in table.columns]
     for column in missing:
-        table.problem(1, column, "required column is missing from the header; "
+        table.problem(table.header_line, column, "required column is missing from the header; "
                                  "no rows were imported")
     return missing
 
@@ -281,40 +317,14 @@ def lat_lon(row: CsvRow, lat_column: str = "latitude",
     return lat, lon
 
 
-_MONTHS = {name: i for i, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august",
-     "september", "october", "november", "december"), 1)}
-_MONTHS.update({name[:3]: i for name, i in list(_MONTHS.items())})
-_MONTHS["sept"] = 9
-_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
-_DAY_FIRST = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-_NAMED = re.compile(r"(\d{1,2})[ -]([a-z]+)\.?,?[ -](\d{4})")
-_NAMED_US = re.compile(r"([a-z]+)\.? (\d{1,2}),? (\d{4})")
-
-
-def parse_day(text: str, *, day_first: bool = True) -> datetime.date:
-    """A calendar day in the forms datasets use; raises ValueError naming the text.
-
-    ISO (`2023-05-12`, with an optional time after it), numeric with the day first
-    (`12-05-2023`, `12/05/2023`) or, with `day_first=False`, the month first
-    (`5/12/2023`), and named months (`12 May 2023`, `12-May-2023`, `May 12, 2023`).
-    """
-    value = " ".join(text.strip().lower().split())
-    if m := _ISO_DAY.fullmatch(value):
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    elif m := _DAY_FIRST.fullmatch(value):
-        a, b, y = int(m[1]), int(m[2]), int(m[3])
-        d, mo = (a, b) if day_first else (b, a)
-    elif (m := _NAMED.fullmatch(value)) and m[2] in _MONTHS:
-        d, mo, y = int(m[1]), _MONTHS[m[2]], int(m[3])
-    elif (m := _NAMED_US.fullmatch(value)) and m[1] in _MONTHS:
-        mo, d, y = _MONTHS[m[1]], int(m[2]), int(m[3])
-    else:
-        raise ValueError(f"unknown date form {text.strip()!r}")
+def year_cell(row: CsvRow, column: str = "year") -> int | None:
+    """The row's year column as a four-digit year, None if absent or unreadable (it only
+    lends its century to a two-digit date)."""
     try:
-        return datetime.date(y, mo, d)
-    except ValueError as exc:
-        raise ValueError(f"{text.strip()!r} is not a calendar day ({exc})") from None
+        year = to_int(row.get(column))
+    except ValueError:
+        return None
+    return year if year is not None and 1000 <= year <= 9999 else None
 
 
 def split_list(text: str, sep: str = ";") -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -26,14 +27,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from warlens import dates, model
+from warlens import boundary, dates, model
 from warlens.problems import WARNING, Problem, WarlensError
 from warlens.yamlio import Path as DocPath
 from warlens.yamlio import field_name, line_of, load_yaml
 
 __all__ = [
     "OVERRIDE_NAME", "LabelMap", "Link", "Meaning", "Mention", "assemble", "find_label_map",
-    "load_label_map", "normalize_label", "slugify", "split_sentences", "unique_id",
+    "find_override", "load_label_map", "normalize_label", "slugify", "split_sentences", "unique_id",
 ]
 
 #: The override file the readers look for beside a source file or in a folder above it.
@@ -156,52 +157,71 @@ def _default_map() -> LabelMap:
     return LabelMap(labels, roles)
 
 
-def load_label_map(path: Path | None = None) -> LabelMap:
+def load_label_map(path: Path | None = None, root: Path | str | None = None) -> LabelMap:
     """The default label map, with the override file at `path` (if given) laid over it.
 
     The override has the default's shape (`labels: {meaning: [names]}`, `roles: ...`);
     each label it names takes its new meaning, every other label keeps the default one.
-    Raises WarlensError (with the override's line) if the file is not a valid map.
+    Raises WarlensError (with the override's line) if the file is not a valid map, and
+    OSError (`boundary.Refused`) if it is not a regular file inside `root`, or too big.
     """
     base = _default_map()
     if path is None:
         return base
-    doc, lines = load_yaml(path.read_bytes())
+    data = boundary.read_bytes(path, boundary.CAPS["labels"], root, "a label map")
+    doc, lines = load_yaml(data)
     labels, roles = _parse_map(doc, lines)
     return LabelMap({**base.labels, **labels}, {**base.roles, **roles})
 
 
-def find_label_map(source: Path) -> tuple[LabelMap, list[Problem]]:
+def find_label_map(source: Path, root: Path | str | None = None
+                   ) -> tuple[LabelMap, list[Problem]]:
     """The label map that applies to a source file: the nearest .warlens-labels.yaml
-    in its folder or a folder above, else the default. A broken override is a problem
-    and the default is used instead, so that one typo does not stop an import."""
-    found = _find_override(source.resolve().parent)
+    in its folder or a folder above it up to `root` (the data folder; None: the file's
+    own folder only), else the default. A broken override is a problem and the default
+    is used instead, so that one typo does not stop an import."""
+    found = find_override(source, root)
     if found is None:
         return _default_map(), []
+    shown = str(found)
     try:
-        return _cached_map(found, found.stat().st_mtime_ns), []
+        return _cached_map(found, found.stat().st_mtime_ns, str(root or source.parent)), []
     except WarlensError as exc:
-        problem = exc.to_problem(str(found))
+        problem = exc.to_problem(shown)
         return _default_map(), [Problem(problem.file, problem.line, problem.field,
                                         f"{problem.message}; the default label map is used",
                                         WARNING)]
     except OSError as exc:
-        return _default_map(), [Problem(str(found), None, "(file)",
-                                        f"cannot be read: {exc.strerror or exc}", WARNING)]
+        return _default_map(), [Problem(shown, None, "(file)",
+                                        f"cannot be read: {exc.strerror or exc}; the default "
+                                        "label map is used", WARNING)]
+
+
+def find_override(source: Path, root: Path | str | None = None) -> Path | None:
+    """The nearest override file beside `source` or in a folder above it, never above
+    `root` (None: the source's own folder). An override that is a link is still
+    returned, for `load_label_map` to refuse with its name."""
+    folder = os.path.realpath(source.parent)
+    top = os.path.realpath(root) if root is not None else folder
+    return _find_override(folder, top)
 
 
 @lru_cache(maxsize=256)
-def _find_override(folder: Path) -> Path | None:
-    for candidate in (folder, *folder.parents):
-        path = candidate / OVERRIDE_NAME
-        if path.is_file():
+def _find_override(folder: str, top: str) -> Path | None:
+    if not boundary.inside(folder, top):
+        return None
+    while True:
+        path = Path(folder) / OVERRIDE_NAME
+        if path.is_file() or path.is_symlink():
             return path
-    return None
+        if folder == top:
+            return None
+        folder = os.path.dirname(folder)  # noqa: PTH120
 
 
 @lru_cache(maxsize=16)
-def _cached_map(path: Path, mtime_ns: int) -> LabelMap:
-    return load_label_map(path)
+def _cached_map(path: Path, mtime_ns: int, root: str) -> LabelMap:
+    return load_label_map(path, root)
 
 
 # --- ids and sentences -------------------------------------------------------------------
@@ -331,7 +351,8 @@ def _collapse(text: str, limit: int = _MAX_LINE) -> str:
 
 def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
              links: Iterable[Link], labels: LabelMap, file: str, head_line: int,
-             unmapped: dict[str, int]) -> Assembly:
+             unmapped: dict[str, int], loose: dict[str, list[int]] | None = None
+             ) -> Assembly:
     """Spans and links -> one native article document that read_article_doc accepts.
 
     `head` holds the article's own fields (id, title, outlet, published, ...) and is
@@ -339,6 +360,11 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
     source file, each unmapped label and the line it was first seen on, so that the
     reader can warn once per label. Problems returned are warnings: a date phrase that
     could not be read, for instance, leaves its event undated but keeps it.
+
+    Actor, claimant and date spans that no event or claim takes (a PER or DATE span
+    in a sentence without an event) have no record of their own in the native format:
+    they are kept as article tags (`PER: Oleksandr Syrskyi`) and counted in `loose`
+    (label -> [count, first line]) for `loose_message`, across the whole source file.
     """
     out = Assembly({}, {(): head_line})
     sentences = split_sentences(text)
@@ -375,6 +401,7 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
     def in_sentence(kind: tuple[str, ...], sentence: int) -> list[_Span]:
         return [s for s in by_sentence.get(sentence, ()) if s.kind in kind]
 
+    attached: set[str] = set(used_as_arg)  # keys of spans some record took
     events: list[dict[str, Any]] = []
     event_of: dict[str, str] = {}
     event_index: dict[str, int] = {}
@@ -396,6 +423,7 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
         date_spans = [by_key[k] for k in args.get("when", [])] or in_sentence(("date",),
                                                                               s.sentence)
         event["when"] = "undated"
+        attached.update(d.m.key for d in date_spans[:1])
         if date_spans:
             phrase = _collapse(date_spans[0].m.text, 200)
             try:
@@ -410,6 +438,7 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
             event["place"] = place_of[place_spans[0].m.key]
         actor_spans = [by_key[k] for k in args.get("actor", [])] or in_sentence(("actor",),
                                                                                 s.sentence)
+        attached.update(a.m.key for a in actor_spans)
         actors = list(dict.fromkeys(_collapse(a.m.text, 200) for a in actor_spans))
         if actors:
             event["actors"] = actors
@@ -446,6 +475,7 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
         claimant_spans = [by_key[k] for k in args.get("claimant", [])] or in_sentence(
             ("claimant",), s.sentence)
         used_claimants.update(c.m.key for c in claimant_spans[:1])
+        attached.update(c.m.key for c in claimant_spans[:1])
         about = [k for k in args.get("about", []) if k in event_of] or [
             e.m.key for e in in_sentence(("event",), s.sentence)]
         record: dict[str, Any] = {
@@ -470,6 +500,7 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
             in_it = in_sentence(("event",), s.sentence)
             if in_it:
                 pending_claims.append((in_it[0], s.m.text, s.stance, s.m.line))
+                attached.add(s.m.key)
     said = {(c["claimant"], c.get("about")) for c in claims}
     for event_span, claimant, stance, line in pending_claims:
         event = events[event_index[event_span.m.key]]
@@ -480,6 +511,13 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
         add_claim({"claimant": who, "stance": stance or "asserts", "claim": event["summary"],
                    "about": event["id"], "quote": event["quote"]}, line, event_span.m.draft)
 
+    attached |= used_claimants
+    for s in spans:
+        if s.kind in _LOOSE_KINDS and s.m.key not in attached:
+            tags.append(_collapse(f"{s.first_label}: {s.m.text}", 200))
+            if loose is not None:
+                entry = loose.setdefault(s.first_label, [0, s.m.line])
+                entry[0] += 1
     doc = head
     doc["text"] = text
     if tags:
@@ -489,6 +527,20 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
     doc["claims"] = claims
     out.doc = doc
     return out
+
+
+#: Span kinds with no record of their own: kept as tags when no event or claim takes them.
+_LOOSE_KINDS = frozenset({"actor", "claimant", "date"})
+
+
+def loose_message(loose: dict[str, list[int]]) -> str:
+    """The one warning per file about spans no event or claim took, counted by label."""
+    total = sum(n for n, _ in loose.values())
+    counts = ", ".join(f"{label} {n}" for label, (n, _) in
+                       sorted(loose.items(), key=lambda kv: (-kv[1][0], kv[0])))
+    return (f"{total} span{'' if total == 1 else 's'} attached to no event or claim "
+            f"({counts}) were kept as article tags ('LABEL: text'), since an article has "
+            "no actors or dates of its own")
 
 
 def _classify(m: Mention, labels: LabelMap, unmapped: dict[str, int], tags: list[str],

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from warlens import dates
+from warlens import boundary, dates
 from warlens.formats import Imported, register
 from warlens.formats.labels import (
     LabelMap,
@@ -45,6 +45,7 @@ from warlens.formats.labels import (
     assemble,
     find_label_map,
     inferred_date,
+    loose_message,
     slugify,
     split_sentences,
     unique_id,
@@ -271,8 +272,8 @@ def is_labelstudio(path: Path) -> bool:
     long first annotation pushes `data` out of sight, `from_name` (which only Label
     Studio results carry) stands in for it.
     """
-    if path.suffix.lower() != ".json":
-        return False
+    if path.suffix.lower() != ".json" or path.name.startswith("export_"):
+        return False  # export_*.json are TimeMap's
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     if not re.match(r"\[\s*\{", head):
@@ -282,19 +283,23 @@ def is_labelstudio(path: Path) -> bool:
     return has_work and has_data
 
 
-def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None) -> Imported:
+def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None, *,
+                     root: Path | str | None = None) -> Imported:
     """Read a Label Studio JSON export: one native article per task, and the problems.
 
     A malformed task is reported and skipped; the other tasks import. A JSON syntax
-    error ends the file there: the tasks before it import.
+    error ends the file there: the tasks before it import. The label map is looked for
+    up to `root` (the data folder; None: the file's own folder).
     """
     notes = _Notes(display)
+    root = path.parent if root is None else root
     if label_map is None:
-        label_map, map_problems = find_label_map(path)
+        label_map, map_problems = find_label_map(path, root)
         notes.problems.extend(map_problems)
     imported = Imported(problems=notes.problems)
+    data = boundary.read_bytes(path, boundary.CAPS["export"], root, "a Label Studio export")
     try:
-        raw = path.read_bytes().decode("utf-8-sig")
+        raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         notes.add(None, "(file)", f"is not UTF-8 text (byte {exc.start}); export it again")
         return imported
@@ -353,6 +358,7 @@ class _Context:
     raw: str
     ids: set[str] = field(default_factory=set)
     unmapped: dict[str, int] = field(default_factory=dict)
+    loose: dict[str, list[int]] = field(default_factory=dict)
     _mtime: datetime.date | None = None
 
     def finish(self) -> None:
@@ -361,6 +367,9 @@ class _Context:
             self.notes.add(line, "labels",
                            f"label '{label}' has no meaning in the label map; kept as an "
                            "article tag (map it in .warlens-labels.yaml)", WARNING)
+        if self.loose:
+            self.notes.add(min(line for _, line in self.loose.values()), "(file)",
+                           loose_message(self.loose), WARNING)
 
     def file_date(self) -> datetime.date:
         if self._mtime is None:
@@ -395,7 +404,7 @@ class _Context:
         head["tags"] = extra_tags
         text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
         assembly = assemble(head, text, mentions, links, self.labels, self.display, line,
-                            self.unmapped)
+                            self.unmapped, self.loose)
         self.notes.problems.extend(assembly.problems)
         imported.docs.append((assembly.doc, assembly.lines))
 

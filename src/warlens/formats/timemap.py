@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warlens import model
+from warlens import boundary, model
 from warlens.formats import Imported, register
-from warlens.formats.csvutil import RowError, clip, parse_day, slugify, to_float
+from warlens.formats.csvutil import RowError, clip, slugify, to_float
+from warlens.formats.exportdates import DayColumn
 from warlens.model import EventIn
 from warlens.problems import ERROR, WARNING, Problem, Severity
 from warlens.yamlio import Path as DocPath
@@ -31,6 +32,8 @@ OUTLET = "TimeMap"
 EVENTS_FILE = "export_events.json"
 SOURCES_FILE = "export_sources.json"
 ASSOCIATIONS_FILE = "export_associations.json"
+#: The other files of an export: read along with export_events.json, never on their own.
+SIDE_FILES = (SOURCES_FILE, ASSOCIATIONS_FILE)
 _WEB_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _SUMMARY_LENGTH = 200
 
@@ -40,12 +43,22 @@ def detect(path: Path) -> bool:
     return path.name == EVENTS_FILE and path.is_file()
 
 
+def is_side_file(path: Path) -> bool:
+    """One of an export's other files (export_sources.json, export_associations.json,
+    or any export_*.json beside an export_events.json): read with the events, if at all."""
+    name = path.name
+    return name != EVENTS_FILE and (name in SIDE_FILES or (
+        name.startswith("export_") and name.endswith(".json")
+        and (path.parent / EVENTS_FILE).exists()))
+
+
 @dataclass
 class _Export:
     """The three files of one export, as read, with where each item came from."""
 
     events_file: str
     events: list[tuple[int, Any]] = field(default_factory=list)
+    root: Path | str | None = None
     sources: dict[str, dict] = field(default_factory=dict)
     associations: dict[str, dict] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -56,49 +69,91 @@ class _Export:
         self.problems.append(Problem(self.events_file, line, column, message, severity))
 
 
-def read(path: Path, display: str) -> Imported:
+def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
     """Read a TimeMap export (its folder or its export_events.json) into native articles.
 
     Raises OSError if export_events.json cannot be read; a missing or broken sibling
     file is a problem, and the events are imported without what it would have added.
+    A sibling that leads outside `root` (the data folder; None: the export's folder),
+    is not a regular file or is too big is such a problem too, and is never read.
+    Two different events under one id are both kept, the second under a new id.
     """
     folder = path if path.is_dir() else path.parent
     shown = Path(display) if path.is_file() else Path(display) / EVENTS_FILE
-    export = _Export(str(shown))
-    export.events = _load(folder / EVENTS_FILE, str(shown), list, export.problems,
-                          required=True)
+    export = _Export(str(shown), root=folder if root is None else root)
+    export.events = _load(folder / EVENTS_FILE, str(shown), list, export, required=True)
     for line, item in _load(folder / SOURCES_FILE, str(shown.with_name(SOURCES_FILE)), dict,
-                            export.problems):
+                            export):
         if isinstance(item, tuple) and isinstance(item[1], dict):
             export.sources[str(item[0])] = {**item[1], "_line": line}
     for line, item in _load(folder / ASSOCIATIONS_FILE,
-                            str(shown.with_name(ASSOCIATIONS_FILE)), list, export.problems):
+                            str(shown.with_name(ASSOCIATIONS_FILE)), list, export):
         if isinstance(item, dict) and item.get("id") is not None:
             export.associations[str(item["id"])] = {**item, "_line": line}
 
     result = Imported(problems=export.problems)
-    seen: dict[str, int] = {}
+    days = DayColumn("date", (_text_of(raw.get("date")) for _, raw in export.events
+                              if isinstance(raw, dict)), month_first=True, documented=True)
+    if days.note:
+        export.problem(1, "date", days.note, WARNING)
+    seen: dict[str, list[tuple[int, object]]] = {}  # article id -> the events under it
+    taken: set[str] = set()
     for line, raw in export.events:
+        under = seen.get(slugify(f"timemap-{_text_of(raw.get('id'))}"), []) \
+            if isinstance(raw, dict) else []
+        same = next((at for at, other in under if other == raw), None)
+        if same is not None:
+            export.problem(line, "id", f"repeats the event on line {same} exactly; read once",
+                           WARNING)
+            continue
         try:
-            doc = _article(raw, line, export, seen)
+            doc = _article(raw, line, export, days)
         except RowError as exc:
             export.problem(line, exc.column, f"{exc.message}; the event was skipped")
             continue
-        seen[doc["id"]] = line
+        base = doc["id"]
+        doc["id"] = _unique(base, taken)
+        if doc["id"] != base:
+            doc["events"][0]["id"] = slugify(f"{doc['events'][0]['id']}-{doc['id'][len(base):]}")
+            export.problem(line, "id", f"event id '{_text_of(raw.get('id'))}' is also used by "
+                           f"another event (line {seen[base][0][0]}); both were kept, this one as "
+                           f"article '{doc['id']}'", WARNING)
+        seen.setdefault(base, []).append((line, raw))
         lines: dict[DocPath, int] = {(): line}
         result.docs.append((doc, lines))
     return result
 
 
-def _load(path: Path, shown: str, kind: type, problems: list[Problem], *,
+def _unique(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not yet taken (and take it)."""
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base[:95]}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _load(path: Path, shown: str, kind: type, export: _Export, *,
           required: bool = False) -> list[tuple[int, Any]]:
     """The items of a JSON list (or the (key, value) members of an object), with lines.
 
-    A missing optional file is silent; a missing events file raises OSError.
+    A missing optional file is silent; a missing events file raises OSError. A side
+    file that may not be read (outside the data folder, not regular, too big) is a
+    problem of that file.
     """
-    if not path.exists() and not required:
+    problems = export.problems
+    if not (path.exists() or path.is_symlink()) and not required:
         return []
-    data = path.read_bytes()
+    try:
+        data = boundary.read_bytes(path, boundary.CAPS["export" if required else "side"],
+                                   export.root, "a TimeMap export file")
+    except OSError as exc:
+        if required:
+            raise
+        problems.append(Problem(shown, None, "(file)", f"cannot be read: "
+                                f"{exc.strerror or exc}; the events were imported without it"))
+        return []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -161,24 +216,29 @@ def _text_of(value: object) -> str:
     return str(value).strip()
 
 
-def _article(raw: object, line: int, export: _Export, seen: dict[str, int]) -> dict:
-    """One event as a native article document; RowError for what cannot be imported."""
+def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
+    """One event as a native article document; RowError for what cannot be imported
+    (no id). A bad date or bad coordinates are left out with a warning and the event
+    kept."""
     if not isinstance(raw, dict):
         raise RowError("(event)", f"each event must be an object, not {type(raw).__name__}")
     event_id = _text_of(raw.get("id"))
     if not event_id:
         raise RowError("id", "is missing or empty")
     article_id = slugify(f"timemap-{event_id}")
-    if article_id in seen:
-        raise RowError("id", f"'{event_id}' was already imported from line {seen[article_id]}")
     date_text = _text_of(raw.get("date"))
     day = None
     if date_text:
         try:
-            day = parse_day(date_text, day_first=False)
+            day = days.day(date_text)
         except ValueError as exc:
-            raise RowError("date", f"{exc}; expected M/D/YYYY") from None
-    lat, lon = _coordinates(raw)
+            export.problem(line, "date", f"{exc}; the event was imported undated", WARNING)
+    try:
+        lat, lon = _coordinates(raw)
+    except RowError as exc:
+        export.problem(line, exc.column, f"{exc.message}; the event was imported without "
+                       "coordinates", WARNING)
+        lat = lon = None
     location = _text_of(raw.get("location"))
     time = _text_of(raw.get("time"))
 

@@ -22,16 +22,17 @@ from warlens.formats.csvutil import (
     CsvTable,
     RowError,
     clip,
-    header_of,
+    has_header,
     lat_lon,
     missing_columns,
-    parse_day,
     read_table,
     slugify,
     split_list,
     to_int,
     whole_cell,
+    year_cell,
 )
+from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
 from warlens.model import EventIn
 from warlens.problems import WARNING
@@ -69,35 +70,52 @@ EVENT_CLARITY = {1: "high", 2: "low"}
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+#: The columns a UCDP GED file is recognised by, in a header within its first lines.
+SIGNATURE = ("date_start", "where_prec", "side_a")
+
+
 def detect(path: Path) -> bool:
     """A UCDP GED export: a .csv whose header holds date_start, where_prec and side_a."""
-    return {"date_start", "where_prec", "side_a"} <= header_of(path)
+    return has_header(path, SIGNATURE)
 
 
-def read(path: Path, display: str) -> Imported:
-    """Read a UCDP GED CSV file into one native article per event row."""
-    table = read_table(path, display)
+def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+    """Read a UCDP GED CSV file into one native article per event row.
+
+    A row with one bad value keeps the others (see `_build`), each left-out value
+    reported with its line and column.
+    """
+    table = read_table(path, display, None, SIGNATURE, root=root)
     result = Imported(problems=table.problems)
     if not table.columns or missing_columns(table, REQUIRED):
         return result
+    # date_start and date_end are written alike: decided on together, said once.
+    days = DayColumn("date_start", (r.get(c) for r in table.rows
+                                    for c in ("date_start", "date_end")))
+    if days.note:
+        table.problem(table.header_line, "date_start", days.note, WARNING)
     seen: dict[str, int] = {}
     for row in table.rows:
         try:
-            doc = _build(row, table, seen)
+            doc = _build(row, table, seen, days)
         except RowError as exc:
             table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
             continue
         seen[doc["id"]] = row.line
         lines: dict[DocPath, int] = {(): row.line}
         result.docs.append((doc, lines))
+    if days.two_digit_guessed:
+        table.problem(table.header_line, "date_start",
+                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
+                      "century by dateutil's rule, as the row had no year", WARNING)
     return result
 
 
-def _day(row: CsvRow, column: str) -> datetime.date:
+def _day(row: CsvRow, column: str, days: DayColumn) -> datetime.date:
     try:
-        return parse_day(row.get(column))
+        return days.day(row.get(column), year_cell(row))
     except ValueError as exc:
-        raise RowError(column, f"{exc}; expected YYYY-MM-DD") from None
+        raise RowError(column, str(exc)) from None
 
 
 def _code(row: CsvRow, column: str, known: dict, table: CsvTable) -> int | None:
@@ -116,26 +134,38 @@ def _code(row: CsvRow, column: str, known: dict, table: CsvTable) -> int | None:
     return code
 
 
-def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
-    """The article document of a row; RowError for a value that cannot be read."""
-    for column in REQUIRED:
-        if not row.get(column):
-            raise RowError(column, "is empty")
+def _warn(row: CsvRow, table: CsvTable, column: str, message: str) -> None:
+    table.problem(row.line, column, message, WARNING)
+
+
+def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
+    """The article document of a row; RowError for a row that cannot be imported at all
+    (no id, or one already imported). A bad date leaves the event undated, bad
+    coordinates leave it off the map, and figures that contradict each other are left
+    out while the consistent ones are kept: each with a warning."""
     ucdp_id = row.get("id")
+    if not ucdp_id:
+        raise RowError("id", "is empty")
     article_id = slugify(f"ucdp-{ucdp_id}")
     if article_id in seen:
         raise RowError("id", f"'{ucdp_id}' was already imported from line {seen[article_id]}")
-    start = _day(row, "date_start")
-    end = _day(row, "date_end") if row.get("date_end") else start
-    if end < start:
-        raise RowError("date_end", f"{end.isoformat()} is before date_start {start.isoformat()}")
-    when: str | dict = start.isoformat() if start == end else \
-        {"from": start.isoformat(), "to": end.isoformat()}
-    low, best, high = (whole_cell(row, c) for c in ("low", "best", "high"))
-    low = low if low is not None else best
-    high = high if high is not None else best
-    if low is not None and high is not None and low > high:
-        raise RowError("low", f"low estimate {low} is above the high estimate {high}")
+    start = end = None
+    try:
+        start = _day(row, "date_start", days)
+        end = _day(row, "date_end", days) if row.get("date_end") else start
+    except RowError as exc:
+        _warn(row, table, exc.column, f"{exc.message}; the event was imported "
+              f"{'with date_start alone' if start else 'undated'}")
+        end = start
+    if start is not None and end is not None and end < start:
+        _warn(row, table, "date_end", f"{end.isoformat()} is before date_start "
+              f"{start.isoformat()}; the event was imported with date_start alone")
+        end = start
+    when: str | dict = "undated"
+    if start is not None and end is not None:
+        when = start.isoformat() if start == end else \
+            {"from": start.isoformat(), "to": end.isoformat()}
+    low, best, high, dropped = _estimates(row, table)
     place = _place(row, table)
 
     violence = _code(row, "type_of_violence", VIOLENCE_TYPES, table)
@@ -166,7 +196,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
         event["actors"] = list(dict.fromkeys(actors))
     if low is not None or high is not None:
         event["casualties"] = {"low": low, "high": high,
-                               "text": _casualty_text(low, best, high)}
+                               "text": _casualty_text(low, best, high) + dropped}
     event["tags"] = _tags(row, violence, violence_name, date_prec, table)
 
     notes = []
@@ -177,11 +207,12 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
     if deaths:
         notes.append(f"UCDP deaths by party: {deaths}.")
     published, from_sources = _published(row, end)
-    if not from_sources:
+    if not from_sources and end is not None:
         notes.append("The published date is the event's last day, not a source's date.")
 
     conflict = row.get("conflict_name") or dyad or "UCDP event"
-    label = start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+    label = ("undated" if start is None or end is None else start.isoformat()
+             if start == end else f"{start.isoformat()} to {end.isoformat()}")
     title = f"{conflict}: {where}, {label}" if where else f"{conflict}, {label}"
     doc: dict = {
         "id": article_id,
@@ -200,9 +231,53 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int]) -> dict:
     return doc
 
 
+def _estimates(row: CsvRow, table: CsvTable
+               ) -> tuple[int | None, int | None, int | None, str]:
+    """low, best and high deaths as far as they agree with each other, and a note on
+    what was left out ("" if nothing) for the casualty text.
+
+    A figure that is not a whole number is left out. When low is above high (UCDP's
+    candidate events have this, even with high 0), the one that also disagrees with
+    best is left out (both, if best cannot tell), and the event keeps the others.
+    """
+    values: dict[str, int | None] = {}
+    for column in ("low", "best", "high"):
+        try:
+            values[column] = whole_cell(row, column)
+        except RowError as exc:
+            _warn(row, table, column, f"{exc.message}; left out of the casualty figures")
+            values[column] = None
+    low, best, high = values["low"], values["best"], values["high"]
+    note = ""
+    if low is not None and high is not None and low > high:
+        if best is not None and low <= best:
+            dropped, high = f"high {high}", None
+        elif best is not None and best <= high:
+            dropped, low = f"low {low}", None
+        else:
+            dropped, low, high = f"low {low} and high {high}", None, None
+        kept = ", ".join(f"{name} {value}" for name, value in
+                         (("low", low), ("best", best), ("high", high)) if value is not None)
+        _warn(row, table, "low", f"the low estimate {values['low']} is above the high "
+              f"estimate {values['high']}; {dropped} left out, the event kept"
+              + (f" with {kept}" if kept else " without casualty figures"))
+        note = f"; UCDP's {dropped} left out: it contradicts the other figures"
+    if low is None and best is not None:
+        low = best if high is None else min(best, high)
+    if high is None and best is not None:
+        high = max(best, low if low is not None else best)
+    return low, best, high, note
+
+
 def _place(row: CsvRow, table: CsvTable) -> dict | None:
-    """The event's place from where_coordinates/where_description, lat/lon and where_prec."""
-    lat, lon = lat_lon(row)
+    """The event's place from where_coordinates/where_description, lat/lon and where_prec;
+    bad coordinates are left out with a warning and the place kept by its name."""
+    try:
+        lat, lon = lat_lon(row)
+    except RowError as exc:
+        _warn(row, table, exc.column, f"{exc.message}; the place was imported by its name, "
+              "without coordinates")
+        lat = lon = None
     where_prec = _code(row, "where_prec", WHERE_PRECISION, table)
     precision = WHERE_PRECISION[where_prec][0] if where_prec else "region"
     country_name = row.get("country")
@@ -224,20 +299,20 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
     return place
 
 
-def _text(row: CsvRow, start: datetime.date, end: datetime.date, where: str, dyad: str,
-          best: int | None) -> tuple[str, bool]:
+def _text(row: CsvRow, start: datetime.date | None, end: datetime.date | None, where: str,
+          dyad: str, best: int | None) -> tuple[str, bool]:
     """The article text: headlines, then source references; else a generated sentence."""
     parts = [p for p in (row.get("source_headline"), row.get("source_article")) if p]
     if parts:
         return "\n\n".join(parts), False
-    when = start.isoformat() if start == end else f"between {start.isoformat()} and " \
-        f"{end.isoformat()}"
     sentence = "UCDP records an event"
     if dyad:
         sentence += f" involving {dyad}"
     if where:
         sentence += f" at {where}"
-    sentence += f" on {when}" if start == end else f" {when}"
+    if start is not None and end is not None:
+        sentence += f" on {start.isoformat()}" if start == end else \
+            f" between {start.isoformat()} and {end.isoformat()}"
     if best is not None:
         sentence += f", with a best estimate of {best} deaths"
     return sentence + ".", True
@@ -259,7 +334,7 @@ def _deaths(row: CsvRow) -> str:
     return ", ".join(parts)
 
 
-def _published(row: CsvRow, end: datetime.date) -> tuple[str | dict, bool]:
+def _published(row: CsvRow, end: datetime.date | None) -> tuple[str | dict, bool]:
     """The earliest source date given, else the event's last day marked inferred."""
     days = []
     for found in _ISO_DAY.findall(row.get("source_date")):
@@ -269,6 +344,8 @@ def _published(row: CsvRow, end: datetime.date) -> tuple[str | dict, bool]:
             continue
     if days:
         return min(days).isoformat(), True
+    if end is None:
+        return "undated", False
     return {"date": end.isoformat(), "inferred": True}, False
 
 
