@@ -380,3 +380,31 @@ def test_contiguous_keeps_values_and_types() -> None:
     joined = cache.contiguous(stacked)
     assert joined["text"].array.__arrow_array__().num_chunks == 1
     assert_frame_equal(joined, stacked)
+
+
+def test_a_corpus_opened_from_another_folder_is_renamed_not_parsed_again(
+        data: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The names shown depend on the working folder; the cache reuses the rows anyway.
+
+    Before, a `warlens export` run from another folder re-parsed a 100k corpus (112 s),
+    and the server's next load parsed it all again.
+    """
+    monkeypatch.chdir(data.parent)
+    first = load_corpus(data)
+    cache.wait_for_writes()
+    assert first.events["file"].str.startswith("data/").all()
+    elsewhere = data / "synth-0000"
+    monkeypatch.chdir(elsewhere if elsewhere.is_dir() else data)
+    parses.clear()
+    second = load_corpus(data)
+    cache.wait_for_writes()
+    assert parses == []
+    assert cache.last_stats.reused == len(first.articles)
+    assert not second.events["file"].str.startswith("data/").any()
+    assert set(second.events["file"]) == set(corpus._displays(
+        sorted({Path(data, *Path(f).parts[1:]) for f in first.events["file"]})))
+    monkeypatch.chdir(data.parent)  # and back: still nothing parsed, the old names again
+    parses.clear()
+    third = load_corpus(data)
+    assert parses == []
+    assert_frame_equal(third.events, first.events)

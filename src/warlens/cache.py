@@ -456,15 +456,15 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
         old_manifest, old_tables = cached
     lap("read cache")
 
-    # Which files keep their cached rows: same display, and same (size, mtime) or same bytes.
+    # Which files keep their cached rows: same (size, mtime) or same bytes. The name a file
+    # is shown by depends on the working folder and is not part of its identity: a corpus
+    # opened from another folder keeps its rows and is only renamed (see _renamed).
     # Compared column by column: a Python loop over 100,000 files took half a second.
     j = pd.Index(old_manifest["src"]).get_indexer(keys)  # each file's old row, or -1
     known = j >= 0
     row = np.where(known, j, 0)
     same_size = np.zeros(len(keys), dtype=bool)
     if len(old_manifest):
-        known &= old_manifest["display"].to_numpy(dtype=object)[row] == np.asarray(
-            displays, dtype=object)
         same_size = known & (old_manifest["size"].to_numpy()[row] == np.asarray(sizes))
     same_stat = same_size & (old_manifest["mtime_ns"].to_numpy()[row] == np.asarray(mtimes)
                              if len(old_manifest) else same_size)
@@ -496,15 +496,32 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
         tables = {name: contiguous(table) for name, table in
                   _combine(old_tables, was, len(old_manifest), new_tables, to_parse).items()}
     stats.parsed, stats.reused = len(to_parse), len(keys) - len(to_parse)
+    old_displays = old_manifest["display"].to_numpy(dtype=object)
+    shown = np.asarray(displays, dtype=object)
+    renamed = bool(len(old_manifest)) and bool(
+        (old_displays[np.maximum(was, 0)][was >= 0] != shown[was >= 0]).any())
+    if renamed:
+        tables = _renamed(tables, shown)
     lap("combine")
 
-    if not unchanged or stats.rebuilt or stats.hashed:
+    if not unchanged or stats.rebuilt or stats.hashed or renamed:
         manifest = current.assign(digest=digests)
         write_in_background(folder, manifest, tables, stats)
     lap("write cache")
     result = assemble(tables, len(keys), extra_problems=extra_problems, sources=sources)
     lap("assemble")
     return result
+
+
+def _renamed(tables: dict[str, pd.DataFrame], displays: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Every row's file shown by the name its file has in this load (`displays`, by the
+    row's file number): names shown relative to the working folder change with it."""
+    out = {}
+    for name, table in tables.items():
+        col = "file" if name == "problems" else Col.FILE
+        out[name] = table.assign(**{col: pd.array(displays[table[FILE].to_numpy()],
+                                                  dtype="str")}) if len(table) else table
+    return out
 
 
 def _combine(old: dict[str, pd.DataFrame], was: np.ndarray, n_old: int,
