@@ -70,7 +70,7 @@ _LOAD = """
 import json, resource, time
 from pathlib import Path
 from warlens import cache
-from warlens.corpus import load_corpus
+from warlens.workspace import load_corpus
 from warlens.gazetteer import get_gazetteer
 if {server!r}:
     # As in the running app: the gazetteer is loaded (the map page needs it) and the
@@ -161,8 +161,8 @@ def measure_pages(folder: Path, cache_dir: Path, reruns: int) -> dict[str, Any]:
     os.environ["WARLENS_CACHE_DIR"] = str(cache_dir)
     from streamlit.testing.v1 import AppTest
 
-    from warlens.corpus import load_corpus
     from warlens.model import Col
+    from warlens.workspace import load_corpus
 
     corpus = load_corpus(folder)  # warm: the cache the loads above wrote
     names = corpus.events[Col.PLACE_NAME]
@@ -234,7 +234,7 @@ def measure_pages_apart(folder: Path, cache_dir: Path, reruns: int) -> dict[str,
 def measure_pure(folder: Path, cache_dir: Path, reruns: int) -> dict[str, Any]:
     """The Python work of the chart pages without Streamlit: query, figure, JSON."""
     from warlens import figures, query
-    from warlens.corpus import load_corpus
+    from warlens.workspace import load_corpus
 
     os.environ["WARLENS_CACHE_DIR"] = str(cache_dir)  # the size's own cache, warm by now
     corpus = load_corpus(folder)

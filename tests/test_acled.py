@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
 from warlens.formats import acled, detect
+from warlens.workspace import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "acled"
 UCDP_FILE = Path(__file__).parent / "fixtures" / "ucdp" / "ged-ukraine-sudan.csv"

@@ -18,7 +18,8 @@ import pytest
 
 from warlens import boundary
 from warlens.cli import main, visible
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
+from warlens.workspace import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = "WARLENS_TEST_SECRET=hunter2"

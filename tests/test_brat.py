@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from warlens.article import read_article_doc
-from warlens.corpus import load_corpus
 from warlens.formats import detect
 from warlens.formats.brat import is_brat, read_brat
 from warlens.gazetteer import get_gazetteer
+from warlens.workspace import load_corpus
 from warlens.yamlio import dump_yaml, load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "brat"

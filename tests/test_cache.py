@@ -15,7 +15,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from warlens import cache, corpus, synth
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
+from warlens.workspace import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TABLES = ("articles", "places", "events", "claims", "problems")

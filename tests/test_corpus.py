@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from warlens import model
 from warlens.article import read_article_file
-from warlens.corpus import Corpus, build_corpus, derive_contested, load_corpus
+from warlens.corpus import Corpus, build_corpus, derive_contested
+from warlens.workspace import load_corpus
 
 ROOT = Path(__file__).parents[1]
 BAKHMUT = ROOT / "data" / "articles" / "bakhmut-falls-2023-05-21.yaml"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from warlens.cli import main
-from warlens.corpus import load_corpus
+from warlens.workspace import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: What an event means to a reader, whatever file it was loaded from.

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warlens.article import read_article_doc
-from warlens.corpus import load_corpus
 from warlens.formats import READERS, detect
 from warlens.formats.labels import load_label_map
 from warlens.formats.labelstudio import MODES, OffsetIndex, is_labelstudio, read_labelstudio
 from warlens.formats.labelstudio import repair_span as repair
+from warlens.workspace import load_corpus
 from warlens.yamlio import dump_yaml, load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "labelstudio"

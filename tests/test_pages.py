@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest
 
 from seedcorpus import seed_folder
 from warlens import figures, synth
-from warlens.corpus import load_corpus
 from warlens.model import Col
 from warlens.ui.shell import K_ARTICLE, K_PLACE, PAGES
+from warlens.workspace import load_corpus
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = seed_folder()  # the seed article alone

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from seedcorpus import seed_folder
 from warlens import query
-from warlens.corpus import load_corpus
 from warlens.model import Col
+from warlens.workspace import load_corpus
 
 BUNDLED = seed_folder()  # the seed article alone
 
@@ -35,7 +37,7 @@ def test_the_same_filters_on_another_corpus_give_that_corpus_rows(corpus):
     fewer = load_corpus(BUNDLED, cache=False)
     filters = query.Filters(places=("Bakhmut",))
     assert len(query.filter_events(corpus, filters)) == len(query.filter_events(fewer, filters))
-    emptied = type(fewer)(**{**fewer.__dict__, "events": fewer.events.iloc[:0]})
+    emptied = dataclasses.replace(fewer, events=fewer.events.iloc[:0])
     assert query.filter_events(emptied, filters).empty
 
 

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from warlens.cli import main
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
 from warlens.formats.exportdates import DayColumn
+from warlens.workspace import load_corpus
 
 RESAVED = Path(__file__).parent / "fixtures" / "resaved"
 

@@ -38,10 +38,11 @@ from streamlit.testing.v1 import AppTest
 from seedcorpus import seed_folder
 from warlens import export
 from warlens.article import read_article_file
-from warlens.corpus import build_corpus, load_corpus
+from warlens.corpus import build_corpus
 from warlens.query import vocabulary
 from warlens.ui import upload
 from warlens.ui.shell import K_ARTICLE, K_PLACE
+from warlens.workspace import load_corpus
 from warlens.yamlio import MAX_BYTES, dump_yaml, load_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

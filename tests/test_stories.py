@@ -11,8 +11,9 @@ import pytest
 
 from warlens import query, stories
 from warlens.cli import main
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
 from warlens.model import Col
+from warlens.workspace import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stories"
 STORY = "mariupol-capture"

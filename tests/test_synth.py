@@ -8,7 +8,8 @@ import pytest
 
 from warlens import synth
 from warlens.cli import main
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
+from warlens.workspace import load_corpus
 from warlens.yamlio import load_yaml
 
 N = 40

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
 from warlens.formats import detect, timemap
+from warlens.workspace import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "timemap"
 EVENTS = FIXTURES / "export_events.json"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
 from warlens.formats import detect, ucdp
+from warlens.workspace import load_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ucdp"
 ACLED_FILE = Path(__file__).parent / "fixtures" / "acled" / "acled-ukraine-2023.csv"

@@ -8,10 +8,11 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from warlens import query, synth
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
 from warlens.model import Col
 from warlens.query import Filters
 from warlens.ui.shell import View
+from warlens.workspace import load_corpus
 
 COLUMNS = [Col.KEY, Col.PLACE_NAME, Col.START]
 

@@ -50,12 +50,13 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 import warlens
-from warlens import boundary, formats, model
+from warlens import boundary, formats
 from warlens import corpus as _corpus
 from warlens.article import FileResult
+from warlens.corpus import DOC, FILE, ID_LINE, TABLES, assemble, empty_tables, tables_of
 from warlens.gazetteer import default_cache_dir, get_gazetteer
 from warlens.model import Col
-from warlens.problems import ERROR, Problem
+from warlens.problems import Problem
 
 #: Bump when the layout of the cached tables changes.
 SCHEMA = 1
@@ -74,20 +75,6 @@ _SHAPING_MODULES = ("article.py", "corpus.py", "dates.py", "gazetteer.py", "mode
                         "labels.py", "labelstudio.py", "timemap.py", "ucdp.py",
                         "default_labels.yaml")))
 
-#: The table of each kind and its columns, as `corpus.build_corpus` makes them.
-TABLES: dict[str, list[str]] = {
-    "articles": model.ARTICLE_COLUMNS,
-    "places": model.PLACE_COLUMNS,
-    "events": model.EVENT_COLUMNS,
-    "claims": model.CLAIM_COLUMNS,
-    "problems": model.PROBLEM_COLUMNS,
-}
-#: Helper columns of the cached tables: the file a row came from (its row in the
-#: manifest), and which of the file's articles (an imported file may hold several).
-FILE, DOC = "_file", "_doc"
-#: Helper column of the articles table: the line of the article's id, for the problem
-#: that names a duplicate.
-ID_LINE = "_id_line"
 MANIFEST = "manifest"
 #: Arrow IPC (Feather v2) files, uncompressed and memory-mapped when read. On the
 #: 10,000-article corpus, reading the tables back took 0.22 s from Parquet (lz4),
@@ -153,54 +140,6 @@ def file_digest(data: bytes) -> str:
 # --- rows -> tables ------------------------------------------------------------------------------
 
 
-def tables_of(results: Iterable[FileResult]) -> dict[str, pd.DataFrame]:
-    """Per-file results -> one table per kind, every row tagged with its file and article.
-
-    A row's file is the result's position in `results`.
-    """
-    rows: dict[str, list[dict]] = {name: [] for name in TABLES}
-    src: dict[str, list[int]] = {name: [] for name in TABLES}
-    doc: dict[str, list[int]] = {name: [] for name in TABLES}
-    for key, result in enumerate(results):
-        for i, article in enumerate(result.articles):
-            for name, items in (("articles", [article.article]), ("places", article.places),
-                                ("events", article.events), ("claims", article.claims)):
-                rows[name].extend(items)
-                src[name].extend([key] * len(items))
-                doc[name].extend([i] * len(items))
-        rows["problems"].extend(p.to_dict() for p in result.problems)
-        src["problems"].extend([key] * len(result.problems))
-        doc["problems"].extend([-1] * len(result.problems))
-    tables = {}
-    for name, columns in TABLES.items():
-        frame = (_problem_frame(rows[name]) if name == "problems"
-                 else _corpus._frame(rows[name], columns))
-        frame[FILE] = pd.Series(src[name], dtype="int32")
-        frame[DOC] = pd.Series(doc[name], dtype="int32")
-        if name == "articles":
-            frame[ID_LINE] = pd.Series([r.get(Col.LINE) or 1 for r in rows[name]],
-                                       dtype="int64")
-        tables[name] = frame
-    return tables
-
-
-def _problem_frame(rows: list[dict]) -> pd.DataFrame:
-    """Problem rows -> the problems table, typed as `build_corpus` types it."""
-    frame = pd.DataFrame(rows, columns=model.PROBLEM_COLUMNS)
-    frame["line"] = frame["line"].astype("Int64")
-    return frame
-
-
-def _empty_tables() -> dict[str, pd.DataFrame]:
-    """Tables with no rows, typed as a parse would type them."""
-    return {name: frame.copy() for name, frame in _empty_parse().items()}
-
-
-@cache
-def _empty_parse() -> dict[str, pd.DataFrame]:
-    return tables_of([])
-
-
 # --- parsing ------------------------------------------------------------------------------------
 
 
@@ -260,7 +199,7 @@ def parse_files(items: Sequence[tuple[str, str]]) -> tuple[dict[str, pd.DataFram
     """
     workers = worker_count(len(items))
     if not items:
-        return _empty_tables(), [], 0
+        return empty_tables(), [], 0
     if workers <= 1:
         tables, digests = _parse_chunk(items)
         return tables, digests, 1
@@ -451,7 +390,7 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
     if cached is None:
         stats.rebuilt = True
         old_manifest = pd.DataFrame({c: pd.Series(dtype=object) for c in MANIFEST_COLUMNS})
-        old_tables = _empty_tables()
+        old_tables = empty_tables()
     else:
         old_manifest, old_tables = cached
     lap("read cache")
@@ -620,77 +559,3 @@ def _pieces(old_files: np.ndarray, new_files: np.ndarray) -> list[tuple[str, int
         if len(pieces) > _MAX_PIECES:
             return pieces
     return pieces
-
-
-# --- per-file tables -> the corpus ---------------------------------------------------------------
-
-
-def assemble(tables: dict[str, pd.DataFrame], n_files: int, *,
-             extra_problems: Iterable[Problem] = (), sources: tuple[str, ...] = ()
-             ) -> _corpus.Corpus:
-    """Per-file tables (in file order) -> the Corpus `build_corpus` makes from the same files.
-
-    The checks across files run here, vectorised: an article id already used by an
-    earlier file drops the later article with its places, events and claims. They
-    mirror `corpus.build_corpus`; tests compare the two on every kind of fixture.
-    """
-    articles = tables["articles"]
-    places, events, claims = tables["places"], tables["events"], tables["claims"]
-    problems = tables["problems"].assign(_after=0)
-    duplicate = articles[Col.ARTICLE].duplicated(keep="first")
-    if duplicate.any():
-        first = articles.loc[~duplicate].set_index(Col.ARTICLE)[Col.FILE]
-        dropped = articles.loc[duplicate]
-        messages = [f"article id '{a}' is already used by {first[a]}; this file was not loaded"
-                    for a in dropped[Col.ARTICLE]]
-        found = pd.DataFrame({"file": dropped[Col.FILE].to_numpy(),
-                              "line": dropped[ID_LINE].to_numpy(), "field": "id",
-                              "message": messages, "severity": ERROR,
-                              FILE: dropped[FILE].to_numpy(), DOC: -1, "_after": 1})
-        found["line"] = found["line"].astype("Int64")
-        problems = pd.concat([problems, found], ignore_index=True)
-        position = problems[FILE].to_numpy() * 2 + problems["_after"].to_numpy()
-        problems = problems.iloc[np.argsort(position, kind="stable")]
-        gone = set(zip(dropped[FILE], dropped[DOC], strict=True))
-        places, events, claims = (
-            t[[pair not in gone for pair in zip(t[FILE], t[DOC], strict=True)]]
-            for t in (places, events, claims))
-        articles = articles.loc[~duplicate]
-    extra = [p.to_dict() for p in extra_problems]
-    if extra:
-        problems = pd.concat([_problem_frame(extra), problems], ignore_index=True)
-    articles, places, events, claims = (
-        _like_built(t, TABLES[name]) for t, name in ((articles, "articles"), (places, "places"),
-                                                     (events, "events"), (claims, "claims")))
-    problem_frame = (_like_built(problems, model.PROBLEM_COLUMNS) if len(problems)
-                     else _problem_frame([]))
-    events, claims = _corpus.derive_contested(events, claims)
-    return _corpus.Corpus(articles, places, events, claims, problem_frame, files=n_files,
-                          sources=sources)
-
-
-@cache
-def _built_dtypes(columns: tuple[str, ...]) -> dict[str, object]:
-    """The column types `build_corpus` gives a table (dates: the unit pandas picks)."""
-    return dict(_corpus._frame([], list(columns)).dtypes)
-
-
-def _like_built(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Drop the helper columns; give each text column the type a fresh build infers.
-
-    Tables stacked from several parses can hold a column that is text in one part and
-    all-missing (object) in another; a single build over all rows infers text.
-    """
-    out = frame[columns].reset_index(drop=True)
-    built = _built_dtypes(tuple(columns))
-    for col in columns:
-        values = out[col]
-        if values.dtype.kind == "M" and values.dtype != built[col]:
-            out[col] = values.astype(built[col])  # a stored unit may differ from a build's
-        elif values.dtype == object and len(values):
-            kind = pd.api.types.infer_dtype(values, skipna=True)
-            if kind == "string":
-                out[col] = values.astype("str")
-            elif kind == "empty":
-                out[col] = pd.Series([None] * len(values), dtype=object)
-    return out

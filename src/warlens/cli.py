@@ -18,8 +18,9 @@ from typing import NoReturn, TextIO
 import pandas as pd
 
 from warlens import export, query
-from warlens.corpus import Corpus, data_dir, load_corpus
+from warlens.corpus import Corpus
 from warlens.problems import Problem
+from warlens.workspace import data_dir, load_corpus
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 

@@ -8,28 +8,24 @@ and events are contested, and how many claims each event has.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from warlens import boundary, formats, model, stories
-from warlens.article import ArticleRows, FileResult, read_article_doc, read_article_file
+from warlens.article import FileResult, read_article_doc, read_article_file
 from warlens.model import Col
 from warlens.problems import ERROR, WARNING, Problem
 
-#: Where the app and the CLI look for articles unless WARLENS_DATA says otherwise.
-DEFAULT_DATA = Path("data/articles")
+#: Native article files, read by their suffix.
 NATIVE_SUFFIXES = (".yaml", ".yml")
-
-
-def data_dir() -> Path:
-    """The data folder: $WARLENS_DATA, else data/articles."""
-    return Path(os.environ.get("WARLENS_DATA") or DEFAULT_DATA)
 
 
 @dataclass(frozen=True)
@@ -53,6 +49,12 @@ class Corpus:
     def n_warnings(self) -> int:
         """How many problems are warnings (loaded with something missing)."""
         return int((self.problems["severity"] == WARNING).sum())
+
+    @cached_property
+    def memo(self) -> dict[str, Any]:
+        """Values later stages derive from this corpus (query's codes, the vocabulary),
+        kept while it lives: the corpus is read-only, so they never go stale."""
+        return {}
 
     @cached_property
     def stories(self) -> pd.DataFrame:
@@ -246,35 +248,6 @@ def read_imported(path: Path, fmt: str, display: str,
     return result
 
 
-def load_corpus(paths: Path | str | Sequence[Path | str] | None = None, *,
-                cache: bool = True) -> Corpus:
-    """Load every article under `paths` (default: the data folder) into a Corpus.
-
-    With `cache` (the default) and folders to load, the compiled cache
-    (`warlens.cache`) is used: only files changed since the last load are parsed.
-    """
-    if paths is None:
-        paths = [data_dir()]
-    elif isinstance(paths, str | Path):
-        paths = [paths]
-    roots = [Path(p) for p in paths]
-    problems: list[Problem] = []
-    for root in roots:
-        if not root.exists():
-            problems.append(Problem(str(root), None, "(file)", "no such file or folder"))
-    listing = list_files(r for r in roots if r.exists())
-    problems.extend(listing.problems)
-    sources = tuple(str(r) for r in roots)
-    if cache and roots and all(r.is_dir() for r in roots):
-        from warlens import cache as compiled  # imports this module: import it late
-
-        return compiled.load_cached(roots, listing.keys, listing.displays,
-                                    extra_problems=problems, sources=sources)
-    results = [read_file(Path(f), s, r) for f, s, r in zip(listing.paths, listing.displays,
-                                                           listing.roots, strict=True)]
-    return build_corpus(results, extra_problems=problems, sources=sources)
-
-
 def _displays(paths: Sequence[Path | str]) -> list[str]:
     """Files' names as shown in problems: relative to the working folder when possible.
 
@@ -308,33 +281,171 @@ def _displays(paths: Sequence[Path | str]) -> list[str]:
 
 def build_corpus(results: Iterable[FileResult], *, extra_problems: Iterable[Problem] = (),
                  sources: tuple[str, ...] = ()) -> Corpus:
-    """Stack per-file results into tables; check ids across files; derive contested."""
-    problems = list(extra_problems)
-    kept: list[ArticleRows] = []
-    first_file: dict[str, str] = {}
-    n_files = 0
-    for result in results:
-        n_files += 1
-        problems.extend(result.problems)
-        for rows in result.articles:
-            article_id = rows.article[Col.ARTICLE]
-            if article_id in first_file:
-                problems.append(Problem(
-                    result.file, rows.article.get(Col.LINE, 1), "id",
-                    f"article id '{article_id}' is already used by {first_file[article_id]}; "
-                    "this file was not loaded"))
-                continue
-            first_file[article_id] = result.file
-            kept.append(rows)
-    articles = _frame([r.article for r in kept], model.ARTICLE_COLUMNS)
-    places = _frame([p for r in kept for p in r.places], model.PLACE_COLUMNS)
-    events = _frame([e for r in kept for e in r.events], model.EVENT_COLUMNS)
-    claims = _frame([c for r in kept for c in r.claims], model.CLAIM_COLUMNS)
+    """Per-file results -> a Corpus, through `assemble` like every other corpus."""
+    results = list(results)
+    return assemble(tables_of(results), len(results), extra_problems=extra_problems,
+                    sources=sources)
+
+
+def extend(shared: Corpus, results: Sequence[FileResult]) -> Corpus:
+    """`shared` plus more files (an upload), as a new Corpus; `shared` is unchanged.
+
+    The new files are more per-file tables after the shared corpus's, assembled like any
+    load: an article whose id the shared corpus already uses is not loaded, so an upload
+    can never replace or shadow a shared article.
+    """
+    own = tables_of(results)
+    tables = {}
+    for name, table in own.items():
+        base = getattr(shared, name).assign(**{FILE: 0, DOC: -2})  # never a later duplicate
+        if name == "articles":
+            base[ID_LINE] = 1
+        moved = table.assign(**{FILE: table[FILE] + 1})
+        tables[name] = pd.concat([t for t in (base, moved) if len(t)] or [base],
+                                 ignore_index=True)
+    return assemble(tables, shared.files + len(results),
+                    sources=(*shared.sources, *(r.file for r in results)))
+
+
+# --- per-file tables ------------------------------------------------------------------------
+
+
+#: The table of each kind and its columns.
+TABLES: dict[str, list[str]] = {
+    "articles": model.ARTICLE_COLUMNS,
+    "places": model.PLACE_COLUMNS,
+    "events": model.EVENT_COLUMNS,
+    "claims": model.CLAIM_COLUMNS,
+    "problems": model.PROBLEM_COLUMNS,
+}
+#: Helper columns of per-file tables: the file a row came from (its position in the
+#: load), and which of the file's articles (an imported file may hold several).
+FILE, DOC = "_file", "_doc"
+#: Helper column of the articles table: the line of the article's id, for the problem
+#: that names a duplicate.
+ID_LINE = "_id_line"
+
+
+def tables_of(results: Iterable[FileResult]) -> dict[str, pd.DataFrame]:
+    """Per-file results -> one table per kind, every row tagged with its file and article.
+
+    A row's file is the result's position in `results`.
+    """
+    rows: dict[str, list[dict]] = {name: [] for name in TABLES}
+    src: dict[str, list[int]] = {name: [] for name in TABLES}
+    doc: dict[str, list[int]] = {name: [] for name in TABLES}
+    for key, result in enumerate(results):
+        for i, article in enumerate(result.articles):
+            for name, items in (("articles", [article.article]), ("places", article.places),
+                                ("events", article.events), ("claims", article.claims)):
+                rows[name].extend(items)
+                src[name].extend([key] * len(items))
+                doc[name].extend([i] * len(items))
+        rows["problems"].extend(p.to_dict() for p in result.problems)
+        src["problems"].extend([key] * len(result.problems))
+        doc["problems"].extend([-1] * len(result.problems))
+    tables = {}
+    for name, columns in TABLES.items():
+        frame = (_problem_frame(rows[name]) if name == "problems"
+                 else _frame(rows[name], columns))
+        frame[FILE] = pd.Series(src[name], dtype="int32")
+        frame[DOC] = pd.Series(doc[name], dtype="int32")
+        if name == "articles":
+            frame[ID_LINE] = pd.Series([r.get(Col.LINE) or 1 for r in rows[name]],
+                                       dtype="int64")
+        tables[name] = frame
+    return tables
+
+
+def _problem_frame(rows: list[dict]) -> pd.DataFrame:
+    """Problem rows -> the problems table, typed as `build_corpus` types it."""
+    frame = pd.DataFrame(rows, columns=model.PROBLEM_COLUMNS)
+    frame["line"] = frame["line"].astype("Int64")
+    return frame
+
+
+def empty_tables() -> dict[str, pd.DataFrame]:
+    """Tables with no rows, typed as a parse would type them."""
+    return {name: frame.copy() for name, frame in _empty_parse().items()}
+
+
+@functools.cache
+def _empty_parse() -> dict[str, pd.DataFrame]:
+    return tables_of([])
+
+
+
+
+def assemble(tables: dict[str, pd.DataFrame], n_files: int, *,
+             extra_problems: Iterable[Problem] = (), sources: tuple[str, ...] = ()
+             ) -> Corpus:
+    """Per-file tables (in file order, see `tables_of`) -> the Corpus: the one way a corpus
+    is made, from files just parsed, from the cache, or with an uploaded file added.
+
+    The checks across files run here, vectorised: an article id already used by an
+    earlier file drops the later article with its places, events and claims; then
+    what is derived (contested events; stories, when first asked for).
+    """
+    articles = tables["articles"]
+    places, events, claims = tables["places"], tables["events"], tables["claims"]
+    problems = tables["problems"].assign(_after=0)
+    duplicate = articles[Col.ARTICLE].duplicated(keep="first")
+    if duplicate.any():
+        first = articles.loc[~duplicate].set_index(Col.ARTICLE)[Col.FILE]
+        dropped = articles.loc[duplicate]
+        messages = [f"article id '{a}' is already used by {first[a]}; this file was not loaded"
+                    for a in dropped[Col.ARTICLE]]
+        found = pd.DataFrame({"file": dropped[Col.FILE].to_numpy(),
+                              "line": dropped[ID_LINE].to_numpy(), "field": "id",
+                              "message": messages, "severity": ERROR,
+                              FILE: dropped[FILE].to_numpy(), DOC: -1, "_after": 1})
+        found["line"] = found["line"].astype("Int64")
+        problems = pd.concat([problems, found], ignore_index=True)
+        position = problems[FILE].to_numpy() * 2 + problems["_after"].to_numpy()
+        problems = problems.iloc[np.argsort(position, kind="stable")]
+        gone = set(zip(dropped[FILE], dropped[DOC], strict=True))
+        places, events, claims = (
+            t[[pair not in gone for pair in zip(t[FILE], t[DOC], strict=True)]]
+            for t in (places, events, claims))
+        articles = articles.loc[~duplicate]
+    extra = [p.to_dict() for p in extra_problems]
+    if extra:
+        problems = pd.concat([_problem_frame(extra), problems], ignore_index=True)
+    articles, places, events, claims = (
+        _like_built(t, TABLES[name]) for t, name in ((articles, "articles"), (places, "places"),
+                                                     (events, "events"), (claims, "claims")))
+    problem_frame = (_like_built(problems, model.PROBLEM_COLUMNS) if len(problems)
+                     else _problem_frame([]))
     events, claims = derive_contested(events, claims)
-    problem_frame = pd.DataFrame([p.to_dict() for p in problems], columns=model.PROBLEM_COLUMNS)
-    problem_frame["line"] = problem_frame["line"].astype("Int64")
     return Corpus(articles, places, events, claims, problem_frame, files=n_files,
-                  sources=sources)
+                          sources=sources)
+
+
+@functools.cache
+def _built_dtypes(columns: tuple[str, ...]) -> dict[str, object]:
+    """The column types `build_corpus` gives a table (dates: the unit pandas picks)."""
+    return dict(_frame([], list(columns)).dtypes)
+
+
+def _like_built(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Drop the helper columns; give each text column the type a fresh build infers.
+
+    Tables stacked from several parses can hold a column that is text in one part and
+    all-missing (object) in another; a single build over all rows infers text.
+    """
+    out = frame[columns].reset_index(drop=True)
+    built = _built_dtypes(tuple(columns))
+    for col in columns:
+        values = out[col]
+        if values.dtype.kind == "M" and values.dtype != built[col]:
+            out[col] = values.astype(built[col])  # a stored unit may differ from a build's
+        elif values.dtype == object and len(values):
+            kind = pd.api.types.infer_dtype(values, skipna=True)
+            if kind == "string":
+                out[col] = values.astype("str")
+            elif kind == "empty":
+                out[col] = pd.Series([None] * len(values), dtype=object)
+    return out
 
 
 _DATE_COLUMNS = (Col.START, Col.END, Col.PUBLISHED_START, Col.PUBLISHED_END)

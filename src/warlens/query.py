@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
@@ -383,35 +381,22 @@ def filters_from_params(params: Mapping[str, object], vocab: Vocabulary
 
 # --- what a corpus lets every rerun reuse --------------------------------------------------------
 
-# Keyed by id(corpus) and checked by a weak reference, so an entry dies with its corpus
-# and a new corpus at a reused address never sees an old one's entries.
-_DERIVED: dict[int, tuple[weakref.ref, dict[str, Any]]] = {}
-_DERIVED_LOCK = threading.Lock()
-
-
 def derived(corpus: Corpus, name: str, build: Callable[[], Any]) -> Any:
-    """`build()` for this corpus, computed once while the corpus lives.
+    """`build()` for this corpus, computed once while the corpus lives (in `corpus.memo`).
 
     For what a rerun would otherwise recompute from the whole corpus although only the
-    filters changed (the place codes, the article titles). The corpus is read-only, so
-    a derived value can never be stale.
+    filters changed (the place codes, the article titles, the vocabulary). The corpus is
+    read-only, so a derived value can never be stale.
     """
-    key = id(corpus)
-    with _DERIVED_LOCK:
-        entry = _DERIVED.get(key)
-        if entry is None or entry[0]() is not corpus:
-            ref = weakref.ref(corpus, lambda dead, k=key: _forget(k, dead))
-            entry = _DERIVED[key] = (ref, {})
-        store = entry[1]
-    if name not in store:
-        store[name] = build()  # two threads may both build it once; either result is right
-    return store[name]
+    memo = corpus.memo
+    if name not in memo:
+        memo[name] = build()  # two threads may both build it once; either result is right
+    return memo[name]
 
 
-def _forget(key: int, dead: weakref.ref) -> None:
-    with _DERIVED_LOCK:
-        if key in _DERIVED and _DERIVED[key][0] is dead:
-            del _DERIVED[key]
+def vocabulary_of(corpus: Corpus) -> Vocabulary:
+    """The corpus's vocabulary, built once per corpus."""
+    return derived(corpus, "vocabulary", lambda: vocabulary(corpus))
 
 
 def article_titles(corpus: Corpus) -> dict[str, str]:

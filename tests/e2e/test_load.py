@@ -24,8 +24,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from warlens.corpus import load_corpus
 from warlens.query import filter_claims, filters_from_params, vocabulary
+from warlens.workspace import load_corpus
 
 from .conftest import CHROMIUM_ARGS, VIEWPORT, wait_for_app
 

@@ -7,9 +7,9 @@ import os
 import pandas as pd
 import streamlit as st
 
-from warlens.corpus import data_dir
 from warlens.ui.common import plural
 from warlens.ui.shell import View
+from warlens.workspace import data_dir
 
 
 def relative_files(files: pd.Series, folder: str) -> pd.Series:

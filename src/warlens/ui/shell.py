@@ -9,12 +9,9 @@ person changes a widget, the new view is written back to the URL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import hashlib
-import os
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,15 +19,17 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
+import cachetools
 import pandas as pd
 import streamlit as st
 
 from warlens import query
-from warlens.corpus import Corpus, data_dir, load_corpus
+from warlens.corpus import Corpus
 from warlens.limits import Limits, read_limits
 from warlens.model import EVENT_TYPE_LABELS
 from warlens.query import Filters, Vocabulary
 from warlens.ui import upload  # security/upload
+from warlens.workspace import Workspace, data_dir
 
 #: The pages, in nav order: (file, label, icon). Paths are relative to the app's root.
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -99,28 +98,22 @@ class View:
 
 
 #: Filtered tables kept per corpus, for the reruns that keep the filters (a selection, a
-#: page switch, a group-by change): this many, and about one table's worth of values.
+#: page switch, a group-by change): the masks of the last VIEW_MEMO filter sets, and copied
+#: columns up to about one table's worth of values.
 VIEW_MEMO = 12
 _VIEW_LOCK = threading.Lock()
 _MASKS = {"events": query.event_mask, "claims": query.claim_mask}
 
 
-def _remembered(corpus: Corpus, name: str, key: tuple, build: Callable[[], object], *,
-                weigh: Callable[[object], int] | None = None, budget: int = 0) -> object:
-    """`build()`, remembered per corpus under `key`: the last VIEW_MEMO values, and of
-    those only as many as `budget` allows when `weigh` says what each one costs."""
-    memo: OrderedDict[tuple, object] = query.derived(corpus, name, OrderedDict)
+def _remembered(cache: cachetools.Cache, key: tuple, build: Callable[[], object]) -> object:
+    """`build()`, remembered in `cache` (cachetools' caches are not thread-safe: locked)."""
     with _VIEW_LOCK:
-        hit = memo.get(key)
-        if hit is not None:
-            memo.move_to_end(key)
-            return hit
+        hit = cache.get(key)
+    if hit is not None:
+        return hit
     value = build()
-    with _VIEW_LOCK:
-        memo[key] = value
-        while len(memo) > VIEW_MEMO or (
-                weigh is not None and sum(weigh(v) for v in memo.values()) > budget):
-            memo.popitem(last=False)
+    with _VIEW_LOCK, contextlib.suppress(ValueError):  # a value larger than the whole budget
+        cache[key] = value
     return value
 
 
@@ -129,7 +122,8 @@ def _in_view(corpus: Corpus, filters: Filters, table: str,
     """These columns of `table`'s rows in view, remembered for the last few filter sets."""
     filters = filters.without_selection()  # a selection does not change the tables
     full = getattr(corpus, table)
-    mask = _remembered(corpus, "masks", (table, filters), lambda: _MASKS[table](corpus, filters))
+    masks = query.derived(corpus, "masks", lambda: cachetools.LRUCache(VIEW_MEMO))
+    mask = _remembered(masks, (table, filters), lambda: _MASKS[table](corpus, filters))
     if mask.all():  # an open view is the corpus's own table: nothing to copy or remember
         return full if columns is None else full[list(columns)]
 
@@ -138,107 +132,23 @@ def _in_view(corpus: Corpus, filters: Filters, table: str,
 
     key = (table, filters, None if columns is None else tuple(columns))
     # At most about one table's worth of copied values in all.
-    return _remembered(corpus, "views", key, build, weigh=lambda v: v.size,
-                       budget=len(full) * len(full.columns))
+    views = query.derived(corpus, f"views:{table}", lambda: cachetools.LRUCache(
+        maxsize=max(len(full) * len(full.columns), 1), getsizeof=lambda v: v.size + 1))
+    return _remembered(views, key, build)
 
 
-#: How long a fingerprint of the data folder is trusted before the folder is walked again,
-#: at least; a slow walk is trusted FINGERPRINT_TTL_COST times as long as it took, so that
-#: walking (0.3-0.5 s of Python for 100,000 files, in the server's process) takes at most
-#: a twentieth of the time and a changed file shows within ~10 s even there.
-FINGERPRINT_TTL_S = 2.0
-FINGERPRINT_TTL_COST = 20
-#: A walk slower than this (a folder of ~2,000 files; 10,000 take ~0.1 s) is redone in the
-#: background: the rerun that notices the fingerprint is old uses it once more instead of
-#: waiting, since a person's next filter click comes after the TTL has run out.
-_WALK_INLINE_S = 0.02
-
-
-def _fingerprint(folder: Path) -> str:
-    """A digest of the names, sizes and mtimes of the data files: the corpus cache key.
-
-    A short string, not the list itself: Streamlit hashes a cached function's arguments
-    on every rerun, and 100,000 (name, size, mtime) entries take it most of a second.
-    """
-    digest = hashlib.sha1(usedforsecurity=False)
-    stack = [str(folder)]
-    while stack:
-        top = stack.pop()
-        try:
-            with os.scandir(top) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                    continue
-                stat = entry.stat()
-            except OSError:
-                continue
-            digest.update(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-@dataclass
-class _Seen:
-    """The last fingerprint of a folder: when it was taken, and what the walk cost."""
-
-    value: str
-    taken: float
-    cost: float
-    refreshing: bool = False
-
-
-_SEEN: dict[str, _Seen] = {}
-_SEEN_LOCK = threading.Lock()
-
-
-def _refresh_fingerprint(folder: str) -> str:
-    started = time.monotonic()
-    value = _fingerprint(Path(folder))
-    done = time.monotonic()
-    with _SEEN_LOCK:
-        _SEEN[folder] = _Seen(value, done, done - started)
-    return value
-
-
-def _current_fingerprint(folder: str) -> str:
-    """The folder's fingerprint, walked at most every FINGERPRINT_TTL_S (longer if slow).
-
-    A rerun after a filter click must not walk 100,000 files: a fresh fingerprint is
-    reused, and an old one of a slow folder is renewed by a background thread while
-    this rerun goes on with it (the change shows on the next rerun).
-    """
-    with _SEEN_LOCK:
-        seen = _SEEN.get(folder)
-        if seen is not None and time.monotonic() - seen.taken < max(
-                FINGERPRINT_TTL_S, FINGERPRINT_TTL_COST * seen.cost):
-            return seen.value
-        if seen is not None and seen.cost > _WALK_INLINE_S:
-            if not seen.refreshing:
-                seen.refreshing = True
-                threading.Thread(target=_refresh_fingerprint, args=(folder,), daemon=True,
-                                 name="warlens-fingerprint").start()
-            return seen.value
-    return _refresh_fingerprint(folder)
-
-
-# cache_resource, not cache_data: the corpus is read-only and shared, and copying
-# (unpickling) a large corpus on every rerun would cost more than the rerun itself.
-@st.cache_resource(show_spinner="Loading articles...", max_entries=2)
-def _load(folder: str, fingerprint: str) -> tuple[Corpus, Vocabulary]:
-    corpus = load_corpus(folder)  # through the compiled cache: only changed files are parsed
-    return corpus, query.vocabulary(corpus)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def workspace(folder: str) -> Workspace:
+    """The one Workspace of a data folder, shared by every session of this server."""
+    return Workspace(folder)
 
 
 def get_corpus() -> tuple[Corpus, Vocabulary]:
-    """The corpus of the data folder, loaded once per change of its files."""
-    folder = str(data_dir())
-    return _load(folder, _current_fingerprint(folder))
+    """The corpus of the data folder, loaded again only when its files change."""
+    owner = workspace(str(data_dir()))
+    with st.spinner("Loading articles..."):
+        corpus = owner.corpus()
+    return corpus, query.vocabulary_of(corpus)
 
 
 def current_params() -> dict[str, list[str]]:

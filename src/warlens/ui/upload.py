@@ -27,9 +27,8 @@ import streamlit as st
 
 from warlens import query
 from warlens.article import FileResult, read_article_file
-from warlens.corpus import NATIVE_SUFFIXES, Corpus, build_corpus, derive_contested
-from warlens.model import Col
-from warlens.problems import ERROR, Problem
+from warlens.corpus import NATIVE_SUFFIXES, Corpus, extend
+from warlens.problems import Problem
 from warlens.query import Vocabulary
 from warlens.yamlio import MAX_BYTES
 
@@ -88,35 +87,9 @@ def read_upload(filename: str, data: bytes) -> Upload:
 def combine(shared: Corpus, upload: Upload) -> Corpus:
     """The shared corpus plus the upload's articles, as a new Corpus; `shared` is unchanged.
 
-    An uploaded article whose id the shared corpus already uses is not loaded (as
-    `build_corpus` does for two files of one folder), so an upload can never replace
-    or shadow a shared article.
+    An uploaded article whose id the shared corpus already uses is not loaded.
     """
-    taken = dict(zip(shared.articles[Col.ARTICLE], shared.articles[Col.FILE], strict=True))
-    kept = FileResult(upload.result.file, problems=list(upload.result.problems))
-    for rows in upload.result.articles:
-        article_id = rows.article[Col.ARTICLE]
-        if article_id in taken:
-            kept.problems.append(Problem(
-                kept.file, rows.article.get(Col.LINE, 1), "id",
-                f"article id '{article_id}' is already used by {taken[article_id]}; "
-                "this file was not loaded", ERROR))
-        else:
-            kept.articles.append(rows)
-    own = build_corpus([kept])
-    tables = [pd.concat(_non_empty(getattr(shared, name), getattr(own, name)),
-                        ignore_index=True)
-              for name in ("articles", "places", "events", "claims", "problems")]
-    articles, places, events, claims, problems = tables
-    events, claims = derive_contested(events, claims)
-    return Corpus(articles, places, events, claims, problems, files=shared.files + 1,
-                  sources=(*shared.sources, kept.file))
-
-
-def _non_empty(first: pd.DataFrame, second: pd.DataFrame) -> list[pd.DataFrame]:
-    """The tables worth stacking: pandas warns about (and mistypes) empty frames in concat."""
-    frames = [f for f in (first, second) if len(f)]
-    return frames or [first]
+    return extend(shared, [upload.result])
 
 
 def session_corpus_in(state: MutableMapping[str, Any], corpus: Corpus, vocab: Vocabulary
