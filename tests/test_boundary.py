@@ -200,7 +200,7 @@ def test_a_native_article_above_5_mb_is_refused_without_being_read(data):
 
     with mock.patch("os.open", spy):
         corpus = load_corpus(data, cache=False)
-    assert "6,000,000 bytes, above the 5,000,000-byte limit" in problem(
+    assert "6,000,000 bytes, over the limit of 5,000,000 bytes" in problem(
         corpus, "huge.yaml")["message"]
     assert "huge.yaml" not in opened and "good.yaml" in opened
 
@@ -220,7 +220,7 @@ def test_each_foreign_reader_has_a_cap_reported_on_its_file(kind, name, make, da
     monkeypatch.setitem(boundary.CAPS, kind, 400)
     make(data)
     corpus = load_corpus(data, cache=False)
-    assert "above the 400-byte limit" in problem(corpus, name)["message"]
+    assert "over the limit of 400 bytes" in problem(corpus, name)["message"]
     assert "good-article" in set(corpus.articles["article"])
 
 
@@ -234,7 +234,7 @@ def test_a_file_that_grows_past_its_cap_while_read_is_refused(tmp_path):
 
     with mock.patch("os.stat", lambda p: shrunk(real_stat(p))), \
             mock.patch("os.fstat", lambda fd: shrunk(real_fstat(fd))), \
-            pytest.raises(boundary.Refused, match="grew past the 50-byte limit"):
+            pytest.raises(boundary.Refused, match="grew past the limit of 50 bytes"):
         boundary.read_bytes(path, 50)
 
 

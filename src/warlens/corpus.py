@@ -209,9 +209,15 @@ def read_file(path: Path, display: str | None = None,
     try:
         data = boundary.read_bytes(path, boundary.CAPS["article"], root, "an article file")
     except OSError as exc:
-        return FileResult(shown, problems=[Problem(shown, None, "(file)",
-                                                   f"cannot be read: {exc.strerror or exc}")])
+        return FileResult(shown, problems=[Problem(shown, None, "(file)", _unread(exc))])
     return read_article_file(data, shown)
+
+
+def _unread(exc: OSError) -> str:
+    """Why a file was not read, in words: the boundary's reason, or the system's."""
+    if isinstance(exc, boundary.Refused):
+        return f"the file {exc.strerror}"
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 def read_imported(path: Path, fmt: str, display: str,
@@ -221,8 +227,7 @@ def read_imported(path: Path, fmt: str, display: str,
     try:
         imported = formats.READERS[fmt](path, display, root=root)
     except OSError as exc:
-        result.problems.append(Problem(display, None, "(file)",
-                                       f"cannot be read: {exc.strerror or exc}"))
+        result.problems.append(Problem(display, None, "(file)", _unread(exc)))
         return result
     result.problems.extend(imported.problems)
     for doc, lines in imported.docs:
