@@ -195,7 +195,7 @@ def test_a_native_article_above_5_mb_is_refused_without_being_read(data):
     real_open = os.open
 
     def spy(path: str, *args: object, **kwargs: object) -> int:
-        opened.append(os.path.basename(path))
+        opened.append(Path(path).name)
         return real_open(path, *args, **kwargs)
 
     with mock.patch("os.open", spy):
