@@ -264,3 +264,16 @@ def test_json_output_escapes_what_json_leaves_raw(tmp_path, capsys):
 def test_visible_escapes_every_control_character_and_keeps_the_rest():
     assert visible("a\x1b[31mb\r\nc\x00\x7f\u0085") == "a\\x1b[31mb\\x0d\\x0ac\\x00\\x7f\\x85"
     assert visible("Бахмут — 50°N, ☢ \u202eevil") == "Бахмут — 50°N, ☢ \\u202eevil"
+
+
+def test_an_export_holds_nothing_of_a_file_outside_the_folder(data, outside, tmp_path):
+    shutil.copy(FIXTURES / "brat" / "bakhmut-shelling.ann", data / "leak.ann")
+    shutil.copy(FIXTURES / "brat" / "bakhmut-shelling.txt", data / "shelling.txt")
+    shutil.copy(FIXTURES / "brat" / "bakhmut-shelling.ann", data / "shelling.ann")
+    (data / "leak.txt").symlink_to(outside / "secret.txt")
+    (data / "stolen.yaml").symlink_to(outside / "article.yaml")
+    for fmt in ("csv", "geojson"):
+        target = tmp_path / f"events.{fmt}"
+        assert main(["export", str(data), "-o", str(target), "--format", fmt]) == 0
+        written = target.read_text(encoding="utf-8-sig")
+        assert "Bakhmut" in written and "hunter2" not in written
