@@ -141,16 +141,6 @@ def list_files(paths: Iterable[Path]) -> Listing:
     return listing
 
 
-def root_for(key: str, roots: Iterable[Path | str]) -> str | None:
-    """The resolved data folder of `roots` that holds the file `key`, if any."""
-    real = os.path.realpath(key)
-    for root in roots:
-        root_real = os.path.realpath(root)
-        if os.path.isdir(root_real) and boundary.inside(real, root_real):  # noqa: PTH112
-            return root_real
-    return None
-
-
 def _shown_prefix(folder: str, cwd: str) -> str:
     """What `_displays` puts before a file's name in `folder` (not a symlink itself)."""
     real = os.path.realpath(folder)
@@ -261,7 +251,8 @@ def load_corpus(paths: Path | str | Sequence[Path | str] | None = None, *,
         from warlens import cache as compiled  # imports this module: import it late
 
         return compiled.load_cached(roots, listing.keys, listing.displays,
-                                    extra_problems=problems, sources=sources)
+                                    extra_problems=problems, sources=sources,
+                                    folders=listing.roots)
     results = [read_file(Path(f), s, r) for f, s, r in zip(listing.paths, listing.displays,
                                                            listing.roots, strict=True)]
     return build_corpus(results, extra_problems=problems, sources=sources)
