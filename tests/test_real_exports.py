@@ -277,3 +277,13 @@ def test_every_usage_error_is_one_line_and_exit_2(argv, says, tmp_path, monkeypa
     assert out == ""
     assert err.count("\n") == 1 and says in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_label_studio_export_named_like_a_timemap_file_is_still_read(tmp_path):
+    shutil.copy(RESAVED / "labelstudio" / "kupiansk-project.json", tmp_path / "export_7.json")
+    assert len(load_corpus(tmp_path, cache=False).events) == 1
+    shutil.copytree(RESAVED / "timemap", tmp_path / "tm")
+    shutil.copy(RESAVED / "labelstudio" / "kupiansk-project.json",
+                tmp_path / "tm" / "export_tasks.json")  # beside an export_events.json:
+    corpus = load_corpus(tmp_path / "tm", cache=False)   # a side file, never an export
+    assert corpus.files == 1

@@ -54,9 +54,10 @@ def detect(path: Path, root: Path | str | None = None) -> str | None:
     """The format of a file, or None if no reader recognises it.
 
     Only a regular file inside `root` is looked at: a detector reads the file's head,
-    and opening a FIFO would wait for ever.
+    and opening a FIFO would wait for ever. A side file (TimeMap's export_sources.json)
+    is no format of its own: it is read with the file it belongs to.
     """
-    if not is_regular(path, root):
+    if not is_regular(path, root) or is_side_file(path):
         return None
     for name, is_it in DETECTORS.items():
         try:

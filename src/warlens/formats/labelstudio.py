@@ -272,8 +272,8 @@ def is_labelstudio(path: Path) -> bool:
     long first annotation pushes `data` out of sight, `from_name` (which only Label
     Studio results carry) stands in for it.
     """
-    if path.suffix.lower() != ".json" or path.name.startswith("export_"):
-        return False  # export_*.json are TimeMap's
+    if path.suffix.lower() != ".json":
+        return False
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     if not re.match(r"\[\s*\{", head):
