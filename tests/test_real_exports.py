@@ -160,6 +160,13 @@ def test_a_value_that_contradicts_the_files_order_is_reported_not_swapped():
         column.day("08/15/2020")
 
 
+def test_a_year_first_date_is_never_read_year_day_month_in_a_day_first_file():
+    column = DayColumn("date", ["14/08/2020", "2023/05/12", "2023.05.12 10:00"])
+    assert column.order == "day-first"
+    assert column.day("2023/05/12").isoformat() == "2023-05-12"
+    assert column.day("2023.05.12 10:00").isoformat() == "2023-05-12"
+
+
 def test_a_month_and_year_alone_is_not_taken_for_the_first_of_the_month():
     with pytest.raises(ValueError, match="no day, month and year"):
         DayColumn("date", []).day("May 2023")

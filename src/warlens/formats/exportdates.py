@@ -129,10 +129,11 @@ class DayColumn:
                         f"this file's dates are read {self.order}; correct the value")
         elif not (_YEAR_FIRST.match(value) or _LETTERS.search(value)):
             return self._unreadable(value, "unknown form")
+        year_first = bool(_YEAR_FIRST.match(value))  # 2023/05/12: always year, month, day
         try:
-            first, second = (_dateutil.parse(value, dayfirst=self.day_first,
-                                             yearfirst=bool(_YEAR_FIRST.match(value)),
-                                             default=d) for d in _DEFAULTS)
+            first, second = (_dateutil.parse(value, dayfirst=self.day_first and not year_first,
+                                             yearfirst=year_first, default=d)
+                             for d in _DEFAULTS)
         except (ValueError, OverflowError) as exc:
             if "out of range" in str(exc):
                 return f"{value!r} is not a calendar day ({str(exc).split(':')[0]})"
