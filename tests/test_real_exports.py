@@ -83,12 +83,17 @@ def test_a_note_and_a_blank_line_before_the_header_are_skipped_with_a_warning(ac
     assert "header is on line 3" in message and "'(Sample)'" in message
 
 
-def test_a_csv_no_reader_recognises_is_reported_not_silently_skipped(tmp_path):
-    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("notes.csv", "a,b\n1,2\n", "event_id_cnty and event_date"),
+    ("tasks.json", '{"not": "a list of tasks"}', "a list of tasks with data and annotations"),
+])
+def test_a_file_no_reader_recognises_is_reported_not_silently_skipped(name, content, says,
+                                                                      tmp_path):
+    (tmp_path / name).write_text(content, encoding="utf-8")
     corpus = load_corpus(tmp_path, cache=False)
-    [(line, field, severity, message)] = problems_of(corpus, "notes.csv")
+    [(line, field, severity, message)] = problems_of(corpus, name)
     assert (line, field, severity) == (1, "(file)", "warning")
-    assert "event_id_cnty and event_date" in message
+    assert says in message
 
 
 def test_a_note_before_the_header_imports_with_the_cli_too(tmp_path, capsys):

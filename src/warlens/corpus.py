@@ -92,6 +92,8 @@ class Listing:
 
 #: Suffixes of files a reader may take: one of these that cannot be read is reported.
 READ_SUFFIXES = (*NATIVE_SUFFIXES, ".csv", ".json", ".ann")
+#: What the walk says of a file with a reader's suffix that no reader recognises.
+_UNRECOGNISED = {".csv": formats.UNRECOGNISED_CSV, ".json": formats.UNRECOGNISED_JSON}
 
 
 def list_files(paths: Iterable[Path]) -> Listing:
@@ -125,9 +127,10 @@ def list_files(paths: Iterable[Path]) -> Listing:
                 continue
             if not (name.lower().endswith(NATIVE_SUFFIXES)
                     or formats.detect(Path(text), root)):
-                if name.lower().endswith(".csv"):
-                    listing.problems.append(Problem(
-                        _displays([text])[0], 1, "(file)", formats.UNRECOGNISED_CSV, WARNING))
+                unknown = _UNRECOGNISED.get(name[name.rfind("."):].lower() if "." in name else "")
+                if unknown and not formats.is_side_file(Path(text)):
+                    listing.problems.append(Problem(_displays([text])[0], 1, "(file)", unknown,
+                                                    WARNING))
                 continue
             prefixes = folders.get(top)
             if prefixes is None:

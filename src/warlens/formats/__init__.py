@@ -38,6 +38,11 @@ UNRECOGNISED_CSV = ("no reader recognises this CSV file: an ACLED export needs t
                     "event_id_cnty and event_date, a UCDP GED export date_start, where_prec "
                     "and side_a, in a header within its first lines; not read")
 
+#: What the folder walk says of a .json file no reader recognises.
+UNRECOGNISED_JSON = ("no reader recognises this JSON file: a Label Studio export is a list "
+                     "of tasks with data and annotations (or predictions) near its start, a "
+                     "TimeMap export a file named export_events.json; not read")
+
 #: Format name -> reader(path, display_name). Filled in by each format's module.
 READERS: dict[str, Reader] = {}
 #: Format name -> detector(path) -> bool: recognises a file by its name and content.
