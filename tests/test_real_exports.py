@@ -5,6 +5,7 @@ export. Each test loads a small fixture of that shape and checks what a reader s
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import shutil
 from pathlib import Path
@@ -299,3 +300,11 @@ def test_a_label_studio_export_named_like_a_timemap_file_is_still_read(tmp_path)
                 tmp_path / "tm" / "export_tasks.json")  # beside an export_events.json:
     corpus = load_corpus(tmp_path / "tm", cache=False)   # a side file, never an export
     assert corpus.files == 1
+
+
+def test_a_label_studio_task_without_any_date_is_undated_not_dated_by_the_file(tmp_path):
+    tasks = [{"id": 1, "data": {"text": "Shelling hit Kupiansk."}, "annotations": []}]
+    (tmp_path / "tasks.json").write_text(json.dumps(tasks), encoding="utf-8")
+    corpus = load_corpus(tmp_path, cache=False)
+    assert pd.isna(corpus.articles["published_start"].iloc[0])
+    assert corpus.problems["message"].str.contains("left undated").any()
