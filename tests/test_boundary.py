@@ -201,7 +201,7 @@ def test_a_native_article_above_5_mb_is_refused_without_being_read(data):
 
     with mock.patch("os.open", spy):
         corpus = load_corpus(data, cache=False)
-    assert "6,000,000 bytes, above the 5,000,000-byte limit" in problem(
+    assert "6,000,000 bytes, over the limit of 5,000,000 bytes" in problem(
         corpus, "huge.yaml")["message"]
     assert "huge.yaml" not in opened and "good.yaml" in opened
 
@@ -221,7 +221,7 @@ def test_each_foreign_reader_has_a_cap_reported_on_its_file(kind, name, make, da
     monkeypatch.setitem(boundary.CAPS, kind, 400)
     make(data)
     corpus = load_corpus(data, cache=False)
-    assert "above the 400-byte limit" in problem(corpus, name)["message"]
+    assert "over the limit of 400 bytes" in problem(corpus, name)["message"]
     assert "good-article" in set(corpus.articles["article"])
 
 
@@ -235,7 +235,7 @@ def test_a_file_that_grows_past_its_cap_while_read_is_refused(tmp_path):
 
     with mock.patch("os.stat", lambda p: shrunk(real_stat(p))), \
             mock.patch("os.fstat", lambda fd: shrunk(real_fstat(fd))), \
-            pytest.raises(boundary.Refused, match="grew past the 50-byte limit"):
+            pytest.raises(boundary.Refused, match="grew past the limit of 50 bytes"):
         boundary.read_bytes(path, 50)
 
 
@@ -265,3 +265,16 @@ def test_json_output_escapes_what_json_leaves_raw(tmp_path, capsys):
 def test_visible_escapes_every_control_character_and_keeps_the_rest():
     assert visible("a\x1b[31mb\r\nc\x00\x7f\u0085") == "a\\x1b[31mb\\x0d\\x0ac\\x00\\x7f\\x85"
     assert visible("Бахмут — 50°N, ☢ \u202eevil") == "Бахмут — 50°N, ☢ \\u202eevil"
+
+
+def test_an_export_holds_nothing_of_a_file_outside_the_folder(data, outside, tmp_path):
+    shutil.copy(FIXTURES / "brat" / "bakhmut-shelling.ann", data / "leak.ann")
+    shutil.copy(FIXTURES / "brat" / "bakhmut-shelling.txt", data / "shelling.txt")
+    shutil.copy(FIXTURES / "brat" / "bakhmut-shelling.ann", data / "shelling.ann")
+    (data / "leak.txt").symlink_to(outside / "secret.txt")
+    (data / "stolen.yaml").symlink_to(outside / "article.yaml")
+    for fmt in ("csv", "geojson"):
+        target = tmp_path / f"events.{fmt}"
+        assert main(["export", str(data), "-o", str(target), "--format", fmt]) == 0
+        written = target.read_text(encoding="utf-8-sig")
+        assert "Bakhmut" in written and "hunter2" not in written

@@ -5,6 +5,7 @@ export. Each test loads a small fixture of that shape and checks what a reader s
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import shutil
 from pathlib import Path
@@ -84,12 +85,17 @@ def test_a_note_and_a_blank_line_before_the_header_are_skipped_with_a_warning(ac
     assert "header is on line 3" in message and "'(Sample)'" in message
 
 
-def test_a_csv_no_reader_recognises_is_reported_not_silently_skipped(tmp_path):
-    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("notes.csv", "a,b\n1,2\n", "event_id_cnty and event_date"),
+    ("tasks.json", '{"not": "a list of tasks"}', "a list of tasks with data and annotations"),
+])
+def test_a_file_no_reader_recognises_is_reported_not_silently_skipped(name, content, says,
+                                                                      tmp_path):
+    (tmp_path / name).write_text(content, encoding="utf-8")
     corpus = load_corpus(tmp_path, cache=False)
-    [(line, field, severity, message)] = problems_of(corpus, "notes.csv")
+    [(line, field, severity, message)] = problems_of(corpus, name)
     assert (line, field, severity) == (1, "(file)", "warning")
-    assert "event_id_cnty and event_date" in message
+    assert says in message
 
 
 def test_a_note_before_the_header_imports_with_the_cli_too(tmp_path, capsys):
@@ -159,6 +165,13 @@ def test_a_value_that_contradicts_the_files_order_is_reported_not_swapped():
     assert column.order == "day-first" and "mix" in (column.note or "")
     with pytest.raises(ValueError, match="written month-first"):
         column.day("08/15/2020")
+
+
+def test_a_year_first_date_is_never_read_year_day_month_in_a_day_first_file():
+    column = DayColumn("date", ["14/08/2020", "2023/05/12", "2023.05.12 10:00"])
+    assert column.order == "day-first"
+    assert column.day("2023/05/12").isoformat() == "2023-05-12"
+    assert column.day("2023.05.12 10:00").isoformat() == "2023-05-12"
 
 
 def test_a_month_and_year_alone_is_not_taken_for_the_first_of_the_month():
@@ -278,3 +291,21 @@ def test_every_usage_error_is_one_line_and_exit_2(argv, says, tmp_path, monkeypa
     assert out == ""
     assert err.count("\n") == 1 and says in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_label_studio_export_named_like_a_timemap_file_is_still_read(tmp_path):
+    shutil.copy(RESAVED / "labelstudio" / "kupiansk-project.json", tmp_path / "export_7.json")
+    assert len(load_corpus(tmp_path, cache=False).events) == 1
+    shutil.copytree(RESAVED / "timemap", tmp_path / "tm")
+    shutil.copy(RESAVED / "labelstudio" / "kupiansk-project.json",
+                tmp_path / "tm" / "export_tasks.json")  # beside an export_events.json:
+    corpus = load_corpus(tmp_path / "tm", cache=False)   # a side file, never an export
+    assert corpus.files == 1
+
+
+def test_a_label_studio_task_without_any_date_is_undated_not_dated_by_the_file(tmp_path):
+    tasks = [{"id": 1, "data": {"text": "Shelling hit Kupiansk."}, "annotations": []}]
+    (tmp_path / "tasks.json").write_text(json.dumps(tasks), encoding="utf-8")
+    corpus = load_corpus(tmp_path, cache=False)
+    assert pd.isna(corpus.articles["published_start"].iloc[0])
+    assert corpus.problems["message"].str.contains("left undated").any()

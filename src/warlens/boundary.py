@@ -109,13 +109,12 @@ def read_bytes(path: Path | str, limit: int, root: Path | str | None = None,
             chunks.append(chunk)
             got += len(chunk)
         if got > limit:
-            raise Refused(f"grew past the {limit:,}-byte limit for {what} while it was "
-                          "read; not read")
+            raise Refused(f"grew past the limit of {limit:,} bytes for {what} while it "
+                          "was read; not read")
         return b"".join(chunks)
     finally:
         os.close(fd)
 
 
 def _too_big(size: int, limit: int, what: str) -> str:
-    return (f"is {size:,} bytes, above the {limit:,}-byte limit for {what}; not read "
-            "(split the file, or export less at a time)")
+    return f"is {size:,} bytes, over the limit of {limit:,} bytes for {what}; not read"

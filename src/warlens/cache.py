@@ -150,9 +150,10 @@ def _parse_chunk(items: Sequence[tuple[str, ...]]) -> tuple[dict[str, pd.DataFra
     digests: list[str] = []
     for path, display, *root in items:
         folder = root[0] if root else None
+        cap = boundary.CAPS["article" if path.lower().endswith(_corpus.NATIVE_SUFFIXES)
+                            else "dataset"]
         try:
-            digests.append(file_digest(boundary.read_bytes(path, boundary.CAPS["dataset"],
-                                                           folder)))
+            digests.append(file_digest(boundary.read_bytes(path, cap, folder)))
         except OSError:
             digests.append("")  # read_file reports it; an empty hash never matches
         results.append(_corpus.read_file(Path(path), display, folder))
@@ -350,10 +351,11 @@ def _remove_stale_temporaries(folder: Path, age_s: float = 3600) -> None:
 
 
 def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[str], *,
-                extra_problems: Iterable[Problem] = (), sources: tuple[str, ...] = ()
-                ) -> _corpus.Corpus:
+                extra_problems: Iterable[Problem] = (), sources: tuple[str, ...] = (),
+                folders: Sequence[str] | None = None) -> _corpus.Corpus:
     """Load `files` (absolute paths found under `roots`, shown as `displays`) through
-    the cache."""
+    the cache. `folders` gives each file's data folder (`corpus.Listing.roots`): nothing
+    is read beside a file outside it; without it, each file's own folder."""
     global last_stats
     stats = last_stats = LoadStats(files=len(files))
     clock = time.perf_counter()
@@ -367,14 +369,15 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
     folder = cache_dir_for(roots)
     # Strings and os.stat, not Paths (ruff's PTH rules): 100,000 files are stat'ed per load.
     keys = list(files)
+    homes: list[str | None] = list(folders) if folders is not None else [None] * len(keys)
     sizes, mtimes = [], []
-    for key in keys:
+    for key, home in zip(keys, homes, strict=True):
         try:
             st = os.stat(key)  # noqa: PTH116
             size, mtime = st.st_size, st.st_mtime_ns
             if not key.lower().endswith(_corpus.NATIVE_SUFFIXES):
                 # An imported file also depends on the files its reader reads beside it.
-                for other in formats.companions(Path(key), _corpus.root_for(key, roots)):
+                for other in formats.companions(Path(key), home):
                     other_st = other.stat()
                     size, mtime = size + other_st.st_size, max(mtime, other_st.st_mtime_ns)
             sizes.append(size)
@@ -428,7 +431,7 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
         tables = old_tables
     else:
         new_tables, new_digests, stats.workers = parse_files(
-            [(keys[i], displays[i], _corpus.root_for(keys[i], roots)) for i in to_parse])
+            [(keys[i], displays[i], homes[i]) for i in to_parse])
         for i, digest in zip(to_parse, new_digests, strict=True):
             digests[i] = digest
         lap("parse")

@@ -307,9 +307,9 @@ def _import_files(fmt: str, sources: Sequence[Path]
             if not events.is_file():
                 errors.append(f"{src}: a TimeMap side file, read along with an "
                               f"{EVENTS_FILE}, but there is none beside it")
-            files.append((events, None))
-        else:
-            files.append((src, None))
+            files.append((events, str(events.resolve().parent)))
+        else:  # a file named by the user: its side files may lie beside where it really is
+            files.append((src, str(src.resolve().parent)))
     unique: dict[str, tuple[Path, str | None]] = {}
     for path, root in files:
         unique.setdefault(str(Path(path).resolve()), (path, root))

@@ -107,6 +107,8 @@ class Listing:
 
 #: Suffixes of files a reader may take: one of these that cannot be read is reported.
 READ_SUFFIXES = (*NATIVE_SUFFIXES, ".csv", ".json", ".ann")
+#: What the walk says of a file with a reader's suffix that no reader recognises.
+_UNRECOGNISED = {".csv": formats.UNRECOGNISED_CSV, ".json": formats.UNRECOGNISED_JSON}
 
 
 def list_files(paths: Iterable[Path]) -> Listing:
@@ -140,9 +142,10 @@ def list_files(paths: Iterable[Path]) -> Listing:
                 continue
             if not (name.lower().endswith(NATIVE_SUFFIXES)
                     or formats.detect(Path(text), root)):
-                if name.lower().endswith(".csv"):
-                    listing.problems.append(Problem(
-                        _displays([text])[0], 1, "(file)", formats.UNRECOGNISED_CSV, WARNING))
+                unknown = _UNRECOGNISED.get(name[name.rfind("."):].lower() if "." in name else "")
+                if unknown and not formats.is_side_file(Path(text)):
+                    listing.problems.append(Problem(_displays([text])[0], 1, "(file)", unknown,
+                                                    WARNING))
                 continue
             prefixes = folders.get(top)
             if prefixes is None:
@@ -154,16 +157,6 @@ def list_files(paths: Iterable[Path]) -> Listing:
             listing.displays.append(_displays([text])[0] if is_link else prefixes[1] + name)
             listing.roots.append(root)
     return listing
-
-
-def root_for(key: str, roots: Iterable[Path | str]) -> str | None:
-    """The resolved data folder of `roots` that holds the file `key`, if any."""
-    real = os.path.realpath(key)
-    for root in roots:
-        root_real = os.path.realpath(root)
-        if os.path.isdir(root_real) and boundary.inside(real, root_real):  # noqa: PTH112
-            return root_real
-    return None
 
 
 def _shown_prefix(folder: str, cwd: str) -> str:
@@ -224,9 +217,15 @@ def read_file(path: Path, display: str | None = None,
     try:
         data = boundary.read_bytes(path, boundary.CAPS["article"], root, "an article file")
     except OSError as exc:
-        return FileResult(shown, problems=[Problem(shown, None, "(file)",
-                                                   f"cannot be read: {exc.strerror or exc}")])
+        return FileResult(shown, problems=[Problem(shown, None, "(file)", _unread(exc))])
     return read_article_file(data, shown)
+
+
+def _unread(exc: OSError) -> str:
+    """Why a file was not read, in words: the boundary's reason, or the system's."""
+    if isinstance(exc, boundary.Refused):
+        return f"the file {exc.strerror}"
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 def read_imported(path: Path, fmt: str, display: str,
@@ -236,8 +235,7 @@ def read_imported(path: Path, fmt: str, display: str,
     try:
         imported = formats.READERS[fmt](path, display, root=root)
     except OSError as exc:
-        result.problems.append(Problem(display, None, "(file)",
-                                       f"cannot be read: {exc.strerror or exc}"))
+        result.problems.append(Problem(display, None, "(file)", _unread(exc)))
         return result
     result.problems.extend(imported.problems)
     for doc, lines in imported.docs:

@@ -66,7 +66,8 @@ def load_corpus(paths: Path | str | Sequence[Path | str] | None = None, *,
     sources = tuple(str(r) for r in roots)
     if cache and roots and all(r.is_dir() for r in roots):
         return store.load_cached(roots, listing.keys, listing.displays,
-                                 extra_problems=problems, sources=sources)
+                                 extra_problems=problems, sources=sources,
+                                 folders=listing.roots)
     results = [read_file(Path(f), s, r) for f, s, r in zip(listing.paths, listing.displays,
                                                            listing.roots, strict=True)]
     return build_corpus(results, extra_problems=problems, sources=sources)

@@ -38,6 +38,11 @@ UNRECOGNISED_CSV = ("no reader recognises this CSV file: an ACLED export needs t
                     "event_id_cnty and event_date, a UCDP GED export date_start, where_prec "
                     "and side_a, in a header within its first lines; not read")
 
+#: What the folder walk says of a .json file no reader recognises.
+UNRECOGNISED_JSON = ("no reader recognises this JSON file: a Label Studio export is a list "
+                     "of tasks with data and annotations (or predictions) near its start, a "
+                     "TimeMap export a file named export_events.json; not read")
+
 #: Format name -> reader(path, display_name). Filled in by each format's module.
 READERS: dict[str, Reader] = {}
 #: Format name -> detector(path) -> bool: recognises a file by its name and content.
@@ -54,9 +59,10 @@ def detect(path: Path, root: Path | str | None = None) -> str | None:
     """The format of a file, or None if no reader recognises it.
 
     Only a regular file inside `root` is looked at: a detector reads the file's head,
-    and opening a FIFO would wait for ever.
+    and opening a FIFO would wait for ever. A side file (TimeMap's export_sources.json)
+    is no format of its own: it is read with the file it belongs to.
     """
-    if not is_regular(path, root):
+    if not is_regular(path, root) or is_side_file(path):
         return None
     for name, is_it in DETECTORS.items():
         try:

@@ -163,9 +163,10 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
     table = CsvTable(file, [], problems=problems, delimiter=delimiter, header_line=offset + 1)
     if skipped:
         shown = " / ".join(repr(line[:60]) for line in skipped if line) or "blank"
-        table.problem(1, "(file)", f"the header is on line {offset + 1}; the "
-                      f"{offset} line{'s' if offset > 1 else ''} before it ({shown}) "
-                      "were skipped as notes", WARNING)
+        lines = "the line" if offset == 1 else f"the {offset} lines"
+        table.problem(1, "(file)", f"the header is on line {offset + 1}; {lines} before it "
+                      f"({shown}) {'was' if offset == 1 else 'were'} skipped as notes",
+                      WARNING)
     try:
         header = next(reader)
     except StopIteration:
@@ -222,7 +223,7 @@ def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str], str 
 
 
 def missing_columns(table: CsvTable, required: tuple[str, ...]) -> list[str]:
-    """Report required columns absent from the header (line 1); return their names."""
+    """Report required columns absent from the header (at its line); return their names."""
     missing = [c for c in required if c not in table.columns]
     for column in missing:
         table.problem(table.header_line, column, "required column is missing from the header; "

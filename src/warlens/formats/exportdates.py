@@ -77,10 +77,11 @@ class DayColumn:
         elif firsts or seconds:
             self.day_first = bool(firsts)
         else:
-            self.day_first = not (month_first or (numeric and am_pm * 2 >= numeric))
+            us_times = bool(numeric) and am_pm * 2 >= numeric  # most carry AM/PM
+            self.day_first = not (month_first or us_times)
             if numeric and not (documented and not self.day_first):
-                why = ("the times carry AM/PM, as US spreadsheets write them"
-                       if am_pm * 2 >= numeric and numeric else "the format's usual order")
+                why = ("the times carry AM/PM, as US spreadsheets write them" if us_times
+                       else "the default when nothing settles it")
                 self.note = (f"no date has a number above 12 to tell day from month; all "
                              f"{numeric} numeric dates were read {self.order} ({why}): "
                              "check a few against the source")
@@ -129,10 +130,11 @@ class DayColumn:
                         f"this file's dates are read {self.order}; correct the value")
         elif not (_YEAR_FIRST.match(value) or _LETTERS.search(value)):
             return self._unreadable(value, "unknown form")
+        year_first = bool(_YEAR_FIRST.match(value))  # 2023/05/12: always year, month, day
         try:
-            first, second = (_dateutil.parse(value, dayfirst=self.day_first,
-                                             yearfirst=bool(_YEAR_FIRST.match(value)),
-                                             default=d) for d in _DEFAULTS)
+            first, second = (_dateutil.parse(value, dayfirst=self.day_first and not year_first,
+                                             yearfirst=year_first, default=d)
+                             for d in _DEFAULTS)
         except (ValueError, OverflowError) as exc:
             if "out of range" in str(exc):
                 return f"{value!r} is not a calendar day ({str(exc).split(':')[0]})"

@@ -272,8 +272,8 @@ def is_labelstudio(path: Path) -> bool:
     long first annotation pushes `data` out of sight, `from_name` (which only Label
     Studio results carry) stands in for it.
     """
-    if path.suffix.lower() != ".json" or path.name.startswith("export_"):
-        return False  # export_*.json are TimeMap's
+    if path.suffix.lower() != ".json":
+        return False
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
     if not re.match(r"\[\s*\{", head):
@@ -359,7 +359,6 @@ class _Context:
     ids: set[str] = field(default_factory=set)
     unmapped: dict[str, int] = field(default_factory=dict)
     loose: dict[str, list[int]] = field(default_factory=dict)
-    _mtime: datetime.date | None = None
 
     def finish(self) -> None:
         """Warn once for each label the map does not know."""
@@ -370,11 +369,6 @@ class _Context:
         if self.loose:
             self.notes.add(min(line for _, line in self.loose.values()), "(file)",
                            loose_message(self.loose), WARNING)
-
-    def file_date(self) -> datetime.date:
-        if self._mtime is None:
-            self._mtime = datetime.date.fromtimestamp(self.path.stat().st_mtime)
-        return self._mtime
 
     def read_task(self, task: Any, index: int, start: int, end: int,
                   imported: Imported) -> None:
@@ -630,10 +624,10 @@ class _Context:
                                  "(data.published or data.date); the task's created_at date "
                                  "is used instead, marked inferred")
                 return inferred_date(day)
-        self.notes.tally("mtime", line, "{n} task{s} gave no publication date and no "
-                         "created_at; the export file's modification date is used, marked "
-                         "inferred")
-        return inferred_date(self.file_date())
+        # Not the export file's date: that is when it was copied, not when anything appeared.
+        self.notes.tally("undated", line, "{n} task{s} gave no publication date and no "
+                         "created_at; left undated (set published in the imported YAML)")
+        return "undated"
 
 
 class _Folding:

@@ -114,10 +114,11 @@ def read(path: Path, display: str, *, root: Path | str | None = None) -> Importe
         base = doc["id"]
         doc["id"] = _unique(base, taken)
         if doc["id"] != base:
-            doc["events"][0]["id"] = slugify(f"{doc['events'][0]['id']}-{doc['id'][len(base):]}")
-            export.problem(line, "id", f"event id '{_text_of(raw.get('id'))}' is also used by "
-                           f"another event (line {seen[base][0][0]}); both were kept, this one as "
-                           f"article '{doc['id']}'", WARNING)
+            doc["events"][0]["id"] += doc["id"][len(base):]  # e-7 -> e-7-2, as the article
+            clash = (f"is also used by another event (line {seen[base][0][0]})" if base in seen
+                     else f"gives the article id '{base}', already given to a renamed event")
+            export.problem(line, "id", f"event id '{_text_of(raw.get('id'))}' {clash}; both "
+                           f"were kept, this one as article '{doc['id']}'", WARNING)
         seen.setdefault(base, []).append((line, raw))
         lines: dict[DocPath, int] = {(): line}
         result.docs.append((doc, lines))
