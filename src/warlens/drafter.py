@@ -3,10 +3,12 @@
 A draft is pure-Python work on up to 200,000 pasted characters. Run in the server's own
 process it would hold the interpreter lock, and Streamlit's event loop (which answers
 every other visitor, and the health check) would wait for it: a thread does not help.
-So drafts run in worker processes started from a fork server, which has imported the
-drafting code once (a worker starts in milliseconds and loads the gazetteer itself), and
-each request has a hard budget: a draft still running when it ends is killed with its
-worker, and the person is told to shorten the text. A new worker is started on demand.
+So drafts run in worker processes (`python -m warlens.drafter`, a fresh interpreter: not
+a fork of the threaded server, and not multiprocessing, whose children re-run the main
+module, which under Streamlit is the page script), and each request has a hard budget: a
+draft still running when it ends is killed with its worker, and the person is told to
+shorten the text. A new worker is started on demand; a worker loads the gazetteer once.
+Requests and answers cross pipes as JSON, never pickles.
 
 At most `MAX_WORKERS` drafts run at once (each worker holds a gazetteer, a few hundred MB);
 a request that finds every worker busy waits for one, inside its own budget.
@@ -15,7 +17,10 @@ a request that finds every worker busy waits for one, inside its own budget.
 from __future__ import annotations
 
 import datetime
-import multiprocessing
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -39,7 +44,7 @@ class Outcome:
     seconds: float
 
 
-def _serve(conn: Connection) -> None:
+def _serve(requests: Connection, replies: Connection) -> None:
     """A worker's life: warm the gazetteer, then draft every request that arrives."""
     from warlens import annotate
     from warlens.gazetteer import get_gazetteer
@@ -49,32 +54,44 @@ def _serve(conn: Connection) -> None:
     get_gazetteer()
     while True:
         try:
-            text, options = conn.recv()
+            text, options = json.loads(requests.recv_bytes())
         except (EOFError, OSError):
             return
         try:
             doc = annotate.draft_article(text, **options)
-            reply: tuple[str, Any, Any] = ("ok", doc, dump_yaml(doc))
+            reply = {"doc": doc, "yaml": dump_yaml(doc)}
         except WarlensError as exc:
-            reply = ("error", exc.message, None)
-        conn.send(reply)
+            reply = {"error": exc.message}
+        replies.send_bytes(json.dumps(reply).encode())
 
 
 class _Worker:
-    """One worker process and the pipe to it."""
+    """One worker process and the pipes to it."""
 
-    def __init__(self, context: Any) -> None:
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child,), daemon=True,
-                                       name="warlens-drafter")
-        self.process.start()
-        child.close()
+    def __init__(self) -> None:
+        from_parent, to_child = os.pipe()
+        from_child, to_parent = os.pipe()
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
+                [sys.executable, "-m", "warlens.drafter", str(from_parent), str(to_parent)],
+                pass_fds=(from_parent, to_parent), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL)
+        except BaseException:
+            for fd in (to_child, from_child):
+                os.close(fd)
+            raise
+        finally:
+            os.close(from_parent)
+            os.close(to_parent)
+        self.requests = Connection(to_child, readable=False)
+        self.replies = Connection(from_child, writable=False)
 
     def stop(self) -> None:
         """Kill the worker (a draft over budget is not asked to stop: it is stopped)."""
         self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        self.process.wait(timeout=5)
+        self.requests.close()
+        self.replies.close()
 
 
 class Drafter:
@@ -83,9 +100,6 @@ class Drafter:
     def __init__(self, budget_s: float = BUDGET_S, max_workers: int = MAX_WORKERS) -> None:
         self.budget_s = budget_s
         self.max_workers = max_workers
-        self._context = multiprocessing.get_context("forkserver")
-        # The fork server imports the drafting code once; workers are forked from it.
-        self._context.set_forkserver_preload(["warlens.annotate", "warlens.yamlio"])
         self._idle: list[_Worker] = []
         self._running = 0  # workers that exist, idle or busy
         self._changed = threading.Condition()
@@ -94,7 +108,7 @@ class Drafter:
         """Start a worker now if there is none, so that the first draft does not wait."""
         with self._changed:
             if self._running == 0:
-                self._idle.append(_Worker(self._context))
+                self._idle.append(_Worker())
                 self._running += 1
 
     def _acquire(self, deadline: float) -> _Worker | None:
@@ -109,7 +123,7 @@ class Drafter:
                 if left <= 0 or not self._changed.wait(left):
                     return None
         try:
-            return _Worker(self._context)
+            return _Worker()
         except Exception:
             self._release(None)
             raise
@@ -137,10 +151,13 @@ class Drafter:
             return outcome(error=f"every drafter is busy with other texts; try again in "
                                  f"{self.budget_s:.0f} seconds")
         try:
-            worker.conn.send((text, {"published": published, **options}))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            if isinstance(published, datetime.date):
+                published = published.isoformat()
+            worker.requests.send_bytes(json.dumps([text, {"published": published,
+                                                          **options}]).encode())
+            if not worker.replies.poll(max(0.0, deadline - time.monotonic())):
                 raise TimeoutError
-            status, first, second = worker.conn.recv()
+            reply = json.loads(worker.replies.recv_bytes())
         except TimeoutError:
             worker.stop()
             self._release(None)
@@ -151,9 +168,7 @@ class Drafter:
             self._release(None)
             return outcome(error="the drafter stopped unexpectedly; try again")
         self._release(worker)
-        if status == "ok":
-            return outcome(first, second)
-        return outcome(error=first)
+        return outcome(reply.get("doc"), reply.get("yaml"), reply.get("error"))
 
     def close(self) -> None:
         """Stop the idle workers (busy ones are stopped by their own request)."""
@@ -168,3 +183,8 @@ class Drafter:
 def get_drafter() -> Drafter:
     """The process-wide drafter: the server's sessions share its workers."""
     return Drafter()
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1]), writable=False),
+           Connection(int(sys.argv[2]), readable=False))
