@@ -18,7 +18,7 @@ import streamlit as st
 from warlens import annotate
 from warlens.drafter import get_drafter
 from warlens.problems import WarlensError
-from warlens.ui.common import md_escape
+from warlens.ui.safe import md_escape
 from warlens.ui.shell import View
 
 #: The largest text accepted, pasted or uploaded: the article format's own limit.

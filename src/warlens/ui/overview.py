@@ -39,7 +39,7 @@ def draw(view: View) -> None:
     for col, label, n in zip(cols, ("Articles", "Events", "Claims", "Places", "Contested events"),
                              (len(articles), len(events), len(claims),
                               events[Col.PLACE].nunique(), len(contested)), strict=True):
-        col.metric(label, f"{n:,}")
+        col.metric(common.md_escape(label), f"{n:,}")
 
     st.subheader("Contested events")
     if contested.empty:

@@ -31,6 +31,7 @@ from warlens.limits import Limits, read_limits
 from warlens.model import EVENT_TYPE_LABELS, STANCES
 from warlens.query import Filters, Vocabulary
 from warlens.ui import upload  # security/upload
+from warlens.ui.safe import md_escape
 
 #: The pages, in nav order: (file, label, icon). Paths are relative to the app's root.
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -347,11 +348,12 @@ def start(title: str) -> View:
     st.session_state[_SYNCED] = (title, new_params)
     _draw_nav(nav, new_params)
     _draw_credits()
+    # Notices quote the link's values (and messages the environment's): escaped, never markdown.
     for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(md_escape(notice), icon=":material/link_off:")
     limits, wrong = read_limits()
     for message in wrong:
-        st.warning(message, icon=":material/settings:")
+        st.warning(md_escape(message), icon=":material/settings:")
     return View(corpus, vocab, filters, tuple(notices), limits)
 
 
