@@ -11,6 +11,7 @@ the same payloads is in tests/e2e/test_injection.py.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from warlens.ui.safe import WORD_JOINER, md_escape
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+LINK_VALUES = REPO_ROOT / "tests" / "fixtures" / "hostile" / "link-values.json"
 UI_SOURCES = sorted([*(REPO_ROOT / "src" / "warlens" / "ui").glob("*.py"),
                      *(REPO_ROOT / "pages").glob("*.py"), REPO_ROOT / "app.py"])
 
@@ -187,11 +189,14 @@ def test_a_crafted_link_value_is_quoted_in_the_notice_escaped(monkeypatch) -> No
     monkeypatch.chdir(REPO_ROOT)
     monkeypatch.setenv("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.query_params["place"] = "[Sign in again](https://evil.example)"
-    at.query_params["actor"] = ":material/home: $x^2$ me@evil.example"
+    values = {k: v for k, v in json.loads(LINK_VALUES.read_text("utf-8")).items()
+              if not k.startswith("_")}
+    at.query_params.update(values)
     at.run()
     notices = [w.value for w in at.warning]
-    assert any("Sign in again" in n for n in notices), notices
+    shown = " ".join(_as_read(n).replace(WORD_JOINER, "") for n in notices)
+    for name, value in values.items():
+        assert f"{name}={value!r}" in shown, notices
     for notice in notices:
         assert "[Sign in again](" not in notice and not re.search(r"(?<!\\)[$\[\]]", notice)
         assert not re.search(r"https?://|@\w|:material/", _as_read(notice)), notice
