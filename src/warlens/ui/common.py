@@ -82,18 +82,21 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
 
 def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> None:
     """Export buttons for the current view; the files are built only when clicked."""
+    roots = view.corpus.sources  # files are named relative to the data folder in exports
     cols = iter(st.columns(3))
     if events:
         next(cols).download_button(
-            "Events CSV", data=lambda: export.to_csv(view.events, export.EXPORT_EVENT_COLUMNS),
+            "Events CSV", data=lambda: export.to_csv(view.events, export.EXPORT_EVENT_COLUMNS,
+                                                   roots),
             file_name="warlens-events.csv", mime="text/csv", key="dl_events_csv",
             icon=":material/download:", on_click="ignore")
         next(cols).download_button(
-            "Events GeoJSON", data=lambda: export.geojson_bytes(view.events),
+            "Events GeoJSON", data=lambda: export.geojson_bytes(view.events, roots),
             file_name="warlens-events.geojson", mime="application/geo+json",
             key="dl_events_geojson", icon=":material/download:", on_click="ignore")
     if claims:
         next(cols).download_button(
-            "Claims CSV", data=lambda: export.to_csv(view.claims, export.EXPORT_CLAIM_COLUMNS),
+            "Claims CSV", data=lambda: export.to_csv(view.claims, export.EXPORT_CLAIM_COLUMNS,
+                                                   roots),
             file_name="warlens-claims.csv", mime="text/csv", key="dl_claims_csv",
             icon=":material/download:", on_click="ignore")
