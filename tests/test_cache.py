@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -409,3 +410,15 @@ def test_a_corpus_opened_from_another_folder_is_renamed_not_parsed_again(
     third = load_corpus(data)
     assert parses == []
     assert_frame_equal(third.events, first.events)
+
+
+def test_the_cache_is_readable_by_this_user_only(data: Path, cache_dir: Path) -> None:
+    # The tables hold every article's text: another user of the machine must not read them.
+    load_corpus(data)
+    cache.wait_for_writes()
+    files = [p for p in cache.cache_root().rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} == {".arrow"}
+    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {"0o600"}
+    folders = [cache_dir, cache.cache_root(), *(p for p in cache.cache_root().rglob("*")
+                                                 if p.is_dir())]
+    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in folders} == {"0o700"}

@@ -24,6 +24,7 @@ from warlens.export import (
     events_to_geojson,
     geojson_bytes,
     neutralise_cell,
+    relative_files,
     to_csv,
 )
 from warlens.model import CLAIM_COLUMNS, EVENT_COLUMNS, Col
@@ -308,3 +309,52 @@ def test_a_missing_data_folder_is_a_usage_error(
     code = cli.main(["export", str(tmp_path / "nowhere"), "-o", str(tmp_path / "o.csv")])
     assert code == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+# --- file names: relative to the data folder, never the server's paths ---------------------------
+
+
+@pytest.fixture
+def nested_data(tmp_path: Path) -> Path:
+    """The bundled articles in a sub-folder of a data folder at an absolute path."""
+    folder = tmp_path / "server-secret-path" / "data"
+    (folder / "ukraine").mkdir(parents=True)
+    for source in DATA.glob("*.yaml"):
+        (folder / "ukraine" / source.name).write_bytes(source.read_bytes())
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+@pytest.mark.parametrize("table", ["events", "claims"])
+def test_the_cli_export_names_files_relative_to_the_data_folder(
+    nested_data: Path, tmp_path: Path, fmt: str, table: str
+) -> None:
+    out = tmp_path / f"out.{fmt}"
+    assert cli.main(["export", "--table", table, "--format", fmt, str(nested_data),
+                     "-o", str(out)]) == 0
+    payload = out.read_bytes().decode("utf-8-sig")
+    assert "server-secret-path" not in payload and str(tmp_path) not in payload
+    if fmt == "csv":
+        files = {r[Col.FILE] for r in _csv_rows(out.read_bytes())}
+    else:
+        files = {f["properties"][Col.FILE] for f in json.loads(payload)["features"]}
+    assert files and all(f.startswith("ukraine/") and f.endswith(".yaml") for f in files)
+
+
+def test_the_app_exports_name_files_relative_to_the_data_folder(nested_data: Path) -> None:
+    from warlens.corpus import load_corpus
+
+    corpus = load_corpus(nested_data, cache=False)
+    csv_files = {r[Col.FILE] for r in _csv_rows(
+        to_csv(corpus.events, EXPORT_EVENT_COLUMNS, corpus.sources))}
+    geo = json.loads(geojson_bytes(corpus.events, corpus.sources))
+    geo_files = {f["properties"][Col.FILE] for f in geo["features"]}
+    assert csv_files and csv_files == geo_files
+    assert all(f.startswith("ukraine/") for f in csv_files)
+
+
+def test_a_file_outside_every_data_folder_is_named_by_its_base_name_only() -> None:
+    files = pd.Series(["/srv/warlens/data/a.yaml", "/elsewhere/b.yaml", "upload: c.yaml"])
+    assert relative_files(files, ["/srv/warlens/data"]).tolist() == [
+        "a.yaml", "b.yaml", "upload: c.yaml"]
+    assert relative_files(files, []).tolist()[:2] == ["a.yaml", "b.yaml"]

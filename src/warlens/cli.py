@@ -191,9 +191,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     select, columns, to_geojson = _EXPORT_TABLES[args.table]
     table = export.credited(select(corpus, filters), corpus.articles)
     if args.format == "csv":
-        payload, written, skipped = export.to_csv(table, columns), len(table), 0
+        payload, written, skipped = export.to_csv(table, columns, corpus.sources), len(table), 0
     else:
-        collection = to_geojson(table)
+        collection = to_geojson(table, corpus.sources)
         payload = export.encode_geojson(collection)
         written, skipped = len(collection["features"]), collection[export.SKIPPED_MEMBER]
     target = "stdout" if args.output == "-" else args.output

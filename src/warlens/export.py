@@ -16,6 +16,10 @@ names), so each format is made safe for the program most likely to open it:
   Items without coordinates cannot be drawn; they are left out and counted in the
   foreign member ``"warlens:skipped"``. Text is kept as written: JSON strings are
   inert, and neutralising them would corrupt quotes for every other consumer.
+
+Both say which file each item comes from relative to the data folder (`roots`): an
+export leaves the server, and the server's own paths must not leave with it. A file
+outside every root, or no root given, is named by its base name.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -102,14 +107,59 @@ def _is_plain(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
 
 
-def to_csv(table: pd.DataFrame, columns: Sequence[str]) -> bytes:
+def _root_prefixes(roots: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Every way a file under these roots may be named in a table, longest first: the
+    folder as given, resolved, and relative to the working folder (as `corpus` shows it)."""
+    # os.path on strings, as corpus names files (ruff's PTH rules).
+    cwd = os.getcwd()  # noqa: PTH109
+    prefixes: set[str] = set()
+    for root in roots:
+        text = os.fspath(root)
+        if text.startswith("upload: "):  # an uploaded file's name: already no server path
+            continue
+        for form in (os.path.abspath(text), os.path.realpath(text)):  # noqa: PTH100
+            folder = form if not os.path.isfile(form) else os.path.dirname(form)  # noqa: PTH113, PTH120
+            prefixes.add(folder.rstrip(os.sep) + os.sep)
+            if folder.startswith(cwd.rstrip(os.sep) + os.sep):
+                prefixes.add(os.path.relpath(folder, cwd) + os.sep)
+    return sorted(prefixes, key=len, reverse=True)
+
+
+def relative_files(files: pd.Series, roots: Iterable[str | os.PathLike[str]]) -> pd.Series:
+    """File names relative to the data folder they are in; base names for any other."""
+    prefixes = _root_prefixes(roots)
+
+    def shown(name: str) -> str:
+        for prefix in prefixes:
+            if name.startswith(prefix):
+                return name[len(prefix):]
+        if os.path.isabs(name) or name.startswith(".." + os.sep):  # noqa: PTH117
+            return os.path.basename(name)  # noqa: PTH119
+        return name
+
+    names = {f: shown(f) for f in files.dropna().unique() if isinstance(f, str)}
+    return files.map(lambda f: names.get(f, f))
+
+
+def _with_relative_files(table: pd.DataFrame, columns: Sequence[str],
+                         roots: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """The chosen columns of `table`, the file column relative to `roots`."""
+    out = table.loc[:, list(columns)].copy()
+    if Col.FILE in out.columns:
+        out[Col.FILE] = relative_files(out[Col.FILE], roots)
+    return out
+
+
+def to_csv(table: pd.DataFrame, columns: Sequence[str],
+           roots: Iterable[str | os.PathLike[str]] = ()) -> bytes:
     """The chosen columns of `table` as spreadsheet-safe CSV bytes (see the module notes).
 
     Missing values become empty cells. A column missing from `table` is a KeyError:
     the export column lists and the resolved tables are meant to agree (a table not yet
-    `credited` has empty credit cells).
+    `credited` has empty credit cells). Files are named
+    relative to `roots`, the data folders.
     """
-    out = _with_credits(table).loc[:, list(columns)].copy()
+    out = _with_relative_files(_with_credits(table), columns, roots)
     for col in out.columns:
         column = out[col]
         if pd.api.types.is_datetime64_any_dtype(column):
@@ -148,16 +198,18 @@ def _point(lat: object, lon: object) -> list[float] | None:
     return [round(lon_f, COORDINATE_DECIMALS), round(lat_f, COORDINATE_DECIMALS)]
 
 
-def table_to_geojson(table: pd.DataFrame, columns: Sequence[str]) -> dict[str, Any]:
+def table_to_geojson(table: pd.DataFrame, columns: Sequence[str],
+                     roots: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Any]:
     """Rows with a point -> an RFC 7946 FeatureCollection; the rest counted as skipped.
 
     Each Feature's id is the row's key; its properties are `columns` except lat and
-    lon, which live in the geometry.
+    lon, which live in the geometry. Files are named relative to `roots`.
     """
     properties = [c for c in columns if c not in (Col.LAT, Col.LON)]
     features: list[dict[str, Any]] = []
     skipped = 0
-    for row in _with_credits(table).loc[:, [*properties, Col.LAT, Col.LON]].to_dict("records"):
+    rows = _with_relative_files(_with_credits(table), [*properties, Col.LAT, Col.LON], roots)
+    for row in rows.to_dict("records"):
         point = _point(row[Col.LAT], row[Col.LON])
         if point is None:
             skipped += 1
@@ -171,14 +223,16 @@ def table_to_geojson(table: pd.DataFrame, columns: Sequence[str]) -> dict[str, A
     return {"type": "FeatureCollection", "features": features, SKIPPED_MEMBER: skipped}
 
 
-def events_to_geojson(events: pd.DataFrame) -> dict[str, Any]:
+def events_to_geojson(events: pd.DataFrame, roots: Iterable[str | os.PathLike[str]] = (),
+                      ) -> dict[str, Any]:
     """Events with coordinates as an RFC 7946 FeatureCollection of Points."""
-    return table_to_geojson(events, EXPORT_EVENT_COLUMNS)
+    return table_to_geojson(events, EXPORT_EVENT_COLUMNS, roots)
 
 
-def claims_to_geojson(claims: pd.DataFrame) -> dict[str, Any]:
+def claims_to_geojson(claims: pd.DataFrame, roots: Iterable[str | os.PathLike[str]] = (),
+                      ) -> dict[str, Any]:
     """Claims placed at their place's coordinates, as an RFC 7946 FeatureCollection."""
-    return table_to_geojson(claims, EXPORT_CLAIM_COLUMNS)
+    return table_to_geojson(claims, EXPORT_CLAIM_COLUMNS, roots)
 
 
 def encode_geojson(collection: dict[str, Any]) -> bytes:
@@ -186,6 +240,6 @@ def encode_geojson(collection: dict[str, Any]) -> bytes:
     return json.dumps(collection, allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 
-def geojson_bytes(events: pd.DataFrame) -> bytes:
+def geojson_bytes(events: pd.DataFrame, roots: Iterable[str | os.PathLike[str]] = ()) -> bytes:
     """Events as a GeoJSON file's bytes (a download button's payload)."""
-    return encode_geojson(events_to_geojson(events))
+    return encode_geojson(events_to_geojson(events, roots))

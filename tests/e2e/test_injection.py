@@ -7,17 +7,26 @@ second article with a 100 KB text generated here. Every page is visited, a timel
 a map point are hovered, and after each step the browser must show no dialog, have run no
 payload, hold no element built from a payload, hold no javascript: or data: link, and have
 requested nothing from outside this machine, while the payloads stay readable as text.
+No text makes a live link to another site either (bare addresses and e-mails included):
+the only one allowed is the article's own "Original article" button.
+
+Crafted link values (tests/fixtures/hostile/link-values.json: a "Sign in again" link, an
+outside image, colour directives, an icon, LaTeX, bare addresses, an e-mail, HTML) are
+quoted in the notices about dropped link values; there too nothing may come alive.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, Request, expect
+
+from warlens.ui.safe import WORD_JOINER
 
 from .conftest import VIEWPORT, wait_for_app
 
@@ -47,8 +56,19 @@ _DOM_PROBE = """() => {
     outsideImages: [...document.images].map(i => i.src).filter(s => /example\\.org/.test(s)),
     bidiInMarkdown: [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
       .filter(e => e.textContent.includes('\\u202e')).length,
+    outsideLinks: [...document.querySelectorAll('a[href]')]
+      .filter(a => !a.closest('[data-testid="stLinkButton"]'))
+      .map(a => a.href).filter(h => /^(https?|mailto|xmpp):/i.test(h))
+      .filter(h => !/^https?:\\/\\/(127\\.0\\.0\\.1|localhost)[:/]/i.test(h)),
   };
 }"""
+
+# What a notice's markdown made: anything but paragraphs, line breaks and plain spans.
+_NOTICE_PROBE = """() => [...document.querySelectorAll(
+    '[data-testid="stAlert"] [data-testid="stMarkdownContainer"] *')]
+  .filter(e => !['P', 'BR'].includes(e.tagName)
+               && !(e.tagName === 'SPAN' && !e.getAttribute('style') && !e.children.length))
+  .map(e => e.outerHTML.slice(0, 120))"""
 
 
 def _big_article(size: int = BIG_TEXT_BYTES) -> str:
@@ -123,6 +143,7 @@ def assert_nothing_ran(page: Page, watch: Watch, where: str) -> None:
     assert found["katex"] == 0, f"{where}: data text was typeset as LaTeX"
     assert found["outsideImages"] == [], f"{where}: a markdown image from the data was drawn"
     assert found["bidiInMarkdown"] == 0, f"{where}: a right-to-left override reached markdown"
+    assert found["outsideLinks"] == [], f"{where}: data text made live links to other sites"
     assert watch.outside == [], f"{where}: requests left this machine: {watch.outside}"
 
 
@@ -177,9 +198,12 @@ def test_the_article_page_shows_every_payload_as_literal_text(
     open_view(page, f"{hostile_server}/Article?article=injection&"
                     f"claim={quote('injection/claim-script')}")
     main = page.get_by_test_id("stMain")
+    # As a reader sees it: the invisible word joiners that break autolinks left out.
+    shown = main.inner_text().replace(WORD_JOINER, "")
     for literal in (SCRIPT, IMAGE, MD_IMAGE, MD_LINK, ":red[colour]", "$\\LaTeX$",
-                    '=HYPERLINK("http://x","y")', "@SUM(1+1)", "data:text/html,"):
-        expect(main).to_contain_text(literal)
+                    '=HYPERLINK("http://x","y")', "@SUM(1+1)", "data:text/html,",
+                    "See https://example.org/bare and"):
+        assert literal in shown
     # The title, a heading, keeps its payload as text too.
     expect(main.get_by_role("heading", level=3)).to_contain_text(SCRIPT)
     assert_nothing_ran(page, watch, "article")
@@ -245,3 +269,24 @@ def test_hovering_a_map_point_shows_its_payload_as_text(
     assert page.locator(".hoverlayer a, .hoverlayer img").count() == 0
     assert_nothing_ran(page, watch, "map hover")
 
+
+
+LINK_VALUES = {k: v for k, v in json.loads((HOSTILE / "link-values.json").read_text("utf-8"))
+               .items() if not k.startswith("_")}
+
+
+@pytest.mark.parametrize("path", ["/", "/Claims", "/Article"],
+                         ids=["overview", "claims", "article"])
+def test_crafted_link_values_are_quoted_in_the_notices_as_plain_text(
+    hostile_server: str, watched: tuple[Page, Watch], path: str
+) -> None:
+    page, watch = watched
+    open_view(page, f"{hostile_server}{path}?{urlencode(LINK_VALUES)}")
+    notices = page.get_by_test_id("stMain").get_by_test_id("stAlert")
+    expect(notices.first).to_be_visible()
+    shown = " ".join(notices.all_inner_texts()).replace(WORD_JOINER, "")
+    for name, value in LINK_VALUES.items():
+        assert f"{name}={value!r}" in shown, f"the notice about {name} is not {value!r}"
+    made = page.evaluate(_NOTICE_PROBE)
+    assert made == [], f"{path}: notice markdown made elements: {made}"
+    assert_nothing_ran(page, watch, f"{path} with crafted link values")

@@ -45,7 +45,7 @@ def draw(view: View) -> None:
     _draw_contested_stories(view)
     pairs = query.contested_pairs(claims)
     n_events = pairs[Col.EVENT].nunique()
-    st.subheader(f"Contested ({n_events} event{'s' * (n_events != 1)})" if n_events
+    st.subheader(f"Contested ({n_events:,} event{'s' * (n_events != 1)})" if n_events
                  else "Contested")
     if pairs.empty:
         st.caption("No claim in view is asserted by one side and denied by another.")
@@ -116,7 +116,7 @@ def _draw_contested_stories(view: View) -> None:
 
 def _side(column, view: View, group: list[dict], stance: str) -> None:
     """One side of a contested event: each of its claims once, with its sentence."""
-    column.markdown(f"**{stance.capitalize()}**")
+    column.markdown(f"**{common.md_escape(stance.capitalize())}**")
     key = f"{Col.KEY}_{stance}"
     firsts: dict[str, dict] = {}
     for pair in group:  # a claim is in as many pairs as the other side has claims
@@ -139,7 +139,8 @@ def _detail(view: View, claim_key: str) -> None:
         st.markdown(f"**{common.md_escape(claim[Col.CLAIMANT])}** "
                     f"*{common.md_escape(claim[Col.STANCE])}*: "
                     f"{common.md_escape(claim[Col.CLAIM])}")
-        st.caption(f"claimed {claim[Col.DATE_LABEL]} · verdict: {claim[Col.VERDICT]}"
+        st.caption(f"claimed {common.md_escape(claim[Col.DATE_LABEL])} · verdict: "
+                   f"{common.md_escape(claim[Col.VERDICT])}"
                    + (" · contested" if claim[Col.CONTESTED] else ""))
         st.markdown(f"> {common.md_escape(claim[Col.QUOTE])}")
         common.link_to_sentence(view, claim=claim_key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import pandas as pd
@@ -11,6 +10,7 @@ import streamlit as st
 from warlens import export
 from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
+from warlens.ui.safe import md_escape as md_escape  # re-exported: the one path
 from warlens.ui.shell import REWRITE_URL, View
 
 ARTICLE_PAGE = "pages/4_Article.py"
@@ -18,16 +18,6 @@ CLAIMS_PAGE = "pages/2_Claims.py"
 TIMELINE_PAGE = "pages/1_Timeline.py"
 MAP_PAGE = "pages/3_Map.py"
 PROBLEMS_PAGE = "pages/5_Problems.py"
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'^])")
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def md_escape(text: object) -> str:
-    """Text from a data file or URL, made inert for st.markdown (no markup, links or HTML)."""
-    plain = _BIDI.sub("", "" if text is None else str(text))
-    return _MD_SPECIAL.sub(r"\\\1", plain).replace("\n", "  \n")
-
 
 def plural(n: int, noun: str) -> str:
     """'1 error', '3 errors'."""
@@ -52,7 +42,7 @@ def event_row(view: View, event_key: str | None) -> pd.Series | None:
 def link_to_sentence(view: View, label: str = "Read it in the article", **selection: str) -> None:
     """A link to the article page with this item's sentence highlighted."""
     filters = replace(view.filters, **{"event": None, "claim": None, **selection})
-    st.page_link(ARTICLE_PAGE, label=label, icon=":material/format_quote:",
+    st.page_link(ARTICLE_PAGE, label=md_escape(label), icon=":material/format_quote:",
                  query_params=filters.to_params())
 
 
@@ -65,7 +55,7 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
             badges.append("contested")
         if event[Col.DRAFT]:
             badges.append("draft")
-        st.caption(" · ".join(badges))
+        st.caption(md_escape(" · ".join(badges)))  # the type is the data's own word
         c1, c2 = st.columns(2)
         c1.markdown(f"**When:** {md_escape(event[Col.DATE_LABEL])}")
         place = event[Col.PLACE_NAME] or "no place given"
@@ -95,20 +85,23 @@ def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> N
     def _credited(table: pd.DataFrame) -> pd.DataFrame:
         return export.credited(table, view.corpus.articles)
 
+    roots = view.corpus.sources  # files are named relative to the data folder in exports
     cols = iter(st.columns(3))
     if events:
         next(cols).download_button(
             "Events CSV",
-            data=lambda: export.to_csv(_credited(view.events), export.EXPORT_EVENT_COLUMNS),
+            data=lambda: export.to_csv(_credited(view.events), export.EXPORT_EVENT_COLUMNS,
+                                       roots),
             file_name="warlens-events.csv", mime="text/csv", key="dl_events_csv",
             icon=":material/download:", on_click="ignore")
         next(cols).download_button(
-            "Events GeoJSON", data=lambda: export.geojson_bytes(_credited(view.events)),
+            "Events GeoJSON", data=lambda: export.geojson_bytes(_credited(view.events), roots),
             file_name="warlens-events.geojson", mime="application/geo+json",
             key="dl_events_geojson", icon=":material/download:", on_click="ignore")
     if claims:
         next(cols).download_button(
             "Claims CSV",
-            data=lambda: export.to_csv(_credited(view.claims), export.EXPORT_CLAIM_COLUMNS),
+            data=lambda: export.to_csv(_credited(view.claims), export.EXPORT_CLAIM_COLUMNS,
+                                       roots),
             file_name="warlens-claims.csv", mime="text/csv", key="dl_claims_csv",
             icon=":material/download:", on_click="ignore")

@@ -70,7 +70,7 @@ def draw(view: View) -> None:
         if places and tuple(sorted(places)) != tuple(sorted(view.filters.places)):
             common.go(replace(view.filters.without_selection(), places=tuple(sorted(places))))
     if missing:
-        st.caption(f"{missing} event(s) in view have no known location and are not on the map.")
+        st.caption(f"{missing:,} event(s) in view have no known location and are not on the map.")
     if view.filters.places:
         st.page_link(common.MAP_PAGE, label="Clear the place filter", icon=":material/close:",
                      query_params=replace(view.filters, places=()).to_params())

@@ -29,6 +29,7 @@ from warlens.limits import Limits, read_limits
 from warlens.model import EVENT_TYPE_LABELS
 from warlens.query import Filters, Vocabulary
 from warlens.ui import upload  # security/upload
+from warlens.ui.safe import md_escape
 from warlens.workspace import Workspace, data_dir
 
 #: The pages, in nav order: (file, label, icon). Paths are relative to the app's root.
@@ -267,11 +268,12 @@ def start(title: str) -> View:
     st.session_state[_SYNCED] = (title, new_params)
     _draw_nav(nav, new_params)
     _draw_credits()
+    # Notices quote the link's values (and messages the environment's): escaped, never markdown.
     for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(md_escape(notice), icon=":material/link_off:")
     limits, wrong = read_limits()
     for message in wrong:
-        st.warning(message, icon=":material/settings:")
+        st.warning(md_escape(message), icon=":material/settings:")
     return View(corpus, vocab, filters, tuple(notices), limits)
 
 
