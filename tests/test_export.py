@@ -342,7 +342,7 @@ def test_the_cli_export_names_files_relative_to_the_data_folder(
 
 
 def test_the_app_exports_name_files_relative_to_the_data_folder(nested_data: Path) -> None:
-    from warlens.corpus import load_corpus
+    from warlens.workspace import load_corpus
 
     corpus = load_corpus(nested_data, cache=False)
     csv_files = {r[Col.FILE] for r in _csv_rows(

@@ -107,9 +107,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{counts['contested']} contested; {_n(corpus.n_errors, 'error')}, "
             f"{_n(corpus.n_warnings, 'warning')} in {_n(corpus.files, 'file')}")
         if counts["stories"] or counts["outlets"] > 1 or counts["drafts"]:
-            say(f"{_n(counts['outlets'], 'outlet')}; {_n(counts['stories'], 'story')}"
-                .replace("storys", "stories")
-                + f", {counts['stories_multi_outlet']} reported by 2 or more outlets, "
+            say(f"{_n(counts['outlets'], 'outlet')}; "
+                f"{counts['stories']} {'story' if counts['stories'] == 1 else 'stories'}"
+                f", {counts['stories_multi_outlet']} reported by 2 or more outlets, "
                 f"{counts['stories_contested']} contested; {_n(counts['drafts'], 'draft')}")
     if corpus.n_errors or (args.strict and corpus.n_warnings):
         return EXIT_ERRORS

@@ -19,9 +19,9 @@ TIMELINE_PAGE = "pages/1_Timeline.py"
 MAP_PAGE = "pages/3_Map.py"
 PROBLEMS_PAGE = "pages/5_Problems.py"
 
-def plural(n: int, noun: str) -> str:
-    """'1 error', '3 errors'."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """'1 error', '3 errors'; '1 story', '3 stories' when the plural is given."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def go(filters: Filters) -> None:

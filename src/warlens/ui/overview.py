@@ -47,7 +47,8 @@ def draw(view: View) -> None:
             (None, None, None, None, "One claimant asserts the event, another denies it.",
              "Real-world events reported by more than one outlet (the Stories page)."),
             strict=True):
-        col.metric(label, f"{n:,}", help=help_)
+        col.metric(common.md_escape(label), f"{n:,}",
+                   help=common.md_escape(help_) if help_ else None)
 
     if len(multi):
         st.subheader("Stories across outlets")

@@ -218,19 +218,21 @@ def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
             many = len(names) > OPTION_LIMIT
             options = (list(names.values()) if spec.fixed
                        else _offered(names.values(), st.session_state[key]))
-            sb.multiselect(spec.label, options, key=key, placeholder=spec.placeholder,
-                           format_func=formats.get(spec.param, str),
+            hint = ("Type to search; any name in the data can be typed in. " if many
+                    else "") + spec.help
+            sb.multiselect(md_escape(spec.label), options, key=key,
+                           placeholder=spec.placeholder, format_func=formats.get(spec.param, str),
                            accept_new_options=many and not spec.fixed,
-                           help=("Type to search; any name in the data can be typed in. "
-                                 if many else "") + spec.help or None)
+                           help=md_escape(hint) if hint else None)
         elif spec.kind == "date" and spec is dates[0]:
             for col, each in zip(sb.columns(len(dates)), dates, strict=True):
-                col.date_input(each.label, key=widget_key(each), min_value=_EARLIEST,
+                col.date_input(md_escape(each.label), key=widget_key(each), min_value=_EARLIEST,
                                max_value=_LATEST, format="YYYY-MM-DD")
         elif spec.kind == "text":
-            sb.text_input(spec.label, key=key, placeholder=spec.placeholder)
+            sb.text_input(md_escape(spec.label), key=key, placeholder=spec.placeholder)
         elif spec.kind == "flag":
-            sb.toggle(spec.label, key=key, help=spec.help or None)
+            sb.toggle(md_escape(spec.label), key=key,
+                      help=md_escape(spec.help) if spec.help else None)
     sb.button("Reset filters", on_click=_reset, key="f_reset", icon=":material/restart_alt:")
 
 

@@ -52,7 +52,7 @@ def _draw_list(view: View) -> None:
                 "(docs/format.md); `warlens link` proposes links for review.")
         return
     multi = int((told[stories.N_OUTLETS] >= 2).sum())
-    st.caption(f"{common.plural(len(told), 'story').replace('storys', 'stories')}: "
+    st.caption(f"{common.plural(len(told), 'story', 'stories')}: "
                f"{multi:,} reported by more than one outlet, "
                f"{int(told[Col.CONTESTED].sum()):,} contested (one claimant asserts, another "
                "denies). Select a row to compare its reports.")
@@ -136,7 +136,7 @@ def _draw_sides(view: View, claims: pd.DataFrame) -> None:
         return
     present = [s for s in SIDES if (claims[Col.STANCE] == s).any()]
     for column, stance in zip(st.columns(max(len(present), 1)), present, strict=False):
-        column.markdown(f"**{stance.capitalize()}**")
+        column.markdown(f"**{common.md_escape(stance.capitalize())}**")
         for claim in claims[claims[Col.STANCE] == stance].itertuples(index=False):
             with column, st.container(border=True):
                 _claim(view, claim)
