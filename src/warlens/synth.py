@@ -87,6 +87,18 @@ FILLER = (
 VIOLENT = frozenset({"battle", "remote_violence", "violence_against_civilians"})
 #: Characters of article text to reach (the rest of a file is its annotations).
 TEXT_CHARS = 2000
+#: Where in a town an event happened: what tells two events of one town and day apart.
+DETAILS = (
+    "near the railway station", "by the central market", "on the road to the airport",
+    "at the water treatment plant", "near a school", "outside the city hospital",
+    "at the grain elevator", "on the bridge over the river", "in the industrial zone",
+    "near the bus station", "at a fuel depot", "in the old town", "near the football stadium",
+    "at the power substation", "outside the mosque", "near the cathedral", "at the bakery",
+    "on the northern outskirts", "on the southern outskirts", "at a checkpoint on the ring road",
+    "near the town hall", "at the police station", "in a residential block by the park",
+    "at the cement factory", "near the university", "at the cemetery", "by the reservoir",
+    "at the tractor plant", "near the television tower", "in the eastern districts",
+)
 #: Share of articles whose first event reports a shared story.
 STORY_SHARE = 0.5
 #: Consecutive articles that draw their story from the same few stories.
@@ -198,6 +210,7 @@ class Story:
     start: dt.date
     days: int
     low: int
+    detail: str
 
     @property
     def end(self) -> dt.date:
@@ -224,7 +237,8 @@ def make_story(window: int, index: int, seed: int) -> Story:
     actor, other = rng.sample(ACTORS[code], 2)
     start = FIRST_DAY + dt.timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days - 30))
     return Story(f"synth-story-{seed}-{window}-{index}", code, rng.choice(pool[code]), etype,
-                 actor, other, start, rng.choice((0, 0, 1, 2, 3)), rng.randrange(0, 30))
+                 actor, other, start, rng.choice((0, 0, 1, 2, 3)), rng.randrange(0, 30),
+                 rng.choice(DETAILS))
 
 
 def _story_when(rng: random.Random, story: Story) -> tuple[str, str]:
@@ -253,7 +267,12 @@ def _story_event(rng: random.Random, story: Story) -> tuple[str, str]:
     summary, sentence = rng.choice(STORY_WORDING[story.type])
     words = {"actor": actor, "other": other, "place": story.town.name, "when": when_words}
     summary = summary.format(**words)
-    sentence = sentence.format(**words) + "."
+    sentence = sentence.format(**words)
+    if rng.random() < 0.8:  # most reports say where in town; some leave it out
+        sentence += f", {story.detail}"
+        if rng.random() < 0.5:
+            summary += f", {story.detail}"
+    sentence += "."
     sentence = sentence[:1].upper() + sentence[1:]
     summary = summary[:1].upper() + summary[1:]
     casualties = ""
@@ -352,10 +371,12 @@ def make_article(n: int, seed: int) -> str:
         pid = rng.choice(("p1", "p1", "p2", "p2", "p3", "p4"))
         when_value, when_words = _when(rng, published)
         where = place_names[pid]
+        detail = rng.choice(DETAILS)
         sentence = (f"{actor} {VERBS[etype].format(other=other, place=where)} {when_words}, "
+                    f"{detail}, "
                     f"according to reports gathered for item {i + 1} of this article.")
         sentences.append(sentence)
-        summary = f"{actor} ({etype.replace('_', ' ')}) in {where}"
+        summary = f"{actor} ({etype.replace('_', ' ')}) in {where}, {detail}"
         casualties = ""
         if etype in VIOLENT and rng.random() < 0.5:
             low = rng.randrange(0, 20)
