@@ -137,7 +137,7 @@ def test_proposals_name_every_member_and_the_evidence(folder: Path, tmp_path: Pa
                                                       ) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["link", "articles", "-o", "proposals.yaml"]) == 0
-    assert "proposed 1 story" in capsys.readouterr().err
+    assert "proposed 1 stories" in capsys.readouterr().err
     doc, _ = load_yaml((tmp_path / "proposals.yaml").read_bytes())
     assert doc["root"] == "articles"
     [story] = doc["stories"]
@@ -166,7 +166,7 @@ def test_new_stories_get_a_slug_from_place_type_and_date(folder: Path) -> None:
     corpus = load_corpus(folder, cache=False)
     found = link.propose(corpus.events, corpus.places, root=str(folder))
     slugs = [s["story"] for s in found.stories]
-    assert slugs == ["mariupol-territorial-control-2022-04-20"]
+    assert slugs == ["mariupol-territorial-control-2022-04-21"]
 
 
 def test_apply_inserts_one_line_and_keeps_every_other_byte(folder: Path, tmp_path: Path,

@@ -275,7 +275,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{prog}: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERRORS
-    print(f"proposed {_n(len(found.stories), 'story')} ({accepted} accepted by default, "
+    print(f"proposed {len(found.stories)} stories ({accepted} accepted by default, "
           f"{len(found.stories) - accepted} to decide) to {args.output}; "
           f"{found.events} events, {found.skipped} undated or too vaguely dated to link, "
           f"{found.candidates} pairs compared; load {loaded - started:.1f} s, "

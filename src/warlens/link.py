@@ -463,7 +463,7 @@ def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
 
 def _new_slug(ev: pd.DataFrame, rows: list[int], used: set[str]) -> str:
     """place-type-date, made unique: 'bakhmut-territorial-control-2023-05-20'."""
-    first = min(rows, key=lambda r: (ev.at[r, "day0"], r))
+    first = min(rows, key=lambda r: (ev.at[r, "span"], ev.at[r, "day0"], r))  # the sharpest
     place = str(ev.at[first, Col.PLACE_NAME] or "story")
     day = (_EPOCH + np.timedelta64(int(ev.at[first, "day0"]), "D")).astype(str)
     words = re.sub(r"[^a-z0-9]+", "-", _ascii(place).lower()).strip("-") or "story"
