@@ -23,7 +23,9 @@ docs/linking.md says why this engine rather than Splink, and what it scores.
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -425,26 +427,34 @@ def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
     """
     prep, scored, components = link(events, places)
     ev = prep.events
+    col = {name: ev[name].to_numpy() for name in ev.columns}  # row lookups, cheaply
     strong = scored[scored["score"] >= BORDERLINE]
-    by_row: dict[int, list[int]] = defaultdict(list)
-    for k, (a, b) in enumerate(zip(strong["a"].to_numpy(), strong["b"].to_numpy(),
-                                   strict=True)):
-        by_row[int(a)].append(k)
-        by_row[int(b)].append(k)
+    group = np.full(len(ev), -1)
+    for c, rows in enumerate(components):
+        group[rows] = c
+    a, b = strong["a"].to_numpy(), strong["b"].to_numpy()
+    inside = np.flatnonzero((group[a] >= 0) & (group[a] == group[b]))
+    links: dict[int, list[int]] = defaultdict(list)
+    for k in inside.tolist():
+        links[int(group[a[k]])].append(k)
+    pairs = list(strong.itertuples(index=False))
     used = set(events[Col.STORY].fillna("")) - {""}
     result = Proposals(events=len(events), skipped=prep.skipped, candidates=len(scored),
                        linked=len(strong))
-    for rows in sorted(components, key=lambda r: (ev.at[r[0], "day0"], r[0])):
-        stories = sorted({s for s in ev.loc[rows, Col.STORY] if s})
-        if len(stories) == 1 and (ev.loc[rows, Col.STORY] == stories[0]).all():
+    story = col[Col.STORY]
+    order = sorted(range(len(components)), key=lambda c: (col["day0"][components[c][0]],
+                                                          components[c][0]))
+    for c in order:
+        rows = components[c]
+        stories = sorted({str(story[r]) for r in rows if story[r]})
+        if len(stories) == 1 and all(story[r] == stories[0] for r in rows):
             continue  # every member already carries the story: nothing to propose
-        pair_ids = sorted({k for r in rows for k in by_row.get(r, [])})
-        pairs = strong.iloc[pair_ids]
-        lowest = float(pairs["score"].min()) if len(pairs) else 1.0
+        mine = [pairs[k] for k in links.get(c, [])]
+        lowest = min((float(p.score) for p in mine), default=1.0)
         if len(stories) == 1:
             slug = stories[0]
         else:
-            slug = _new_slug(ev, rows, used)
+            slug = _new_slug(col, rows, used)
             used.add(slug)
         entry: dict[str, Any] = {
             "story": slug,
@@ -454,20 +464,20 @@ def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
         if len(stories) > 1:
             entry["conflict"] = ("these events already carry different stories: "
                                  + ", ".join(stories) + "; pick one by hand")
-        entry["events"] = [_event_entry(ev, r, root) for r in sorted(
-            rows, key=lambda r: (ev.at[r, Col.ARTICLE], ev.at[r, Col.ID]))]
-        entry["links"] = [_link_entry(ev, p) for p in pairs.itertuples(index=False)]
+        entry["events"] = [_event_entry(col, r, root) for r in sorted(
+            rows, key=lambda r: (col[Col.ARTICLE][r], col[Col.ID][r]))]
+        entry["links"] = [_link_entry(col, p) for p in mine]
         result.stories.append(entry)
     return result
 
 
-def _new_slug(ev: pd.DataFrame, rows: list[int], used: set[str]) -> str:
+def _new_slug(col: dict[str, np.ndarray], rows: list[int], used: set[str]) -> str:
     """place-type-date, made unique: 'bakhmut-territorial-control-2023-05-20'."""
-    first = min(rows, key=lambda r: (ev.at[r, "span"], ev.at[r, "day0"], r))  # the sharpest
-    place = str(ev.at[first, Col.PLACE_NAME] or "story")
-    day = (_EPOCH + np.timedelta64(int(ev.at[first, "day0"]), "D")).astype(str)
+    first = min(rows, key=lambda r: (col["span"][r], col["day0"][r], r))  # the sharpest
+    place = str(col[Col.PLACE_NAME][first] or "story")
+    day = (_EPOCH + np.timedelta64(int(col["day0"][first]), "D")).astype(str)
     words = re.sub(r"[^a-z0-9]+", "-", _ascii(place).lower()).strip("-") or "story"
-    base = f"{words[:40].strip('-')}-{str(ev.at[first, Col.TYPE]).replace('_', '-')}-{day}"
+    base = f"{words[:40].strip('-')}-{str(col[Col.TYPE][first]).replace('_', '-')}-{day}"
     slug, k = base, 2
     while slug in used or not SLUG_RE.fullmatch(slug):
         slug = f"{base}-{k}"
@@ -476,60 +486,57 @@ def _new_slug(ev: pd.DataFrame, rows: list[int], used: set[str]) -> str:
 
 
 def _ascii(text: str) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def _relative(file: str, root: str | None) -> str:
-    import os
-
     if not root:
         return file
     rel = os.path.relpath(os.path.abspath(file), os.path.abspath(root))  # noqa: PTH100
     return rel.replace(os.sep, "/")
 
 
-def _event_entry(ev: pd.DataFrame, r: int, root: str | None) -> dict[str, Any]:
-    quote = str(ev.at[r, Col.QUOTE])
+def _event_entry(col: dict[str, np.ndarray], r: int, root: str | None) -> dict[str, Any]:
+    quote = str(col[Col.QUOTE][r])
     if len(quote) > QUOTE_EXCERPT:
         quote = quote[:QUOTE_EXCERPT - 3].rstrip() + "..."
-    place = str(ev.at[r, Col.PLACE_NAME] or "")
-    if isinstance(ev.at[r, Col.COUNTRY], str):
-        place += f" ({ev.at[r, Col.COUNTRY]})"
+    place = str(col[Col.PLACE_NAME][r] or "")
+    if isinstance(col[Col.COUNTRY][r], str):
+        place += f" ({col[Col.COUNTRY][r]})"
+    line = col[Col.LINE][r]
     entry = {
-        "article": str(ev.at[r, Col.ARTICLE]), "event": str(ev.at[r, Col.ID]),
-        "file": _relative(str(ev.at[r, Col.FILE]), root),
-        "line": int(ev.at[r, Col.LINE]) if pd.notna(ev.at[r, Col.LINE]) else None,
-        "summary": str(ev.at[r, Col.SUMMARY]), "date": str(ev.at[r, Col.DATE_LABEL]),
+        "article": str(col[Col.ARTICLE][r]), "event": str(col[Col.ID][r]),
+        "file": _relative(str(col[Col.FILE][r]), root),
+        "line": int(line) if pd.notna(line) else None,
+        "summary": str(col[Col.SUMMARY][r]), "date": str(col[Col.DATE_LABEL][r]),
         "place": place, "quote": quote,
     }
-    if ev.at[r, Col.STORY]:
-        entry["has_story"] = str(ev.at[r, Col.STORY])
+    if col[Col.STORY][r]:
+        entry["has_story"] = str(col[Col.STORY][r])
     return entry
 
 
-def _link_entry(ev: pd.DataFrame, p: Any) -> dict[str, Any]:
+def _link_entry(col: dict[str, np.ndarray], p: Any) -> dict[str, Any]:
     a, b = int(p.a), int(p.b)
+    types = col[Col.TYPE]
     if p.place >= 1.0:
         place = "same place"
-    elif ev.at[a, Col.PRECISION] == "country":
+    elif col[Col.PRECISION][a] == "country":
         place = "same country"
     else:
         place = f"{p.km:.0f} km apart"
-    if ev.at[a, Col.TYPE] == ev.at[b, Col.TYPE]:
-        kind = f"same type ({ev.at[a, Col.TYPE]})"
-    else:
-        kind = f"{ev.at[a, Col.TYPE]} / {ev.at[b, Col.TYPE]}"
-    overlap = (ev.at[a, "day0"] <= ev.at[b, "day1"]) and (ev.at[b, "day0"] <= ev.at[a, "day1"])
+    kind = f"same type ({types[a]})" if types[a] == types[b] else f"{types[a]} / {types[b]}"
+    day0, day1, label = col["day0"], col["day1"], col[Col.DATE_LABEL]
+    overlap = day0[a] <= day1[b] and day0[b] <= day1[a]
     date = ("dates overlap" if overlap else f"within {DATE_SLACK_DAYS} day") + \
-        f" ({ev.at[a, Col.DATE_LABEL]} / {ev.at[b, Col.DATE_LABEL]})"
+        f" ({label[a]} / {label[b]})"
+    text = (f"summaries {p.summary:.2f}, quotes {p.quote:.2f}" if p.text == p.text
+            else "not compared")
     return {
-        "events": [f"{ev.at[a, Col.ARTICLE]}/{ev.at[a, Col.ID]}",
-                   f"{ev.at[b, Col.ARTICLE]}/{ev.at[b, Col.ID]}"],
+        "events": [f"{col[Col.ARTICLE][a]}/{col[Col.ID][a]}",
+                   f"{col[Col.ARTICLE][b]}/{col[Col.ID][b]}"],
         "score": round(float(p.score), 3),
-        "why": {"place": place, "date": date, "type": kind,
-                "text": f"summaries {p.summary:.2f}, quotes {p.quote:.2f}",
+        "why": {"place": place, "date": date, "type": kind, "text": text,
                 "actors": f"{p.actors:.2f} in common"},
     }
 
