@@ -279,8 +279,8 @@ def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
     out["type"] = table[codes[a], codes[b]] if len(kinds) else np.zeros(len(a))
     # Actors: the share of names in common (Jaccard), on 64-bit fingerprints of the names.
     prints = _actor_prints(ev[Col.ACTORS])
-    both = np.bitwise_count(prints[a] & prints[b])
-    either = np.bitwise_count(prints[a] | prints[b])
+    both = _popcount(prints[a] & prints[b])
+    either = _popcount(prints[a] | prints[b])
     out["actors"] = np.where(either > 0, both / np.maximum(either, 1), 0.0)
     cheap = sum(WEIGHTS[k] * out[k].to_numpy() for k in WEIGHTS if k != "text")
     # Text: rapidfuzz on summaries and quotes, the shared place name taken out.
@@ -294,6 +294,14 @@ def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
     out["text"] = np.fmax(out["summary"], out["quote"])
     out["score"] = cheap + WEIGHTS["text"] * np.nan_to_num(out["text"].to_numpy())
     return out
+
+
+_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 (np.bitwise_count needs numpy 2; pandas 2 allows numpy 1)."""
+    return _BITS[values.view(np.uint8)].reshape(-1, 8).sum(axis=1)
 
 
 def _actor_prints(actors: pd.Series) -> np.ndarray:
