@@ -347,11 +347,11 @@ def cluster(articles: list[str], edges: Iterable[tuple[int, int]],
     """
     edges = list(edges)
     forced = list(forced)
-    n = len(articles)
-    parent = list(range(n))
-    size = [1] * n
-    held: list[set[str]] = [{a} for a in articles]
-    between: list[dict[int, int]] = [{} for _ in range(n)]  # root -> root -> edges
+    nodes = {i for pair in (*edges, *forced) for i in pair}  # only these can join
+    parent = {i: i for i in nodes}
+    size = dict.fromkeys(nodes, 1)
+    held = {i: {articles[i]} for i in nodes}
+    between: dict[int, dict[int, int]] = {i: {} for i in nodes}  # root -> root -> edges
     for i, j in set(edges) | set(forced):
         between[i][j] = between[i].get(j, 0) + 1
         between[j][i] = between[j].get(i, 0) + 1
@@ -386,7 +386,7 @@ def cluster(articles: list[str], edges: Iterable[tuple[int, int]],
                 and between[ri].get(rj, 0) >= SUPPORT * size[ri] * size[rj]):
             join(ri, rj)
     groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
+    for i in sorted(nodes):
         groups[find(i)].append(i)
     return [g for g in groups.values() if len(g) > 1]
 
