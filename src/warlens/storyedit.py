@@ -198,7 +198,8 @@ def apply_proposals(doc: dict[str, Any], root: Path) -> list[Outcome]:
 
 
 def _write_in_place(target: Path, data: bytes) -> None:
-    """Replace the file's bytes, keeping its permissions (write a sibling, then rename)."""
+    """Replace the file's bytes, keeping its permissions (write a sibling, then rename),
+    and read them back."""
     spare = target.with_name(f".{target.name}.warlens-link")
     spare.write_bytes(data)
     try:
@@ -207,3 +208,5 @@ def _write_in_place(target: Path, data: bytes) -> None:
     except OSError:
         spare.unlink(missing_ok=True)
         raise
+    if target.read_bytes() != data:  # the bytes checked are the bytes on disk
+        raise OSError(f"{target} does not read back as written")
