@@ -200,6 +200,7 @@ def apply_proposals(doc: dict[str, Any], root: Path) -> list[Outcome]:
 def _write_in_place(target: Path, data: bytes) -> None:
     """Replace the file's bytes, keeping its permissions (write a sibling, then rename),
     and read them back."""
+    target = target.resolve()  # a symlinked article: edit the file, keep the link
     spare = target.with_name(f".{target.name}.warlens-link")
     spare.write_bytes(data)
     try:
