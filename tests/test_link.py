@@ -289,3 +289,16 @@ def test_the_bundled_data_links_without_errors(tmp_path: Path) -> None:
     corpus = load_corpus(tmp_path / "data", cache=False)
     found = link.propose(corpus.events, corpus.places, root=str(tmp_path / "data"))
     assert found.events == len(corpus.events)
+
+
+def test_apply_edits_a_symlinked_article_through_its_link(folder: Path, tmp_path: Path) -> None:
+    real = tmp_path / "elsewhere.yaml"
+    (folder / "kyiv.yaml").rename(real)
+    (folder / "kyiv.yaml").symlink_to(real)
+    doc = {"root": str(folder), "stories": [{"story": "kharkiv-protest", "accept": True,
+                                             "events": [{"article": "kyiv", "event": "parade",
+                                                         "file": "kyiv.yaml"}]}]}
+    [outcome] = storyedit.apply_proposals(doc, folder)
+    assert outcome.status == storyedit.WRITTEN
+    assert (folder / "kyiv.yaml").is_symlink()
+    assert b"    story: kharkiv-protest\n" in real.read_bytes()
