@@ -209,7 +209,8 @@ def candidate_pairs(prep: Prepared) -> pd.DataFrame:
     both_country = country[a] & country[b]
     ok = both_country & (country_code[a] == country_code[b]) & sharp[a] & sharp[b]
     ok |= ~country[a] & ~country[b] & (same_gn | same_name | (km <= radius))
-    return pd.DataFrame({"a": a[ok], "b": b[ok], "km": km[ok]})
+    return pd.DataFrame({"a": a[ok].astype(np.int32), "b": b[ok].astype(np.int32),
+                         "km": km[ok].astype(np.float32)})
 
 
 def _stack(parts: list[tuple[np.ndarray, np.ndarray]], day0: np.ndarray, day1: np.ndarray,
@@ -249,11 +250,12 @@ def _without_place(texts: pd.Series, place_names: pd.Series) -> list[str]:
 
 
 def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Each candidate pair's evidence (place, date, type, actors, text) and score in [0, 1].
+    """The candidate pairs that can reach BORDERLINE, with their evidence and score.
 
-    Text is the costly part, so it is compared only for the pairs whose other evidence
-    leaves them a chance of reaching BORDERLINE; the others keep text = NaN and the
-    score of their other evidence.
+    Evidence: place, date, type, actors, text; the score, in [0, 1], weighs them by
+    WEIGHTS. Text is the costly part, so it is compared only for the pairs whose other
+    evidence leaves them a chance; the others are dropped here, as they could never be
+    proposed (at 100,000 articles, most of the candidates).
     """
     ev = prep.events
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
@@ -284,15 +286,15 @@ def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
     out["actors"] = np.where(either > 0, both / np.maximum(either, 1), 0.0)
     cheap = sum(WEIGHTS[k] * out[k].to_numpy() for k in WEIGHTS if k != "text")
     # Text: rapidfuzz on summaries and quotes, the shared place name taken out.
-    hope = np.flatnonzero(cheap + WEIGHTS["text"] >= BORDERLINE)
+    hope = cheap + WEIGHTS["text"] >= BORDERLINE
+    out = out[hope].reset_index(drop=True)
+    a, b = a[hope], b[hope]
     summary = _without_place(ev[Col.SUMMARY], ev[Col.PLACE_NAME])
     quote = _without_place(ev[Col.QUOTE], ev[Col.PLACE_NAME])
-    for name, texts in (("summary", summary), ("quote", quote)):
-        values = np.full(len(a), np.nan)
-        values[hope] = _similarity(texts, a[hope], b[hope])
-        out[name] = values
+    out["summary"] = _similarity(summary, a, b)
+    out["quote"] = _similarity(quote, a, b)
     out["text"] = np.fmax(out["summary"], out["quote"])
-    out["score"] = cheap + WEIGHTS["text"] * np.nan_to_num(out["text"].to_numpy())
+    out["score"] = cheap[hope] + WEIGHTS["text"] * out["text"].to_numpy()
     return out
 
 
@@ -415,16 +417,28 @@ def _hand_edges(story: np.ndarray) -> list[tuple[int, int]]:
     return edges
 
 
+@dataclass(frozen=True)
+class Linked:
+    """One linking run: the events, how many pairs blocking found, the pairs scored, stories."""
+
+    prep: Prepared
+    candidates: int
+    scored: pd.DataFrame
+    components: list[list[int]]
+
+
 def link(events: pd.DataFrame, places: pd.DataFrame | None = None, *,
-         threshold: float = BORDERLINE) -> tuple[Prepared, pd.DataFrame, list[list[int]]]:
-    """Block, score and cluster: (prepared events, scored pairs, components of rows)."""
+         threshold: float = BORDERLINE) -> Linked:
+    """Block, score and cluster the events; stories as groups of rows of `prep.events`."""
     prep = prepare(events, places)
-    scored = score_pairs(prep, candidate_pairs(prep))
+    pairs = candidate_pairs(prep)
+    scored = score_pairs(prep, pairs)
     strong = scored[scored["score"] >= threshold].sort_values("score", ascending=False,
                                                                  kind="stable")
     edges = zip(strong["a"].tolist(), strong["b"].tolist(), strict=True)
     forced = _hand_edges(prep.events[Col.STORY].to_numpy())
-    return prep, scored, cluster(prep.events[Col.ARTICLE].tolist(), edges, forced)
+    return Linked(prep, len(pairs), scored,
+                  cluster(prep.events[Col.ARTICLE].tolist(), edges, forced))
 
 
 def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
@@ -433,7 +447,8 @@ def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
 
     `root` is the data folder that file paths in the proposals are relative to.
     """
-    prep, scored, components = link(events, places)
+    linked = link(events, places)
+    prep, scored, components = linked.prep, linked.scored, linked.components
     ev = prep.events
     col = {name: ev[name].to_numpy() for name in ev.columns}  # row lookups, cheaply
     strong = scored[scored["score"] >= BORDERLINE]
@@ -447,7 +462,7 @@ def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
         links[int(group[a[k]])].append(k)
     pairs = list(strong.itertuples(index=False))
     used = set(events[Col.STORY].fillna("")) - {""}
-    result = Proposals(events=len(events), skipped=prep.skipped, candidates=len(scored),
+    result = Proposals(events=len(events), skipped=prep.skipped, candidates=linked.candidates,
                        linked=len(strong))
     story = col[Col.STORY]
     order = sorted(range(len(components)), key=lambda c: (col["day0"][components[c][0]],
@@ -596,7 +611,8 @@ def evaluate(events: pd.DataFrame, places: pd.DataFrame | None = None, *,
     truth = events[[Col.KEY, Col.ARTICLE, Col.STORY]].copy()
     truth[Col.STORY] = truth[Col.STORY].fillna("")
     hidden = events.assign(**{Col.STORY: ""})
-    prep, _, components = link(hidden, places, threshold=threshold)
+    linked = link(hidden, places, threshold=threshold)
+    prep, components = linked.prep, linked.components
     keys = prep.events[Col.KEY].to_numpy()
     members = pd.DataFrame({
         Col.KEY: [keys[r] for rows in components for r in rows],
