@@ -277,7 +277,7 @@ def cmd_link(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     print(f"proposed {len(found.stories)} stories ({accepted} accepted by default, "
           f"{len(found.stories) - accepted} to decide) to {args.output}; "
-          f"{found.events} events, {found.skipped} undated or too vaguely dated to link, "
+          f"{found.events} events, {found.skipped} without a place or a date sharp enough to link, "
           f"{found.candidates} pairs compared; load {loaded - started:.1f} s, "
           f"link {linked - loaded:.1f} s", file=sys.stderr)
     return EXIT_OK

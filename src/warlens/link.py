@@ -80,7 +80,7 @@ class Prepared:
     """The events that can be linked, as arrays, with what scoring needs."""
 
     events: pd.DataFrame   # the linkable events, index 0..n-1
-    skipped: int           # events left out: undated, or dated too vaguely
+    skipped: int           # events left out: no place, undated, or dated too vaguely
 
 
 def prepare(events: pd.DataFrame, places: pd.DataFrame | None = None) -> Prepared:
@@ -399,7 +399,7 @@ class Proposals:
 
     stories: list[dict[str, Any]] = field(default_factory=list)
     events: int = 0          # events considered
-    skipped: int = 0         # undated or too vaguely dated to link
+    skipped: int = 0         # without a place, or a date sharp enough, to link
     candidates: int = 0      # pairs compared after blocking
     linked: int = 0          # pairs at or above BORDERLINE
 
