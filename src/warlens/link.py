@@ -9,8 +9,8 @@ Pure: tables in, proposals out. Three steps, each a plain function:
    country) and their date ranges overlap (DATE_SLACK_DAYS of slack). Undated events,
    and events dated only to a span longer than MAX_SPAN_DAYS, are never compared: a
    date that vague cannot tell one story from another.
-   Blocking is a hash join on (place key, week): each event is listed under every week
-   its range touches, and then the exact place and date rules filter the pairs found.
+   Blocking is a sweep: events sorted by place key and first day, each meeting the
+   events after it that start before it ends; the exact place rules then filter.
 2. `score_pairs`: each candidate gets a score in [0, 1] from place, date, type, text
    (rapidfuzz on the summaries and quotes, with the place's own name taken out, since
    every candidate already shares it) and actors; WEIGHTS says how much each counts.
@@ -68,10 +68,10 @@ NEAR_TYPES: frozenset[frozenset[str]] = frozenset({
 QUOTE_EXCERPT = 160
 
 _KM_PER_DEGREE = 111.195
-_FINE, _REGION, _GEONAMES, _NAME, _COUNTRY = range(5)
 _FINE_CELL_KM = max(v for k, v in PLACE_RADIUS_KM.items() if k != "region")
 _REGION_CELL_KM = PLACE_RADIUS_KM["region"]
-_WEEK_SPAN = 100_000  # room for week numbers in a combined (place key, week) integer
+_CELL_STRIDE = 100_000  # cells per grid row in a cell key: x * stride + y
+_DAY_BITS = 20  # a place key and a day packed in one int64: key << 20 | day
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -119,35 +119,75 @@ def prepare(events: pd.DataFrame, places: pd.DataFrame | None = None) -> Prepare
 # --- 1. blocking ---------------------------------------------------------------------------
 
 
-def _weeks(rows: np.ndarray, day0: np.ndarray, day1: np.ndarray,
-           keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(event row, key * _WEEK_SPAN + week) for every week each [day0, day1] touches."""
-    w0, w1 = day0 // 7, day1 // 7
-    n = (w1 - w0 + 1).astype(np.int64)
-    rep_rows = np.repeat(rows, n)
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    weeks = np.repeat(w0, n) + offsets + _WEEK_SPAN // 2
-    return rep_rows, np.repeat(keys, n) * _WEEK_SPAN + weeks
+def _cells(x: np.ndarray, y: np.ndarray, size: float) -> np.ndarray:
+    """A key per grid cell of `size` km; a neighbour's key is +-1 and +-_CELL_STRIDE."""
+    cx = np.floor(np.nan_to_num(x) / size).astype(np.int64) + _CELL_STRIDE // 2
+    cy = np.floor(np.nan_to_num(y) / size).astype(np.int64) + _CELL_STRIDE // 2
+    return cx * _CELL_STRIDE + cy
 
 
-def _cells(x: np.ndarray, y: np.ndarray, size: float, tier: int) -> np.ndarray:
-    """A key per (tier, grid cell of `size` km)."""
-    cx = np.floor(x / size).astype(np.int64) + 50_000
-    cy = np.floor(y / size).astype(np.int64) + 50_000
-    return (tier * 100_000 + cx) * 100_000 + cy
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) for every i and every j in [lo[i], hi[i])."""
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    firsts = np.cumsum(counts) - counts
+    i = np.repeat(np.arange(len(lo)), counts)
+    return i, np.repeat(lo, counts) + (np.arange(total) - np.repeat(firsts, counts))
+
+
+def _sorted(key: np.ndarray, day0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order of (key, first day), and those pairs packed into one sortable int64."""
+    packed = (key << _DAY_BITS) | day0
+    order = np.argsort(packed, kind="stable")
+    return order, packed[order]
+
+
+def _overlapping(key: np.ndarray, day0: np.ndarray, day1: np.ndarray) -> tuple[np.ndarray,
+                                                                                  np.ndarray]:
+    """Pairs (i, j) of one set with the same key whose dates overlap (with the slack).
+
+    A sweep: sorted by (key, first day), each event meets the events after it that start
+    no later than its last day plus the slack. Each pair comes once, and no pair is
+    generated that does not overlap.
+    """
+    order, packed = _sorted(key, day0)
+    ends = (key[order] << _DAY_BITS) | (day1[order] + DATE_SLACK_DAYS)
+    hi = np.searchsorted(packed, ends, side="right")
+    i, j = _ranges(np.arange(1, len(order) + 1), hi)
+    return order[i], order[j]
+
+
+def _overlapping_across(key_a: np.ndarray, day0_a: np.ndarray, day1_a: np.ndarray,
+                        key_b: np.ndarray, day0_b: np.ndarray, day1_b: np.ndarray,
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i of A, j of B) with the same key whose dates overlap (with the slack)."""
+    order_b, packed_b = _sorted(key_b, day0_b)
+    lo = np.searchsorted(packed_b, (key_a << _DAY_BITS) | day0_a, side="left")
+    hi = np.searchsorted(packed_b, (key_a << _DAY_BITS) | (day1_a + DATE_SLACK_DAYS),
+                         side="right")
+    i1, j1 = _ranges(lo, hi)          # B starts on or after A's first day
+    order_a, packed_a = _sorted(key_a, day0_a)
+    lo = np.searchsorted(packed_a, (key_b << _DAY_BITS) | (day0_b + 1), side="left")
+    hi = np.searchsorted(packed_a, (key_b << _DAY_BITS) | (day1_b + DATE_SLACK_DAYS),
+                         side="right")
+    j2, i2 = _ranges(lo, hi)          # A starts after B's first day
+    return np.concatenate([i1, order_a[i2]]), np.concatenate([order_b[j1], j2])
 
 
 def candidate_pairs(prep: Prepared) -> pd.DataFrame:
     """Pairs (a, b) of rows of different articles whose places and dates are compatible.
 
     Columns: a, b (rows of prep.events, a < b) and km (distance, NaN when unknown).
-    Only sharply dated events (SHARP_DAYS) probe: a pair needs one of them anyway.
+    Pairs come from sweeps over events sorted by place key and first day (see
+    `_overlapping`): fine places by grid cell and each neighbouring cell, regions by a
+    coarser grid, places without coordinates by GeoNames id or by name and country,
+    country-level places by country. The exact rules then filter them.
     """
     ev = prep.events
     n = len(ev)
     if n == 0:
-        return pd.DataFrame({"a": [], "b": [], "km": []})
-    rows = np.arange(n)
+        return pd.DataFrame({"a": np.zeros(0, np.int32), "b": np.zeros(0, np.int32),
+                             "km": np.zeros(0, np.float32)})
     lat, lon = ev[Col.LAT].to_numpy(), ev[Col.LON].to_numpy()
     precision = ev[Col.PRECISION].to_numpy().astype(str)
     has_xy = ~np.isnan(lat)
@@ -156,68 +196,75 @@ def candidate_pairs(prep: Prepared) -> pd.DataFrame:
     fine = has_xy & np.isin(precision, ["exact", "settlement", "district"])
     region = has_xy & (precision == "region")
     country = precision == "country"
+    first = ev["day0"].to_numpy()
+    shift = first.min() - DATE_SLACK_DAYS - 1  # days from 1, so they pack under a key
+    day0, day1 = first - shift, ev["day1"].to_numpy() - shift
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
 
-    home: list[tuple[np.ndarray, np.ndarray]] = []   # (rows, place keys)
-    probe: list[tuple[np.ndarray, np.ndarray]] = []
-    # Fine places: a grid of cells as wide as the largest fine radius; probe the 3x3 around.
-    fine_key = _cells(x, y, _FINE_CELL_KM, _FINE)
-    home.append((rows[fine], fine_key[fine]))
-    coarse_key = _cells(x, y, _REGION_CELL_KM, _REGION)
-    home.append((rows[fine | region], coarse_key[fine | region]))
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            shift = dx * 100_000 + dy
-            probe.append((rows[fine], fine_key[fine] + shift))
-            probe.append((rows[region], coarse_key[region] + shift))
-    # Places without coordinates: by gazetteer id, else by name and country.
+    def within(rows: np.ndarray, key: np.ndarray) -> None:
+        i, j = _overlapping(key, day0[rows], day1[rows])
+        found_a.append(rows[i])
+        found_b.append(rows[j])
+
+    def across(rows_a: np.ndarray, key_a: np.ndarray, rows_b: np.ndarray,
+               key_b: np.ndarray) -> None:
+        i, j = _overlapping_across(key_a, day0[rows_a], day1[rows_a],
+                                   key_b, day0[rows_b], day1[rows_b])
+        found_a.append(rows_a[i])
+        found_b.append(rows_b[j])
+
+    # Fine places: a grid as wide as the largest fine radius; each cell with itself and
+    # with its neighbours (four of the eight: the other four see this cell the same way).
+    rows = np.flatnonzero(fine)
+    cell = _cells(x[rows], y[rows], _FINE_CELL_KM)
+    within(rows, cell)
+    for dx, dy in ((1, -1), (1, 0), (1, 1), (0, 1)):
+        across(rows, cell, rows, cell - (dx * _CELL_STRIDE + dy))
+    # Regions: each with every place that has coordinates, in a grid of the region radius.
+    rows_r = np.flatnonzero(region)
+    if len(rows_r):
+        rows_all = np.flatnonzero(fine | region)
+        coarse = _cells(x, y, _REGION_CELL_KM)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                across(rows_r, coarse[rows_r], rows_all,
+                       coarse[rows_all] - (dx * _CELL_STRIDE + dy))
+    # Places without coordinates: by GeoNames id, else by name and country.
     geonames = ev["geonames"].to_numpy(dtype=float, na_value=np.nan)
     has_gn = ~np.isnan(geonames)
-    gn_key = np.where(has_gn, _GEONAMES * 10**10 + np.nan_to_num(geonames), 0).astype(np.int64)
-    home.append((rows[has_gn], gn_key[has_gn]))
-    probe.append((rows[has_gn & ~has_xy], gn_key[has_gn & ~has_xy]))
-    names = (ev[Col.PLACE_NAME].fillna("").str.lower().str.strip() + "|"
-             + ev[Col.COUNTRY].fillna("").astype(str))
-    name_code = pd.factorize(names)[0].astype(np.int64) + _NAME * 10**10
-    named = ~country
-    home.append((rows[named], name_code[named]))
-    probe.append((rows[named & ~has_xy & ~has_gn], name_code[named & ~has_xy & ~has_gn]))
+    alone = np.flatnonzero(has_gn & ~has_xy)
+    if len(alone):
+        with_gn = np.flatnonzero(has_gn)
+        across(alone, geonames[alone].astype(np.int64), with_gn,
+               geonames[with_gn].astype(np.int64))
+    names = pd.factorize(ev[Col.PLACE_NAME].fillna("").str.lower().str.strip() + "|"
+                         + ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
+    alone = np.flatnonzero(~country & ~has_xy & ~has_gn)
+    if len(alone):
+        named = np.flatnonzero(~country)
+        across(alone, names[alone], named, names[named])
     # Country-level places: only with country-level places of the same country.
-    country_code = pd.factorize(ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64) \
-        + _COUNTRY * 10**10
-    home.append((rows[country], country_code[country]))
-    probe.append((rows[country], country_code[country]))
+    codes = pd.factorize(ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
+    rows = np.flatnonzero(country)
+    within(rows, codes[rows])
 
-    day0, day1 = ev["day0"].to_numpy(), ev["day1"].to_numpy()
-    sharp = ev["span"].to_numpy() <= SHARP_DAYS
-    probe = [(r[sharp[r]], k[sharp[r]]) for r, k in probe]
-    h_rows, h_keys = _stack(home, day0, day1, 0)
-    p_rows, p_keys = _stack(probe, day0, day1, DATE_SLACK_DAYS)
-    joined = pd.DataFrame({"k": h_keys, "a": h_rows}).merge(
-        pd.DataFrame({"k": p_keys, "b": p_rows}), on="k")
-    a, b = joined["a"].to_numpy(), joined["b"].to_numpy()
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pair = np.unique(lo * n + hi)
-    a, b = pair // n, pair % n
+    a = np.concatenate(found_a)
+    b = np.concatenate(found_b)
     article = pd.factorize(ev[Col.ARTICLE])[0]
-    keep = (a != b) & (article[a] != article[b])
-    keep &= (day0[a] - DATE_SLACK_DAYS <= day1[b]) & (day0[b] - DATE_SLACK_DAYS <= day1[a])
-    a, b = a[keep], b[keep]
+    sharp = ev["span"].to_numpy() <= SHARP_DAYS
+    keep = (a != b) & (article[a] != article[b]) & (sharp[a] | sharp[b])
+    keep &= ~(country[a] & country[b]) | (sharp[a] & sharp[b])
+    lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    pair = np.unique(lo.astype(np.int64) * n + hi)  # a pair found by two rules counts once
+    a, b = pair // n, pair % n
     km = _haversine(lat[a], lon[a], lat[b], lon[b])
     radius = np.fmax(_radius(precision[a]), _radius(precision[b]))
-    same_name = name_code[a] == name_code[b]
     same_gn = has_gn[a] & has_gn[b] & (geonames[a] == geonames[b])
-    both_country = country[a] & country[b]
-    ok = both_country & (country_code[a] == country_code[b]) & sharp[a] & sharp[b]
-    ok |= ~country[a] & ~country[b] & (same_gn | same_name | (km <= radius))
+    ok = country[a] & country[b] & (codes[a] == codes[b])
+    ok |= ~country[a] & ~country[b] & (same_gn | (names[a] == names[b]) | (km <= radius))
     return pd.DataFrame({"a": a[ok].astype(np.int32), "b": b[ok].astype(np.int32),
                          "km": km[ok].astype(np.float32)})
-
-
-def _stack(parts: list[tuple[np.ndarray, np.ndarray]], day0: np.ndarray, day1: np.ndarray,
-           slack: int) -> tuple[np.ndarray, np.ndarray]:
-    rows = np.concatenate([r for r, _ in parts])
-    keys = np.concatenate([k for _, k in parts])
-    return _weeks(rows, day0[rows] - slack, day1[rows] + slack, keys)
 
 
 def _radius(precision: np.ndarray) -> np.ndarray:
