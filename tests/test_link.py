@@ -302,3 +302,61 @@ def test_apply_edits_a_symlinked_article_through_its_link(folder: Path, tmp_path
     assert outcome.status == storyedit.WRITTEN
     assert (folder / "kyiv.yaml").is_symlink()
     assert b"    story: kharkiv-protest\n" in real.read_bytes()
+
+
+def _random_events(seed: int, n: int = 300) -> pd.DataFrame:
+    """Events scattered over a small area and a few weeks, every kind of place and date."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    precision = rng.choice(["exact", "settlement", "district", "region", "country"], n)
+    coordless = rng.random(n) < 0.15
+    start = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 40, n), unit="D")
+    span = rng.choice([1, 1, 2, 5, 8, 31, 200], n)
+    names = rng.choice(["Alpha", "Beta", "Gamma"], n)
+    return pd.DataFrame({
+        link.Col.KEY: [f"a{i % 40}/e{i}" for i in range(n)],
+        link.Col.ARTICLE: [f"a{i % 40}" for i in range(n)],
+        link.Col.ID: [f"e{i}" for i in range(n)],
+        link.Col.TYPE: "battle", link.Col.SUMMARY: "s", link.Col.QUOTE: "q",
+        link.Col.ACTORS: "", link.Col.PLACE: [f"p{i}" for i in range(n)],
+        link.Col.PLACE_NAME: names, link.Col.PRECISION: precision,
+        link.Col.COUNTRY: rng.choice(["UA", "RU"], n),
+        link.Col.LAT: np.where(coordless, np.nan, 48 + rng.random(n) * 2),
+        link.Col.LON: np.where(coordless, np.nan, 37 + rng.random(n) * 3),
+        link.Col.STORY: "", link.Col.DATE_LABEL: "d", link.Col.FILE: "f", link.Col.LINE: 1,
+        link.Col.START: start, link.Col.END: start + pd.to_timedelta(span - 1, unit="D"),
+    })
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_blocking_finds_exactly_the_pairs_the_rules_allow(seed: int) -> None:
+    prep = link.prepare(_random_events(seed))
+    pairs = link.candidate_pairs(prep)
+    found = set(zip(pairs["a"].tolist(), pairs["b"].tolist(), strict=True))
+    assert len(found) == len(pairs)  # no pair twice
+    ev = prep.events.to_dict("records")
+    expected = set()
+    for i in range(len(ev)):
+        for j in range(i + 1, len(ev)):
+            p, q = ev[i], ev[j]
+            if p["article"] == q["article"]:
+                continue
+            if not (p["day0"] - 1 <= q["day1"] and q["day0"] - 1 <= p["day1"]):
+                continue
+            sharp_p, sharp_q = p["span"] <= link.SHARP_DAYS, q["span"] <= link.SHARP_DAYS
+            if not (sharp_p or sharp_q):
+                continue
+            if p["precision"] == "country" or q["precision"] == "country":
+                ok = (p["precision"] == q["precision"] == "country"
+                      and p["country"] == q["country"] and sharp_p and sharp_q)
+            elif pd.isna(p["lat"]) or pd.isna(q["lat"]):  # a name only without coordinates
+                ok = p["place_name"] == q["place_name"] and p["country"] == q["country"]
+            else:
+                radius = max(link.PLACE_RADIUS_KM[p["precision"]],
+                             link.PLACE_RADIUS_KM[q["precision"]])
+                km = link._haversine(p["lat"], p["lon"], q["lat"], q["lon"])
+                ok = bool(km <= radius)
+            if ok:
+                expected.add((i, j))
+    assert found == expected
