@@ -27,7 +27,7 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,37 +83,38 @@ class Prepared:
     skipped: int           # events left out: no place, undated, or dated too vaguely
 
 
+#: The event columns linking reads.
+_COLUMNS = [Col.KEY, Col.ARTICLE, Col.ID, Col.TYPE, Col.SUMMARY, Col.QUOTE, Col.ACTORS,
+            Col.PLACE, Col.PLACE_NAME, Col.PRECISION, Col.COUNTRY, Col.LAT, Col.LON,
+            Col.STORY, Col.DATE_LABEL, Col.FILE, Col.LINE]
+
+
 def prepare(events: pd.DataFrame, places: pd.DataFrame | None = None) -> Prepared:
-    """The linkable events with day numbers, radii and place keys; drafts are kept."""
-    ev = events
-    start = ev[Col.START].to_numpy("datetime64[D]")
-    end = ev[Col.END].to_numpy("datetime64[D]")
+    """The linkable events with day numbers and GeoNames ids; drafts are kept.
+
+    Left out: events without a place, undated, or dated to more than MAX_SPAN_DAYS.
+    Text columns keep their type (no copy into Python strings: at 500,000 events that
+    cost a gigabyte).
+    """
+    start = events[Col.START].to_numpy("datetime64[D]")
+    end = events[Col.END].to_numpy("datetime64[D]")
     dated = ~(np.isnat(start) | np.isnat(end))
     span = np.where(dated, (end - start).astype("timedelta64[D]").astype(np.int64) + 1, 0)
-    keep = dated & (span <= MAX_SPAN_DAYS)
-    out = pd.DataFrame({
-        Col.KEY: ev[Col.KEY].to_numpy(), Col.ARTICLE: ev[Col.ARTICLE].to_numpy(),
-        Col.ID: ev[Col.ID].to_numpy(),
-        Col.TYPE: ev[Col.TYPE].to_numpy(), Col.SUMMARY: ev[Col.SUMMARY].to_numpy(),
-        Col.QUOTE: ev[Col.QUOTE].to_numpy(), Col.ACTORS: ev[Col.ACTORS].fillna("").to_numpy(),
-        Col.PLACE: ev[Col.PLACE].to_numpy(), Col.PLACE_NAME: ev[Col.PLACE_NAME].to_numpy(),
-        Col.PRECISION: ev[Col.PRECISION].to_numpy(), Col.COUNTRY: ev[Col.COUNTRY].to_numpy(),
-        Col.LAT: ev[Col.LAT].to_numpy(dtype=float), Col.LON: ev[Col.LON].to_numpy(dtype=float),
-        Col.STORY: ev[Col.STORY].fillna("").to_numpy(),
-        Col.DATE_LABEL: ev[Col.DATE_LABEL].to_numpy(), Col.FILE: ev[Col.FILE].to_numpy(),
-        Col.LINE: ev[Col.LINE].to_numpy(),
-        "day0": (start - _EPOCH).astype("timedelta64[D]").astype(np.int64),
-        "day1": (end - _EPOCH).astype("timedelta64[D]").astype(np.int64),
-        "span": span,
-    })
+    keep = dated & (span <= MAX_SPAN_DAYS) & events[Col.PLACE].notna().to_numpy()
+    out = events.loc[keep, _COLUMNS].reset_index(drop=True)
+    out[Col.ACTORS] = out[Col.ACTORS].fillna("")
+    out[Col.STORY] = out[Col.STORY].fillna("")
+    out[Col.LAT] = out[Col.LAT].astype(float)
+    out[Col.LON] = out[Col.LON].astype(float)
+    out["day0"] = (start[keep] - _EPOCH).astype("timedelta64[D]").astype(np.int64)
+    out["day1"] = (end[keep] - _EPOCH).astype("timedelta64[D]").astype(np.int64)
+    out["span"] = span[keep]
     if places is not None and len(places):
         geonames = places.set_index(Col.KEY)[Col.GEONAMES]
         out["geonames"] = out[Col.PLACE].map(geonames).astype("Int64")
     else:
         out["geonames"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out = out[keep & out[Col.PLACE].notna().to_numpy()].reset_index(drop=True)
-    skipped = len(ev) - len(out)
-    return Prepared(out, skipped)
+    return Prepared(out, len(events) - len(out))
 
 
 # --- 1. blocking ---------------------------------------------------------------------------
@@ -160,36 +161,44 @@ def _sorted(key: np.ndarray, day0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, packed[order]
 
 
-def _overlapping(key: np.ndarray, day0: np.ndarray, day1: np.ndarray) -> tuple[np.ndarray,
-                                                                                  np.ndarray]:
+#: Events whose pairs are generated at a time: bounds the memory of a sweep.
+_SWEEP_CHUNK = 50_000
+Pairs = Iterator[tuple[np.ndarray, np.ndarray]]
+
+
+def _overlapping(key: np.ndarray, day0: np.ndarray, day1: np.ndarray) -> Pairs:
     """Pairs (i, j) of one set with the same key whose dates overlap (with the slack).
 
     A sweep: sorted by (key, first day), each event meets the events after it that start
     no later than its last day plus the slack. Each pair comes once, and no pair is
-    generated that does not overlap.
+    generated that does not overlap. Yielded a chunk of events at a time.
     """
     order, packed = _sorted(key, day0)
     ends = (key[order] << _DAY_BITS) | (day1[order] + DATE_SLACK_DAYS)
     hi = np.searchsorted(packed, ends, side="right")
-    i, j = _ranges(np.arange(1, len(order) + 1), hi)
-    return order[i], order[j]
+    for start in range(0, len(order), _SWEEP_CHUNK):
+        stop = min(start + _SWEEP_CHUNK, len(order))
+        i, j = _ranges(np.arange(start + 1, stop + 1), hi[start:stop])
+        yield order[i + start], order[j]
 
 
 def _overlapping_across(key_a: np.ndarray, day0_a: np.ndarray, day1_a: np.ndarray,
-                        key_b: np.ndarray, day0_b: np.ndarray, day1_b: np.ndarray,
-                        ) -> tuple[np.ndarray, np.ndarray]:
+                        key_b: np.ndarray, day0_b: np.ndarray, day1_b: np.ndarray) -> Pairs:
     """Pairs (i of A, j of B) with the same key whose dates overlap (with the slack)."""
     order_b, packed_b = _sorted(key_b, day0_b)
     lo = np.searchsorted(packed_b, (key_a << _DAY_BITS) | day0_a, side="left")
     hi = np.searchsorted(packed_b, (key_a << _DAY_BITS) | (day1_a + DATE_SLACK_DAYS),
                          side="right")
-    i1, j1 = _ranges(lo, hi)          # B starts on or after A's first day
+    for start in range(0, len(lo), _SWEEP_CHUNK):  # B starts on or after A's first day
+        i, j = _ranges(lo[start:start + _SWEEP_CHUNK], hi[start:start + _SWEEP_CHUNK])
+        yield i + start, order_b[j]
     order_a, packed_a = _sorted(key_a, day0_a)
     lo = np.searchsorted(packed_a, (key_b << _DAY_BITS) | (day0_b + 1), side="left")
     hi = np.searchsorted(packed_a, (key_b << _DAY_BITS) | (day1_b + DATE_SLACK_DAYS),
                          side="right")
-    j2, i2 = _ranges(lo, hi)          # A starts after B's first day
-    return np.concatenate([i1, order_a[i2]]), np.concatenate([order_b[j1], j2])
+    for start in range(0, len(lo), _SWEEP_CHUNK):  # A starts after B's first day
+        j, i = _ranges(lo[start:start + _SWEEP_CHUNK], hi[start:start + _SWEEP_CHUNK])
+        yield order_a[i], j + start
 
 
 def candidate_pairs(prep: Prepared) -> pd.DataFrame:
@@ -215,20 +224,28 @@ def candidate_pairs(prep: Prepared) -> pd.DataFrame:
     first = ev["day0"].to_numpy()
     shift = first.min() - DATE_SLACK_DAYS - 1  # days from 1, so they pack under a key
     day0, day1 = first - shift, ev["day1"].to_numpy() - shift
+    article = pd.factorize(ev[Col.ARTICLE])[0]
+    sharp = ev["span"].to_numpy() <= SHARP_DAYS
     found_a: list[np.ndarray] = []
     found_b: list[np.ndarray] = []
 
+    def take(a: np.ndarray, b: np.ndarray) -> None:
+        """Keep the pairs of different articles with a sharp date (both, for countries)."""
+        keep = (a != b) & (article[a] != article[b]) & (sharp[a] | sharp[b])
+        keep &= ~(country[a] & country[b]) | (sharp[a] & sharp[b])
+        a, b = a[keep], b[keep]
+        found_a.append(np.minimum(a, b).astype(np.int32))
+        found_b.append(np.maximum(a, b).astype(np.int32))
+
     def within(rows: np.ndarray, key: np.ndarray) -> None:
-        i, j = _overlapping(key, day0[rows], day1[rows])
-        found_a.append(rows[i])
-        found_b.append(rows[j])
+        for i, j in _overlapping(key, day0[rows], day1[rows]):
+            take(rows[i], rows[j])
 
     def across(rows_a: np.ndarray, key_a: np.ndarray, rows_b: np.ndarray,
                key_b: np.ndarray) -> None:
-        i, j = _overlapping_across(key_a, day0[rows_a], day1[rows_a],
-                                   key_b, day0[rows_b], day1[rows_b])
-        found_a.append(rows_a[i])
-        found_b.append(rows_b[j])
+        for i, j in _overlapping_across(key_a, day0[rows_a], day1[rows_a],
+                                        key_b, day0[rows_b], day1[rows_b]):
+            take(rows_a[i], rows_b[j])
 
     # Fine places: a grid as wide as the largest fine radius; each cell with itself and
     # with its neighbours (four of the eight: the other four see this cell the same way).
@@ -271,11 +288,8 @@ def candidate_pairs(prep: Prepared) -> pd.DataFrame:
 
     a = np.concatenate(found_a)
     b = np.concatenate(found_b)
-    article = pd.factorize(ev[Col.ARTICLE])[0]
-    sharp = ev["span"].to_numpy() <= SHARP_DAYS
-    keep = (a != b) & (article[a] != article[b]) & (sharp[a] | sharp[b])
-    keep &= ~(country[a] & country[b]) | (sharp[a] & sharp[b])
-    a, b = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    found_a.clear()
+    found_b.clear()
     if repeats:  # a pair found by two rules counts once (np.unique hashes: 10x slower)
         pair = np.sort(a.astype(np.int64) * n + b)
         pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]
@@ -310,15 +324,27 @@ def _haversine(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
 # --- 2. scoring ----------------------------------------------------------------------------
 
 
-def _without_place(texts: pd.Series, place_names: pd.Series) -> list[str]:
-    """Texts lower-cased with their own place's name taken out (every candidate shares it)."""
-    out = []
-    for text, name in zip(texts.to_numpy(), place_names.to_numpy(), strict=True):
-        low = str(text).lower()
+def _without_place(texts: pd.Series, place_names: pd.Series,
+                   rows: np.ndarray | None = None) -> list[str]:
+    """Texts lower-cased with their own place's name taken out (every candidate shares it).
+
+    Only `rows` are prepared when given (the others stay empty): at 100,000 articles
+    most events are in no pair worth comparing.
+    """
+    out = [""] * len(texts)
+    chosen = range(len(texts)) if rows is None else rows.tolist()
+    text_at, name_at = texts.to_numpy(), place_names.to_numpy()
+    for i in chosen:
+        low = str(text_at[i]).lower()
+        name = name_at[i]
         if isinstance(name, str) and name:
             low = low.replace(name.lower(), " ")
-        out.append(low)
+        out[i] = low
     return out
+
+
+#: Candidate pairs whose cheap evidence is weighed at a time: bounds the memory.
+_CHUNK = 2_000_000
 
 
 def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -330,44 +356,60 @@ def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
     proposed (at 100,000 articles, most of the candidates).
     """
     ev = prep.events
+    per_event = {
+        "geonames": ev["geonames"].to_numpy(dtype=float, na_value=np.nan),
+        "names": pd.factorize(ev[Col.PLACE_NAME].fillna("").str.lower())[0],
+        "country": (ev[Col.PRECISION] == "country").to_numpy(dtype=bool, na_value=False),
+        "radius": _radius(ev[Col.PRECISION].to_numpy().astype(str)),
+        "day0": ev["day0"].to_numpy(), "day1": ev["day1"].to_numpy(),
+        "span": ev["span"].to_numpy(), "prints": _actor_prints(ev[Col.ACTORS]),
+    }
+    codes, kinds = pd.factorize(ev[Col.TYPE])
+    per_event["type"] = codes
+    per_event["types"] = np.array(
+        [[1.0 if x == y else 0.5 if frozenset((x, y)) in NEAR_TYPES else 0.0 for y in kinds]
+         for x in kinds]).reshape(len(kinds), len(kinds))
+    kept = [_cheap_evidence(per_event, pairs.iloc[i:i + _CHUNK])
+            for i in range(0, len(pairs), _CHUNK)]
+    out = pd.concat(kept, ignore_index=True) if kept else _cheap_evidence(per_event, pairs)
+    # Text: rapidfuzz on summaries and quotes, the shared place name taken out.
+    a, b = out["a"].to_numpy(), out["b"].to_numpy()
+    used = np.unique(np.concatenate([a, b]))
+    summary = _without_place(ev[Col.SUMMARY], ev[Col.PLACE_NAME], used)
+    quote = _without_place(ev[Col.QUOTE], ev[Col.PLACE_NAME], used)
+    out["summary"] = _similarity(summary, a, b)
+    out["quote"] = _similarity(quote, a, b)
+    out["text"] = np.fmax(out["summary"], out["quote"])
+    out["score"] = out["score"].to_numpy() + WEIGHTS["text"] * out["text"].to_numpy()
+    return out
+
+
+def _cheap_evidence(per_event: dict[str, np.ndarray], pairs: pd.DataFrame) -> pd.DataFrame:
+    """Place, date, type and actors of some pairs, and their score before the text;
+    only the pairs that the text could still lift to BORDERLINE."""
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
     out = pairs.copy()
     # Place: the same place is 1; otherwise the closer, the better.
-    geonames = ev["geonames"].to_numpy(dtype=float, na_value=np.nan)
-    names = pd.factorize(ev[Col.PLACE_NAME].fillna("").str.lower())[0]
-    precision = ev[Col.PRECISION].to_numpy().astype(str)
-    country = precision == "country"
+    geonames, names, country = per_event["geonames"], per_event["names"], per_event["country"]
     same = (geonames[a] == geonames[b]) | (names[a] == names[b])
-    radius = np.fmax(_radius(precision[a]), _radius(precision[b]))
+    radius = np.fmax(per_event["radius"][a], per_event["radius"][b])
     near = np.clip(1 - out["km"].to_numpy() / radius, 0, 1)
     place = np.where(same, 1.0, np.nan_to_num(near))
     out["place"] = np.where(country[a] & country[b], 0.3, place)  # a country says little
     # Date: overlapping exactly vs within the slack, and how precise the vaguer one is.
-    day0, day1, span = ev["day0"].to_numpy(), ev["day1"].to_numpy(), ev["span"].to_numpy()
+    day0, day1, span = per_event["day0"], per_event["day1"], per_event["span"]
     overlap = (day0[a] <= day1[b]) & (day0[b] <= day1[a])
     out["date"] = np.where(overlap, 1.0, 0.7) / np.sqrt(np.maximum(span[a], span[b]))
     # Type: the same, a type an outlet might give instead, or another.
-    codes, kinds = pd.factorize(ev[Col.TYPE])
-    table = np.array([[1.0 if x == y else 0.5 if frozenset((x, y)) in NEAR_TYPES else 0.0
-                       for y in kinds] for x in kinds]).reshape(len(kinds), len(kinds))
-    out["type"] = table[codes[a], codes[b]] if len(kinds) else np.zeros(len(a))
+    codes = per_event["type"]
+    out["type"] = per_event["types"][codes[a], codes[b]] if len(a) else np.zeros(0)
     # Actors: the share of names in common (Jaccard), on 64-bit fingerprints of the names.
-    prints = _actor_prints(ev[Col.ACTORS])
+    prints = per_event["prints"]
     both = _popcount(prints[a] & prints[b])
     either = _popcount(prints[a] | prints[b])
     out["actors"] = np.where(either > 0, both / np.maximum(either, 1), 0.0)
-    cheap = sum(WEIGHTS[k] * out[k].to_numpy() for k in WEIGHTS if k != "text")
-    # Text: rapidfuzz on summaries and quotes, the shared place name taken out.
-    hope = cheap + WEIGHTS["text"] >= BORDERLINE
-    out = out[hope].reset_index(drop=True)
-    a, b = a[hope], b[hope]
-    summary = _without_place(ev[Col.SUMMARY], ev[Col.PLACE_NAME])
-    quote = _without_place(ev[Col.QUOTE], ev[Col.PLACE_NAME])
-    out["summary"] = _similarity(summary, a, b)
-    out["quote"] = _similarity(quote, a, b)
-    out["text"] = np.fmax(out["summary"], out["quote"])
-    out["score"] = cheap[hope] + WEIGHTS["text"] * out["text"].to_numpy()
-    return out
+    out["score"] = sum(WEIGHTS[k] * out[k].to_numpy() for k in WEIGHTS if k != "text")
+    return out[out["score"].to_numpy() + WEIGHTS["text"] >= BORDERLINE]
 
 
 _BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
