@@ -360,3 +360,12 @@ def test_blocking_finds_exactly_the_pairs_the_rules_allow(seed: int) -> None:
             if ok:
                 expected.add((i, j))
     assert found == expected
+
+
+def test_events_of_one_kind_of_place_only_still_link() -> None:
+    events = _random_events(4, n=40)
+    for precision in ("region", "country"):
+        prep = link.prepare(events.assign(precision=precision))
+        assert len(link.candidate_pairs(prep)) >= 0
+    prep = link.prepare(events.assign(lat=float("nan"), lon=float("nan")))
+    assert len(link.candidate_pairs(prep)) > 0  # by name alone

@@ -226,16 +226,29 @@ def candidate_pairs(prep: Prepared) -> pd.DataFrame:
     day0, day1 = first - shift, ev["day1"].to_numpy() - shift
     article = pd.factorize(ev[Col.ARTICLE])[0]
     sharp = ev["span"].to_numpy() <= SHARP_DAYS
-    found_a: list[np.ndarray] = []
-    found_b: list[np.ndarray] = []
+    geonames = ev["geonames"].to_numpy(dtype=float, na_value=np.nan)
+    has_gn = ~np.isnan(geonames)
+    names = pd.factorize(ev[Col.PLACE_NAME].fillna("").str.lower().str.strip() + "|"
+                         + ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
+    codes = pd.factorize(ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
+    reach = _radius(precision)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def take(a: np.ndarray, b: np.ndarray) -> None:
-        """Keep the pairs of different articles with a sharp date (both, for countries)."""
+        """Keep the pairs the rules allow, a chunk at a time: different articles, a sharp
+        date (both, for countries), and places that match."""
         keep = (a != b) & (article[a] != article[b]) & (sharp[a] | sharp[b])
         keep &= ~(country[a] & country[b]) | (sharp[a] & sharp[b])
         a, b = a[keep], b[keep]
-        found_a.append(np.minimum(a, b).astype(np.int32))
-        found_b.append(np.maximum(a, b).astype(np.int32))
+        km = _haversine(lat[a], lon[a], lat[b], lon[b])
+        ok = country[a] & country[b] & (codes[a] == codes[b])
+        # Where both places have coordinates, the distance decides; a name for the rest.
+        same_gn = has_gn[a] & has_gn[b] & (geonames[a] == geonames[b])
+        by_name = ~(has_xy[a] & has_xy[b]) & (same_gn | (names[a] == names[b]))
+        ok |= ~country[a] & ~country[b] & (by_name | (km <= np.fmax(reach[a], reach[b])))
+        a, b = a[ok], b[ok]
+        found.append((np.minimum(a, b).astype(np.int32), np.maximum(a, b).astype(np.int32),
+                      km[ok].astype(np.float32)))
 
     def within(rows: np.ndarray, key: np.ndarray) -> None:
         for i, j in _overlapping(key, day0[rows], day1[rows]):
@@ -266,44 +279,34 @@ def candidate_pairs(prep: Prepared) -> pd.DataFrame:
         for d in _AROUND:
             across(rows_r, coarse[rows_r], rows_all, coarse[rows_all] - _offset(d))
     # Places without coordinates: by GeoNames id, else by name and country.
-    geonames = ev["geonames"].to_numpy(dtype=float, na_value=np.nan)
-    has_gn = ~np.isnan(geonames)
     alone = np.flatnonzero(has_gn & ~has_xy)
     if len(alone):
         repeats = True
         with_gn = np.flatnonzero(has_gn)
         across(alone, geonames[alone].astype(np.int64), with_gn,
                geonames[with_gn].astype(np.int64))
-    names = pd.factorize(ev[Col.PLACE_NAME].fillna("").str.lower().str.strip() + "|"
-                         + ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
     alone = np.flatnonzero(~country & ~has_xy & ~has_gn)
     if len(alone):
         repeats = True
         named = np.flatnonzero(~country)
         across(alone, names[alone], named, names[named])
     # Country-level places: only with country-level places of the same country.
-    codes = pd.factorize(ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
     rows = np.flatnonzero(country)
     within(rows, codes[rows])
 
-    a = np.concatenate(found_a)
-    b = np.concatenate(found_b)
-    found_a.clear()
-    found_b.clear()
+    if not found:
+        return pd.DataFrame({"a": np.zeros(0, np.int32), "b": np.zeros(0, np.int32),
+                             "km": np.zeros(0, np.float32)})
+    a = np.concatenate([f[0] for f in found])
+    b = np.concatenate([f[1] for f in found])
+    km = np.concatenate([f[2] for f in found])
+    found.clear()
     if repeats:  # a pair found by two rules counts once (np.unique hashes: 10x slower)
-        pair = np.sort(a.astype(np.int64) * n + b)
-        pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]
-        a, b = pair // n, pair % n
-    km = _haversine(lat[a], lon[a], lat[b], lon[b])
-    reach = _radius(precision)
-    radius = np.fmax(reach[a], reach[b])
-    same_gn = has_gn[a] & has_gn[b] & (geonames[a] == geonames[b])
-    ok = country[a] & country[b] & (codes[a] == codes[b])
-    # Where both places have coordinates, the distance decides; a name only for the rest.
-    by_name = ~(has_xy[a] & has_xy[b]) & (same_gn | (names[a] == names[b]))
-    ok |= ~country[a] & ~country[b] & (by_name | (km <= radius))
-    return pd.DataFrame({"a": a[ok].astype(np.int32), "b": b[ok].astype(np.int32),
-                         "km": km[ok].astype(np.float32)})
+        pair = a.astype(np.int64) * n + b
+        order = np.argsort(pair, kind="stable")
+        first = np.concatenate(([True], pair[order][1:] != pair[order][:-1]))
+        a, b, km = a[order][first], b[order][first], km[order][first]
+    return pd.DataFrame({"a": a, "b": b, "km": km})
 
 
 def _radius(precision: np.ndarray) -> np.ndarray:
