@@ -3,20 +3,21 @@
 Pure: tables in, proposals out. Three steps, each a plain function:
 
 1. `candidate_pairs`: blocking. Two events of different articles are compared only
-   when their places are compatible (the same gazetteer place, the same place name in
-   the same country, or within a distance fitting the coarser place's precision:
-   PLACE_RADIUS_KM; country-level places only with country-level places of the same
-   country) and their date ranges overlap (DATE_SLACK_DAYS of slack). Undated events,
-   and events dated only to a span longer than MAX_SPAN_DAYS, are never compared: a
-   date that vague cannot tell one story from another.
-   Blocking is a sweep: events sorted by place key and first day, each meeting the
-   events after it that start before it ends; the exact place rules then filter.
-2. `score_pairs`: each candidate gets a score in [0, 1] from place, date, type, text
-   (rapidfuzz on the summaries and quotes, with the place's own name taken out, since
-   every candidate already shares it) and actors; WEIGHTS says how much each counts.
-3. `cluster`: pairs at or above BORDERLINE, plus the hand links already in the files
-   (events carrying the same `story:`), are joined into connected components; each
-   component with something new becomes a proposed story.
+   when their places are compatible (within a distance fitting the coarser place's
+   precision, PLACE_RADIUS_KM; without coordinates, the same GeoNames id or the same
+   name in the same country; country-level places only with country-level places of
+   the same country), their date ranges overlap (DATE_SLACK_DAYS of slack), and one of
+   them is dated within SHARP_DAYS. Undated events, and events dated only to a span
+   longer than MAX_SPAN_DAYS, are never compared: a date that vague cannot tell one
+   story from another. Blocking is a sweep: events sorted by place key and first day,
+   each meeting the events after it that start before it ends.
+2. `score_pairs`: each candidate gets a score in [0, 1] from place, date, type, actors
+   and text (rapidfuzz on the summaries and quotes, with the place's own name taken out,
+   since every candidate already shares it); WEIGHTS says how much each counts.
+3. `cluster`: pairs at or above the threshold, best first, plus the hand links already
+   in the files (events carrying the same `story:`), join events into stories, under
+   two rules that keep chains of middling pairs from welding stories together (see
+   `cluster`). Each story with something new becomes a proposal (`propose`).
 
 docs/linking.md says why this engine rather than Splink, and what it scores.
 """
@@ -670,8 +671,7 @@ def _link_entry(col: dict[str, np.ndarray], p: Any) -> dict[str, Any]:
     overlap = day0[a] <= day1[b] and day0[b] <= day1[a]
     date = ("dates overlap" if overlap else f"within {DATE_SLACK_DAYS} day") + \
         f" ({label[a]} / {label[b]})"
-    text = (f"summaries {p.summary:.2f}, quotes {p.quote:.2f}" if p.text == p.text
-            else "not compared")
+    text = f"summaries {p.summary:.2f}, quotes {p.quote:.2f}"
     return {
         "events": [f"{col[Col.ARTICLE][a]}/{col[Col.ID][a]}",
                    f"{col[Col.ARTICLE][b]}/{col[Col.ID][b]}"],
