@@ -108,3 +108,17 @@ def test_the_synth_command_writes_the_files(tmp_path: Path,
 
 def test_the_synth_command_refuses_a_negative_count(tmp_path: Path) -> None:
     assert main(["synth", "--articles", "-1", "-o", str(tmp_path)]) == 2
+
+
+def test_some_events_report_a_shared_story_from_several_articles(loaded: Corpus) -> None:
+    stories = loaded.events[loaded.events["story"] != ""]
+    assert 0.25 * N <= len(stories) <= 0.75 * N  # about STORY_SHARE of the articles
+    per_story = stories.groupby("story")
+    assert (per_story["article"].nunique() >= 2).any()
+    # Every report of a story sits in its town and inside its days (a month may spill over).
+    for slug, reports in per_story:
+        window, index = (int(x) for x in str(slug).rsplit("-", 2)[1:])
+        truth = synth.make_story(window, index, 11)
+        assert reports["place_name"].str.contains(truth.town.name, regex=False).all()
+        assert (reports["start"].dt.date <= truth.end).all()
+        assert (reports["end"].dt.date >= truth.start).all()

@@ -266,6 +266,116 @@ def _add_synth(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     syn.set_defaults(run=cmd_synth)
 
 
+def _link_root(paths: Sequence[Path]) -> Path:
+    """The folder that proposals' file paths are relative to: the common folder of PATHs."""
+    import os
+
+    folders = [os.path.abspath(p if p.is_dir() else p.parent) for p in paths]  # noqa: PTH100
+    common = Path(os.path.commonpath(folders))
+    try:
+        return common.relative_to(Path.cwd())
+    except ValueError:
+        return common
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    """Propose story links (-o), apply reviewed ones (--apply), or score them (--evaluate)."""
+    import time
+
+    from warlens import link, storyedit
+    from warlens.problems import WarlensError
+    from warlens.yamlio import dump_yaml
+
+    prog = "warlens link"
+    if args.apply is not None:
+        if args.paths or args.output or args.evaluate:
+            print(f"{prog}: --apply takes only the proposals file", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            doc = storyedit.read_proposals(args.apply)
+        except OSError as exc:
+            print(f"{prog}: {args.apply}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except WarlensError as exc:
+            print(f"{prog}: {args.apply}: {exc.message}", file=sys.stderr)
+            return EXIT_ERRORS
+        root = storyedit.proposals_root(doc, args.apply)
+        outcomes = storyedit.apply_proposals(doc, root)
+        for outcome in outcomes:
+            print(outcome)
+        counts = {s: sum(o.status == s for o in outcomes) for s in (
+            storyedit.WRITTEN, storyedit.UNCHANGED, storyedit.CONFLICT, storyedit.SKIPPED)}
+        print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" (files under {root})")
+        return EXIT_ERRORS if counts[storyedit.CONFLICT] else EXIT_OK
+    if not args.evaluate and not args.output:
+        print(f"{prog}: give -o PROPOSALS.yaml, --apply PROPOSALS.yaml or --evaluate",
+              file=sys.stderr)
+        return EXIT_USAGE
+    paths = args.paths or [data_dir()]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(f"{prog}: {path}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    started = time.perf_counter()
+    corpus = load_corpus(paths)
+    loaded = time.perf_counter()
+    if corpus.n_errors:
+        print(f"{prog}: warning: {corpus.n_errors} problems kept some items out; "
+              "`warlens validate` lists them", file=sys.stderr)
+    if args.evaluate:
+        lines = []
+        for label, threshold in (("accepted by default", link.ACCEPT),
+                                 ("all proposed", link.BORDERLINE)):
+            scores = link.evaluate(corpus.events, corpus.places, threshold=threshold)
+            lines.append(f"{label} (score >= {threshold}):\n{link.format_scores(scores)}")
+        print("\n".join(lines))
+        print(f"load {loaded - started:.1f} s, link {time.perf_counter() - loaded:.1f} s",
+              file=sys.stderr)
+        return EXIT_OK
+    root = _link_root(paths)
+    found = link.propose(corpus.events, corpus.places, root=str(root))
+    linked = time.perf_counter()
+    accepted = sum(1 for s in found.stories if s["accept"])
+    doc = {"root": root.as_posix(), "stories": found.stories}
+    header = ("# Story links proposed by `warlens link`. Review each story: set accept to\n"
+              "# true or false (or change the slug), then run\n"
+              f"#   warlens link --apply {args.output}\n"
+              "# root: the data folder the files are relative to.\n")
+    try:
+        Path(args.output).write_text(header + dump_yaml(doc), encoding="utf-8")
+    except OSError as exc:
+        print(f"{prog}: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"proposed {len(found.stories)} stories ({accepted} accepted by default, "
+          f"{len(found.stories) - accepted} to decide) to {args.output}; "
+          f"{found.events} events, {found.skipped} without a place or a date sharp enough to link, "
+          f"{found.candidates} pairs compared; load {loaded - started:.1f} s, "
+          f"link {linked - loaded:.1f} s", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_link(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `link` subcommand: propose, apply and evaluate story links across articles."""
+    lnk = sub.add_parser(
+        "link", help="propose which events of different articles are the same story",
+        description="Propose which events of different articles report the same "
+                    "real-world story (same place, overlapping dates, similar type and "
+                    "words) and write the proposals to a file to review (-o); write the "
+                    "accepted ones into the article files as `story:` (--apply); or hide "
+                    "the existing story links and score the proposals against them "
+                    "(--evaluate). docs/linking.md explains the scores.")
+    lnk.add_argument("paths", nargs="*", type=Path,
+                     help="files or folders (default: $WARLENS_DATA or data/articles)")
+    lnk.add_argument("-o", "--output", metavar="PROPOSALS.yaml",
+                     help="where to write the proposals")
+    lnk.add_argument("--apply", type=Path, metavar="PROPOSALS.yaml",
+                     help="write the accepted stories of a reviewed proposals file")
+    lnk.add_argument("--evaluate", action="store_true",
+                     help="print pairwise precision, recall and F1 against the story links")
+    lnk.set_defaults(run=cmd_link)
+
+
 #: The formats `warlens import` knows; each is looked up in formats.READERS when run.
 IMPORT_FORMATS = ("labelstudio", "brat", "timemap", "acled", "ucdp")
 #: The formats whose readers take a label map (--labels).
@@ -572,6 +682,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth(sub)
     _add_import(sub)
     _add_annotate(sub)
+    _add_link(sub)
     return parser
 
 

@@ -9,6 +9,14 @@ three years in mixed precision (days, months, ranges, "the end of January",
 Every article says it is synthetic, in its tags and its notes, and every
 event carries the tag too, so such data can never pass for reporting.
 
+Shared stories: about STORY_SHARE of the articles report, as their first event, one
+of a few synthetic stories shared by the articles near them (STORY_WINDOW articles
+draw from STORIES_PER_WINDOW stories). Every report of a story is in the story's
+town (or at a checkpoint beside it), dated inside the story's days (a day, the
+range, or its month), and worded its own way; its outlet is the article's own. The
+event carries `story: <slug>`, the true answer `warlens link --evaluate` hides and
+tries to recover.
+
 Article `n` of seed `s` depends on nothing but (s, n): output is deterministic
 and can be written in parallel.
 """
@@ -79,6 +87,77 @@ FILLER = (
 VIOLENT = frozenset({"battle", "remote_violence", "violence_against_civilians"})
 #: Characters of article text to reach (the rest of a file is its annotations).
 TEXT_CHARS = 2000
+#: Where in a town an event happened: what tells two events of one town and day apart.
+DETAILS = (
+    "near the railway station", "by the central market", "on the road to the airport",
+    "at the water treatment plant", "near a school", "outside the city hospital",
+    "at the grain elevator", "on the bridge over the river", "in the industrial zone",
+    "near the bus station", "at a fuel depot", "in the old town", "near the football stadium",
+    "at the power substation", "outside the mosque", "near the cathedral", "at the bakery",
+    "on the northern outskirts", "on the southern outskirts", "at a checkpoint on the ring road",
+    "near the town hall", "at the police station", "in a residential block by the park",
+    "at the cement factory", "near the university", "at the cemetery", "by the reservoir",
+    "at the tractor plant", "near the television tower", "in the eastern districts",
+)
+#: Share of articles whose first event reports a shared story.
+STORY_SHARE = 0.5
+#: Consecutive articles that draw their story from the same few stories.
+STORY_WINDOW = 10
+STORIES_PER_WINDOW = 2
+#: Ways a report words a story's event: (summary, sentence) templates per event type.
+STORY_WORDING: dict[str, tuple[tuple[str, str], ...]] = {
+    "battle": (
+        ("Clashes between {actor} and {other} at {place}",
+         "Heavy clashes broke out between {actor} and {other} at {place} {when}"),
+        ("Fighting for {place}",
+         "{actor} and {other} fought for control of the approaches to {place} {when}"),
+        ("{actor} attack near {place}",
+         "An attack by {actor} on positions held by {other} near {place} was reported {when}"),
+    ),
+    "remote_violence": (
+        ("Shelling of {place}", "Artillery fire hit {place} {when}, and {other} blamed {actor}"),
+        ("Strike on {place} blamed on {actor}",
+         "{other} said {actor} struck residential blocks in {place} {when}"),
+        ("Drone and missile attack on {place}",
+         "Drones and missiles launched by {actor} hit {place} {when}"),
+    ),
+    "violence_against_civilians": (
+        ("Civilians detained in {place}",
+         "{actor} detained dozens of civilians in {place} {when}, {other} said"),
+        ("Abuses against residents of {place}",
+         "Residents of {place} accused {actor} of beatings and detentions {when}"),
+        ("Killing of civilians in {place}",
+         "Civilians were killed in {place} {when} in an attack {other} blamed on {actor}"),
+    ),
+    "territorial_control": (
+        ("{actor} take {place}", "{actor} said they had taken {place} from {other} {when}"),
+        ("Control of {place} changes hands",
+         "Control of {place} passed to {actor} {when}, though {other} disputed it"),
+        ("{other} withdraw from {place}",
+         "{other} pulled back from {place} {when} as {actor} advanced"),
+    ),
+    "strategic_development": (
+        ("Troop build-up around {place}",
+         "{actor} massed troops and armour around {place} {when}"),
+        ("Reinforcements reach {place}",
+         "Columns of {actor} reinforcements were seen arriving in {place} {when}"),
+    ),
+    "protest": (
+        ("Protest in {place}", "Hundreds protested against {actor} in {place} {when}"),
+        ("Demonstrators gather in {place}",
+         "Demonstrators gathered in central {place} {when} to denounce {actor}"),
+    ),
+    "other": (
+        ("Incident in {place}", "An incident involving {actor} was reported in {place} {when}"),
+        ("Unrest in {place}", "Unrest involving {actor} and {other} hit {place} {when}"),
+    ),
+}
+#: Types an outlet may give the same event instead of the story's own.
+NEAR_TYPES: dict[str, str] = {
+    "battle": "territorial_control", "territorial_control": "battle",
+    "remote_violence": "violence_against_civilians",
+    "violence_against_civilians": "remote_violence",
+}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -116,6 +195,102 @@ def town_pool() -> dict[str, tuple[Town, ...]]:
                 break
         pool[code] = tuple(towns)
     return pool
+
+
+@dataclass(frozen=True)
+class Story:
+    """A synthetic real-world event that several articles report: the benchmark's truth."""
+
+    slug: str
+    country: str
+    town: Town
+    type: str
+    actor: str
+    other: str
+    start: dt.date
+    days: int
+    low: int
+    detail: str
+
+    @property
+    def end(self) -> dt.date:
+        """The story's last day."""
+        return self.start + dt.timedelta(days=self.days)
+
+
+def story_of(n: int, seed: int) -> Story | None:
+    """The shared story article `n` reports as its first event, or None."""
+    pick = random.Random(f"warlens-synth-story:{seed}:{n}")  # noqa: S311 - test data
+    if pick.random() >= STORY_SHARE:
+        return None
+    return make_story(n // STORY_WINDOW, pick.randrange(STORIES_PER_WINDOW), seed)
+
+
+@cache
+def make_story(window: int, index: int, seed: int) -> Story:
+    """Story `index` of the articles in `window`, for `seed`."""
+    rng = random.Random(f"warlens-synth-story:{seed}:{window}:{index}")  # noqa: S311
+    pool = town_pool()
+    codes = [c for c in COUNTRIES if pool.get(c)]
+    code = rng.choices(codes, weights=[COUNTRIES[c] for c in codes])[0]
+    etype = rng.choice(EVENT_TYPES)
+    actor, other = rng.sample(ACTORS[code], 2)
+    start = FIRST_DAY + dt.timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days - 30))
+    return Story(f"synth-story-{seed}-{window}-{index}", code, rng.choice(pool[code]), etype,
+                 actor, other, start, rng.choice((0, 0, 1, 2, 3)), rng.randrange(0, 30),
+                 rng.choice(DETAILS))
+
+
+def _story_when(rng: random.Random, story: Story) -> tuple[str, str]:
+    """How one report dates a story: a day of it, its whole range, or its month."""
+    kind = rng.random()
+    day = story.start + dt.timedelta(days=rng.randrange(story.days + 1))
+    if kind < 0.6 or (kind < 0.85 and story.days == 0):
+        return _q(day.isoformat()), f"on {day.day} {MONTHS[day.month - 1]} {day.year}"
+    if kind < 0.85:
+        end = story.end
+        return (f"{{from: {_q(story.start.isoformat())}, to: {_q(end.isoformat())}}}",
+                f"between {story.start.day} {MONTHS[story.start.month - 1]} and {end.day} "
+                f"{MONTHS[end.month - 1]} {end.year}")
+    return (_q(f"{day.year}-{day.month:02d}"), f"in {MONTHS[day.month - 1]} {day.year}")
+
+
+def _story_event(rng: random.Random, story: Story) -> tuple[str, str]:
+    """One article's report of `story` as its first event: (sentence, YAML item)."""
+    etype = story.type
+    if etype in NEAR_TYPES and rng.random() < 0.15:
+        etype = NEAR_TYPES[etype]
+    actor, other = (story.actor, story.other) if rng.random() < 0.8 else (story.other,
+                                                                          story.actor)
+    pid = "p1" if rng.random() < 0.85 else "p3"
+    when_value, when_words = _story_when(rng, story)
+    summary, sentence = rng.choice(STORY_WORDING[story.type])
+    words = {"actor": actor, "other": other, "place": story.town.name, "when": when_words}
+    summary = summary.format(**words)
+    sentence = sentence.format(**words)
+    if rng.random() < 0.8:  # most reports say where in town; some leave it out
+        sentence += f", {story.detail}"
+        if rng.random() < 0.5:
+            summary += f", {story.detail}"
+    sentence += "."
+    sentence = sentence[:1].upper() + sentence[1:]
+    summary = summary[:1].upper() + summary[1:]
+    casualties = ""
+    if etype in VIOLENT and rng.random() < 0.7:
+        low = max(0, story.low + rng.randrange(-3, 4))
+        casualties = (f"    casualties: {{low: {low}, high: {low + rng.randrange(0, 10)}, "
+                      f"text: {_q('at least ' + str(low) + ' people')}}}\n")
+    item = (f"  - id: e1\n"
+            f"    summary: {_q(summary)}\n"
+            f"    type: {etype}\n"
+            f"    when: {when_value}\n"
+            f"    place: {pid}\n"
+            f"    actors: [{_q(actor)}, {_q(other)}]\n"
+            f"    quote: {_q(sentence)}\n"
+            f"{casualties}"
+            f"    tags: [{TAG}]\n"
+            f"    story: {story.slug}\n")
+    return sentence, item
 
 
 def _q(text: str) -> str:
@@ -159,8 +334,13 @@ def make_article(n: int, seed: int) -> str:
     codes = [c for c in COUNTRIES if pool.get(c)]
     code = rng.choices(codes, weights=[COUNTRIES[c] for c in codes])[0]
     towns = rng.sample(pool[code], 2)
-    country_name = get_gazetteer().country_name(code)
     published = _day(rng)
+    story = story_of(n, seed)
+    if story is not None:  # the story's town comes first, and the report follows the story
+        code = story.country
+        towns = [story.town, rng.choice([t for t in pool[code] if t != story.town])]
+        published = story.end + dt.timedelta(days=rng.randrange(0, 15))
+    country_name = get_gazetteer().country_name(code)
     actors = ACTORS[code]
     article_id = f"synth-{seed}-{n:06d}"
 
@@ -181,15 +361,22 @@ def make_article(n: int, seed: int) -> str:
     sentences: list[str] = []
     events: list[str] = []
     for i in range(5):
+        if i == 0 and story is not None:
+            sentence, item = _story_event(rng, story)
+            sentences.append(sentence)
+            events.append(item)
+            continue
         etype = rng.choice(EVENT_TYPES)
         actor, other = rng.sample(actors, 2)
         pid = rng.choice(("p1", "p1", "p2", "p2", "p3", "p4"))
         when_value, when_words = _when(rng, published)
         where = place_names[pid]
+        detail = rng.choice(DETAILS)
         sentence = (f"{actor} {VERBS[etype].format(other=other, place=where)} {when_words}, "
+                    f"{detail}, "
                     f"according to reports gathered for item {i + 1} of this article.")
         sentences.append(sentence)
-        summary = f"{actor} ({etype.replace('_', ' ')}) in {where}"
+        summary = f"{actor} ({etype.replace('_', ' ')}) in {where}, {detail}"
         casualties = ""
         if etype in VIOLENT and rng.random() < 0.5:
             low = rng.randrange(0, 20)
@@ -234,7 +421,7 @@ def make_article(n: int, seed: int) -> str:
             f"    verdict: {rng.choice(('unverified', 'unverified', 'disputed', 'confirmed'))}\n")
 
     rng.shuffle(sentences)
-    length = sum(len(sentence) + 1 for sentence in sentences)
+    length = len("\n".join(sentences))  # the text's length as the file holds it
     while length < TEXT_CHARS:
         filler = rng.choice(FILLER)
         sentences.insert(rng.randrange(len(sentences) + 1), filler)
