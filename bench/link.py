@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 _LOAD = """
 import json, resource, time
-from warlens.corpus import load_corpus
+from warlens.workspace import load_corpus
 t = time.perf_counter()
 corpus = load_corpus({folder!r})
 seconds = time.perf_counter() - t

@@ -10,7 +10,7 @@ import pytest
 
 from warlens import link, storyedit
 from warlens.cli import main
-from warlens.corpus import load_corpus
+from warlens.workspace import load_corpus
 from warlens.yamlio import load_yaml
 
 
