@@ -615,7 +615,8 @@ def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
 def _new_slug(col: dict[str, np.ndarray], rows: list[int], used: set[str]) -> str:
     """place-type-date, made unique: 'bakhmut-territorial-control-2023-05-20'."""
     first = min(rows, key=lambda r: (col["span"][r], col["day0"][r], r))  # the sharpest
-    place = str(col[Col.PLACE_NAME][first] or "story")
+    named = min(rows, key=lambda r: (col[Col.PRECISION][r] != "settlement", r))  # a town
+    place = str(col[Col.PLACE_NAME][named] or "story")
     day = (_EPOCH + np.timedelta64(int(col["day0"][first]), "D")).astype(str)
     words = re.sub(r"[^a-z0-9]+", "-", _ascii(place).lower()).strip("-") or "story"
     base = f"{words[:40].strip('-')}-{str(col[Col.TYPE][first]).replace('_', '-')}-{day}"
@@ -745,6 +746,9 @@ def evaluate(events: pd.DataFrame, places: pd.DataFrame | None = None, *,
 
 def format_scores(scores: Scores) -> str:
     """The evaluation as a few lines for the terminal."""
+    if not scores.true_pairs:
+        return (f"pairs: 0 hand-linked, {scores.proposed_pairs} proposed: no two events of "
+                "different articles share a story, so there is nothing to score against")
     return (f"pairs: {scores.true_pairs} hand-linked, {scores.proposed_pairs} proposed, "
             f"{scores.correct_pairs} correct\n"
             f"precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
