@@ -369,3 +369,20 @@ def test_events_of_one_kind_of_place_only_still_link() -> None:
         assert len(link.candidate_pairs(prep)) >= 0
     prep = link.prepare(events.assign(lat=float("nan"), lon=float("nan")))
     assert len(link.candidate_pairs(prep)) > 0  # by name alone
+
+
+def test_apply_finds_the_id_wherever_it_is_in_the_event() -> None:
+    data = KYIV.replace("  - id: parade\n    summary: Protest in Kharkiv against the occupation\n",
+                        "  - summary: Protest in Kharkiv against the occupation\n"
+                        "    id: parade\n").encode()
+    new, [outcome] = storyedit.set_stories(data, {"parade": "kharkiv-protest"})
+    assert outcome.status == storyedit.WRITTEN
+    assert new.replace(b"    story: kharkiv-protest\n", b"") == data
+    assert b"    id: parade\n    story: kharkiv-protest\n" in new
+
+
+def test_apply_leaves_an_empty_story_line_to_the_reviewer() -> None:
+    data = KYIV.replace("  - id: parade\n", "  - id: parade\n    story:\n").encode()
+    new, [outcome] = storyedit.set_stories(data, {"parade": "kharkiv-protest"})
+    assert new == data
+    assert outcome.status == storyedit.SKIPPED and "empty" in outcome.message

@@ -80,7 +80,10 @@ def set_stories(data: bytes, stories: dict[str, str], file: str = "(file)",
         item = items[index[event]]  # type: ignore[index]
         if "story" in item:
             have = item["story"]
-            if have == slug:
+            if have is None:
+                outcomes.append(Outcome(file, event, slug, SKIPPED,
+                                        "has an empty `story:` line; fill it in by hand"))
+            elif have == slug:
                 outcomes.append(Outcome(file, event, slug, UNCHANGED, "already has this story"))
             else:
                 outcomes.append(Outcome(file, event, slug, CONFLICT,
