@@ -386,3 +386,14 @@ def test_apply_leaves_an_empty_story_line_to_the_reviewer() -> None:
     new, [outcome] = storyedit.set_stories(data, {"parade": "kharkiv-protest"})
     assert new == data
     assert outcome.status == storyedit.SKIPPED and "empty" in outcome.message
+
+
+def test_apply_writes_only_inside_the_data_folder(folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(KYIV, "utf-8")
+    doc = {"root": str(folder), "stories": [{"story": "kharkiv-protest", "accept": True,
+                                             "events": [{"article": "kyiv", "event": "parade",
+                                                         "file": "../outside.yaml"}]}]}
+    [outcome] = storyedit.apply_proposals(doc, folder)
+    assert outcome.status == storyedit.SKIPPED
+    assert outside.read_text("utf-8") == KYIV

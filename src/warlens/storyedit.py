@@ -179,6 +179,10 @@ def apply_proposals(doc: dict[str, Any], root: Path) -> list[Outcome]:
     for file, events in sorted(wanted.items()):
         target = root / file
         clear = {e: next(iter(s)) for e, s in events.items() if len(s) == 1}
+        if Path(file).is_absolute() or ".." in Path(file).parts:
+            outcomes += [Outcome(file, e, s, SKIPPED, "not a path inside the data folder")
+                         for e, s in clear.items()]
+            continue
         outcomes += [Outcome(file, e, ", ".join(sorted(s)), CONFLICT,
                              "accepted into more than one story; left as it is")
                      for e, s in events.items() if len(s) > 1]
