@@ -255,9 +255,10 @@ def test_evaluate_hides_the_links_and_scores_against_them(folder: Path,
     scores = link.evaluate(corpus.events, corpus.places, threshold=0.5)
     assert (scores.true_pairs, scores.proposed_pairs, scores.correct_pairs) == (3, 3, 3)
     assert scores.precision == scores.recall == scores.f1 == 1.0
-    assert main(["link", "--evaluate", str(folder)]) == 0
+    assert main(["link", "--evaluate", str(folder), "--threshold", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "3 hand-linked" in out and "precision" in out and "F1" in out
+    assert "all proposed (score >= 0.5):\npairs: 3 hand-linked, 3 proposed, 3 correct" in out
+    assert "precision 1.000  recall 1.000  F1 1.000" in out
 
 
 def test_pairwise_scores_count_only_pairs_across_articles() -> None:
@@ -281,6 +282,7 @@ def test_link_refuses_contradictory_options(folder: Path, tmp_path: Path) -> Non
     assert main(["link", str(folder)]) == 2
     assert main(["link", "--apply", str(tmp_path / "p.yaml"), str(folder)]) == 2
     assert main(["link", str(tmp_path / "nowhere"), "--evaluate"]) == 2
+    assert main(["link", str(folder), "--evaluate", "--threshold", "1.5"]) == 2
 
 
 def test_the_bundled_data_links_without_errors(tmp_path: Path) -> None:
