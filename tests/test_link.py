@@ -255,9 +255,10 @@ def test_evaluate_hides_the_links_and_scores_against_them(folder: Path,
     scores = link.evaluate(corpus.events, corpus.places, threshold=0.5)
     assert (scores.true_pairs, scores.proposed_pairs, scores.correct_pairs) == (3, 3, 3)
     assert scores.precision == scores.recall == scores.f1 == 1.0
-    assert main(["link", "--evaluate", str(folder)]) == 0
+    assert main(["link", "--evaluate", str(folder), "--threshold", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "3 hand-linked" in out and "precision" in out and "F1" in out
+    assert "all proposed (score >= 0.5):\npairs: 3 hand-linked, 3 proposed, 3 correct" in out
+    assert "precision 1.000  recall 1.000  F1 1.000" in out
 
 
 def test_pairwise_scores_count_only_pairs_across_articles() -> None:
@@ -281,6 +282,7 @@ def test_link_refuses_contradictory_options(folder: Path, tmp_path: Path) -> Non
     assert main(["link", str(folder)]) == 2
     assert main(["link", "--apply", str(tmp_path / "p.yaml"), str(folder)]) == 2
     assert main(["link", str(tmp_path / "nowhere"), "--evaluate"]) == 2
+    assert main(["link", str(folder), "--evaluate", "--threshold", "1.5"]) == 2
 
 
 def test_the_bundled_data_links_without_errors(tmp_path: Path) -> None:
@@ -369,3 +371,31 @@ def test_events_of_one_kind_of_place_only_still_link() -> None:
         assert len(link.candidate_pairs(prep)) >= 0
     prep = link.prepare(events.assign(lat=float("nan"), lon=float("nan")))
     assert len(link.candidate_pairs(prep)) > 0  # by name alone
+
+
+def test_apply_finds_the_id_wherever_it_is_in_the_event() -> None:
+    data = KYIV.replace("  - id: parade\n    summary: Protest in Kharkiv against the occupation\n",
+                        "  - summary: Protest in Kharkiv against the occupation\n"
+                        "    id: parade\n").encode()
+    new, [outcome] = storyedit.set_stories(data, {"parade": "kharkiv-protest"})
+    assert outcome.status == storyedit.WRITTEN
+    assert new.replace(b"    story: kharkiv-protest\n", b"") == data
+    assert b"    id: parade\n    story: kharkiv-protest\n" in new
+
+
+def test_apply_leaves_an_empty_story_line_to_the_reviewer() -> None:
+    data = KYIV.replace("  - id: parade\n", "  - id: parade\n    story:\n").encode()
+    new, [outcome] = storyedit.set_stories(data, {"parade": "kharkiv-protest"})
+    assert new == data
+    assert outcome.status == storyedit.SKIPPED and "empty" in outcome.message
+
+
+def test_apply_writes_only_inside_the_data_folder(folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(KYIV, "utf-8")
+    doc = {"root": str(folder), "stories": [{"story": "kharkiv-protest", "accept": True,
+                                             "events": [{"article": "kyiv", "event": "parade",
+                                                         "file": "../outside.yaml"}]}]}
+    [outcome] = storyedit.apply_proposals(doc, folder)
+    assert outcome.status == storyedit.SKIPPED
+    assert outside.read_text("utf-8") == KYIV

@@ -122,3 +122,11 @@ def test_some_events_report_a_shared_story_from_several_articles(loaded: Corpus)
         assert reports["place_name"].str.contains(truth.town.name, regex=False).all()
         assert (reports["start"].dt.date <= truth.end).all()
         assert (reports["end"].dt.date >= truth.start).all()
+
+
+def test_the_reports_of_a_story_come_from_different_outlets(loaded: Corpus) -> None:
+    events = loaded.events[loaded.events["story"] != ""].merge(
+        loaded.articles[["article", "outlet"]], on="article")
+    per_story = events.groupby("story").agg(n=("outlet", "size"), outlets=("outlet", "nunique"))
+    few = per_story[per_story["n"] <= len(synth.OUTLETS)]
+    assert len(few) and (few["outlets"] == few["n"]).all()

@@ -307,6 +307,9 @@ def cmd_link(args: argparse.Namespace) -> int:
             storyedit.WRITTEN, storyedit.UNCHANGED, storyedit.CONFLICT, storyedit.SKIPPED)}
         print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" (files under {root})")
         return EXIT_ERRORS if counts[storyedit.CONFLICT] else EXIT_OK
+    if not 0 < args.threshold <= 1:
+        print(f"{prog}: --threshold must be above 0 and at most 1", file=sys.stderr)
+        return EXIT_USAGE
     if not args.evaluate and not args.output:
         print(f"{prog}: give -o PROPOSALS.yaml, --apply PROPOSALS.yaml or --evaluate",
               file=sys.stderr)
@@ -325,8 +328,8 @@ def cmd_link(args: argparse.Namespace) -> int:
               "`warlens validate` lists them", file=sys.stderr)
     if args.evaluate:
         lines = []
-        for label, threshold in (("accepted by default", link.ACCEPT),
-                                 ("all proposed", link.BORDERLINE)):
+        for label, threshold in (("accepted by default", max(link.ACCEPT, args.threshold)),
+                                 ("all proposed", args.threshold)):
             scores = link.evaluate(corpus.events, corpus.places, threshold=threshold)
             lines.append(f"{label} (score >= {threshold}):\n{link.format_scores(scores)}")
         print("\n".join(lines))
@@ -334,7 +337,8 @@ def cmd_link(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_OK
     root = _link_root(paths)
-    found = link.propose(corpus.events, corpus.places, root=str(root))
+    found = link.propose(corpus.events, corpus.places, root=str(root),
+                         threshold=args.threshold)
     linked = time.perf_counter()
     accepted = sum(1 for s in found.stories if s["accept"])
     doc = {"root": root.as_posix(), "stories": found.stories}
@@ -373,6 +377,9 @@ def _add_link(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="write the accepted stories of a reviewed proposals file")
     lnk.add_argument("--evaluate", action="store_true",
                      help="print pairwise precision, recall and F1 against the story links")
+    lnk.add_argument("--threshold", type=float, default=0.75, metavar="T",
+                     help="propose pairs scoring T or more, 0 to 1 (default 0.75); stories "
+                          "whose links all score 0.80 or more are accepted by default")
     lnk.set_defaults(run=cmd_link)
 
 

@@ -351,8 +351,9 @@ def _without_place(texts: pd.Series, place_names: pd.Series,
 _CHUNK = 2_000_000
 
 
-def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
-    """The candidate pairs that can reach BORDERLINE, with their evidence and score.
+def score_pairs(prep: Prepared, pairs: pd.DataFrame,
+                threshold: float = BORDERLINE) -> pd.DataFrame:
+    """The candidate pairs that can reach `threshold`, with their evidence and score.
 
     Evidence: place, date, type, actors, text; the score, in [0, 1], weighs them by
     WEIGHTS. Text is the costly part, so it is compared only for the pairs whose other
@@ -373,9 +374,10 @@ def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
     per_event["types"] = np.array(
         [[1.0 if x == y else 0.5 if frozenset((x, y)) in NEAR_TYPES else 0.0 for y in kinds]
          for x in kinds]).reshape(len(kinds), len(kinds))
-    kept = [_cheap_evidence(per_event, pairs.iloc[i:i + _CHUNK])
+    kept = [_cheap_evidence(per_event, pairs.iloc[i:i + _CHUNK], threshold)
             for i in range(0, len(pairs), _CHUNK)]
-    out = pd.concat(kept, ignore_index=True) if kept else _cheap_evidence(per_event, pairs)
+    out = (pd.concat(kept, ignore_index=True) if kept
+           else _cheap_evidence(per_event, pairs, threshold))
     # Text: rapidfuzz on summaries and quotes, the shared place name taken out.
     a, b = out["a"].to_numpy(), out["b"].to_numpy()
     used = np.unique(np.concatenate([a, b]))
@@ -388,9 +390,10 @@ def score_pairs(prep: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _cheap_evidence(per_event: dict[str, np.ndarray], pairs: pd.DataFrame) -> pd.DataFrame:
+def _cheap_evidence(per_event: dict[str, np.ndarray], pairs: pd.DataFrame,
+                    threshold: float) -> pd.DataFrame:
     """Place, date, type and actors of some pairs, and their score before the text;
-    only the pairs that the text could still lift to BORDERLINE."""
+    only the pairs that the text could still lift to `threshold`."""
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
     out = pairs.copy()
     # Place: the same place is 1; otherwise the closer, the better.
@@ -413,7 +416,7 @@ def _cheap_evidence(per_event: dict[str, np.ndarray], pairs: pd.DataFrame) -> pd
     either = _popcount(prints[a] | prints[b])
     out["actors"] = np.where(either > 0, both / np.maximum(either, 1), 0.0)
     out["score"] = sum(WEIGHTS[k] * out[k].to_numpy() for k in WEIGHTS if k != "text")
-    return out[out["score"].to_numpy() + WEIGHTS["text"] >= BORDERLINE]
+    return out[out["score"].to_numpy() + WEIGHTS["text"] >= threshold]
 
 
 _BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
@@ -519,7 +522,7 @@ class Proposals:
     events: int = 0          # events considered
     skipped: int = 0         # without a place, or a date sharp enough, to link
     candidates: int = 0      # pairs compared after blocking
-    linked: int = 0          # pairs at or above BORDERLINE
+    linked: int = 0          # pairs at or above the threshold
 
 
 def _hand_edges(story: np.ndarray) -> list[tuple[int, int]]:
@@ -550,7 +553,7 @@ def link(events: pd.DataFrame, places: pd.DataFrame | None = None, *,
     """Block, score and cluster the events; stories as groups of rows of `prep.events`."""
     prep = prepare(events, places)
     pairs = candidate_pairs(prep)
-    scored = score_pairs(prep, pairs)
+    scored = score_pairs(prep, pairs, threshold)
     strong = scored[scored["score"] >= threshold].sort_values("score", ascending=False,
                                                                  kind="stable")
     edges = zip(strong["a"].tolist(), strong["b"].tolist(), strict=True)
@@ -560,16 +563,18 @@ def link(events: pd.DataFrame, places: pd.DataFrame | None = None, *,
 
 
 def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
-            root: str | None = None) -> Proposals:
+            root: str | None = None, threshold: float = BORDERLINE) -> Proposals:
     """Proposed stories for review: new stories, and events joining stories already used.
 
-    `root` is the data folder that file paths in the proposals are relative to.
+    `root` is the data folder that file paths in the proposals are relative to; pairs
+    scoring `threshold` or more are proposed, and a story is accepted by default when
+    every link it rests on scores at least ACCEPT.
     """
-    linked = link(events, places)
+    linked = link(events, places, threshold=threshold)
     prep, scored, components = linked.prep, linked.scored, linked.components
     ev = prep.events
     col = {name: ev[name].to_numpy() for name in ev.columns}  # row lookups, cheaply
-    strong = scored[scored["score"] >= BORDERLINE]
+    strong = scored[scored["score"] >= threshold]
     group = np.full(len(ev), -1)
     for c, rows in enumerate(components):
         group[rows] = c
@@ -615,7 +620,8 @@ def propose(events: pd.DataFrame, places: pd.DataFrame | None = None,
 def _new_slug(col: dict[str, np.ndarray], rows: list[int], used: set[str]) -> str:
     """place-type-date, made unique: 'bakhmut-territorial-control-2023-05-20'."""
     first = min(rows, key=lambda r: (col["span"][r], col["day0"][r], r))  # the sharpest
-    place = str(col[Col.PLACE_NAME][first] or "story")
+    named = min(rows, key=lambda r: (col[Col.PRECISION][r] != "settlement", r))  # a town
+    place = str(col[Col.PLACE_NAME][named] or "story")
     day = (_EPOCH + np.timedelta64(int(col["day0"][first]), "D")).astype(str)
     words = re.sub(r"[^a-z0-9]+", "-", _ascii(place).lower()).strip("-") or "story"
     base = f"{words[:40].strip('-')}-{str(col[Col.TYPE][first]).replace('_', '-')}-{day}"
@@ -745,6 +751,9 @@ def evaluate(events: pd.DataFrame, places: pd.DataFrame | None = None, *,
 
 def format_scores(scores: Scores) -> str:
     """The evaluation as a few lines for the terminal."""
+    if not scores.true_pairs:
+        return (f"pairs: 0 hand-linked, {scores.proposed_pairs} proposed: no two events of "
+                "different articles share a story, so there is nothing to score against")
     return (f"pairs: {scores.true_pairs} hand-linked, {scores.proposed_pairs} proposed, "
             f"{scores.correct_pairs} correct\n"
             f"precision {scores.precision:.3f}  recall {scores.recall:.3f}  "

@@ -80,7 +80,10 @@ def set_stories(data: bytes, stories: dict[str, str], file: str = "(file)",
         item = items[index[event]]  # type: ignore[index]
         if "story" in item:
             have = item["story"]
-            if have == slug:
+            if have is None:
+                outcomes.append(Outcome(file, event, slug, SKIPPED,
+                                        "has an empty `story:` line; fill it in by hand"))
+            elif have == slug:
                 outcomes.append(Outcome(file, event, slug, UNCHANGED, "already has this story"))
             else:
                 outcomes.append(Outcome(file, event, slug, CONFLICT,
@@ -176,6 +179,10 @@ def apply_proposals(doc: dict[str, Any], root: Path) -> list[Outcome]:
     for file, events in sorted(wanted.items()):
         target = root / file
         clear = {e: next(iter(s)) for e, s in events.items() if len(s) == 1}
+        if Path(file).is_absolute() or ".." in Path(file).parts:
+            outcomes += [Outcome(file, e, s, SKIPPED, "not a path inside the data folder")
+                         for e, s in clear.items()]
+            continue
         outcomes += [Outcome(file, e, ", ".join(sorted(s)), CONFLICT,
                              "accepted into more than one story; left as it is")
                      for e, s in events.items() if len(s) > 1]
