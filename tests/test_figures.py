@@ -199,7 +199,9 @@ def test_claims_appear_at_their_claim_date_on_their_events_row():
     assert _as_time(asserts.x[0]).normalize() == pd.Timestamp("2023-05-20")
     assert _as_time(denies.x[0]).normalize() == pd.Timestamp("2023-05-21")
     assert asserts.marker.symbol != denies.marker.symbol
-    assert abs(asserts.y[0] - bar.y[0]) < 0.5  # same row as the event
+    # Just above their event's bar (the y axis is reversed), on slots of their own.
+    assert 0 < bar.y[0] - asserts.y[0] < 1.2 and 0 < bar.y[0] - denies.y[0] < 1.2
+    assert asserts.y[0] != denies.y[0]
     assert denies.marker.line.color[0] != asserts.marker.line.color[0]  # contested: red
 
 
@@ -309,26 +311,52 @@ def test_an_online_style_replaces_the_offline_base_layer():
     assert not fig.layout.map.layers
 
 
-def test_town_labels_are_grey_text_when_the_app_serves_glyphs():
+GLYPHS = "/app/static/fonts/{fontstack}/{range}.pbf"
+
+
+def _town_layer(fig: go.Figure):
+    (layer,) = [layer for layer in fig.layout.map.layers if layer.type == "symbol"]
+    return layer
+
+
+def test_town_labels_are_a_text_layer_never_a_point_to_click():
     events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
-    labels = pd.DataFrame({"name": ["<b>Soledar</b>"], "lat": [48.68], "lon": [38.09]})
-    fig = make_map(events, basemap_url=BASEMAP, labels=labels,
-                   glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
-    (towns,) = [t for t in _drawn(fig) if t.name == "Nearby towns"]
-    assert "text" in towns.mode and towns.textposition == "top center"
-    assert towns.text == ("<b>Soledar</b>",)  # glyphs on the map, as written
-    assert towns.hoverinfo == "skip"  # and never in a hover, where plotly reads HTML
+    labels = pd.DataFrame({"name": ["<b>Soledar</b>", "Bakhmut"], "lat": [48.68, BAKHMUT[0]],
+                           "lon": [38.09, BAKHMUT[1]]})
+    fig = make_map(events, basemap_url=BASEMAP, labels=labels, glyphs_url=GLYPHS)
+    # Every trace is an event place: nothing else can take a click.
+    assert all(row[0] == "Bakhmut" for t in _drawn(fig) for row in t.customdata)
+    layer = _town_layer(fig)
+    # Glyphs on the map, as written; the event place is named by its own marker instead.
+    assert [f["properties"]["name"] for f in layer.source["features"]] == ["<b>Soledar</b>"]
+    (dot,) = _drawn(fig)
+    assert "text" in dot.mode and dot.text == ("Bakhmut",) and dot.textposition == "top center"
     assert "http" not in fig.to_json()
 
 
 def test_a_town_with_an_apostrophe_is_labelled_as_written():
     events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
     labels = pd.DataFrame({"name": ["Homyel'"], "lat": [52.43], "lon": [30.98]})
-    glyphs = make_map(events, basemap_url=BASEMAP, labels=labels,
-                      glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
+    glyphs = make_map(events, basemap_url=BASEMAP, labels=labels, glyphs_url=GLYPHS)
+    assert _town_layer(glyphs).source["features"][0]["properties"]["name"] == "Homyel'"
     tiles = make_map(events, basemap_url=BASEMAP, labels=labels, tile_style="open-street-map")
-    assert [t.text for t in _drawn(glyphs) if t.name == "Nearby towns"] == [("Homyel'",)]
-    assert [t.text for t in _drawn(tiles) if t.name == "Nearby towns"] == [("Homyel&#39;",)]
+    assert not tiles.layout.map.layers  # online tiles name their own towns
+
+
+def test_a_place_with_events_of_several_types_says_so_in_its_mark_and_hover():
+    events = _events(
+        _event("captured", "2023-05-20", "2023-05-21", "range", type="territorial_control"),
+        _event("months", "2022-05-01", "2023-05-20", "range"),
+        _event("weeks", "2023-04-20", "2023-05-20", "range"),
+    )
+    fig = make_map(events, basemap_url=BASEMAP)
+    (outer,) = [t for t in _drawn(fig) if t.name == "Battle"]
+    (inner,) = [t for t in _drawn(fig) if t.name.startswith("Several types")]
+    assert inner.marker.color[0] == TYPE_COLOURS["territorial_control"]
+    assert inner.marker.size[0] < outer.marker.size[0]
+    assert inner.customdata[0][0] == "Bakhmut"  # a click on it selects the place
+    hover = " ".join(outer.customdata[0])
+    assert "Battle 2" in hover and "Change of territorial control 1" in hover
 
 
 def test_events_without_coordinates_are_left_off_the_map():
