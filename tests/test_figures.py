@@ -211,8 +211,8 @@ def test_the_publication_date_is_marked():
     lines = [s for s in fig.layout.shapes if s.yref == "paper"]
     assert len(lines) == 1
     assert _as_time(lines[0].x0).normalize() == pd.Timestamp("2023-05-21")
-    assert any(a.text.startswith("published ") for a in fig.layout.annotations)
-    assert _traces_with(fig, ARTICLE)  # a hoverable marker too
+    (row,) = _traces_with(fig, ARTICLE)  # on the Published row, with its title in the hover
+    assert row.name == "Published" and "Bakhmut" in row.customdata[0][1]
 
 
 def test_many_articles_are_markers_not_a_forest_of_lines():

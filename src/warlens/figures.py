@@ -153,12 +153,12 @@ MAX_ROWS = 25
 #: Height (in lane units) of one slot of claim markers above an event's bar.
 CLAIM_SLOT = 0.5
 #: Claims about one event get at most this many slots; more share the last, counted.
-MAX_CLAIM_SLOTS = 4
+MAX_CLAIM_SLOTS = 6
 #: Items this short (a day, a week) decide where the timeline opens; longer vague
 #: ranges ("for months") are drawn whole but never set the scale.
 FOCUS_SPAN = pd.Timedelta(days=7)
 #: The share of those items the opening view holds, and its narrowest width.
-FOCUS_SHARE, FOCUS_MIN = 0.8, pd.Timedelta(days=14)
+FOCUS_SHARE, FOCUS_MIN = 0.8, pd.Timedelta(days=10)
 #: Above this many points the overview strip (a second drawing of them) is left out.
 OVERVIEW_MAX_POINTS = 400
 #: Words a caption uses for each claim symbol, so caption and legend say the same.
@@ -166,6 +166,15 @@ STANCE_SHAPES: dict[str, str] = {
     "asserts": "▲ asserts", "denies": "▼ denies", "estimates": "■ estimates",
     "assesses": "● assesses",
 }
+#: What the timeline page's caption says, in the legend's own shapes.
+TIMELINE_KEY = ("Bars span what the text allows: a vague date is a pale bar across its whole "
+                "range, an exact day a ◆ diamond. Claims sit just above what they are about, "
+                "at the date they were made: " + ", ".join(STANCE_SHAPES.values())
+                + " (outlined red when contested). Dashed lines and the Published row mark "
+                  "publication.")
+#: The caption's words when the timeline opens on part of the span.
+TIMELINE_FOCUS_NOTE = ("It opens where most of the dated items are; the strip under the chart "
+                       "shows the whole span (drag its handles, or double-click the chart).")
 PUBLISHED_ROW = "Published"
 NO_PLACE = "No place given"
 NO_EVENT_ROW = "Claims about no listed event"
@@ -330,7 +339,7 @@ def _base_layout(fig: _Draft, title: str, height: int, uirevision: str) -> None:
     many rows the legend folds into on a narrow screen, the plot starts below it.
     """
     fig.layout.update(
-        title={"text": title, "x": 0, "xanchor": "left", "xref": "paper", "y": 1,
+        title={"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1,
                "yref": "container", "yanchor": "top", "pad": {"t": 8}, "automargin": True,
                "font": {"size": 15}},
         height=height,
@@ -339,8 +348,8 @@ def _base_layout(fig: _Draft, title: str, height: int, uirevision: str) -> None:
         plot_bgcolor="white",
         paper_bgcolor="white",
         hoverlabel={"align": "left", "bgcolor": "white", "font": {"size": 12}},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
-                "yref": "paper"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 0, "x": 0, "xanchor": "left",
+                "yref": "container"},
         modebar={"orientation": "v"},
         uirevision=uirevision,
         dragmode="zoom",
@@ -392,33 +401,34 @@ def _publications(articles: pd.DataFrame) -> pd.DataFrame:
 
 def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
                       x_lo: pd.Timestamp, x_hi: pd.Timestamp) -> None:
-    """Publication dates: a dashed line and short label each when few, always a marker row.
+    """Publication dates: a dashed line each when few, and a "Published" row of markers.
 
-    A label sits on the "Published" row beside its line (inside the plot, at the top
-    when there is no such row), running away from the nearer edge of the view.
+    Without the row (the counted timeline) a short word names each line, inside the
+    plot, running away from the nearer edge of the view. The titles are in the hovers:
+    a title on the chart was cut off at the edges, and covered the row labels on a phone.
     """
     if pubs.empty:
         return
     labels = pubs.get(Col.PUBLISHED_LABEL, pubs[Col.PUBLISHED_START].dt.strftime("%Y-%m-%d"))
     if len(pubs) <= MAX_PUBLICATION_LINES:
         middle = x_lo + (x_hi - x_lo) / 2
-        for x, title in zip(pubs["_x"], pubs[Col.TITLE], strict=True):
+        for x in pubs["_x"]:
             fig.shapes.append({
                 "type": "line", "xref": "x", "yref": "paper", "x0": x.isoformat(),
                 "x1": x.isoformat(), "y0": 0, "y1": 1, "layer": "below",
                 "line": {"color": PUBLISHED_COLOUR, "width": 1, "dash": "dash"}})
-            right = x > middle
-            fig.annotations.append({
-                "x": x.isoformat(), "xref": "x", "showarrow": False,
-                **({"y": y, "yref": "y", "yanchor": "middle"} if y is not None
-                   else {"y": 1, "yref": "paper", "yanchor": "top"}),
-                "text": "published " + escape_hover(title, 28),
-                "xanchor": "right" if right else "left", "xshift": -9 if right else 9,
-                "font": {"size": 10, "color": PUBLISHED_COLOUR}})
+            if y is None:  # no Published row to say what the line is: a word beside it
+                right = x > middle
+                fig.annotations.append({
+                    "x": x.isoformat(), "xref": "x", "y": 1, "yref": "paper", "yanchor": "top",
+                    "text": "published", "showarrow": False,
+                    "xanchor": "right" if right else "left", "xshift": -4 if right else 4,
+                    "font": {"size": 10, "color": PUBLISHED_COLOUR}})
     if y is None:
         return
     fig.trace(
         "scatter", x=_iso(pubs["_x"]), y=[y] * len(pubs), mode="markers", name=PUBLISHED_ROW,
+        showlegend=False,  # the row's own label says what it is
         marker={"symbol": "line-ns-open", "size": 14, "color": PUBLISHED_COLOUR,
                 "line": {"width": 2, "color": PUBLISHED_COLOUR}},
         customdata=np.column_stack([
@@ -545,7 +555,9 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 marker={"color": colour, "opacity": 0.35,
                         "line": {"color": colour, "width": 1.5}},
                 text=None if bar_text is None else bar_text[ranges],
-                textposition="inside", insidetextanchor="start",
+                # At the end: a range that runs off the view to the left (the months before
+                # a city fell) keeps its words in view.
+                textposition="inside", insidetextanchor="end",
                 textfont={"color": "#222222", "size": 10},
                 customdata=keys[ranges], hovertext=hovers[ranges],
                 hovertemplate=_hover(label),
@@ -575,19 +587,22 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
     claims["_y"] = [event_y.get(anchor, lane_y.get((g, 0), 0.0)) - 0.55 - CLAIM_SLOT * slot
                     for anchor, g, slot in zip(claims["_anchor"], claims["_group"],
                                                claims["_slot"], strict=True)]
+    _count_claim_overflow(fig, claims)
     stances = claims[Col.STANCE].to_numpy(dtype=object)
     contested = claims[Col.CONTESTED].astype(object).eq(True).to_numpy()
     claim_keys, claim_x = _keys(claims), _iso(claims["_x"])
     claim_y = claims["_y"].to_numpy(float)
-    for stance in STANCES:
+    # One legend entry for all claims, naming the shapes: on a phone four took four rows.
+    present = [s for s in STANCES if (stances == s).any()]
+    shapes = [STANCE_SHAPES[s] for s in present]
+    claims_entry = ("Claims: " + "  ".join(shapes[:2])
+                    + ("<br>" + "  ".join(shapes[2:]) if len(shapes) > 2 else ""))
+    for stance in present:
         said = np.flatnonzero(stances == stance)
-        if not len(said):
-            continue
         hot = contested[said]
         fig.trace(
             "scatter", x=claim_x[said], y=claim_y[said], mode="markers",
-            name=STANCE_SHAPES[stance].split(" ", 1)[1].capitalize() + " (claim)",
-            legendgroup=f"claim-{stance}",
+            name=claims_entry, legendgroup="claims", showlegend=stance == present[0],
             marker={"symbol": STANCE_SYMBOLS[stance], "size": 10, "color": CLAIM_COLOUR,
                     "line": {"color": np.where(hot, CONTESTED_COLOUR, "white").astype(object),
                              "width": np.where(hot, 2.5, 1.0)}},
@@ -607,6 +622,8 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
     pub_y = -1.2 if len(pubs) else None
     if view is not None:
         _add_publications(fig, pubs, pub_y, view[0], view[1])
+    if view is not None and view is not full:
+        _note_rows_out_of_view(fig, dated, claims, dict(zip(groups, ticks, strict=True)), view)
     tickvals = ([pub_y] if pub_y is not None else []) + ticks
     ticktext = ([PUBLISHED_ROW] if pub_y is not None else []) + list(groups)
     # Lane separators as plain shapes (add_hline re-validated every shape already in the
@@ -625,7 +642,7 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
     # handles move the view (unless the points are too many to draw twice).
     overview = (view is not full and len(dated) + len(claims) <= OVERVIEW_MAX_POINTS)
     lanes_total = top + (1.5 if pub_y is not None else 0)
-    height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, 170 + ROW_PX * lanes_total
+    height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, 220 + ROW_PX * lanes_total
                                      + (70 if overview else 0))))
     _base_layout(fig, title, height, uirevision=f"timeline:{group_by}")
     fig.layout.update(
@@ -640,6 +657,26 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         fig.annotations.append({"text": "No dated events in view", "showarrow": False,
                                 "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5})
     return fig.figure()
+
+
+def _note_rows_out_of_view(fig: _Draft, dated: pd.DataFrame, claims: pd.DataFrame,
+                           row_y: dict[str, float], view: list[pd.Timestamp]) -> None:
+    """A row with nothing in the opening view says, at the edge, where its items are."""
+    spans = pd.concat([
+        pd.DataFrame({"g": dated["_group"], "lo": dated[Col.START], "hi": dated[Col.END] + DAY}),
+        pd.DataFrame({"g": claims["_group"], "lo": claims["_x"], "hi": claims["_x"]})])
+    for group, rows in spans.groupby("g", sort=False):
+        seen = (rows["hi"] >= view[0]) & (rows["lo"] <= view[1])
+        if seen.any() or group not in row_y:
+            continue
+        earlier = int((rows["hi"] < view[0]).sum())
+        later = len(rows) - earlier
+        text = " · ".join([*([f"◀ {earlier:,} earlier"] if earlier else []),
+                           *([f"{later:,} later ▶"] if later else [])])
+        fig.annotations.append({
+            "x": 0 if earlier else 1, "xref": "paper", "xanchor": "left" if earlier else "right",
+            "y": row_y[group], "yref": "y", "text": text, "showarrow": False,
+            "font": {"size": 10, "color": PUBLISHED_COLOUR}})
 
 
 #: Starts the label of the row that holds the groups beyond MAX_ROWS.
@@ -658,6 +695,17 @@ def _fold_rows(dated: pd.DataFrame, claims: pd.DataFrame, group_by: GroupBy) -> 
              f"({int(counts[list(rest)].sum()):,} items)")
     for table in (dated, claims):
         table["_group"] = table["_group"].where(~table["_group"].isin(rest), label)
+
+
+def _count_claim_overflow(fig: _Draft, claims: pd.DataFrame) -> None:
+    """Where more claims share an event's last slot than one, a count beside it says so."""
+    last = claims[claims["_slot"] == MAX_CLAIM_SLOTS - 1]
+    for (_, y), rows in last.groupby(["_anchor", "_y"], sort=False):
+        if len(rows) > 1:
+            fig.annotations.append({
+                "x": rows["_x"].max().isoformat(), "xref": "x", "y": y, "yref": "y",
+                "text": f"{len(rows):,} here", "showarrow": False, "xanchor": "left",
+                "xshift": 8, "font": {"size": 10, "color": CLAIM_COLOUR}})
 
 
 def _claim_slots(claims: pd.DataFrame, dated: pd.DataFrame) -> tuple[list[int], list[str]]:
@@ -917,7 +965,7 @@ LABEL_FONT = "Noto Sans Regular"
 MAP_NAMED_PLACES = 40
 #: The inner dot of a place with several types, as a share of the place's dot.
 INNER_DOT = 0.45
-MIXED_NAME = "Several types here (inner dot: the second most frequent)"
+MIXED_NAME = "Several types (inner dot)"
 #: What the map page's caption says, in the legend's own words.
 MAP_KEY = ("Solid dots are towns or exact spots, sized by their number of events and coloured "
            "by their most frequent type; a dot with a smaller dot of another colour inside "
@@ -983,7 +1031,7 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
             if area:
                 sizes = [max(AREA_SIZES[p], s * 1.6) for p, s in zip(rows["_prec"],
                                                                    point_sizes[idx], strict=True)]
-                name, opacity = f"{label} (district/region/country: an area)", AREA_OPACITY
+                name, opacity = f"{label} (an area)", AREA_OPACITY
             else:
                 sizes, name, opacity = point_sizes[idx], label, POINT_OPACITY
             text = names[idx] if as_text and not area and any(names[idx]) else None
@@ -1052,7 +1100,7 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
         margin={"l": 0, "r": TOOLBAR_PX, "t": MAP_MARGIN_TOP, "b": MAP_MARGIN_BOTTOM},
         # Below the map, not over it: with several types and precisions it covers the data.
-        legend={"y": -0.01, "yanchor": "top", "x": 0, "orientation": "h"},
+        legend={"y": -0.01, "yanchor": "top", "x": 0, "orientation": "h", "yref": "paper"},
     )
     if not len(places):
         fig.annotations.append({"text": "No events with coordinates in view",

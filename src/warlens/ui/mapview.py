@@ -15,7 +15,10 @@ from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 BASEMAP = "countries-50m.geojson"
-GLYPHS = "fonts/{fontstack}/{range}.pbf"
+# One font for every map text, whatever font stack MapLibre asks for: plotly names its own
+# stack for text layers, and static/ holds Noto Sans alone. MapLibre requires the
+# {fontstack} token, so it goes in a query string the static server ignores.
+GLYPHS = "fonts/Noto Sans Regular/{range}.pbf?stack={fontstack}"
 #: Set to a MapLibre style name (e.g. "open-street-map") to use online tiles instead.
 TILES_ENV = "WARLENS_MAP_TILES"
 LABEL_LIMIT = 40
@@ -53,8 +56,7 @@ def draw(view: View) -> None:
     events = view.events_of(figures.MAP_EVENT_COLUMNS)
     located = events.dropna(subset=[Col.LAT, Col.LON])
     missing = len(events) - len(located)
-    st.caption("Dots are towns or exact spots; rings are districts, regions or whole countries, "
-               "never pinpoints. Select points (click, box or lasso) to filter every view.")
+    st.caption(figures.MAP_KEY + " Select places (click, box or lasso) to filter every view.")
     if located.empty:
         st.info("No event in this view has a known location.")
     else:
