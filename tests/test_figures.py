@@ -468,3 +468,42 @@ def test_overlapping_events_of_a_place_get_lanes_of_their_own_and_a_later_one_re
     assert y["c"] == y["a"]
     assert abs(y["a"] - y["b"]) == 1  # the lanes of one row sit next to each other
     assert y["d"] not in (y["a"], y["b"])  # another place, another row
+
+
+def test_many_places_fold_into_the_busiest_rows_and_one_counted_rest():
+    from warlens.figures import MAX_ROWS
+
+    events = _events(*[
+        _event(f"e{i}-{j}", "2023-05-01", "2023-05-01", "day", **{Col.PLACE_NAME: f"Town {i}"})
+        for i in range(60) for j in range(1 + (i < 10))])
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    rows = list(fig.layout.yaxis.ticktext)
+    assert len(rows) == MAX_ROWS
+    assert {f"Town {i}" for i in range(10)} <= set(rows)  # the busiest keep their own rows
+    assert rows[-1] == f"+ {60 - MAX_ROWS + 1} other places ({60 - MAX_ROWS + 1} items)"
+
+
+def test_a_story_opens_on_its_days_and_the_months_before_run_off_the_view():
+    events = _events(
+        _event("captured", "2023-05-20", "2023-05-21", "range"),
+        _event("months", "2022-05-21", "2023-05-21", "range", label="for months"),
+        _event("invasion", "2022-02-01", "2022-02-28", "month", **{Col.PLACE_NAME: "Kyiv"}),
+    )
+    fig = make_timeline(events, NO_CLAIMS, _articles("2023-05-21"))
+    lo, hi = (_as_time(t) for t in fig.layout.xaxis.range)
+    assert lo <= pd.Timestamp("2023-05-20") and hi >= pd.Timestamp("2023-05-22")
+    assert hi - lo <= pd.Timedelta(days=14)  # two days of fourteen, not of five hundred
+    assert fig.layout.xaxis.rangeslider.visible  # the whole span, under the chart
+    assert any("earlier" in a.text for a in fig.layout.annotations)  # the invasion's row
+
+
+def test_claims_of_several_stances_about_one_event_each_get_a_place():
+    events = _events(_event("captured", "2023-05-20", "2023-05-21", "range"))
+    claims = _claims(*[
+        {Col.KEY: f"{ARTICLE}/c{i}", Col.EVENT: f"{ARTICLE}/captured", Col.STANCE: stance,
+         Col.START: "2023-05-21", Col.END: "2023-05-21", Col.DATE_LABEL: "2023-05-21"}
+        for i, stance in enumerate(["asserts", "asserts", "denies", "estimates", "assesses"])])
+    fig = make_timeline(events, claims, NO_ARTICLES)
+    points = {(t.x[i], t.y[i]) for t in fig.data if t.legendgroup == "claims"
+              for i in range(len(t.x))}
+    assert len(points) == 5

@@ -100,6 +100,9 @@ class Vocabulary:
     claims: frozenset[str]
     types: dict[str, str] = field(default_factory=lambda: {t: t for t in EVENT_TYPES})
     stances: dict[str, str] = field(default_factory=lambda: {s: s for s in STANCES})
+    #: What the Place filter offers: namesakes apart ("Ivanivka (Donetsk Oblast)"), then
+    #: countries. `places` also takes a namesake's plain name, so old links keep working.
+    place_choices: tuple[str, ...] = ()
 
 
 def _folded(values: Iterable[object]) -> dict[str, str]:
@@ -108,7 +111,14 @@ def _folded(values: Iterable[object]) -> dict[str, str]:
 
 def vocabulary(corpus: Corpus) -> Vocabulary:
     """The names a view can filter on: articles, places (and their countries), actors."""
-    places = _folded(list(corpus.places[Col.PLACE_NAME]) + list(corpus.places[Col.COUNTRY_NAME]))
+    labels = namesake_labels(corpus)
+    countries = list(corpus.places[Col.COUNTRY_NAME])
+    places = _folded([*corpus.places[Col.PLACE_NAME], *labels.values(), *countries])
+    ambiguous = {str(n).casefold() for n in corpus.places.loc[
+        corpus.places[Col.KEY].isin(list(labels)), Col.PLACE_NAME]}
+    choices = _folded([*(n for n in corpus.places[Col.PLACE_NAME]
+                         if isinstance(n, str) and n.casefold() not in ambiguous),
+                       *labels.values(), *countries])
     actors = _folded(list(actor_names(corpus.events)) + list(corpus.claims[Col.CLAIMANT]))
     return Vocabulary(
         articles=_folded(corpus.articles[Col.ARTICLE]),
@@ -116,7 +126,83 @@ def vocabulary(corpus: Corpus) -> Vocabulary:
         actors=actors,
         events=frozenset(corpus.events[Col.KEY]),
         claims=frozenset(corpus.claims[Col.KEY]),
+        place_choices=tuple(choices.values()),
     )
+
+
+# --- namesakes -----------------------------------------------------------------------------------
+
+#: Places of one name closer than this (degrees, either way) are the same place.
+SAME_PLACE_DEG = 0.05
+#: A place takes the region of the nearest gazetteer town this close, else "near" it.
+REGION_KM, NEAR_KM = 12.0, 60.0
+
+
+def namesake_labels(corpus: Corpus) -> dict[str, str]:
+    """Place key -> "Ivanivka (Donetsk Oblast)", for places whose name other places share.
+
+    ACLED alone names five different Ivanivkas; one name in the Place filter would merge
+    their events. A place whose name is unique keeps its plain name (not in the dict).
+    The region comes from the place's GeoNames admin1 code, or the nearest town's; far
+    from any region the gazetteer names, the nearest town or the coordinates tell it apart.
+    """
+    return derived(corpus, "namesakes", lambda: _namesakes(corpus.places))
+
+
+def _namesakes(places: pd.DataFrame) -> dict[str, str]:
+    located = places[places[Col.LAT].notna() & places[Col.PLACE_NAME].notna()]
+    cells = pd.DataFrame({
+        "name": located[Col.PLACE_NAME].str.casefold(),
+        "lat": (located[Col.LAT] / SAME_PLACE_DEG).round(), "lon": (
+            located[Col.LON] / SAME_PLACE_DEG).round()})
+    spread = cells.drop_duplicates().groupby("name").size()
+    shared = set(spread.index[spread > 1])
+    if not shared:
+        return {}
+    from warlens.gazetteer import UA_REGIONS, distance_km, get_gazetteer  # only when needed
+
+    regions = {r.admin1: r.name for r in UA_REGIONS}
+    gazetteer = get_gazetteer()
+    labels: dict[str, str] = {}
+    for row in located[cells["name"].isin(shared).to_numpy()].itertuples(index=False):
+        lat, lon = float(getattr(row, Col.LAT)), float(getattr(row, Col.LON))
+        admin1, country = getattr(row, Col.ADMIN1) or "", getattr(row, Col.COUNTRY) or ""
+        near = sorted(gazetteer.nearby(lat, lon, NEAR_KM, limit=200),
+                      key=lambda p: distance_km(lat, lon, p.lat, p.lon))
+        if not admin1 and near and distance_km(lat, lon, near[0].lat, near[0].lon) <= REGION_KM:
+            admin1, country = near[0].admin1, near[0].country or country
+        if country == "UA" and admin1 in regions:
+            where = regions[admin1]
+        elif near:
+            where = f"near {near[0].name}"
+        else:
+            where = f"{lat:.2f}, {lon:.2f}"
+        labels[getattr(row, Col.KEY)] = f"{getattr(row, Col.PLACE_NAME)} ({where})"
+    # Two namesakes of one region (not two rows of one place): coordinates tell them apart.
+    cell_of = dict(zip(located[Col.KEY], zip(cells["lat"], cells["lon"], strict=True),
+                       strict=True))
+    places_per_label: dict[str, set] = {}
+    for key, label in labels.items():
+        places_per_label.setdefault(label, set()).add(cell_of[key])
+    for key, label in list(labels.items()):
+        if len(places_per_label[label]) > 1:
+            hit = located[located[Col.KEY] == key].iloc[0]
+            labels[key] = f"{label[:-1]}, {hit[Col.LAT]:.2f}, {hit[Col.LON]:.2f})"
+    return labels
+
+
+def label_places(corpus: Corpus, table: pd.DataFrame) -> pd.DataFrame:
+    """`table` (with Col.PLACE) with every namesake's PLACE_NAME as its label.
+
+    For what a page shows or a selection returns: the map's dots and the timeline's rows
+    of two Ivanivkas then differ, and a click filters by the one it was. The table
+    itself when the corpus has no namesakes.
+    """
+    labels = namesake_labels(corpus)
+    if not labels or Col.PLACE not in table:
+        return table
+    named = table[Col.PLACE].map(labels)
+    return table.assign(**{Col.PLACE_NAME: named.where(named.notna(), table[Col.PLACE_NAME])})
 
 
 def actor_names(events: pd.DataFrame) -> set[str]:
@@ -303,10 +389,21 @@ def _codes(corpus: Corpus, table: str, col: str) -> _Codes:
 
 
 def _place_mask(corpus: Corpus, table: str, places: tuple[str, ...]) -> np.ndarray:
-    """A place filter matches the place itself or the country it lies in (Ukraine ⊃ Bakhmut)."""
+    """A place filter matches the place itself or the country it lies in (Ukraine ⊃ Bakhmut).
+
+    A namesake's label ("Ivanivka (Donetsk Oblast)") matches that place alone; its plain
+    name, which links made before may carry, still matches every place of that name.
+    """
     # Integer codes of the corpus's names, built once: no string work on a filter change.
-    return (_codes(corpus, table, Col.PLACE_NAME).mask(places)
+    mask = (_codes(corpus, table, Col.PLACE_NAME).mask(places)
             | _codes(corpus, table, Col.COUNTRY_NAME).mask(places))
+    labels = namesake_labels(corpus)
+    if labels:
+        wanted = {p.casefold() for p in places}
+        keys = [k for k, label in labels.items() if label.casefold() in wanted]
+        if keys:
+            mask |= getattr(corpus, table)[Col.PLACE].isin(keys).to_numpy()
+    return mask
 
 
 def _date_mask(table: pd.DataFrame, lo: dt.date | None, hi: dt.date | None) -> pd.Series:

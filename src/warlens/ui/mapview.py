@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from warlens import figures
+from warlens import figures, query
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
@@ -53,7 +53,9 @@ def town_labels(events: pd.DataFrame) -> pd.DataFrame:
 def draw(view: View) -> None:
     """The map; selecting points filters every view to those places."""
     st.title("Map")
-    events = view.events_of(figures.MAP_EVENT_COLUMNS)
+    # Namesakes by their labels: two Ivanivkas are two dots, and a click picks one.
+    events = query.label_places(view.corpus, view.events_of((*figures.MAP_EVENT_COLUMNS,
+                                                             Col.PLACE)))
     located = events.dropna(subset=[Col.LAT, Col.LON])
     missing = len(events) - len(located)
     st.caption(figures.MAP_KEY + " Select places (click, box or lasso) to filter every view.")

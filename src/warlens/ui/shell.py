@@ -291,7 +291,7 @@ def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
                    key=K_ARTICLE, format_func=lambda a: titles.get(a, a),
                    placeholder="All articles", accept_new_options=len(titles) > OPTION_LIMIT,
                    help=many if len(titles) > OPTION_LIMIT else None)
-    sb.multiselect("Place", _offered(vocab.places.values(), st.session_state[K_PLACE]),
+    sb.multiselect("Place", _offered(vocab.place_choices, st.session_state[K_PLACE]),
                    key=K_PLACE, placeholder="Anywhere",
                    accept_new_options=len(vocab.places) > OPTION_LIMIT,
                    help="A country includes every place in it.")

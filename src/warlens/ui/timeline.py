@@ -45,10 +45,13 @@ def draw(view: View) -> None:
         if counts_only:
             fig = figures.make_timeline_counts(counted, articles)
         else:
-            fig = figures.make_timeline(view.events_of(figures.TIMELINE_EVENT_COLUMNS),
-                                        view.claims_of(figures.TIMELINE_CLAIM_COLUMNS),
-                                        articles, group_by=group,
-                                        max_bars=view.limits.timeline_bars)
+            # Namesakes by their labels, so two Ivanivkas are two rows.
+            fig = figures.make_timeline(
+                query.label_places(view.corpus, view.events_of(
+                    (*figures.TIMELINE_EVENT_COLUMNS, Col.PLACE))),
+                query.label_places(view.corpus, view.claims_of(
+                    (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE))),
+                articles, group_by=group, max_bars=view.limits.timeline_bars)
         chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
                                  key="timeline_chart", width="stretch")
         if not counts_only:
