@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from .conftest import wait_for_app
 from .test_dashboard import PAGES, main, open_view, plotted_places, shoot, wait_for_map
@@ -244,5 +244,87 @@ def test_every_page_is_saved_at_both_sizes(app_server: str, sized: tuple[str, Pa
     shoot(page, screenshot, f"{name}-{size}")
 
 
-def _unused(browser: Browser) -> None:  # keeps the import list honest for type checkers
-    del browser
+
+
+
+
+# --- an ACLED set: namesakes, and more places than rows --------------------------------------
+
+ACLED_NAMESAKES = Path(__file__).parents[1] / "fixtures" / "acled" / "acled-namesakes.csv"
+MANY_PLACES = 60
+
+
+def _many_places_csv(header: str) -> str:
+    """An ACLED-shaped file with MANY_PLACES villages: "group by place" would be 60 rows."""
+    lines = [header]
+    for i in range(MANY_PLACES):
+        for j in range(1 + (i < 5)):
+            lines.append(
+                f"UKR3{i:03d}{j},2023-04-{1 + (i + j) % 28:02d},2023,1,Political violence,Battles,"
+                "Armed clash,Military Forces of Russia (2000-),,8,Military Forces of Ukraine "
+                "(2019-),,1,18,,804,Europe,Ukraine,Donetsk,Pokrovskyi,Selydivska,"
+                f"Selo {i:02d},{47.5 + i * 0.02:.4f},{37.0 + i * 0.03:.4f},1,Suspilne,National,"
+                f"\"Fighting near Selo {i:02d}.\",0,,1681344000")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def acled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on an ACLED export with three Ivanivkas and sixty villages."""
+    from .conftest import run_server
+
+    folder = tmp_path_factory.mktemp("acled")
+    text = ACLED_NAMESAKES.read_text(encoding="utf-8")
+    (folder / "namesakes.csv").write_text(text, encoding="utf-8")
+    (folder / "villages.csv").write_text(_many_places_csv(text.splitlines()[0]),
+                                         encoding="utf-8")
+    cache = tmp_path_factory.mktemp("acled-cache")
+    with run_server(env={"WARLENS_DATA": str(folder), "WARLENS_CACHE_DIR": str(cache)}) as url:
+        yield url
+
+
+def test_the_place_filter_lists_each_ivanivka_by_its_oblast(acled_server: str,
+                                                            page: Page) -> None:
+    page.set_viewport_size(SIZES["desktop"])
+    open_view(page, acled_server + "/Map")
+    place = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(
+        has_text="Place")
+    place.locator("input").fill("Ivanivka")
+    options = page.get_by_role("option")
+    expect(options.filter(has_text="Ivanivka (Donetsk Oblast)")).to_have_count(1)
+    expect(options.filter(has_text="Ivanivka (Kherson Oblast)")).to_have_count(1)
+    expect(options.filter(has_text="Ivanivka (Luhansk Oblast)")).to_have_count(1)
+    expect(options.filter(has_text=re.compile(r"^Ivanivka$"))).to_have_count(0)
+    options.filter(has_text="Ivanivka (Donetsk Oblast)").click()
+    expect(page).to_have_url(re.compile(r"place=Ivanivka\+%28Donetsk\+Oblast%29"),
+                             timeout=30_000)
+    wait_for_app(page)
+    wait_for_map(page)
+    assert set(plotted_places(page)) == {"Ivanivka (Donetsk Oblast)"}
+
+
+def test_a_link_with_a_plain_unique_name_still_works_beside_namesakes(acled_server: str,
+                                                                      page: Page) -> None:
+    open_view(page, acled_server + "/Map?place=Bakhmut")
+    wait_for_map(page)
+    assert plotted_places(page) == ["Bakhmut"]
+    expect(main(page).get_by_role("alert")).to_have_count(0)
+
+
+def test_sixty_places_fold_into_readable_rows(acled_server: str,
+                                              sized: tuple[str, Page]) -> None:
+    _, page = sized
+    open_view(page, acled_server + "/Timeline")
+    expect(chart(page)).to_be_visible()
+    shapes = geometry(page)
+    rows = chart(page).evaluate("gd => [...gd.querySelectorAll('.ytick text')]"
+                                ".map(e => e.textContent)")
+    assert any(r.startswith("+ ") and "other places" in r for r in rows), rows
+    assert len(rows) < MANY_PLACES / 2
+    for a, b in itertools.combinations(chart(page).evaluate(
+            "gd => [...gd.querySelectorAll('.ytick text')].map(e => {"
+            " const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"),
+            2):
+        assert not _overlap(a, b), "row labels overlap"
+    assert shapes["ticks"]
+    assert_labels_readable(page)
