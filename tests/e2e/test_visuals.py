@@ -239,7 +239,7 @@ def test_every_page_is_saved_at_both_sizes(app_server: str, sized: tuple[str, Pa
     open_view(page, app_server + path)
     if main(page).locator("canvas.maplibregl-canvas").count():
         wait_for_map(page)
-    if main(page).locator(".js-plotly-plot").count():
+    elif main(page).locator(".js-plotly-plot").count():
         assert_labels_readable(page)
     shoot(page, screenshot, f"{name}-{size}")
 
