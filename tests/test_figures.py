@@ -507,3 +507,14 @@ def test_claims_of_several_stances_about_one_event_each_get_a_place():
     points = {(t.x[i], t.y[i]) for t in fig.data if t.legendgroup == "claims"
               for i in range(len(t.x))}
     assert len(points) == 5
+
+
+def test_a_map_of_countries_fetches_the_coarse_outlines_and_a_town_the_finer_ones():
+    kyiv = _event("kyiv", "2022-02-24", "2022-02-24", "day",
+                  **{Col.PLACE_NAME: "Kyiv", Col.LAT: 50.45, Col.LON: 30.52})
+    far = _event("khartoum", "2023-04-15", "2023-04-15", "day",
+                 **{Col.PLACE_NAME: "Khartoum", Col.LAT: 15.5, Col.LON: 32.56})
+    town = make_map(_events(kyiv), basemap_url=BASEMAP, coarse_basemap_url="/coarse")
+    world = make_map(_events(kyiv, far), basemap_url=BASEMAP, coarse_basemap_url="/coarse")
+    assert [layer.source for layer in town.layout.map.layers] == [BASEMAP]
+    assert [layer.source for layer in world.layout.map.layers] == ["/coarse"]

@@ -15,6 +15,8 @@ from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 BASEMAP = "countries-50m.geojson"
+#: Simpler outlines for a map that opens on a country or more (scripts/build_basemap.sh).
+COARSE_BASEMAP = "countries-coarse.geojson"
 # One font for every map text, whatever font stack MapLibre asks for: plotly names its own
 # stack for text layers, and static/ holds Noto Sans alone. MapLibre requires the
 # {fontstack} token, so it goes in a query string the static server ignores.
@@ -63,6 +65,7 @@ def draw(view: View) -> None:
         st.info("No event in this view has a known location.")
     else:
         fig = figures.make_map(located, basemap_url=static_url(BASEMAP),
+                               coarse_basemap_url=static_url(COARSE_BASEMAP),
                                labels=town_labels(located),
                                max_points=view.limits.map_places,
                                tile_style=os.environ.get(TILES_ENV) or None,
