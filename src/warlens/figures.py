@@ -1057,14 +1057,15 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                                                                    strict=True)])
     if len(mixed):
         # The second type as a dot inside the first: the mark says "several types". Its
-        # points carry the place's own customdata, so a click on it selects the place.
+        # points carry the place's name alone (the hover is the outer dot's, which lists
+        # the types), so a click on it still selects the place, for few bytes.
         rows = places.iloc[mixed]
         fig.trace(
             "scattermap", lat=rows[Col.LAT].to_numpy(float), lon=rows[Col.LON].to_numpy(float),
-            mode="markers", name=MIXED_NAME, legendgroup="mixed",
+            mode="markers", name=MIXED_NAME, legendgroup="mixed", hoverinfo="skip",
             marker={"size": point_sizes[mixed] * INNER_DOT, "opacity": 1.0, "symbol": "circle",
                     "color": [TYPE_COLOURS[t[1][0]] for t in rows["_types"]]},
-            customdata=customdata[mixed], hovertemplate=MAP_HOVER,
+            customdata=customdata[mixed, :1],
         )
 
     if len(places):
