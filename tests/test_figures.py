@@ -352,7 +352,7 @@ def test_a_place_with_events_of_several_types_says_so_in_its_mark_and_hover():
     fig = make_map(events, basemap_url=BASEMAP)
     (outer,) = [t for t in _drawn(fig) if t.name == "Battle"]
     (inner,) = [t for t in _drawn(fig) if t.name.startswith("Several types")]
-    assert inner.marker.color[0] == TYPE_COLOURS["territorial_control"]
+    assert inner.marker.color == TYPE_COLOURS["territorial_control"]
     assert inner.marker.size[0] < outer.marker.size[0]
     assert inner.customdata[0][0] == "Bakhmut"  # a click on it selects the place
     hover = " ".join(outer.customdata[0])

@@ -922,15 +922,25 @@ def _summaries_hover(summaries: list[object], n: int) -> str:
     return "<br>".join(lines)
 
 
+#: Types a hover lists by count at a place of several; the rest are counted.
+HOVER_TYPES = 2
+
+
 def _types_label(types: list[tuple[str, int]], fallback: str) -> str:
-    """"Battle" for one type; "Battle 2 · Territorial control 1" for several."""
+    """"Battle" for one type; "Battle 2 · Change of territorial control 1" for several."""
     if len(types) <= 1:
         return EVENT_TYPE_LABELS[fallback]
-    return " · ".join(f"{EVENT_TYPE_LABELS[t]} {k:,}" for t, k in types)
+    shown = " · ".join(f"{EVENT_TYPE_LABELS[t]} {k:,}" for t, k in types[:HOVER_TYPES])
+    rest = len(types) - HOVER_TYPES
+    return shown + (f" · {rest} more" if rest > 0 else "")
 
 
 def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
-    """[place name, shown name, precision note, event count, summaries, type label(s)]."""
+    """[place name, shown name, precision note, event count (and types), summaries, type].
+
+    Fields for a template rather than one hover string per place: plotly's JSON writes
+    every "<" of a string as "\\u003c", so markup in the template costs nothing per place.
+    """
     notes = []
     for prec in places["_prec"]:
         if aggregated:
@@ -940,7 +950,7 @@ def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
         else:
             notes.append(escape_hover(prec, 20))
     counts = [f"{n:,} event{'s' if n != 1 else ''}"
-              + (f" of {len(types)} types: {_types_label(types, t)}" if len(types) > 1 else "")
+              + (f", {len(types)} types: {_types_label(types, t)}" if len(types) > 1 else "")
               for n, types, t in zip(places["n"], places["_types"], places["_type"],
                                      strict=True)]
     return np.column_stack([
@@ -951,8 +961,8 @@ def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
         counts,
         [_summaries_hover(s, n) for s, n in zip(places["_summaries"], places["n"],
                                                 strict=True)],
-        [EVENT_TYPE_LABELS[t] + (" and other types" if len(types) > 1 else "")
-         for t, types in zip(places["_type"], places["_types"], strict=True)],
+        [EVENT_TYPE_LABELS[t] + (" +" if len(types) > 1 else "") for t, types in
+         zip(places["_type"], places["_types"], strict=True)],
     ]) if len(places) else np.empty((0, 6), dtype=object)
 
 
@@ -965,6 +975,8 @@ LABEL_FONT = "Noto Sans Regular"
 MAP_NAMED_PLACES = 40
 #: The inner dot of a place with several types, as a share of the place's dot.
 INNER_DOT = 0.45
+#: An inner dot smaller than this (px) is not drawn: it could not be seen.
+MIN_INNER_PX = 5.0
 MIXED_NAME = "Several types (inner dot)"
 #: What the map page's caption says, in the legend's own words.
 MAP_KEY = ("Solid dots are towns or exact spots, sized by their number of events and coloured "
@@ -1053,19 +1065,21 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                         "opacity": opacity, "symbol": "circle"},
                 customdata=customdata[idx], hovertemplate=MAP_HOVER,
             )
-    mixed = np.flatnonzero([len(t) > 1 and not a for t, a in zip(places["_types"], is_area,
-                                                                   strict=True)])
-    if len(mixed):
-        # The second type as a dot inside the first: the mark says "several types". Its
-        # points carry the place's name alone (the hover is the outer dot's, which lists
-        # the types), so a click on it still selects the place, for few bytes.
-        rows = places.iloc[mixed]
+    # The second type as a dot inside the first: the mark says "several types", where the
+    # dot is large enough to hold one that can be seen. Its points carry the place's name
+    # alone (the hover is the outer dot's, which lists the types), so a click on it still
+    # selects the place, for few bytes.
+    second = np.array([t[1][0] if len(t) > 1 else "" for t in places["_types"]], dtype=object)
+    inner = (second != "") & ~is_area.to_numpy() & (point_sizes * INNER_DOT >= MIN_INNER_PX)
+    for n_trace, type_key in enumerate(t for t in EVENT_TYPES if (inner & (second == t)).any()):
+        idx = np.flatnonzero(inner & (second == type_key))
+        rows = places.iloc[idx]
         fig.trace(
             "scattermap", lat=rows[Col.LAT].to_numpy(float), lon=rows[Col.LON].to_numpy(float),
-            mode="markers", name=MIXED_NAME, legendgroup="mixed", hoverinfo="skip",
-            marker={"size": point_sizes[mixed] * INNER_DOT, "opacity": 1.0, "symbol": "circle",
-                    "color": [TYPE_COLOURS[t[1][0]] for t in rows["_types"]]},
-            customdata=customdata[mixed, :1],
+            mode="markers", name=MIXED_NAME, legendgroup="mixed", showlegend=n_trace == 0,
+            hoverinfo="skip", customdata=customdata[idx, :1],
+            marker={"size": point_sizes[idx] * INNER_DOT, "opacity": 1.0, "symbol": "circle",
+                    "color": TYPE_COLOURS[type_key]},
         )
 
     if len(places):
