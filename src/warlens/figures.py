@@ -1131,13 +1131,17 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
     return fig.figure()
 
 
+#: At most this many names in the towns layer (the caller's first): more is clutter.
+TOWN_LABELS_MAX = 100
+
+
 def _town_layer(labels: pd.DataFrame, named: set[str]) -> dict:
     """Nearby towns as a MapLibre text layer: seen, never hovered or clicked."""
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lo), float(la)]},
          "properties": {"name": _plain(n, 60)}}
         for n, la, lo in zip(labels["name"], labels["lat"], labels["lon"], strict=True)
-        if n not in named and la == la and lo == lo]
+        if n not in named and la == la and lo == lo][:TOWN_LABELS_MAX]
     return {"sourcetype": "geojson", "type": "symbol", "below": "traces",
             "source": {"type": "FeatureCollection", "features": features},
             "symbol": {"text": "{name}", "icon": "", "placement": "point",

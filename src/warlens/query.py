@@ -132,8 +132,9 @@ def vocabulary(corpus: Corpus) -> Vocabulary:
 
 # --- namesakes -----------------------------------------------------------------------------------
 
-#: Places of one name closer than this (degrees, either way) are the same place.
-SAME_PLACE_DEG = 0.05
+#: Places of one name within this distance are one place (geocoders and sources differ
+#: by a few km for the same town); farther apart, they are namesakes.
+NAMESAKE_KM = 30.0
 #: A place takes the region of the nearest gazetteer town this close, else "near" it.
 REGION_KM, NEAR_KM = 12.0, 60.0
 
@@ -149,24 +150,46 @@ def namesake_labels(corpus: Corpus) -> dict[str, str]:
     return derived(corpus, "namesakes", lambda: _namesakes(corpus.places))
 
 
+def _sites(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Cluster ids of points: points within NAMESAKE_KM of each other share one."""
+    site = np.arange(len(lat))
+    x = np.radians(lon) * np.cos(np.radians(lat)) * 6371.0
+    y = np.radians(lat) * 6371.0
+    for i in range(len(lat)):  # single linkage: join every near pair's clusters
+        near = np.flatnonzero(np.hypot(x - x[i], y - y[i]) <= NAMESAKE_KM)
+        site[np.isin(site, site[near])] = site[i]
+    return site
+
+
 def _namesakes(places: pd.DataFrame) -> dict[str, str]:
     located = places[places[Col.LAT].notna() & places[Col.PLACE_NAME].notna()]
-    cells = pd.DataFrame({
-        "name": located[Col.PLACE_NAME].str.casefold(),
-        "lat": (located[Col.LAT] / SAME_PLACE_DEG).round(), "lon": (
-            located[Col.LON] / SAME_PLACE_DEG).round()})
-    spread = cells.drop_duplicates().groupby("name").size()
-    shared = set(spread.index[spread > 1])
-    if not shared:
+    folded = located[Col.PLACE_NAME].str.casefold()
+    # Distinct spots of each name first: ACLED repeats a town's coordinates on every row.
+    spots = pd.DataFrame({"name": folded, "lat": located[Col.LAT].round(2),
+                          "lon": located[Col.LON].round(2)}).drop_duplicates()
+    site_of: dict[tuple, int] = {}
+    for name, group in spots.groupby("name", sort=False):
+        if len(group) < 2:
+            continue
+        sites = _sites(group["lat"].to_numpy(float), group["lon"].to_numpy(float))
+        if len(set(sites)) > 1:
+            for la, lo, site in zip(group["lat"], group["lon"], sites, strict=True):
+                site_of[(name, la, lo)] = int(site)
+    if not site_of:
         return {}
     from warlens.gazetteer import UA_REGIONS, distance_km, get_gazetteer  # only when needed
 
     regions = {r.admin1: r.name for r in UA_REGIONS}
     gazetteer = get_gazetteer()
-    labels: dict[str, str] = {}
-    for row in located[cells["name"].isin(shared).to_numpy()].itertuples(index=False):
-        lat, lon = float(getattr(row, Col.LAT)), float(getattr(row, Col.LON))
-        admin1, country = getattr(row, Col.ADMIN1) or "", getattr(row, Col.COUNTRY) or ""
+    # One label per spot (name, rounded lat, lon), from its first row's admin1 and country.
+    rows = located.assign(_name=folded, _lat=located[Col.LAT].round(2),
+                          _lon=located[Col.LON].round(2))
+    rows = rows[rows["_name"].isin({name for name, _, _ in site_of}).to_numpy()]
+    spot_label: dict[tuple, str] = {}
+    for spot, first in rows.groupby(["_name", "_lat", "_lon"], sort=False).head(1).set_index(
+            ["_name", "_lat", "_lon"]).iterrows():
+        lat, lon = float(first[Col.LAT]), float(first[Col.LON])
+        admin1, country = first[Col.ADMIN1] or "", first[Col.COUNTRY] or ""
         near = sorted(gazetteer.nearby(lat, lon, NEAR_KM, limit=200),
                       key=lambda p: distance_km(lat, lon, p.lat, p.lon))
         if not admin1 and near and distance_km(lat, lon, near[0].lat, near[0].lon) <= REGION_KM:
@@ -177,17 +200,23 @@ def _namesakes(places: pd.DataFrame) -> dict[str, str]:
             where = f"near {near[0].name}"
         else:
             where = f"{lat:.2f}, {lon:.2f}"
-        labels[getattr(row, Col.KEY)] = f"{getattr(row, Col.PLACE_NAME)} ({where})"
-    # Two namesakes of one region (not two rows of one place): coordinates tell them apart.
-    cell_of = dict(zip(located[Col.KEY], zip(cells["lat"], cells["lon"], strict=True),
-                       strict=True))
-    places_per_label: dict[str, set] = {}
-    for key, label in labels.items():
-        places_per_label.setdefault(label, set()).add(cell_of[key])
-    for key, label in list(labels.items()):
-        if len(places_per_label[label]) > 1:
-            hit = located[located[Col.KEY] == key].iloc[0]
-            labels[key] = f"{label[:-1]}, {hit[Col.LAT]:.2f}, {hit[Col.LON]:.2f})"
+        spot_label[spot] = f"{first[Col.PLACE_NAME]} ({where})"
+    # Spots of one site share the first's label; two sites of one region (two namesakes
+    # in one oblast) get their coordinates too.
+    site_label: dict[tuple, str] = {}
+    for spot, label in spot_label.items():
+        site_label.setdefault((spot[0], site_of[spot]), label)
+    sites_per_label: dict[str, int] = {}
+    for label in site_label.values():
+        sites_per_label[label] = sites_per_label.get(label, 0) + 1
+    labels: dict[str, str] = {}
+    for key, name, la, lo, lat, lon in zip(rows[Col.KEY], rows["_name"], rows["_lat"],
+                                           rows["_lon"], rows[Col.LAT], rows[Col.LON],
+                                           strict=True):
+        label = site_label[(name, site_of[(name, la, lo)])]
+        if sites_per_label[label] > 1:
+            label = f"{label[:-1]}, {lat:.2f}, {lon:.2f})"
+        labels[key] = label
     return labels
 
 
