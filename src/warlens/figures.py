@@ -916,9 +916,11 @@ def _point_sizes(n: pd.Series, lo: float = POINT_SIZE_MIN,
 
 
 def _summaries_hover(summaries: list[object], n: int) -> str:
-    lines = ["• " + escape_hover(s, 100) for s in summaries]
+    # ASCII marks: plotly's JSON writes every other character as a six-byte escape, and
+    # a country's map has a few thousand of these hovers.
+    lines = ["- " + escape_hover(s, 100) for s in summaries]
     if n > len(summaries):
-        lines.append(f"… and {n - len(summaries):,} more")
+        lines.append(f"... and {n - len(summaries):,} more")
     return "<br>".join(lines)
 
 
@@ -927,12 +929,12 @@ HOVER_TYPES = 2
 
 
 def _types_label(types: list[tuple[str, int]], fallback: str) -> str:
-    """"Battle" for one type; "Battle 2 · Change of territorial control 1" for several."""
+    """"Battle" for one type; "Battle 2, Change of territorial control 1" for several."""
     if len(types) <= 1:
         return EVENT_TYPE_LABELS[fallback]
-    shown = " · ".join(f"{EVENT_TYPE_LABELS[t]} {k:,}" for t, k in types[:HOVER_TYPES])
+    shown = ", ".join(f"{EVENT_TYPE_LABELS[t]} {k:,}" for t, k in types[:HOVER_TYPES])
     rest = len(types) - HOVER_TYPES
-    return shown + (f" · {rest} more" if rest > 0 else "")
+    return shown + (f", {rest} more" if rest > 0 else "")
 
 
 def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
