@@ -333,10 +333,12 @@ TOOLBAR_PX = 36
 
 
 def _base_layout(fig: _Draft, title: str, height: int, uirevision: str) -> None:
-    """Title at the top, then the legend, then the plot: the legend never covers an axis.
+    """Title at the top of the figure, the legend at its very bottom: never over an axis.
 
-    Both the title and the legend push the top margin (plotly's automargin), so however
-    many rows the legend folds into on a narrow screen, the plot starts below it.
+    Both are placed against the figure ("container"), and plotly reserves their room on
+    top of the axes' own margins, so however many rows the legend folds into on a narrow
+    screen, it sits below the date labels (a legend against the plot covered them, and
+    one above the plot covered the title). The toolbar stands upright in a right margin.
     """
     fig.layout.update(
         title={"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1,
@@ -981,7 +983,7 @@ INNER_DOT = 0.45
 MIN_INNER_PX = 5.0
 MIXED_NAME = "Several types (inner dot)"
 #: What the map page's caption says, in the legend's own words.
-MAP_KEY = ("Solid dots are towns or exact spots, sized by their number of events and coloured "
+MAP_KEY = ("Dots are towns or exact spots, sized by their number of events and coloured "
            "by their most frequent type; a dot with a smaller dot of another colour inside "
            "holds events of several types. Large pale discs are districts, regions or whole "
            "countries: somewhere in that area, never a pinpoint.")
