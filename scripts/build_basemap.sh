@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds static/countries-50m.geojson, the offline base map the dashboard's maps draw on.
+# Builds static/countries-50m.geojson and static/countries-coarse.geojson, the offline base
+# maps the dashboard's maps draw on (the coarse one when the map opens on a country or more).
 #
 # What:    Natural Earth 1:50m admin-0 countries, as a GeoJSON FeatureCollection (RFC 7946,
 #          [lon, lat]), one feature per country with its ISO 3166 numeric code as `id` and
@@ -84,6 +85,9 @@ const features = countries.features
 process.stdout.write(JSON.stringify({ type: "FeatureCollection", features }));
 JS
 
-node convert.js >"$out.tmp"
-mv "$out.tmp" "$out"
-echo "wrote $out ($(wc -c <"$out") bytes)"
+node convert.js >"$work/countries-50m-full.geojson"
+# Simplified to what the map's zoom needs (the full 1:50m file was 1.67 MB, fetched by
+# every new visitor): 0.02 deg for city zoom, and a coarse file for country zoom and wider.
+python3 "$repo_root/scripts/simplify_basemap.py" "$work/countries-50m-full.geojson" "$out" 0.02 3
+python3 "$repo_root/scripts/simplify_basemap.py" "$work/countries-50m-full.geojson" \
+    "$repo_root/static/countries-coarse.geojson" 0.1 2

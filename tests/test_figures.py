@@ -199,7 +199,9 @@ def test_claims_appear_at_their_claim_date_on_their_events_row():
     assert _as_time(asserts.x[0]).normalize() == pd.Timestamp("2023-05-20")
     assert _as_time(denies.x[0]).normalize() == pd.Timestamp("2023-05-21")
     assert asserts.marker.symbol != denies.marker.symbol
-    assert abs(asserts.y[0] - bar.y[0]) < 0.5  # same row as the event
+    # Just above their event's bar (the y axis is reversed), on slots of their own.
+    assert 0 < bar.y[0] - asserts.y[0] < 1.2 and 0 < bar.y[0] - denies.y[0] < 1.2
+    assert asserts.y[0] != denies.y[0]
     assert denies.marker.line.color[0] != asserts.marker.line.color[0]  # contested: red
 
 
@@ -209,8 +211,8 @@ def test_the_publication_date_is_marked():
     lines = [s for s in fig.layout.shapes if s.yref == "paper"]
     assert len(lines) == 1
     assert _as_time(lines[0].x0).normalize() == pd.Timestamp("2023-05-21")
-    assert any(a.text.startswith("published ") for a in fig.layout.annotations)
-    assert _traces_with(fig, ARTICLE)  # a hoverable marker too
+    (row,) = _traces_with(fig, ARTICLE)  # on the Published row, with its title in the hover
+    assert row.name == "Published" and "Bakhmut" in row.customdata[0][1]
 
 
 def test_many_articles_are_markers_not_a_forest_of_lines():
@@ -309,26 +311,52 @@ def test_an_online_style_replaces_the_offline_base_layer():
     assert not fig.layout.map.layers
 
 
-def test_town_labels_are_grey_text_when_the_app_serves_glyphs():
+GLYPHS = "/app/static/fonts/{fontstack}/{range}.pbf"
+
+
+def _town_layer(fig: go.Figure):
+    (layer,) = [layer for layer in fig.layout.map.layers if layer.type == "symbol"]
+    return layer
+
+
+def test_town_labels_are_a_text_layer_never_a_point_to_click():
     events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
-    labels = pd.DataFrame({"name": ["<b>Soledar</b>"], "lat": [48.68], "lon": [38.09]})
-    fig = make_map(events, basemap_url=BASEMAP, labels=labels,
-                   glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
-    (towns,) = [t for t in _drawn(fig) if t.name == "Nearby towns"]
-    assert "text" in towns.mode and towns.textposition == "top center"
-    assert towns.text == ("<b>Soledar</b>",)  # glyphs on the map, as written
-    assert towns.hoverinfo == "skip"  # and never in a hover, where plotly reads HTML
+    labels = pd.DataFrame({"name": ["<b>Soledar</b>", "Bakhmut"], "lat": [48.68, BAKHMUT[0]],
+                           "lon": [38.09, BAKHMUT[1]]})
+    fig = make_map(events, basemap_url=BASEMAP, labels=labels, glyphs_url=GLYPHS)
+    # Every trace is an event place: nothing else can take a click.
+    assert all(row[0] == "Bakhmut" for t in _drawn(fig) for row in t.customdata)
+    layer = _town_layer(fig)
+    # Glyphs on the map, as written; the event place is named by its own marker instead.
+    assert [f["properties"]["name"] for f in layer.source["features"]] == ["<b>Soledar</b>"]
+    (dot,) = _drawn(fig)
+    assert "text" in dot.mode and dot.text == ("Bakhmut",) and dot.textposition == "top center"
     assert "http" not in fig.to_json()
 
 
 def test_a_town_with_an_apostrophe_is_labelled_as_written():
     events = _events(_event("captured", "2023-05-20", "2023-05-20", "day"))
     labels = pd.DataFrame({"name": ["Homyel'"], "lat": [52.43], "lon": [30.98]})
-    glyphs = make_map(events, basemap_url=BASEMAP, labels=labels,
-                      glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
+    glyphs = make_map(events, basemap_url=BASEMAP, labels=labels, glyphs_url=GLYPHS)
+    assert _town_layer(glyphs).source["features"][0]["properties"]["name"] == "Homyel'"
     tiles = make_map(events, basemap_url=BASEMAP, labels=labels, tile_style="open-street-map")
-    assert [t.text for t in _drawn(glyphs) if t.name == "Nearby towns"] == [("Homyel'",)]
-    assert [t.text for t in _drawn(tiles) if t.name == "Nearby towns"] == [("Homyel&#39;",)]
+    assert not tiles.layout.map.layers  # online tiles name their own towns
+
+
+def test_a_place_with_events_of_several_types_says_so_in_its_mark_and_hover():
+    events = _events(
+        _event("captured", "2023-05-20", "2023-05-21", "range", type="territorial_control"),
+        _event("months", "2022-05-01", "2023-05-20", "range"),
+        _event("weeks", "2023-04-20", "2023-05-20", "range"),
+    )
+    fig = make_map(events, basemap_url=BASEMAP)
+    (outer,) = [t for t in _drawn(fig) if t.name == "Battle"]
+    (inner,) = [t for t in _drawn(fig) if t.name.startswith("Several types")]
+    assert inner.marker.color == TYPE_COLOURS["territorial_control"]
+    assert inner.marker.size[0] < outer.marker.size[0]
+    assert inner.customdata[0][0] == "Bakhmut"  # a click on it selects the place
+    hover = " ".join(outer.customdata[0])
+    assert "Battle 2" in hover and "Change of territorial control 1" in hover
 
 
 def test_events_without_coordinates_are_left_off_the_map():
@@ -440,3 +468,53 @@ def test_overlapping_events_of_a_place_get_lanes_of_their_own_and_a_later_one_re
     assert y["c"] == y["a"]
     assert abs(y["a"] - y["b"]) == 1  # the lanes of one row sit next to each other
     assert y["d"] not in (y["a"], y["b"])  # another place, another row
+
+
+def test_many_places_fold_into_the_busiest_rows_and_one_counted_rest():
+    from warlens.figures import MAX_ROWS
+
+    events = _events(*[
+        _event(f"e{i}-{j}", "2023-05-01", "2023-05-01", "day", **{Col.PLACE_NAME: f"Town {i}"})
+        for i in range(60) for j in range(1 + (i < 10))])
+    fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
+    rows = list(fig.layout.yaxis.ticktext)
+    assert len(rows) == MAX_ROWS
+    assert {f"Town {i}" for i in range(10)} <= set(rows)  # the busiest keep their own rows
+    assert rows[-1] == f"+ {60 - MAX_ROWS + 1} other places ({60 - MAX_ROWS + 1} items)"
+
+
+def test_a_story_opens_on_its_days_and_the_months_before_run_off_the_view():
+    events = _events(
+        _event("captured", "2023-05-20", "2023-05-21", "range"),
+        _event("months", "2022-05-21", "2023-05-21", "range", label="for months"),
+        _event("invasion", "2022-02-01", "2022-02-28", "month", **{Col.PLACE_NAME: "Kyiv"}),
+    )
+    fig = make_timeline(events, NO_CLAIMS, _articles("2023-05-21"))
+    lo, hi = (_as_time(t) for t in fig.layout.xaxis.range)
+    assert lo <= pd.Timestamp("2023-05-20") and hi >= pd.Timestamp("2023-05-22")
+    assert hi - lo <= pd.Timedelta(days=14)  # two days of fourteen, not of five hundred
+    assert fig.layout.xaxis.rangeslider.visible  # the whole span, under the chart
+    assert any("earlier" in a.text for a in fig.layout.annotations)  # the invasion's row
+
+
+def test_claims_of_several_stances_about_one_event_each_get_a_place():
+    events = _events(_event("captured", "2023-05-20", "2023-05-21", "range"))
+    claims = _claims(*[
+        {Col.KEY: f"{ARTICLE}/c{i}", Col.EVENT: f"{ARTICLE}/captured", Col.STANCE: stance,
+         Col.START: "2023-05-21", Col.END: "2023-05-21", Col.DATE_LABEL: "2023-05-21"}
+        for i, stance in enumerate(["asserts", "asserts", "denies", "estimates", "assesses"])])
+    fig = make_timeline(events, claims, NO_ARTICLES)
+    points = {(t.x[i], t.y[i]) for t in fig.data if t.legendgroup == "claims"
+              for i in range(len(t.x))}
+    assert len(points) == 5
+
+
+def test_a_map_of_countries_fetches_the_coarse_outlines_and_a_town_the_finer_ones():
+    kyiv = _event("kyiv", "2022-02-24", "2022-02-24", "day",
+                  **{Col.PLACE_NAME: "Kyiv", Col.LAT: 50.45, Col.LON: 30.52})
+    far = _event("khartoum", "2023-04-15", "2023-04-15", "day",
+                 **{Col.PLACE_NAME: "Khartoum", Col.LAT: 15.5, Col.LON: 32.56})
+    town = make_map(_events(kyiv), basemap_url=BASEMAP, coarse_basemap_url="/coarse")
+    world = make_map(_events(kyiv, far), basemap_url=BASEMAP, coarse_basemap_url="/coarse")
+    assert [layer.source for layer in town.layout.map.layers] == [BASEMAP]
+    assert [layer.source for layer in world.layout.map.layers] == ["/coarse"]

@@ -149,6 +149,33 @@ MAX_LANES = 8
 MAX_BINS = 600
 _BINS: tuple[tuple[str, str], ...] = (("W-SUN", "week"), ("M", "month"), ("Y", "year"))
 ROW_PX, MIN_HEIGHT, MAX_HEIGHT = 28, 300, 1400
+#: At most this many rows; the groups with the fewest items share one last row, counted.
+MAX_ROWS = 25
+#: Height (in lane units) of one slot of claim markers above an event's bar.
+CLAIM_SLOT = 0.5
+#: Claims about one event get at most this many slots; more share the last, counted.
+MAX_CLAIM_SLOTS = 6
+#: Items this short (a day, a week) decide where the timeline opens; longer vague
+#: ranges ("for months") are drawn whole but never set the scale.
+FOCUS_SPAN = pd.Timedelta(days=7)
+#: The share of those items the opening view holds, and its narrowest width.
+FOCUS_SHARE, FOCUS_MIN = 0.8, pd.Timedelta(days=10)
+#: Above this many points the overview strip (a second drawing of them) is left out.
+OVERVIEW_MAX_POINTS = 400
+#: Words a caption uses for each claim symbol, so caption and legend say the same.
+STANCE_SHAPES: dict[str, str] = {
+    "asserts": "▲ asserts", "denies": "▼ denies", "estimates": "■ estimates",
+    "assesses": "● assesses",
+}
+#: What the timeline page's caption says, in the legend's own shapes.
+TIMELINE_KEY = ("Bars span what the text allows: a vague date is a pale bar across its whole "
+                "range, an exact day a ◆ diamond. Claims sit just above what they are about, "
+                "at the date they were made: " + ", ".join(STANCE_SHAPES.values())
+                + " (outlined red when contested). Dashed lines and the Published row mark "
+                  "publication.")
+#: The caption's words when the timeline opens on part of the span.
+TIMELINE_FOCUS_NOTE = ("It opens where most of the dated items are; the strip under the chart "
+                       "shows the whole span (drag its handles, or double-click the chart).")
 PUBLISHED_ROW = "Published"
 NO_PLACE = "No place given"
 NO_EVENT_ROW = "Claims about no listed event"
@@ -301,25 +328,70 @@ class _Draft:
         return go.Figure(data=self.traces, layout=layout, _validate=False)
 
 
+#: Room (px) on the right for plotly's toolbar, standing upright there so that it never
+#: covers the title or the legend, on a phone either.
+TOOLBAR_PX = 36
+
+
 def _base_layout(fig: _Draft, title: str, height: int, uirevision: str) -> None:
+    """Title at the top of the figure, the legend at its very bottom: never over an axis.
+
+    Both are placed against the figure ("container"), and plotly reserves their room on
+    top of the axes' own margins, so however many rows the legend folds into on a narrow
+    screen, it sits below the date labels (a legend against the plot covered them, and
+    one above the plot covered the title). The toolbar stands upright in a right margin.
+    """
     fig.layout.update(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        title={"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1,
+               "yref": "container", "yanchor": "top", "pad": {"t": 8}, "automargin": True,
+               "font": {"size": 15}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        margin={"l": 10, "r": TOOLBAR_PX, "t": 30, "b": 30},
         font={"family": FONT, "size": 12},
         plot_bgcolor="white",
         paper_bgcolor="white",
         hoverlabel={"align": "left", "bgcolor": "white", "font": {"size": 12}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 0, "x": 0, "xanchor": "left",
+                "yref": "container"},
+        modebar={"orientation": "v"},
         uirevision=uirevision,
         dragmode="zoom",
     )
 
 
-def _padded_range(times: list[pd.Timestamp]) -> list[str]:
+def _padded_range(times: list[pd.Timestamp]) -> list[pd.Timestamp]:
     lo, hi = min(times), max(times)
     pad = max((hi - lo) * 0.03, pd.Timedelta(days=2))
-    return [(lo - pad).isoformat(), (hi + pad).isoformat()]
+    return [lo - pad, hi + pad]
+
+
+def _iso_range(bounds: Sequence[pd.Timestamp]) -> list[str]:
+    return [pd.Timestamp(t).isoformat() for t in bounds]
+
+
+def focus_range(points: Sequence[pd.Timestamp]) -> list[pd.Timestamp] | None:
+    """Where the timeline opens: the narrowest span holding FOCUS_SHARE of `points`.
+
+    `points` are the short items (days, weeks, claims, publications). None when they
+    are spread out anyway (the narrowest such span is over half of them all), so a
+    corpus of many days opens on all of them and a story opens on its days.
+    """
+    values = np.sort(np.asarray(pd.DatetimeIndex(list(points)).dropna(), dtype="datetime64[ns]"))
+    if not len(values):
+        return None
+    k = max(1, math.ceil(FOCUS_SHARE * len(values)))
+    widths = values[k - 1:] - values[:len(values) - k + 1]
+    i = int(np.argmin(widths))
+    lo, hi = pd.Timestamp(values[i]), pd.Timestamp(values[i + k - 1])
+    full = pd.Timestamp(values[-1]) - pd.Timestamp(values[0])
+    if k < len(values) and (hi - lo) > full / 2:
+        lo, hi = pd.Timestamp(values[0]), pd.Timestamp(values[-1])
+    pad = max((hi - lo) * 0.1, pd.Timedelta(days=2))
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < FOCUS_MIN:
+        middle = lo + (hi - lo) / 2
+        lo, hi = middle - FOCUS_MIN / 2, middle + FOCUS_MIN / 2
+    return [lo, hi]
 
 
 def _publications(articles: pd.DataFrame) -> pd.DataFrame:
@@ -332,27 +404,34 @@ def _publications(articles: pd.DataFrame) -> pd.DataFrame:
 
 def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
                       x_lo: pd.Timestamp, x_hi: pd.Timestamp) -> None:
-    """Publication dates: a dashed line and short label each when few, always a marker row."""
+    """Publication dates: a dashed line each when few, and a "Published" row of markers.
+
+    Without the row (the counted timeline) a short word names each line, inside the
+    plot, running away from the nearer edge of the view. The titles are in the hovers:
+    a title on the chart was cut off at the edges, and covered the row labels on a phone.
+    """
     if pubs.empty:
         return
     labels = pubs.get(Col.PUBLISHED_LABEL, pubs[Col.PUBLISHED_START].dt.strftime("%Y-%m-%d"))
     if len(pubs) <= MAX_PUBLICATION_LINES:
         middle = x_lo + (x_hi - x_lo) / 2
-        for x, title in zip(pubs["_x"], pubs[Col.TITLE], strict=True):
+        for x in pubs["_x"]:
             fig.shapes.append({
                 "type": "line", "xref": "x", "yref": "paper", "x0": x.isoformat(),
                 "x1": x.isoformat(), "y0": 0, "y1": 1, "layer": "below",
                 "line": {"color": PUBLISHED_COLOUR, "width": 1, "dash": "dash"}})
-            fig.annotations.append({
-                "x": x.isoformat(), "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
-                "text": "published " + escape_hover(title, 28), "showarrow": False,
-                # labels run away from the nearer edge, so none is cut off
-                "xanchor": "right" if x > middle else "left",
-                "font": {"size": 10, "color": PUBLISHED_COLOUR}})
+            if y is None:  # no Published row to say what the line is: a word beside it
+                right = x > middle
+                fig.annotations.append({
+                    "x": x.isoformat(), "xref": "x", "y": 1, "yref": "paper", "yanchor": "top",
+                    "text": "published", "showarrow": False,
+                    "xanchor": "right" if right else "left", "xshift": -4 if right else 4,
+                    "font": {"size": 10, "color": PUBLISHED_COLOUR}})
     if y is None:
         return
     fig.trace(
         "scatter", x=_iso(pubs["_x"]), y=[y] * len(pubs), mode="markers", name=PUBLISHED_ROW,
+        showlegend=False,  # the row's own label says what it is
         marker={"symbol": "line-ns-open", "size": 14, "color": PUBLISHED_COLOUR,
                 "line": {"width": 2, "color": PUBLISHED_COLOUR}},
         customdata=np.column_stack([
@@ -419,25 +498,40 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         for i, ev in zip(claims.index, claims[Col.EVENT], strict=True)
     ]
 
-    # Rows in order of their first date; each row is as many lanes tall as it needs.
+    _fold_rows(dated, claims, group_by)
+
+    # Rows in order of their first date (the folded rest last); each row is as many lanes
+    # tall as it needs, each lane as tall as the claims stacked above its bars.
     firsts = pd.concat([dated.groupby("_group")[Col.START].min(),
                         claims.groupby("_group")[Col.START].min()]).groupby(level=0).min()
     if group_by == "type":
         order = {EVENT_TYPE_LABELS[t]: i for i, t in enumerate(EVENT_TYPES)}
         groups = sorted(firsts.index, key=lambda g: (order.get(g, len(order)), g))
     else:
-        groups = sorted(firsts.index, key=lambda g: (firsts[g], g))
+        groups = sorted(firsts.index, key=lambda g: (g.startswith(_REST_MARK), firsts[g], g))
     dated["_lane"] = _lanes(dated)
+    claims["_slot"], claims["_anchor"] = _claim_slots(claims, dated)
     n_lanes = dated.groupby("_group")["_lane"].max().add(1)
+    lane_of = dict(zip(dated[Col.KEY], zip(dated["_group"], dated["_lane"], strict=True),
+                       strict=True))
+    slots_needed: dict[tuple[str, int], int] = {}
+    for anchor, slot, group in zip(claims["_anchor"], claims["_slot"], claims["_group"],
+                                   strict=True):
+        where = lane_of.get(anchor, (group, 0))
+        slots_needed[where] = max(slots_needed.get(where, 0), slot + 1)
     offsets: dict[str, float] = {}
+    lane_y: dict[tuple[str, int], float] = {}
     ticks: list[float] = []
     top = 0.0
     for group in groups:
         offsets[group] = top
-        lanes = int(n_lanes.get(group, 1))
-        ticks.append(top + (lanes - 1) / 2)
-        top += lanes + 0.6
-    dated["_y"] = [offsets[g] + lane for g, lane in zip(dated["_group"], dated["_lane"],
+        for lane in range(int(n_lanes.get(group, 1))):
+            slots = slots_needed.get((group, lane), 0)
+            lane_y[(group, lane)] = top + (0.3 + CLAIM_SLOT * slots if slots else 0.0)
+            top = lane_y[(group, lane)] + 1
+        ticks.append((lane_y[(group, 0)] + top - 1) / 2)
+        top += 0.6
+    dated["_y"] = [lane_y[(g, lane)] for g, lane in zip(dated["_group"], dated["_lane"],
                                                          strict=True)]
     lane_width = 0.7
 
@@ -464,7 +558,9 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 marker={"color": colour, "opacity": 0.35,
                         "line": {"color": colour, "width": 1.5}},
                 text=None if bar_text is None else bar_text[ranges],
-                textposition="inside", insidetextanchor="start",
+                # At the end: a range that runs off the view to the left (the months before
+                # a city fell) keeps its words in view.
+                textposition="inside", insidetextanchor="end",
                 textfont={"color": "#222222", "size": 10},
                 customdata=keys[ranges], hovertext=hovers[ranges],
                 hovertemplate=_hover(label),
@@ -488,22 +584,28 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                 customdata=keys[days], hovertext=hovers[days], hovertemplate=_hover(label),
             )
 
+    # Claims above their event, one slot per stance (and per claim of one stance on
+    # one day), so an assertion and its denial never hide each other.
     event_y = dict(zip(dated[Col.KEY], dated["_y"], strict=True))
-    group_mid = dict(zip(groups, ticks, strict=True))
-    claims["_y"] = [event_y.get(ev, group_mid.get(g, 0.0)) - 0.3
-                    for ev, g in zip(claims[Col.EVENT], claims["_group"], strict=True)]
+    claims["_y"] = [event_y.get(anchor, lane_y.get((g, 0), 0.0)) - 0.55 - CLAIM_SLOT * slot
+                    for anchor, g, slot in zip(claims["_anchor"], claims["_group"],
+                                               claims["_slot"], strict=True)]
+    _count_claim_overflow(fig, claims)
     stances = claims[Col.STANCE].to_numpy(dtype=object)
     contested = claims[Col.CONTESTED].astype(object).eq(True).to_numpy()
     claim_keys, claim_x = _keys(claims), _iso(claims["_x"])
     claim_y = claims["_y"].to_numpy(float)
-    for stance in STANCES:
+    # One legend entry for all claims, naming the shapes: on a phone four took four rows.
+    present = [s for s in STANCES if (stances == s).any()]
+    shapes = [STANCE_SHAPES[s] for s in present]
+    claims_entry = ("Claims: " + "  ".join(shapes[:2])
+                    + ("<br>" + "  ".join(shapes[2:]) if len(shapes) > 2 else ""))
+    for stance in present:
         said = np.flatnonzero(stances == stance)
-        if not len(said):
-            continue
         hot = contested[said]
         fig.trace(
             "scatter", x=claim_x[said], y=claim_y[said], mode="markers",
-            name=f"Claim: {stance}", legendgroup=f"claim-{stance}",
+            name=claims_entry, legendgroup="claims", showlegend=stance == present[0],
             marker={"symbol": STANCE_SYMBOLS[stance], "size": 10, "color": CLAIM_COLOUR,
                     "line": {"color": np.where(hot, CONTESTED_COLOUR, "white").astype(object),
                              "width": np.where(hot, 2.5, 1.0)}},
@@ -514,9 +616,17 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
 
     times = (list(dated[Col.START]) + list(dated[Col.END] + DAY) + list(claims["_x"])
              + list(pubs["_x"]))
+    full = _padded_range(times) if times else None
+    short = dated[(dated[Col.END] + DAY - dated[Col.START]) <= FOCUS_SPAN]
+    view = focus_range([*_point_time(short[Col.START], short[Col.END]), *claims["_x"],
+                        *pubs["_x"]]) if times else None
+    if view is None or full is None or (view[0] <= full[0] and view[1] >= full[1]):
+        view = full
     pub_y = -1.2 if len(pubs) else None
-    if times:
-        _add_publications(fig, pubs, pub_y, min(times), max(times))
+    if view is not None:
+        _add_publications(fig, pubs, pub_y, view[0], view[1])
+    if view is not None and view is not full:
+        _note_rows_out_of_view(fig, dated, claims, dict(zip(groups, ticks, strict=True)), view)
     tickvals = ([pub_y] if pub_y is not None else []) + ticks
     ticktext = ([PUBLISHED_ROW] if pub_y is not None else []) + list(groups)
     # Lane separators as plain shapes (add_hline re-validated every shape already in the
@@ -531,19 +641,101 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
     title = f"{len(dated):,} dated events"
     if n_undated:
         title += f" ({n_undated:,} undated, listed below)"
+    # Opened on part of the span: a strip under the axis shows all of it, and its
+    # handles move the view (unless the points are too many to draw twice).
+    overview = (view is not full and len(dated) + len(claims) <= OVERVIEW_MAX_POINTS)
     lanes_total = top + (1.5 if pub_y is not None else 0)
-    height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, 150 + ROW_PX * lanes_total)))
+    height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, 220 + ROW_PX * lanes_total
+                                     + (70 if overview else 0))))
     _base_layout(fig, title, height, uirevision=f"timeline:{group_by}")
     fig.layout.update(
         barmode="overlay", uniformtext={"minsize": 9, "mode": "hide"},
         xaxis={"type": "date", "showgrid": True, "gridcolor": GRID_COLOUR,
-               **({"range": _padded_range(times)} if times else {})},
+               **({"range": _iso_range(view)} if view is not None else {}),
+               **({"rangeslider": {"visible": True, "thickness": 0.1,
+                                   "range": _iso_range(full)}} if overview else {})},
         yaxis={"tickvals": tickvals, "ticktext": ticktext, "autorange": "reversed",
-               "showgrid": False, "zeroline": False})
+               "showgrid": False, "zeroline": False, "fixedrange": overview})
     if not times:
         fig.annotations.append({"text": "No dated events in view", "showarrow": False,
                                 "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5})
     return fig.figure()
+
+
+def _note_rows_out_of_view(fig: _Draft, dated: pd.DataFrame, claims: pd.DataFrame,
+                           row_y: dict[str, float], view: list[pd.Timestamp]) -> None:
+    """A row with nothing in the opening view says, at the edge, where its items are."""
+    spans = pd.concat([
+        pd.DataFrame({"g": dated["_group"], "lo": dated[Col.START], "hi": dated[Col.END] + DAY}),
+        pd.DataFrame({"g": claims["_group"], "lo": claims["_x"], "hi": claims["_x"]})])
+    for group, rows in spans.groupby("g", sort=False):
+        seen = (rows["hi"] >= view[0]) & (rows["lo"] <= view[1])
+        if seen.any() or group not in row_y:
+            continue
+        earlier = int((rows["hi"] < view[0]).sum())
+        later = len(rows) - earlier
+        text = " · ".join([*([f"◀ {earlier:,} earlier"] if earlier else []),
+                           *([f"{later:,} later ▶"] if later else [])])
+        fig.annotations.append({
+            "x": 0 if earlier else 1, "xref": "paper", "xanchor": "left" if earlier else "right",
+            "y": row_y[group], "yref": "y", "text": text, "showarrow": False,
+            "font": {"size": 10, "color": PUBLISHED_COLOUR}})
+
+
+#: Starts the label of the row that holds the groups beyond MAX_ROWS.
+_REST_MARK = "+ "
+_GROUP_NOUNS = {"place": "places", "article": "articles", "type": "types"}
+
+
+def _fold_rows(dated: pd.DataFrame, claims: pd.DataFrame, group_by: GroupBy) -> None:
+    """Above MAX_ROWS rows, the groups with the fewest items share one last row, counted."""
+    counts = pd.concat([dated["_group"], claims["_group"]]).value_counts(sort=False)
+    if len(counts) <= MAX_ROWS:
+        return
+    ranked = sorted(counts.index, key=lambda g: (-counts[g], g))
+    rest = set(ranked[MAX_ROWS - 1:])
+    label = (f"{_REST_MARK}{len(rest):,} other {_GROUP_NOUNS[group_by]} "
+             f"({int(counts[list(rest)].sum()):,} items)")
+    for table in (dated, claims):
+        table["_group"] = table["_group"].where(~table["_group"].isin(rest), label)
+
+
+def _count_claim_overflow(fig: _Draft, claims: pd.DataFrame) -> None:
+    """Where more claims share an event's last slot than one, a count beside it says so."""
+    last = claims[claims["_slot"] == MAX_CLAIM_SLOTS - 1]
+    for (_, y), rows in last.groupby(["_anchor", "_y"], sort=False):
+        if len(rows) > 1:
+            fig.annotations.append({
+                "x": rows["_x"].max().isoformat(), "xref": "x", "y": y, "yref": "y",
+                "text": f"{len(rows):,} here", "showarrow": False, "xanchor": "left",
+                "xshift": 8, "font": {"size": 10, "color": CLAIM_COLOUR}})
+
+
+def _claim_slots(claims: pd.DataFrame, dated: pd.DataFrame) -> tuple[list[int], list[str]]:
+    """Each claim's slot above what it is about (0 nearest the bar), and that item's key.
+
+    Claims about one event get one slot per stance, in STANCES order, and claims of one
+    stance said on the same day one slot each; past MAX_CLAIM_SLOTS they share the last.
+    A claim about an undated or unlisted event hangs above its row ("row:<group>").
+    """
+    known = set(dated[Col.KEY])
+    anchors = [ev if ev in known else f"row:{g}"
+               for ev, g in zip(claims[Col.EVENT], claims["_group"], strict=True)]
+    rank = {s: i for i, s in enumerate(STANCES)}
+    days = claims["_x"].dt.floor("D")
+    seen: dict[tuple, int] = {}
+    pairs: list[tuple[int, int]] = []
+    for anchor, stance, day in zip(anchors, claims[Col.STANCE], days, strict=True):
+        k = seen.get((anchor, stance, day), 0)
+        seen[(anchor, stance, day)] = k + 1
+        pairs.append((rank.get(stance, len(rank)), k))
+    slot_of: dict[str, dict[tuple[int, int], int]] = {}
+    for anchor, pair in zip(anchors, pairs, strict=True):
+        slot_of.setdefault(anchor, {})[pair] = 0
+    for table in slot_of.values():
+        for i, pair in enumerate(sorted(table)):
+            table[pair] = min(i, MAX_CLAIM_SLOTS - 1)
+    return [slot_of[a][p] for a, p in zip(anchors, pairs, strict=True)], anchors
 
 
 def make_timeline_counts(events: pd.DataFrame, articles: pd.DataFrame) -> go.Figure:
@@ -591,7 +783,7 @@ def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
     _base_layout(fig, title, 420, uirevision=f"timeline:aggregated:{unit}")
     fig.layout.update(
         barmode="stack", bargap=0,
-        xaxis={"type": "date", "range": _padded_range(times), "showgrid": True,
+        xaxis={"type": "date", "range": _iso_range(_padded_range(times)), "showgrid": True,
                "gridcolor": GRID_COLOUR},
         yaxis={"title": {"text": f"events per {unit}"}, "gridcolor": GRID_COLOUR,
                "rangemode": "tozero"})
@@ -613,7 +805,9 @@ POINT_OPACITY, AREA_OPACITY = 0.9, 0.22
 #: The most a view is zoomed in, by the finest precision shown (single point -> city zoom).
 MAX_ZOOM = {"exact": 9.0, "settlement": 8.0, "district": 7.0, "region": 6.0, "country": 4.5}
 PLACE_ORDER = {p: i for i, p in enumerate(MAX_ZOOM)}
-MAP_HEIGHT, MAP_WIDTH_GUESS = 640, 700
+#: The map's height, and the narrowest width it may be drawn at (a phone, less its
+#: margins): the opening view fits the data into that, so it fits on any screen.
+MAP_HEIGHT, MAP_WIDTH_GUESS = 640, 330
 #: Room for the title above the map and the legend below it.
 MAP_MARGIN_TOP, MAP_MARGIN_BOTTOM = 50, 110
 #: Candidate cell sizes (degrees) for aggregation, finest first.
@@ -668,6 +862,14 @@ def _places(located: pd.DataFrame) -> pd.DataFrame:
                 .sort_values("k", ascending=False, kind="stable")
                 .drop_duplicates(keys))
     places = places.merge(dominant[[*keys, "_type"]], on=keys, how="left")  # keeps the order
+    # Every type at each place, most frequent first: [(type, count), ...].
+    mix: dict[tuple, list[tuple[str, int]]] = {}
+    ranked = (frame.groupby([*keys, "_type"], sort=False, dropna=False).size()
+              .sort_values(ascending=False, kind="stable"))
+    for (*where, type_key), k in ranked.items():
+        mix.setdefault(tuple(where), []).append((type_key, int(k)))
+    places["_types"] = [mix.get(tuple(row), []) for row in
+                        places[keys].itertuples(index=False, name=None)]
     # The first summaries of each place, gathered in one pass (a per-group list
     # aggregation runs Python once per place).
     summaries: list[list[object]] = [[] for _ in range(len(places))]
@@ -705,6 +907,7 @@ def _cells(located: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float]
                       for la, lo in zip(cells[Col.LAT], cells[Col.LON], strict=True)]
     cells["_prec"] = "settlement"
     cells["_summaries"] = [[] for _ in range(len(cells))]
+    cells["_types"] = [[] for _ in range(len(cells))]
     return cells, size
 
 
@@ -716,14 +919,33 @@ def _point_sizes(n: pd.Series, lo: float = POINT_SIZE_MIN,
 
 
 def _summaries_hover(summaries: list[object], n: int) -> str:
-    lines = ["• " + escape_hover(s, 100) for s in summaries]
+    # ASCII marks: plotly's JSON writes every other character as a six-byte escape, and
+    # a country's map has a few thousand of these hovers.
+    lines = ["- " + escape_hover(s, 100) for s in summaries]
     if n > len(summaries):
-        lines.append(f"… and {n - len(summaries):,} more")
+        lines.append(f"... and {n - len(summaries):,} more")
     return "<br>".join(lines)
 
 
+#: Types a hover lists by count at a place of several; the rest are counted.
+HOVER_TYPES = 2
+
+
+def _types_label(types: list[tuple[str, int]], fallback: str) -> str:
+    """"Battle" for one type; "Battle 2, Change of territorial control 1" for several."""
+    if len(types) <= 1:
+        return EVENT_TYPE_LABELS[fallback]
+    shown = ", ".join(f"{EVENT_TYPE_LABELS[t]} {k:,}" for t, k in types[:HOVER_TYPES])
+    rest = len(types) - HOVER_TYPES
+    return shown + (f", {rest} more" if rest > 0 else "")
+
+
 def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
-    """[place name, shown name, precision note, event count, summaries, type label]."""
+    """[place name, shown name, precision note, event count (and types), summaries, type].
+
+    Fields for a template rather than one hover string per place: plotly's JSON writes
+    every "<" of a string as "\\u003c", so markup in the template costs nothing per place.
+    """
     notes = []
     for prec in places["_prec"]:
         if aggregated:
@@ -732,7 +954,10 @@ def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
             notes.append(f"{AREA_LABELS[prec]}: somewhere in this area, not at this point")
         else:
             notes.append(escape_hover(prec, 20))
-    counts = [f"{n:,} event{'s' if n != 1 else ''}" for n in places["n"]]
+    counts = [f"{n:,} event{'s' if n != 1 else ''}"
+              + (f", {len(types)} types: {_types_label(types, t)}" if len(types) > 1 else "")
+              for n, types, t in zip(places["n"], places["_types"], places["_type"],
+                                     strict=True)]
     return np.column_stack([
         # Pages filter on customdata[0]; a grid cell is no place, so it carries "".
         [""] * len(places) if aggregated else [str(v) for v in places["_name"]],
@@ -741,7 +966,8 @@ def _map_customdata(places: pd.DataFrame, aggregated: bool) -> np.ndarray:
         counts,
         [_summaries_hover(s, n) for s, n in zip(places["_summaries"], places["n"],
                                                 strict=True)],
-        [EVENT_TYPE_LABELS[t] for t in places["_type"]],
+        [EVENT_TYPE_LABELS[t] + (" +" if len(types) > 1 else "") for t, types in
+         zip(places["_type"], places["_types"], strict=True)],
     ]) if len(places) else np.empty((0, 6), dtype=object)
 
 
@@ -750,9 +976,27 @@ EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 LABEL_FONT = "Noto Sans Regular"
 
 
+#: Event places named on the map (the busiest first); more would be clutter.
+MAP_NAMED_PLACES = 40
+#: The inner dot of a place with several types, as a share of the place's dot.
+INNER_DOT = 0.45
+#: An inner dot smaller than this (px) is not drawn: it could not be seen.
+MIN_INNER_PX = 5.0
+MIXED_NAME = "Several types (inner dot)"
+#: What the map page's caption says, in the legend's own words.
+MAP_KEY = ("Dots are towns or exact spots, sized by their number of events and coloured "
+           "by their most frequent type; a dot with a smaller dot of another colour inside "
+           "holds events of several types. Large pale discs are districts, regions or whole "
+           "countries: somewhere in that area, never a pinpoint.")
+
+
+#: Below this opening zoom (a country or more in view) the coarse outlines do.
+COARSE_BELOW_ZOOM = 5.0
+
+
 def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFrame | None = None,
              max_points: int = Limits.map_places, tile_style: str | None = None,
-             glyphs_url: str | None = None) -> go.Figure:
+             glyphs_url: str | None = None, coarse_basemap_url: str | None = None) -> go.Figure:
     """A map of events, one marker per place, sized by count and coloured by dominant type.
 
     Offline by default: a white background and the country outlines of the
@@ -760,14 +1004,19 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
     `tile_style` (an online MapLibre style such as "open-street-map") replaces
     both. Settlements and exact places are solid dots; district, region and
     country places are large translucent discs, named as such in legend and
-    hover. Events without coordinates are left out (the page says how many).
-    Above `max_points` places, events are counted in grid cells instead.
+    hover. A place with events of several types gets an inner dot of its second
+    type and says so in its hover. Events without coordinates are left out (the
+    page says how many). Above `max_points` places, events are counted in grid
+    cells instead.
 
-    `labels` (name, lat, lon: nearby towns) orient a reader at city zoom. Map
-    text needs font glyphs, which plotly's offline style would fetch from a
-    CDN; so labels are drawn as text only when `glyphs_url` (a MapLibre glyphs
-    URL template the app serves) is given, and otherwise as small grey dots
-    named in their hover.
+    Names need font glyphs, which plotly's offline style would fetch from a CDN,
+    so they are drawn only when `glyphs_url` (a MapLibre glyphs URL template the
+    app serves) is given: an event place's name as text of its own marker, above
+    it, and `labels` (name, lat, lon: nearby towns) as a map layer of text. Neither
+    is a point of its own, so a click on a place always lands on its events.
+
+    `coarse_basemap_url`, when given, replaces `basemap_url` for a view that opens
+    below COARSE_BELOW_ZOOM: simpler outlines, a third of the bytes to fetch and draw.
     """
     located = events[events[Col.LAT].notna() & events[Col.LON].notna()].reset_index(drop=True)
     aggregated = _n_places(located) > max_points
@@ -778,13 +1027,22 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
         places = _places(located)
     else:
         places = pd.DataFrame({Col.LAT: [], Col.LON: [], "_name": [], "_prec": [], "n": [],
-                               "_type": [], "_summaries": []})
+                               "_type": [], "_summaries": [], "_types": []})
     fig = _Draft()
     is_area = places["_prec"].isin(list(AREA_LABELS)) & (not aggregated)
     sizes_range = (CELL_SIZE_MIN, CELL_SIZE_MAX) if aggregated else (POINT_SIZE_MIN,
                                                                      POINT_SIZE_MAX)
     point_sizes = _point_sizes(places["n"], *sizes_range) if len(places) else np.empty(0)
     customdata = _map_customdata(places, aggregated)
+    as_text = glyphs_url is not None and not tile_style
+    names = np.full(len(places), "", dtype=object)
+    if as_text and not aggregated and len(places):
+        # Drawn by MapLibre as glyphs, never parsed as HTML: escaping would show "&#39;"
+        # in Homyel' and every Ukrainian name with an apostrophe.
+        busiest = np.argsort(-places["n"].to_numpy(), kind="stable")[:MAP_NAMED_PLACES]
+        for i in busiest:
+            if not is_area.iloc[i]:
+                names[i] = _plain(places["_name"].iloc[i], 60)
 
     for area in (True, False):  # areas first, so dots are drawn on top
         for type_key in EVENT_TYPES:
@@ -797,52 +1055,36 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
             if area:
                 sizes = [max(AREA_SIZES[p], s * 1.6) for p, s in zip(rows["_prec"],
                                                                    point_sizes[idx], strict=True)]
-                name, opacity = f"{label} (district/region/country: an area)", AREA_OPACITY
+                name, opacity = f"{label} (an area)", AREA_OPACITY
             else:
                 sizes, name, opacity = point_sizes[idx], label, POINT_OPACITY
+            text = names[idx] if as_text and not area and any(names[idx]) else None
             fig.trace(
                 "scattermap", lat=rows[Col.LAT].to_numpy(float), lon=rows[Col.LON].to_numpy(float),
-                mode="markers", name=name, legendgroup=type_key,
+                # The name is this marker's own text, which plotly sets above the marker
+                # by its size: it never sits under a dot, and it is not a point to click.
+                mode="markers+text" if text is not None else "markers", name=name,
+                legendgroup=type_key, text=text, textposition="top center",
+                textfont={"color": "#444444", "size": 12, "family": LABEL_FONT},
                 marker={"size": np.asarray(sizes, float), "color": TYPE_COLOURS[type_key],
                         "opacity": opacity, "symbol": "circle"},
                 customdata=customdata[idx], hovertemplate=MAP_HOVER,
             )
-
-    style: str | dict = "white-bg"
-    layers: list[dict] = []
-    if tile_style:
-        style = tile_style
-    elif basemap_url:
-        layers = [
-            {"sourcetype": "geojson", "source": basemap_url, "type": "fill",
-             "color": LAND_COLOUR, "below": "traces"},
-            {"sourcetype": "geojson", "source": basemap_url, "type": "line",
-             "color": BORDER_COLOUR, "line": {"width": 0.7}, "below": "traces"},
-        ]
-    if labels is not None and len(labels):
-        as_text = glyphs_url is not None and not tile_style
-        if as_text:
-            # `sources` must not be empty: plotly drops an empty one, and MapLibre then
-            # rejects the style on every redraw ("Map error.").
-            style = {"version": 8, "glyphs": glyphs_url,
-                     "sources": {"none": {"type": "geojson", "data": EMPTY_GEOJSON}},
-                     "layers": [{"id": "background", "type": "background",
-                                 "paint": {"background-color": "#FFFFFF"}}]}
-        # Drawn by MapLibre as glyphs, never parsed as HTML: escaping would show "&#39;"
-        # in Homyel' and every Ukrainian name with an apostrophe. As hover text (tiles),
-        # plotly would parse it, so it is escaped there.
-        names = ([_plain(v, 60) for v in labels["name"]] if as_text
-                 else _escape_all(labels["name"], 60))
+    # The second type as a dot inside the first: the mark says "several types", where the
+    # dot is large enough to hold one that can be seen. Its points carry the place's name
+    # alone (the hover is the outer dot's, which lists the types), so a click on it still
+    # selects the place, for few bytes.
+    second = np.array([t[1][0] if len(t) > 1 else "" for t in places["_types"]], dtype=object)
+    inner = (second != "") & ~is_area.to_numpy() & (point_sizes * INNER_DOT >= MIN_INNER_PX)
+    for n_trace, type_key in enumerate(t for t in EVENT_TYPES if (inner & (second == t)).any()):
+        idx = np.flatnonzero(inner & (second == type_key))
+        rows = places.iloc[idx]
         fig.trace(
-            "scattermap", lat=labels["lat"].to_numpy(float), lon=labels["lon"].to_numpy(float),
-            # markers+text: plotly offsets text from a marker's size (text alone gives NaN).
-            mode="markers+text" if as_text else "markers", text=names, name="Nearby towns",
-            textfont={"color": LABEL_COLOUR, "size": 11, "family": LABEL_FONT},
-            textposition="top center",  # above the spot, so the event's dot never hides it
-            marker={"size": 4, "color": LABEL_COLOUR},
-            customdata=np.array([[""]] * len(labels), dtype=object),
-            hovertemplate="%{text}<extra></extra>", hoverinfo="skip" if as_text else None,
-            showlegend=False,
+            "scattermap", lat=rows[Col.LAT].to_numpy(float), lon=rows[Col.LON].to_numpy(float),
+            mode="markers", name=MIXED_NAME, legendgroup="mixed", showlegend=n_trace == 0,
+            hoverinfo="skip", customdata=customdata[idx, :1],
+            marker={"size": point_sizes[idx] * INNER_DOT, "opacity": 1.0, "symbol": "circle",
+                    "color": TYPE_COLOURS[type_key]},
         )
 
     if len(places):
@@ -850,6 +1092,27 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                              list(places["_prec"]))
     else:
         centre, zoom = {"lat": 20.0, "lon": 0.0}, 1.0
+    style: str | dict = "white-bg"
+    layers: list[dict] = []
+    if tile_style:
+        style = tile_style
+    elif basemap_url:
+        source = (coarse_basemap_url if coarse_basemap_url and zoom < COARSE_BELOW_ZOOM
+                  else basemap_url)
+        # One layer, land and borders: two layers fetched and parsed the file twice.
+        layers = [{"sourcetype": "geojson", "source": source, "type": "fill",
+                   "color": LAND_COLOUR, "fill": {"outlinecolor": BORDER_COLOUR},
+                   "below": "traces"}]
+    if as_text:
+        # `sources` must not be empty: plotly drops an empty one, and MapLibre then
+        # rejects the style on every redraw ("Map error.").
+        style = {"version": 8, "glyphs": glyphs_url,
+                 "sources": {"none": {"type": "geojson", "data": EMPTY_GEOJSON}},
+                 "layers": [{"id": "background", "type": "background",
+                             "paint": {"background-color": "#FFFFFF"}}]}
+        if labels is not None and len(labels):
+            layers.append(_town_layer(labels, set(places["_name"])))
+
     n_events = int(places["n"].sum()) if len(places) else 0
     if aggregated:
         title = (f"Aggregated: {n_events:,} events in {len(places):,} cells of {cell:g}° "
@@ -862,12 +1125,31 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                  uirevision=f"map:{centre['lat']:.3f},{centre['lon']:.3f},{zoom}")
     fig.layout.update(
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
-        margin={"l": 0, "r": 0, "t": MAP_MARGIN_TOP, "b": MAP_MARGIN_BOTTOM},
+        margin={"l": 0, "r": TOOLBAR_PX, "t": MAP_MARGIN_TOP, "b": MAP_MARGIN_BOTTOM},
         # Below the map, not over it: with several types and precisions it covers the data.
-        legend={"y": -0.01, "yanchor": "top", "x": 0, "orientation": "h"},
+        legend={"y": -0.01, "yanchor": "top", "x": 0, "orientation": "h", "yref": "paper"},
     )
     if not len(places):
         fig.annotations.append({"text": "No events with coordinates in view",
                                 "showarrow": False, "xref": "paper", "yref": "paper",
                                 "x": 0.5, "y": 0.5})
     return fig.figure()
+
+
+#: At most this many names in the towns layer (the caller's first): more is clutter.
+TOWN_LABELS_MAX = 100
+
+
+def _town_layer(labels: pd.DataFrame, named: set[str]) -> dict:
+    """Nearby towns as a MapLibre text layer: seen, never hovered or clicked."""
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lo), float(la)]},
+         "properties": {"name": _plain(n, 60)}}
+        for n, la, lo in zip(labels["name"], labels["lat"], labels["lon"], strict=True)
+        if n not in named and la == la and lo == lo][:TOWN_LABELS_MAX]
+    return {"sourcetype": "geojson", "type": "symbol", "below": "traces",
+            "source": {"type": "FeatureCollection", "features": features},
+            "symbol": {"text": "{name}", "icon": "", "placement": "point",
+                       "textfont": {"size": 11, "color": LABEL_COLOUR, "family": LABEL_FONT},
+                       "textposition": "middle center"},
+            "name": "Nearby towns"}

@@ -50,6 +50,7 @@ class FilterSpec:
     label: str = ""
     what: str = ""                   # the noun a notice uses ("no such place")
     names: Callable[[Corpus], Iterable[object]] | None = None  # what "names" may hold
+    offered: Callable[[Corpus], Iterable[object]] | None = None  # what its widget lists
     fixed: bool = False              # a closed vocabulary: the widget lists every value
     events: Mask | None = None
     claims: Mask | None = None
@@ -120,7 +121,19 @@ def _search(table: str, columns: tuple[str, ...]) -> Mask:
 
 
 def _place_names(corpus: Corpus) -> list[object]:
-    return list(corpus.places[Col.PLACE_NAME]) + list(corpus.places[Col.COUNTRY_NAME])
+    """Every place name, each namesake's label, and the countries."""
+    return [*corpus.places[Col.PLACE_NAME], *namesake_labels(corpus).values(),
+            *corpus.places[Col.COUNTRY_NAME]]
+
+
+def _place_choices(corpus: Corpus) -> list[object]:
+    """What the Place filter lists: a namesake by its label only, then the countries."""
+    labels = namesake_labels(corpus)
+    ambiguous = {str(n).casefold() for n in corpus.places.loc[
+        corpus.places[Col.KEY].isin(list(labels)), Col.PLACE_NAME]}
+    return [*(n for n in corpus.places[Col.PLACE_NAME]
+              if isinstance(n, str) and n.casefold() not in ambiguous),
+            *labels.values(), *corpus.places[Col.COUNTRY_NAME]]
 
 
 def _actor_names(corpus: Corpus) -> list[object]:
@@ -142,7 +155,7 @@ FILTERS: tuple[FilterSpec, ...] = (
                placeholder="All stories",
                help="One real-world event as every article that reports it."),
     FilterSpec("places", "place", "names", "Place", "place", names=_place_names,
-               events=_places("events"), claims=_places("claims"),
+               offered=_place_choices, events=_places("events"), claims=_places("claims"),
                placeholder="Anywhere", help="A country includes every place in it."),
     FilterSpec("date_from", "from", "date", "From",
                events=_from("events"), claims=_from("claims")),
@@ -225,6 +238,10 @@ class Vocabulary:
     names: Mapping[str, dict[str, str]]
     events: frozenset[str]
     claims: frozenset[str]
+    #: What a "names" widget lists, where not every name it accepts: the Place filter lists
+    #: namesakes apart ("Ivanivka (Donetsk Oblast)") and accepts their plain shared name
+    #: from older links.
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __getitem__(self, param: str) -> dict[str, str]:
         return self.names[param]
@@ -241,6 +258,10 @@ class Vocabulary:
     def actors(self) -> dict[str, str]:
         return self.names[P_ACTOR]
 
+    @property
+    def place_choices(self) -> tuple[str, ...]:
+        return self.choices.get(P_PLACE, tuple(self.names[P_PLACE].values()))
+
 
 def _folded(values: Iterable[object]) -> dict[str, str]:
     return {str(v).casefold(): str(v) for v in sorted({v for v in values if v and v == v})}
@@ -253,7 +274,113 @@ def vocabulary(corpus: Corpus) -> Vocabulary:
                else _folded(s.names(corpus)) for s in FILTERS if s.names is not None},
         events=frozenset(corpus.events[Col.KEY]),
         claims=frozenset(corpus.claims[Col.KEY]),
+        choices={s.param: tuple(_folded(s.offered(corpus)).values()) for s in FILTERS
+                 if s.offered is not None},
     )
+
+
+# --- namesakes -----------------------------------------------------------------------------------
+
+#: Places of one name within this distance are one place (geocoders and sources differ
+#: by a few km for the same town); farther apart, they are namesakes.
+NAMESAKE_KM = 30.0
+#: A place takes the region of the nearest gazetteer town this close, else "near" it.
+REGION_KM, NEAR_KM = 12.0, 60.0
+
+
+def namesake_labels(corpus: Corpus) -> dict[str, str]:
+    """Place key -> "Ivanivka (Donetsk Oblast)", for places whose name other places share.
+
+    ACLED alone names five different Ivanivkas; one name in the Place filter would merge
+    their events. A place whose name is unique keeps its plain name (not in the dict).
+    The region comes from the place's GeoNames admin1 code, or the nearest town's; far
+    from any region the gazetteer names, the nearest town or the coordinates tell it apart.
+    """
+    return derived(corpus, "namesakes", lambda: _namesakes(corpus.places))
+
+
+def _sites(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Cluster ids of points: points within NAMESAKE_KM of each other share one."""
+    site = np.arange(len(lat))
+    x = np.radians(lon) * np.cos(np.radians(lat)) * 6371.0
+    y = np.radians(lat) * 6371.0
+    for i in range(len(lat)):  # single linkage: join every near pair's clusters
+        near = np.flatnonzero(np.hypot(x - x[i], y - y[i]) <= NAMESAKE_KM)
+        site[np.isin(site, site[near])] = site[i]
+    return site
+
+
+def _namesakes(places: pd.DataFrame) -> dict[str, str]:
+    located = places[places[Col.LAT].notna() & places[Col.PLACE_NAME].notna()]
+    folded = located[Col.PLACE_NAME].str.casefold()
+    # Distinct spots of each name first: ACLED repeats a town's coordinates on every row.
+    spots = pd.DataFrame({"name": folded, "lat": located[Col.LAT].round(2),
+                          "lon": located[Col.LON].round(2)}).drop_duplicates()
+    site_of: dict[tuple, int] = {}
+    for name, group in spots.groupby("name", sort=False):
+        if len(group) < 2:
+            continue
+        sites = _sites(group["lat"].to_numpy(float), group["lon"].to_numpy(float))
+        if len(set(sites)) > 1:
+            for la, lo, site in zip(group["lat"], group["lon"], sites, strict=True):
+                site_of[(name, la, lo)] = int(site)
+    if not site_of:
+        return {}
+    from warlens.gazetteer import UA_REGIONS, distance_km, get_gazetteer  # only when needed
+
+    regions = {r.admin1: r.name for r in UA_REGIONS}
+    gazetteer = get_gazetteer()
+    # One label per spot (name, rounded lat, lon), from its first row's admin1 and country.
+    rows = located.assign(_name=folded, _lat=located[Col.LAT].round(2),
+                          _lon=located[Col.LON].round(2))
+    rows = rows[rows["_name"].isin({name for name, _, _ in site_of}).to_numpy()]
+    spot_label: dict[tuple, str] = {}
+    for spot, first in rows.groupby(["_name", "_lat", "_lon"], sort=False).head(1).set_index(
+            ["_name", "_lat", "_lon"]).iterrows():
+        lat, lon = float(first[Col.LAT]), float(first[Col.LON])
+        admin1, country = first[Col.ADMIN1] or "", first[Col.COUNTRY] or ""
+        near = sorted(gazetteer.nearby(lat, lon, NEAR_KM, limit=200),
+                      key=lambda p: distance_km(lat, lon, p.lat, p.lon))
+        if not admin1 and near and distance_km(lat, lon, near[0].lat, near[0].lon) <= REGION_KM:
+            admin1, country = near[0].admin1, near[0].country or country
+        if country == "UA" and admin1 in regions:
+            where = regions[admin1]
+        elif near:
+            where = f"near {near[0].name}"
+        else:
+            where = f"{lat:.2f}, {lon:.2f}"
+        spot_label[spot] = f"{first[Col.PLACE_NAME]} ({where})"
+    # Spots of one site share the first's label; two sites of one region (two namesakes
+    # in one oblast) get their coordinates too.
+    site_label: dict[tuple, str] = {}
+    for spot, label in spot_label.items():
+        site_label.setdefault((spot[0], site_of[spot]), label)
+    sites_per_label: dict[str, int] = {}
+    for label in site_label.values():
+        sites_per_label[label] = sites_per_label.get(label, 0) + 1
+    labels: dict[str, str] = {}
+    for key, name, la, lo, lat, lon in zip(rows[Col.KEY], rows["_name"], rows["_lat"],
+                                           rows["_lon"], rows[Col.LAT], rows[Col.LON],
+                                           strict=True):
+        label = site_label[(name, site_of[(name, la, lo)])]
+        if sites_per_label[label] > 1:
+            label = f"{label[:-1]}, {lat:.2f}, {lon:.2f})"
+        labels[key] = label
+    return labels
+
+
+def label_places(corpus: Corpus, table: pd.DataFrame) -> pd.DataFrame:
+    """`table` (with Col.PLACE) with every namesake's PLACE_NAME as its label.
+
+    For what a page shows or a selection returns: the map's dots and the timeline's rows
+    of two Ivanivkas then differ, and a click filters by the one it was. The table
+    itself when the corpus has no namesakes.
+    """
+    labels = namesake_labels(corpus)
+    if not labels or Col.PLACE not in table:
+        return table
+    named = table[Col.PLACE].map(labels)
+    return table.assign(**{Col.PLACE_NAME: named.where(named.notna(), table[Col.PLACE_NAME])})
 
 
 def actor_names(events: pd.DataFrame) -> set[str]:
@@ -432,10 +559,21 @@ def _codes(corpus: Corpus, table: str, col: str) -> _Codes:
 
 
 def _place_mask(corpus: Corpus, table: str, places: tuple[str, ...]) -> np.ndarray:
-    """A place filter matches the place itself or the country it lies in (Ukraine ⊃ Bakhmut)."""
+    """A place filter matches the place itself or the country it lies in (Ukraine ⊃ Bakhmut).
+
+    A namesake's label ("Ivanivka (Donetsk Oblast)") matches that place alone; its plain
+    name, which links made before may carry, still matches every place of that name.
+    """
     # Integer codes of the corpus's names, built once: no string work on a filter change.
-    return (_codes(corpus, table, Col.PLACE_NAME).mask(places)
+    mask = (_codes(corpus, table, Col.PLACE_NAME).mask(places)
             | _codes(corpus, table, Col.COUNTRY_NAME).mask(places))
+    labels = namesake_labels(corpus)
+    if labels:
+        wanted = {p.casefold() for p in places}
+        keys = [k for k, label in labels.items() if label.casefold() in wanted]
+        if keys:
+            mask |= getattr(corpus, table)[Col.PLACE].isin(keys).to_numpy()
+    return mask
 
 
 def _has_any(joined: pd.Series, wanted: tuple[str, ...]) -> pd.Series:

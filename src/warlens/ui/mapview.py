@@ -8,14 +8,19 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from warlens import figures
+from warlens import figures, query
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 BASEMAP = "countries-50m.geojson"
-GLYPHS = "fonts/{fontstack}/{range}.pbf"
+#: Simpler outlines for a map that opens on a country or more (scripts/build_basemap.sh).
+COARSE_BASEMAP = "countries-coarse.geojson"
+# One font for every map text, whatever font stack MapLibre asks for: plotly names its own
+# stack for text layers, and static/ holds Noto Sans alone. MapLibre requires the
+# {fontstack} token, so it goes in a query string the static server ignores.
+GLYPHS = "fonts/Noto Sans Regular/{range}.pbf?stack={fontstack}"
 #: Set to a MapLibre style name (e.g. "open-street-map") to use online tiles instead.
 TILES_ENV = "WARLENS_MAP_TILES"
 LABEL_LIMIT = 40
@@ -50,15 +55,17 @@ def town_labels(events: pd.DataFrame) -> pd.DataFrame:
 def draw(view: View) -> None:
     """The map; selecting points filters every view to those places."""
     st.title("Map")
-    events = view.events_of(figures.MAP_EVENT_COLUMNS)
+    # Namesakes by their labels: two Ivanivkas are two dots, and a click picks one.
+    events = query.label_places(view.corpus, view.events_of((*figures.MAP_EVENT_COLUMNS,
+                                                             Col.PLACE)))
     located = events.dropna(subset=[Col.LAT, Col.LON])
     missing = len(events) - len(located)
-    st.caption("Dots are towns or exact spots; rings are districts, regions or whole countries, "
-               "never pinpoints. Select points (click, box or lasso) to filter every view.")
+    st.caption(figures.MAP_KEY + " Select places (click, box or lasso) to filter every view.")
     if located.empty:
         st.info("No event in this view has a known location.")
     else:
         fig = figures.make_map(located, basemap_url=static_url(BASEMAP),
+                               coarse_basemap_url=static_url(COARSE_BASEMAP),
                                labels=town_labels(located),
                                max_points=view.limits.map_places,
                                tile_style=os.environ.get(TILES_ENV) or None,

@@ -216,8 +216,8 @@ def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
         if spec.kind == "names":
             names = vocab[spec.param]
             many = len(names) > OPTION_LIMIT
-            options = (list(names.values()) if spec.fixed
-                       else _offered(names.values(), st.session_state[key]))
+            options = (list(names.values()) if spec.fixed else _offered(
+                vocab.choices.get(spec.param, names.values()), st.session_state[key]))
             hint = ("Type to search; any name in the data can be typed in. " if many
                     else "") + spec.help
             sb.multiselect(md_escape(spec.label), options, key=key,

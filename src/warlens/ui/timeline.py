@@ -27,8 +27,7 @@ def selected_key(selection: object) -> str | None:
 def draw(view: View) -> None:
     """Timeline, undated events, and the detail of the selected event."""
     st.title("Timeline")
-    st.caption("Bars span what the text allows: a vague date is a range, an exact day a point. "
-               "Diamonds mark claims when they were made; dashed lines mark publication.")
+    key_note = st.empty()  # filled once the figure says whether it opens on part of the span
     # The few columns that say how many events are dated, first: above the bar limit the chart
     # counts them and needs nothing else (a large view holds 200,000 events).
     counted = view.events_of(figures.TIMELINE_COUNT_COLUMNS)
@@ -46,12 +45,19 @@ def draw(view: View) -> None:
         if counts_only:
             fig = figures.make_timeline_counts(counted, articles)
         else:
-            fig = figures.make_timeline(view.events_of(figures.TIMELINE_EVENT_COLUMNS),
-                                        view.claims_of(figures.TIMELINE_CLAIM_COLUMNS),
-                                        articles, group_by=group,
-                                        max_bars=view.limits.timeline_bars)
+            # Namesakes by their labels, so two Ivanivkas are two rows.
+            fig = figures.make_timeline(
+                query.label_places(view.corpus, view.events_of(
+                    (*figures.TIMELINE_EVENT_COLUMNS, Col.PLACE))),
+                query.label_places(view.corpus, view.claims_of(
+                    (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE))),
+                articles, group_by=group, max_bars=view.limits.timeline_bars)
         chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
                                  key="timeline_chart", width="stretch")
+        if not counts_only:
+            focused = bool(fig.layout.xaxis.rangeslider.visible)
+            key_note.caption(figures.TIMELINE_KEY
+                             + (" " + figures.TIMELINE_FOCUS_NOTE if focused else ""))
         key = selected_key(chosen)
         if key and key not in (view.filters.event, view.filters.claim):
             is_claim = key in view.vocab.claims

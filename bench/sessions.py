@@ -1,0 +1,190 @@
+"""Server CPU per new visitor, and how many new visitors a second one server serves.
+
+    python bench/sessions.py [--size 0|10000] [--visitors 12] [--rates 0.5,1,2,3]
+                             [--repo CHECKOUT]
+
+--size 0 (the default) serves the bundled corpus (data/articles); --size N the synthetic
+corpus `bench/run.py --sizes N` wrote. One Streamlit server is started (in its own
+process group) and warmed by one visit, which loads the corpus. Then:
+
+1. CPU per fresh session: --visitors new browser contexts (empty cache, new session)
+   open shared links one after another (the map, the claims and the timeline of the
+   busiest town, in turn), each until its page is drawn; the server process's CPU time
+   (utime + stime from /proc) before and after, divided by the visitors. Target: at most
+   100 ms per fresh session. Then the same from one browser whose cache is warm (new
+   tabs: new sessions), which leaves out serving Streamlit's own frontend files.
+2. Visitors a second: for each rate in --rates, --visitors new visitors arrive at that
+   rate (asyncio, one Chromium); each one's first view is timed (navigation start to the
+   page drawn). Prints the median and the largest rate whose median stays under 2 s.
+
+The browser runs on the same machine and competes with the server for its cores: the
+rates are a floor for a server with the machine to itself. Prints the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote_plus
+
+from playwright.async_api import Browser, BrowserContext, async_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from browser import CHROMIUM, _free_port  # noqa: E402
+from first_view import (  # noqa: E402
+    CHROMIUM_ARGS,
+    PAINTED,
+    TIMEOUT_MS,
+    VIEWPORT,
+    WARLENS_MAP_DRAWN,
+    WARLENS_TABLE_DRAWN,
+    start_warlens,
+    stop,
+)
+
+#: A page other than the map is drawn when its script has run and nothing is loading.
+APP_IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.dataset.testScriptState === 'notRunning'
+        && app.dataset.testConnectionState === 'CONNECTED'
+        && !document.querySelector('[data-testid="stSkeleton"]')
+        && !!document.querySelector('[data-testid="stMain"] h1');
+}"""
+TARGET_CPU_S, TARGET_MEDIAN_S = 0.100, 2.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def visit(browser: Browser | BrowserContext, url: str, drawn: str) -> float:
+    """A new visitor opens `url`; seconds until it is drawn.
+
+    Given a browser, the visitor is new (a fresh context: empty cache); given a context,
+    a returning one (a new tab, so a new session, with the browser's cache warm).
+    """
+    fresh = isinstance(browser, Browser)
+    context = await browser.new_context(viewport=VIEWPORT) if fresh else browser
+    page = await context.new_page()
+    try:
+        start = time.perf_counter()
+        await page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        await page.wait_for_function(drawn, timeout=TIMEOUT_MS, polling=50)
+        await page.evaluate(PAINTED)
+        return time.perf_counter() - start
+    finally:
+        await (context.close() if fresh else page.close())
+
+
+async def run(base: str, place: str, pid: int, visitors: int, rates: list[float]) -> dict:
+    q = quote_plus(place)
+    links = [(f"{base}/Map?place={q}", WARLENS_MAP_DRAWN),
+             (f"{base}/Claims?place={q}", WARLENS_TABLE_DRAWN),
+             (f"{base}/Timeline?place={q}", APP_IDLE)]
+    out: dict = {}
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for url, drawn in links:  # warm: the corpus is loaded, every page imported once
+            await visit(browser, url, drawn)
+        before = cpu_seconds(pid)
+        times = [await visit(browser, *links[i % len(links)]) for i in range(visitors)]
+        per_session = (cpu_seconds(pid) - before) / visitors
+        out["sequential"] = {"cpu_per_session_s": per_session,
+                             "median_first_view_s": statistics.median(times), "times": times}
+        print(f"server CPU per fresh session: {per_session * 1000:.0f} ms "
+              f"(target <= {TARGET_CPU_S * 1000:.0f} ms); first view one at a time: median "
+              f"{statistics.median(times):.2f} s")
+        # The same with the browser's cache warm: the session's own cost, without serving
+        # Streamlit's frontend files (7-10 MB, uncompressed by Streamlit's design).
+        returning = await browser.new_context(viewport=VIEWPORT)
+        await visit(returning, *links[0])
+        before = cpu_seconds(pid)
+        times = [await visit(returning, *links[i % len(links)]) for i in range(visitors)]
+        per_warm = (cpu_seconds(pid) - before) / visitors
+        await returning.close()
+        out["returning"] = {"cpu_per_session_s": per_warm,
+                            "median_first_view_s": statistics.median(times), "times": times}
+        print(f"server CPU per new session of a returning browser (files cached): "
+              f"{per_warm * 1000:.0f} ms; first view median {statistics.median(times):.2f} s")
+        out["rates"] = {}
+        for rate in rates:
+            before = cpu_seconds(pid)
+
+            async def arrive(i: int, rate: float = rate) -> float:
+                await asyncio.sleep(i / rate)
+                return await visit(browser, *links[i % len(links)])
+
+            started = time.perf_counter()
+            times = await asyncio.gather(*(arrive(i) for i in range(visitors)))
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds(pid) - before
+            median = statistics.median(times)
+            out["rates"][str(rate)] = {"median_s": median, "max_s": max(times), "times": times,
+                                       "server_cpu_s": cpu, "wall_s": wall}
+            print(f"{rate:4.1f} new visitors/s: first view median {median:.2f} s, "
+                  f"max {max(times):.2f} s; server CPU {cpu:.1f} s over {wall:.1f} s")
+        await browser.close()
+    ok = [float(r) for r, v in out["rates"].items() if v["median_s"] < TARGET_MEDIAN_S]
+    out["max_rate_under_2s"] = max(ok) if ok else 0.0
+    print(f"largest rate tried with median first view under {TARGET_MEDIAN_S:.0f} s: "
+          f"{out['max_rate_under_2s']} new visitors/s")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=0, help="0: the bundled corpus")
+    parser.add_argument("--visitors", type=int, default=12)
+    parser.add_argument("--rates", default="0.5,1,2,3")
+    parser.add_argument("--place", default=None, help="default: Bakhmut, or the busiest town")
+    parser.add_argument("--label", default="now")
+    parser.add_argument("--repo", type=Path, default=REPO)
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / "out")
+    args = parser.parse_args(argv)
+    if args.size:
+        data = args.work / "corpora" / f"synth-{args.size}"
+        cache = args.work / f"cache-{args.size}"
+        db = args.work / f"datasette-{args.size}.db"
+        if args.place is None:
+            from first_view import build_sqlite, busiest_town
+
+            if not db.exists():
+                build_sqlite(data, cache, db)
+            args.place = busiest_town(db)
+    else:
+        data, cache = REPO / "data" / "articles", args.work / "cache-bundled"
+    place = args.place or "Bakhmut"
+    port = _free_port()
+    load_start = os.getloadavg()
+    server = start_warlens(args.repo.resolve(), data, cache, port)
+    try:
+        result = asyncio.run(run(f"http://127.0.0.1:{port}", place, server.pid, args.visitors,
+                                 [float(r) for r in args.rates.split(",") if r]))
+    finally:
+        stop(server)
+    result.update(place=place, load_average=[load_start, os.getloadavg()])
+    print(f"load average {load_start} -> {os.getloadavg()}")
+    out = args.work / "results.json"
+    results = {}
+    if out.exists():
+        with contextlib.suppress(ValueError):
+            results = json.loads(out.read_text(encoding="utf-8"))
+    results.setdefault(str(args.size or "bundled"), {}).setdefault("sessions", {})[
+        args.label] = result
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
