@@ -80,8 +80,8 @@ BYTES = """() => performance.getEntriesByType('navigation').concat(
 def build_sqlite(folder: Path, cache_dir: Path, db: Path) -> tuple[int, int]:
     """The corpus's events and claims as two tables, indexed on place_name."""
     os.environ["WARLENS_CACHE_DIR"] = str(cache_dir)
-    from warlens.corpus import load_corpus
     from warlens.model import Col
+    from warlens.workspace import load_corpus
 
     corpus = load_corpus(folder)
     db.unlink(missing_ok=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from warlens import query
-from warlens.corpus import Corpus, load_corpus
+from warlens.corpus import Corpus
 from warlens.model import Col
+from warlens.workspace import load_corpus
 
 FIXTURE = Path(__file__).parent / "fixtures" / "acled" / "acled-namesakes.csv"
 LABELS = ("Ivanivka (Donetsk Oblast)", "Ivanivka (Kherson Oblast)", "Ivanivka (Luhansk Oblast)")
