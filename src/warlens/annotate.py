@@ -328,6 +328,9 @@ def _find_place_names(text: str, sentences: list[Sentence], gaz: Gazetteer,
     """Spans of text that name something in the gazetteer: (sentence, start, end, name)."""
     lower_words = {w.lower() for w in re.findall(r"\b[a-z][a-z'\u2019]+\b", text)}
     found: list[tuple[Sentence, int, int, str]] = []
+    # Each distinct run of words is looked up once: a text repeats its names (and a
+    # pasted run of capitalised words repeats one name 50,000 times).
+    names_known: dict[str, bool] = {}
     for sentence in sentences:
         toks = _tokens(sentence)
         i = 0
@@ -339,7 +342,10 @@ def _find_place_names(text: str, sentences: list[Sentence], gaz: Gazetteer,
                 name = text[toks[i].start:toks[last].end]
                 if i == last and _skip_word(text, sentence, toks[i], lower_words):
                     continue
-                if not gaz.candidates(name):
+                known = names_known.get(name)
+                if known is None:
+                    known = names_known[name] = bool(gaz.candidates(name))
+                if not known:
                     continue
                 if _glued(text, toks, i, last):
                     break  # part of a longer name: neither it nor its shorter heads

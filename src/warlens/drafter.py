@@ -5,8 +5,9 @@ process it would hold the interpreter lock, and Streamlit's event loop (which an
 every other visitor, and the health check) would wait for it: a thread does not help.
 So drafts run in worker processes (`python -m warlens.drafter`, a fresh interpreter: not
 a fork of the threaded server, and not multiprocessing, whose children re-run the main
-module, which under Streamlit is the page script), and each request has a hard budget: a
-draft still running when it ends is killed with its worker, and the person is told to
+module, which under Streamlit is the page script), and each draft has a hard budget of its
+worker's time (a new worker's start is not on it): a draft still running when it ends is
+killed with its worker, and the person is told to
 shorten the text. A new worker is started on demand; a worker loads the gazetteer once.
 Requests and answers cross pipes as JSON, never pickles.
 
@@ -28,8 +29,13 @@ from functools import cache
 from multiprocessing.connection import Connection
 from typing import Any
 
-#: The longest a draft may take, waiting for a free worker included.
+#: The longest a draft may take in its worker (and, apart, the longest a request waits
+#: for a free worker).
 BUDGET_S = 5.0
+#: The longest a new worker may take to load the gazetteer (a build without a cache takes
+#: 2-6 s): that is not the text's doing, so it is not on the draft's budget.
+START_S = 60.0
+_READY = b"ready"
 #: Drafts that may run at once (the machine's cores are shared with the server).
 MAX_WORKERS = 2
 
@@ -52,6 +58,7 @@ def _serve(requests: Connection, replies: Connection) -> None:
     from warlens.yamlio import dump_yaml
 
     get_gazetteer()
+    replies.send_bytes(_READY)
     while True:
         try:
             text, options = json.loads(requests.recv_bytes())
@@ -85,6 +92,17 @@ class _Worker:
             os.close(to_parent)
         self.requests = Connection(to_child, readable=False)
         self.replies = Connection(from_child, writable=False)
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the worker has loaded the gazetteer (waiting up to `timeout` seconds)."""
+        if not self.ready:
+            try:
+                self.ready = (self.replies.poll(timeout)
+                              and self.replies.recv_bytes() == _READY)
+            except (EOFError, OSError):
+                return False
+        return self.ready
 
     def stop(self) -> None:
         """Kill the worker (a draft over budget is not asked to stop: it is stopped)."""
@@ -141,15 +159,19 @@ class Drafter:
               **options: str | None) -> Outcome:
         """`annotate.draft_article(text, published=..., **options)` in a worker, on budget."""
         started = time.monotonic()
-        deadline = started + self.budget_s
 
         def outcome(doc: Any = None, yaml: Any = None, error: str | None = None) -> Outcome:
             return Outcome(doc, yaml, error, time.monotonic() - started)
 
-        worker = self._acquire(deadline)
+        worker = self._acquire(started + self.budget_s)
         if worker is None:
             return outcome(error=f"every drafter is busy with other texts; try again in "
                                  f"{self.budget_s:.0f} seconds")
+        if not worker.wait_ready(START_S):
+            worker.stop()
+            self._release(None)
+            return outcome(error="the drafter could not start; try again")
+        deadline = time.monotonic() + self.budget_s  # the draft's own time starts now
         try:
             if isinstance(published, datetime.date):
                 published = published.isoformat()
