@@ -138,6 +138,8 @@ def _safe(node: ast.expr, literal: frozenset[str] = frozenset()) -> bool:
         return _safe(node.body, literal) and _safe(node.orelse, literal)
     if isinstance(node, ast.Name):
         return node.id.isupper() or node.id in literal  # a constant, or bound to one
+    if isinstance(node, ast.Attribute) and node.attr.isupper():
+        return True  # a module's constant (figures.MAP_KEY): text the code wrote
     if isinstance(node, ast.Subscript | ast.Attribute):
         # A constant table or attribute of one (GROUPS[key], STANCES, Col.X)
         base = node.value
@@ -171,6 +173,8 @@ def test_the_checker_finds_unescaped_text_and_accepts_escaped_text() -> None:
     assert not unescaped_calls("st.warning(md_escape(notice), icon=':material/x:')")
     assert not unescaped_calls("st.caption(f'{n:,} rows of {common.md_escape(t)}')")
     assert not unescaped_calls("st.text(anything)")
+    assert not unescaped_calls("st.caption(figures.MAP_KEY + ' Select places.')")
+    assert unescaped_calls("st.caption(figures.map_key + ' Select places.')")
     assert not unescaped_calls("many = 'Type'\nst.multiselect('A', [], help=many)")
     assert unescaped_calls("many = 'Type'\nmany = row.x\nst.caption(many)")
     assert not unescaped_calls("for path, label in PAGES:\n    st.page_link(path, label=label)")

@@ -12,7 +12,7 @@ from warlens.corpus import Corpus
 from warlens.model import Col
 from warlens.workspace import load_corpus
 
-FIXTURE = Path(__file__).parent / "fixtures" / "acled" / "acled-namesakes.csv"
+FIXTURE = Path(__file__).parent / "fixtures" / "namesakes" / "acled-namesakes.csv"
 LABELS = ("Ivanivka (Donetsk Oblast)", "Ivanivka (Kherson Oblast)", "Ivanivka (Luhansk Oblast)")
 
 

@@ -403,7 +403,8 @@ def assemble(tables: dict[str, pd.DataFrame], n_files: int, *,
         problems = problems.iloc[np.argsort(position, kind="stable")]
         gone = set(zip(dropped[FILE], dropped[DOC], strict=True))
         places, events, claims = (
-            t[[pair not in gone for pair in zip(t[FILE], t[DOC], strict=True)]]
+            t[np.fromiter((pair not in gone for pair in zip(t[FILE], t[DOC], strict=True)),
+                          dtype=bool, count=len(t))]
             for t in (places, events, claims))
         articles = articles.loc[~duplicate]
     extra = [p.to_dict() for p in extra_problems]

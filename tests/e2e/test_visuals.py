@@ -250,7 +250,7 @@ def test_every_page_is_saved_at_both_sizes(app_server: str, sized: tuple[str, Pa
 
 # --- an ACLED set: namesakes, and more places than rows --------------------------------------
 
-ACLED_NAMESAKES = Path(__file__).parents[1] / "fixtures" / "acled" / "acled-namesakes.csv"
+ACLED_NAMESAKES = Path(__file__).parents[1] / "fixtures" / "namesakes" / "acled-namesakes.csv"
 MANY_PLACES = 60
 
 
