@@ -15,7 +15,7 @@ import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.csvutil import (
     CsvRow,
     CsvTable,
@@ -25,7 +25,6 @@ from warlens.formats.csvutil import (
     lat_lon,
     missing_columns,
     read_table,
-    slugify,
     split_list,
     to_int,
     whole_cell,
@@ -35,9 +34,10 @@ from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
 from warlens.model import EventIn
 from warlens.problems import WARNING
+from warlens.text import key_slug
 from warlens.yamlio import Path as DocPath
 
-FORMAT = "acled"
+NAME = "acled"
 OUTLET = "ACLED"
 #: Columns without which a row means nothing.
 REQUIRED = ("event_id_cnty", "event_date", "event_type")
@@ -83,7 +83,8 @@ def detect(path: Path) -> bool:
     return has_header(path, SIGNATURE)
 
 
-def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+def read(path: Path, display: str, *, root: Path | str | None = None,
+         label_map: object = None) -> Imported:
     """Read an ACLED CSV file into one native article per event row.
 
     A row with one bad value keeps the others: an unreadable date leaves the event
@@ -132,7 +133,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     event_id = row.get("event_id_cnty")
     if not event_id:
         raise RowError("event_id_cnty", "is empty")
-    article_id = slugify(f"acled-{event_id}")
+    article_id = key_slug(f"acled-{event_id}")
     if article_id in seen:
         raise RowError("event_id_cnty",
                        f"'{event_id}' was already imported from line {seen[article_id]}")
@@ -181,7 +182,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     what = sub_type or acled_type
     summary = f"{what} in {location}" if location else what
     event: dict = {
-        "id": slugify(f"e-{event_id}"),
+        "id": key_slug(f"e-{event_id}"),
         "summary": clip(summary),
         "type": event_type,
         "when": when,
@@ -263,7 +264,7 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
     name = location or row.get("admin2") or row.get("admin1") or row.get("country")
     if not name and lat is None:
         return None
-    place: dict = {"id": slugify(name) or "place", "name": clip(name or f"{lat}, {lon}")}
+    place: dict = {"id": key_slug(name) or "place", "name": clip(name or f"{lat}, {lon}")}
     if lat is not None:
         place["lat"], place["lon"] = lat, lon
     place["precision"] = precision
@@ -358,4 +359,4 @@ def _country_by_name(name: str) -> str | None:
     return found.country if found is not None and found.country else None
 
 
-register(FORMAT, read, detect)
+FORMAT = Format(NAME, "ACLED", (".csv",), detect, read, rank=40)

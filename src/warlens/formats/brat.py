@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from warlens import boundary
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.labels import (
     LabelMap,
     Link,
@@ -37,11 +37,12 @@ from warlens.formats.labels import (
     assemble,
     find_label_map,
     inferred_date,
+    label_files,
     loose_message,
-    slugify,
 )
 from warlens.formats.labelstudio import MODES, OffsetIndex
 from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.text import slugify
 
 __all__ = ["is_brat", "read_brat"]
 
@@ -388,4 +389,10 @@ def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
     return None
 
 
-register("brat", read_brat, is_brat)
+def companions(path: Path, root: Path | str | None) -> list[Path]:
+    """The .txt a .ann annotates and the label map laid over the default one."""
+    return [path.with_suffix(".txt"), *label_files(path, root)]
+
+
+FORMAT = Format("brat", "brat", (".ann",), is_brat, read_brat, companions, takes_labels=True,
+                rank=20)

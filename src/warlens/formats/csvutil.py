@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,15 +231,6 @@ def missing_columns(table: CsvTable, required: tuple[str, ...]) -> list[str]:
 
 
 # --- cell values ------------------------------------------------------------------------------
-
-_SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
-
-
-def slugify(text: str, max_len: int = 100) -> str:
-    """A native id from any text: `UKR12345` -> `ukr12345`, `Zone 3/B` -> `zone-3-b`."""
-    slug = _SLUG_BAD.sub("-", text.strip().lower()).strip("-_")
-    return slug[:max_len].rstrip("-_")
-
 
 def clip(text: str, limit: int = MAX_LINE) -> str:
     """Text cut to a native `Line` field's length, single-lined, an ellipsis marking a cut."""

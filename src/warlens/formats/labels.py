@@ -19,7 +19,6 @@ import bisect
 import datetime
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,12 +28,13 @@ from typing import Any
 
 from warlens import boundary, dates, model
 from warlens.problems import WARNING, Problem, WarlensError
+from warlens.text import slugify, split_sentences
 from warlens.yamlio import Path as DocPath
 from warlens.yamlio import field_name, line_of, load_yaml
 
 __all__ = [
     "OVERRIDE_NAME", "LabelMap", "Link", "Meaning", "Mention", "assemble", "find_label_map",
-    "find_override", "load_label_map", "normalize_label", "slugify", "split_sentences", "unique_id",
+    "find_override", "label_files", "load_label_map", "normalize_label", "unique_id",
 ]
 
 #: The override file the readers look for beside a source file or in a folder above it.
@@ -206,6 +206,12 @@ def find_override(source: Path, root: Path | str | None = None) -> Path | None:
     return _find_override(folder, top)
 
 
+def label_files(source: Path, root: Path | str | None) -> list[Path]:
+    """The label map a reader reads along with `source`, if there is one (its companion)."""
+    override = find_override(source, root)
+    return [] if override is None else [override]
+
+
 @lru_cache(maxsize=256)
 def _find_override(folder: str, top: str) -> Path | None:
     if not boundary.inside(folder, top):
@@ -224,14 +230,7 @@ def _cached_map(path: Path, mtime_ns: int, root: str) -> LabelMap:
     return load_label_map(path, root)
 
 
-# --- ids and sentences -------------------------------------------------------------------
-
-def slugify(text: str, fallback: str = "item", max_len: int = 60) -> str:
-    """A slug for an id: ASCII lower-case letters, digits and '-' ("Бахмут" -> fallback)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_len].strip("-")
-    return slug or fallback
-
+# --- ids -------------------------------------------------------------------------------
 
 def unique_id(base: str, taken: set[str]) -> str:
     """`base`, or `base-2`, `base-3`... whichever is not yet in `taken` (which it joins)."""
@@ -241,48 +240,6 @@ def unique_id(base: str, taken: set[str]) -> str:
         candidate = f"{base[:95]}-{n}"
     taken.add(candidate)
     return candidate
-
-
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s)|\n")
-_ABBREVIATIONS = frozenset({
-    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "no", "vs",
-    "etc", "u.s", "u.k", "e.g", "i.e", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
-    "approx", "prof", "rev", "gov", "sen", "rep", "adm", "cpl", "pvt",
-})
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, whitespace trimmed, in order.
-
-    A sentence ends at . ! ? or an ellipsis (and any closing quotes) before whitespace,
-    or at a line break, unless a lower-case letter follows; "Gen." or "U.S." do not end
-    one. Good enough to lead a reader
-    to the sentence an annotation sits in, which is all it is used for.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group() != "\n":
-            after = text[m.end():m.end() + 8].lstrip()
-            if after[:1].islower():
-                continue  # '"It was heavy!" he added.' is one sentence
-            word = re.search(r"([\w.]+)$", text[start:m.start()])
-            if word and (word.group(1).casefold() in _ABBREVIATIONS
-                         or re.fullmatch(r"[A-Z]", word.group(1))):
-                continue
-        _add_trimmed(text, start, m.end(), spans)
-        start = m.end()
-    _add_trimmed(text, start, len(text), spans)
-    return spans
-
-
-def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
 
 
 # --- spans and links -> a native article -----------------------------------------------
@@ -367,7 +324,7 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
     (label -> [count, first line]) for `loose_message`, across the whole source file.
     """
     out = Assembly({}, {(): head_line})
-    sentences = split_sentences(text)
+    sentences = [(s.start, s.end) for s in split_sentences(text)]
     starts = [s for s, _ in sentences]
 
     def sentence_of(pos: int) -> int:

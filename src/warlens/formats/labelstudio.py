@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from warlens import boundary, dates
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.labels import (
     LabelMap,
     Link,
@@ -45,12 +45,12 @@ from warlens.formats.labels import (
     assemble,
     find_label_map,
     inferred_date,
+    label_files,
     loose_message,
-    slugify,
-    split_sentences,
     unique_id,
 )
 from warlens.problems import ERROR, WARNING, Problem, Severity, WarlensError
+from warlens.text import slugify, split_sentences
 
 __all__ = ["MODES", "OffsetIndex", "is_labelstudio", "read_labelstudio", "repair_span"]
 
@@ -581,7 +581,7 @@ class _Context:
         title = field_of(_TITLE_KEYS)
         if title is None:
             first = split_sentences(text)[:1]
-            title = text[first[0][0]:first[0][1]] if first else text
+            title = first[0].text if first else text
         head["title"] = " ".join(title.split())[:200]
         url = field_of(_URL_KEYS)
         url = url if url and re.match(r"^https?://\S+$", url, re.IGNORECASE) else None
@@ -640,4 +640,5 @@ class _Folding:
         return pos - bisect.bisect_left(self._cr, pos)
 
 
-register("labelstudio", read_labelstudio, is_labelstudio)
+FORMAT = Format("labelstudio", "Label Studio", (".json",), is_labelstudio, read_labelstudio,
+                label_files, takes_labels=True, rank=10)

@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from warlens import boundary, model
-from warlens.formats import Imported, register
-from warlens.formats.csvutil import RowError, clip, slugify, to_float
+from warlens.formats import Format, Imported
+from warlens.formats.csvutil import RowError, clip, to_float
 from warlens.formats.exportdates import DayColumn
 from warlens.model import EventIn
 from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.text import key_slug
 from warlens.yamlio import Path as DocPath
 
-FORMAT = "timemap"
+NAME = "timemap"
 OUTLET = "TimeMap"
 EVENTS_FILE = "export_events.json"
 SOURCES_FILE = "export_sources.json"
@@ -41,6 +42,11 @@ _SUMMARY_LENGTH = 200
 def detect(path: Path) -> bool:
     """A TimeMap export: a file named export_events.json (its siblings are read too)."""
     return path.name == EVENTS_FILE and path.is_file()
+
+
+def companions(path: Path, root: Path | str | None) -> list[Path]:
+    """The export's sources and associations, read along with its events."""
+    return [path.with_name(SOURCES_FILE), path.with_name(ASSOCIATIONS_FILE)]
 
 
 def is_side_file(path: Path) -> bool:
@@ -69,7 +75,8 @@ class _Export:
         self.problems.append(Problem(self.events_file, line, column, message, severity))
 
 
-def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+def read(path: Path, display: str, *, root: Path | str | None = None,
+         label_map: object = None) -> Imported:
     """Read a TimeMap export (its folder or its export_events.json) into native articles.
 
     Raises OSError if export_events.json cannot be read; a missing or broken sibling
@@ -99,7 +106,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None) -> Importe
     seen: dict[str, list[tuple[int, object]]] = {}  # article id -> the events under it
     taken: set[str] = set()
     for line, raw in export.events:
-        under = seen.get(slugify(f"timemap-{_text_of(raw.get('id'))}"), []) \
+        under = seen.get(key_slug(f"timemap-{_text_of(raw.get('id'))}"), []) \
             if isinstance(raw, dict) else []
         same = next((at for at, other in under if other == raw), None)
         if same is not None:
@@ -226,7 +233,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     event_id = _text_of(raw.get("id"))
     if not event_id:
         raise RowError("id", "is missing or empty")
-    article_id = slugify(f"timemap-{event_id}")
+    article_id = key_slug(f"timemap-{event_id}")
     date_text = _text_of(raw.get("date"))
     day = None
     if date_text:
@@ -263,7 +270,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     first_line = text.splitlines()[0]
     summary = clip(first_line, _SUMMARY_LENGTH)
     event: dict = {
-        "id": slugify(f"e-{event_id}"),
+        "id": key_slug(f"e-{event_id}"),
         "summary": summary,
         "type": event_type,
         "when": day.isoformat() if day else "undated",
@@ -271,7 +278,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     }
     place = None
     if location or lat is not None:
-        place = {"id": slugify(location) or "place",
+        place = {"id": key_slug(location) or "place",
                  "name": clip(location or f"{lat}, {lon}")}
         if lat is not None:
             place["lat"], place["lon"] = lat, lon
@@ -397,4 +404,10 @@ def _our_type(name: str) -> str | None:
     return found if found and found != "other" else None
 
 
-register(FORMAT, read, detect)
+def main_file(side: Path) -> Path:
+    """The export_events.json a side file is read along with."""
+    return side.with_name(EVENTS_FILE)
+
+
+FORMAT = Format(NAME, "TimeMap", (".json",), detect, read, companions,
+                is_side_file=is_side_file, main_file=main_file, rank=30)

@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.csvutil import (
     CsvRow,
     CsvTable,
@@ -26,7 +26,6 @@ from warlens.formats.csvutil import (
     lat_lon,
     missing_columns,
     read_table,
-    slugify,
     split_list,
     to_int,
     whole_cell,
@@ -36,9 +35,10 @@ from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
 from warlens.model import EventIn
 from warlens.problems import WARNING
+from warlens.text import key_slug
 from warlens.yamlio import Path as DocPath
 
-FORMAT = "ucdp"
+NAME = "ucdp"
 OUTLET = "UCDP GED"
 REQUIRED = ("id", "date_start")
 
@@ -79,7 +79,8 @@ def detect(path: Path) -> bool:
     return has_header(path, SIGNATURE)
 
 
-def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+def read(path: Path, display: str, *, root: Path | str | None = None,
+         label_map: object = None) -> Imported:
     """Read a UCDP GED CSV file into one native article per event row.
 
     A row with one bad value keeps the others (see `_build`), each left-out value
@@ -146,7 +147,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     ucdp_id = row.get("id")
     if not ucdp_id:
         raise RowError("id", "is empty")
-    article_id = slugify(f"ucdp-{ucdp_id}")
+    article_id = key_slug(f"ucdp-{ucdp_id}")
     if article_id in seen:
         raise RowError("id", f"'{ucdp_id}' was already imported from line {seen[article_id]}")
     start = end = None
@@ -183,7 +184,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     summary += f" at {where}" if where else ""
     summary += f": {dyad}" if dyad else ""
     event: dict = {
-        "id": slugify(f"e-{ucdp_id}"),
+        "id": key_slug(f"e-{ucdp_id}"),
         "summary": clip(summary),
         "type": event_type,
         "when": when,
@@ -285,7 +286,7 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
             or row.get("adm_1") or country_name)
     if not name and lat is None:
         return None
-    place: dict = {"id": slugify(name) or "place", "name": clip(name or f"{lat}, {lon}")}
+    place: dict = {"id": key_slug(name) or "place", "name": clip(name or f"{lat}, {lon}")}
     description = row.get("where_description")
     if lat is None and description and description != name:
         place["aliases"] = [clip(description)]
@@ -392,4 +393,4 @@ def _country(name: str) -> str | None:
     return None
 
 
-register(FORMAT, read, detect)
+FORMAT = Format(NAME, "UCDP", (".csv",), detect, read, rank=50)
