@@ -10,7 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["MONTH_NAMES", "Phrase", "Sentence", "key_slug", "slugify", "split_sentences", "words"]
+__all__ = ["MONTH_NAMES", "Phrase", "Sentence", "key_slug", "slugify", "split_sentences",
+           "unique_id", "words"]
 
 #: English month names, January first: month n is MONTH_NAMES[n - 1].
 MONTH_NAMES = (
@@ -44,6 +45,16 @@ def key_slug(text: str, max_len: int = 100) -> str:
     """
     slug = _KEY_BAD.sub("-", text.strip().lower()).strip("-_")
     return slug[:max_len].rstrip("-_")
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not yet in `taken` (which it joins)."""
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base[:95]}-{n}"
+    taken.add(candidate)
+    return candidate
 
 
 # --- sentences ------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from warlens.formats.csvutil import (
     lat_lon,
     missing_columns,
     read_table,
+    record_article,
+    rows_to_docs,
     split_list,
     to_int,
     whole_cell,
@@ -32,10 +34,8 @@ from warlens.formats.csvutil import (
 )
 from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
-from warlens.model import EventIn
 from warlens.problems import WARNING
 from warlens.text import key_slug
-from warlens.yamlio import Path as DocPath
 
 NAME = "acled"
 OUTLET = "ACLED"
@@ -92,35 +92,12 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
     without casualties, each with a warning naming the line and column.
     """
     table = read_table(path, display, ALIASES, SIGNATURE, root=root)
-    result = Imported(problems=table.problems)
     if not table.columns or missing_columns(table, REQUIRED):
-        return result
+        return Imported(problems=table.problems)
     days = DayColumn("event_date", (r.get("event_date") for r in table.rows))
-    if days.note:
-        table.problem(table.header_line, "event_date", days.note, WARNING)
-    seen: dict[str, int] = {}
-    for row in table.rows:
-        doc = _article(row, table, seen, days)
-        if doc is not None:
-            lines: dict[DocPath, int] = {(): row.line}
-            result.docs.append((doc, lines))
-    if days.two_digit_guessed:
-        table.problem(table.header_line, "event_date",
-                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
-                      "century by dateutil's rule, as the file has no year column", WARNING)
-    return result
-
-
-def _article(row: CsvRow, table: CsvTable, seen: dict[str, int],
-             days: DayColumn) -> dict | None:
-    """One row as a native article document, or None after reporting why not."""
-    try:
-        doc = _build(row, table, seen, days)
-    except RowError as exc:
-        table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
-        return None
-    seen[doc["id"]] = row.line
-    return doc
+    return rows_to_docs(table, days, "event_date",
+                        lambda row, seen: _build(row, table, seen, days),
+                        "the file has no year column")
 
 
 def _kept(row: CsvRow, table: CsvTable, exc: RowError, what: str) -> None:
@@ -198,21 +175,11 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     event["tags"] = _tags(row)
 
     title = f"{acled_type}: {summary}, {day.isoformat() if day else 'undated'}"
-    doc: dict = {
-        "id": article_id,
-        "title": clip(title),
-        "outlet": OUTLET,
-        "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
-        "text": text,
-    }
-    if article_notes:
-        doc["notes"] = " ".join(article_notes)
-    doc["tags"] = ["ACLED"]
-    doc["source_file"] = clip(f"{table.file}:{row.line}")
-    if place is not None:
-        doc["places"] = [place]
-    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
-    return doc
+    head = {"id": article_id, "title": clip(title), "outlet": OUTLET,
+            "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
+            "text": text}
+    return record_article(head, article_notes, "ACLED", f"{table.file}:{row.line}", place,
+                          event)
 
 
 def _event_type(acled_type: str, sub_type: str) -> str | None:

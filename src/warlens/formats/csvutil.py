@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warlens import boundary
+from warlens.formats import Imported
+from warlens.formats.exportdates import DayColumn
+from warlens.model import EventIn
 from warlens.problems import ERROR, WARNING, Problem, Severity
 
 #: Delimiters tried on the header line, in order of preference on a tie.
@@ -228,6 +231,54 @@ def missing_columns(table: CsvTable, required: tuple[str, ...]) -> list[str]:
         table.problem(table.header_line, column, "required column is missing from the header; "
                                  "no rows were imported")
     return missing
+
+
+# --- rows -> documents -----------------------------------------------------------------------
+
+def rows_to_docs(table: CsvTable, days: DayColumn, column: str,
+                 build: Callable[[CsvRow, dict[str, int]], dict], no_year: str) -> Imported:
+    """One native article document per row of `table`, made by `build(row, seen)`.
+
+    `seen` maps the ids given so far to their rows. A row `build` raises RowError for is
+    skipped and said; what `days` noticed about the date `column` is said once, on the
+    header, ending with `no_year` when two-digit years had to be given a century.
+    """
+    result = Imported(problems=table.problems)
+    if days.note:
+        table.problem(table.header_line, column, days.note, WARNING)
+    seen: dict[str, int] = {}
+    for row in table.rows:
+        try:
+            doc = build(row, seen)
+        except RowError as exc:
+            table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
+            continue
+        seen[doc["id"]] = row.line
+        result.docs.append((doc, {(): row.line}))
+    if days.two_digit_guessed:
+        table.problem(table.header_line, column,
+                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
+                      f"century by dateutil's rule, as {no_year}", WARNING)
+    return result
+
+
+def record_article(head: dict, notes: list[str], tag: str, source: str, place: dict | None,
+                   event: dict) -> dict:
+    """The article document of one dataset record (a CSV row, a TimeMap event).
+
+    `head` holds its id, title, outlet, published date and text; then come its notes,
+    its one tag, the record it came from (`file:line`), its place if known, and its one
+    event (only the keys an event may hold).
+    """
+    doc = dict(head)
+    if notes:
+        doc["notes"] = " ".join(notes)
+    doc["tags"] = [tag]
+    doc["source_file"] = clip(source)
+    if place is not None:
+        doc["places"] = [place]
+    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
+    return doc
 
 
 # --- cell values ------------------------------------------------------------------------------

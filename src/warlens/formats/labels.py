@@ -28,13 +28,13 @@ from typing import Any
 
 from warlens import boundary, dates, model
 from warlens.problems import WARNING, Problem, WarlensError
-from warlens.text import slugify, split_sentences
+from warlens.text import slugify, split_sentences, unique_id
 from warlens.yamlio import Path as DocPath
 from warlens.yamlio import field_name, line_of, load_yaml
 
 __all__ = [
     "OVERRIDE_NAME", "LabelMap", "Link", "Meaning", "Mention", "assemble", "find_label_map",
-    "find_override", "label_files", "load_label_map", "normalize_label", "unique_id",
+    "find_override", "label_files", "load_label_map", "normalize_label",
 ]
 
 #: The override file the readers look for beside a source file or in a folder above it.
@@ -228,18 +228,6 @@ def _find_override(folder: str, top: str) -> Path | None:
 @lru_cache(maxsize=16)
 def _cached_map(path: Path, mtime_ns: int, root: str) -> LabelMap:
     return load_label_map(path, root)
-
-
-# --- ids -------------------------------------------------------------------------------
-
-def unique_id(base: str, taken: set[str]) -> str:
-    """`base`, or `base-2`, `base-3`... whichever is not yet in `taken` (which it joins)."""
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base[:95]}-{n}"
-    taken.add(candidate)
-    return candidate
 
 
 # --- spans and links -> a native article -----------------------------------------------

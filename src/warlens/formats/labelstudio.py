@@ -47,10 +47,9 @@ from warlens.formats.labels import (
     inferred_date,
     label_files,
     loose_message,
-    unique_id,
 )
 from warlens.problems import ERROR, WARNING, Problem, Severity, WarlensError
-from warlens.text import slugify, split_sentences
+from warlens.text import slugify, split_sentences, unique_id
 
 __all__ = ["MODES", "OffsetIndex", "is_labelstudio", "read_labelstudio", "repair_span"]
 

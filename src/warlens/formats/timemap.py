@@ -21,11 +21,10 @@ from typing import Any
 
 from warlens import boundary, model
 from warlens.formats import Format, Imported
-from warlens.formats.csvutil import RowError, clip, to_float
+from warlens.formats.csvutil import RowError, clip, record_article, to_float
 from warlens.formats.exportdates import DayColumn
-from warlens.model import EventIn
 from warlens.problems import ERROR, WARNING, Problem, Severity
-from warlens.text import key_slug
+from warlens.text import key_slug, unique_id
 from warlens.yamlio import Path as DocPath
 
 NAME = "timemap"
@@ -119,7 +118,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
             export.problem(line, exc.column, f"{exc.message}; the event was skipped")
             continue
         base = doc["id"]
-        doc["id"] = _unique(base, taken)
+        doc["id"] = unique_id(base, taken)
         if doc["id"] != base:
             doc["events"][0]["id"] += doc["id"][len(base):]  # e-7 -> e-7-2, as the article
             clash = (f"is also used by another event (line {seen[base][0][0]})" if base in seen
@@ -130,16 +129,6 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
         lines: dict[DocPath, int] = {(): line}
         result.docs.append((doc, lines))
     return result
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    """`base`, or `base-2`, `base-3`... whichever is not yet taken (and take it)."""
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base[:95]}-{n}"
-    taken.add(candidate)
-    return candidate
 
 
 def _load(path: Path, shown: str, kind: type, export: _Export, *,
@@ -291,21 +280,10 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     if tags:
         event["tags"] = list(dict.fromkeys(tags))
 
-    doc: dict = {
-        "id": article_id,
-        "title": summary,
-        "outlet": OUTLET,
-        "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
-        "text": text,
-    }
-    if notes:
-        doc["notes"] = " ".join(notes)
-    doc["tags"] = ["TimeMap"]
-    doc["source_file"] = clip(f"{export.events_file}:{line}")
-    if place is not None:
-        doc["places"] = [place]
-    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
-    return doc
+    head = {"id": article_id, "title": summary, "outlet": OUTLET,
+            "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
+            "text": text}
+    return record_article(head, notes, "TimeMap", f"{export.events_file}:{line}", place, event)
 
 
 def _coordinates(raw: dict) -> tuple[float | None, float | None]:

@@ -26,6 +26,8 @@ from warlens.formats.csvutil import (
     lat_lon,
     missing_columns,
     read_table,
+    record_article,
+    rows_to_docs,
     split_list,
     to_int,
     whole_cell,
@@ -33,10 +35,8 @@ from warlens.formats.csvutil import (
 )
 from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
-from warlens.model import EventIn
 from warlens.problems import WARNING
 from warlens.text import key_slug
-from warlens.yamlio import Path as DocPath
 
 NAME = "ucdp"
 OUTLET = "UCDP GED"
@@ -87,29 +87,13 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
     reported with its line and column.
     """
     table = read_table(path, display, None, SIGNATURE, root=root)
-    result = Imported(problems=table.problems)
     if not table.columns or missing_columns(table, REQUIRED):
-        return result
+        return Imported(problems=table.problems)
     # date_start and date_end are written alike: decided on together, said once.
     days = DayColumn("date_start", (r.get(c) for r in table.rows
                                     for c in ("date_start", "date_end")))
-    if days.note:
-        table.problem(table.header_line, "date_start", days.note, WARNING)
-    seen: dict[str, int] = {}
-    for row in table.rows:
-        try:
-            doc = _build(row, table, seen, days)
-        except RowError as exc:
-            table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
-            continue
-        seen[doc["id"]] = row.line
-        lines: dict[DocPath, int] = {(): row.line}
-        result.docs.append((doc, lines))
-    if days.two_digit_guessed:
-        table.problem(table.header_line, "date_start",
-                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
-                      "century by dateutil's rule, as the row had no year", WARNING)
-    return result
+    return rows_to_docs(table, days, "date_start",
+                        lambda row, seen: _build(row, table, seen, days), "the row had no year")
 
 
 def _day(row: CsvRow, column: str, days: DayColumn) -> datetime.date:
@@ -215,21 +199,9 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     label = ("undated" if start is None or end is None else start.isoformat()
              if start == end else f"{start.isoformat()} to {end.isoformat()}")
     title = f"{conflict}: {where}, {label}" if where else f"{conflict}, {label}"
-    doc: dict = {
-        "id": article_id,
-        "title": clip(title),
-        "outlet": OUTLET,
-        "published": published,
-        "text": text,
-    }
-    if notes:
-        doc["notes"] = " ".join(notes)
-    doc["tags"] = ["UCDP GED"]
-    doc["source_file"] = clip(f"{table.file}:{row.line}")
-    if place is not None:
-        doc["places"] = [place]
-    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
-    return doc
+    head = {"id": article_id, "title": clip(title), "outlet": OUTLET, "published": published,
+            "text": text}
+    return record_article(head, notes, "UCDP GED", f"{table.file}:{row.line}", place, event)
 
 
 def _estimates(row: CsvRow, table: CsvTable
