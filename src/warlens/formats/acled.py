@@ -102,7 +102,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
 
 def _kept(row: CsvRow, table: CsvTable, exc: RowError, what: str) -> None:
     """Warn that a bad value was left out and the row imported without it."""
-    table.problem(row.line, exc.column, f"{exc.message}; {what}", WARNING)
+    table.add(row.line, exc.column, f"{exc.message}; {what}", WARNING)
 
 
 def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
@@ -137,10 +137,10 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     sub_type = row.get("sub_event_type")
     event_type = _event_type(acled_type, sub_type)
     if not acled_type:
-        table.problem(row.line, "event_type", "is empty; imported as 'other'", WARNING)
+        table.add(row.line, "event_type", "is empty; imported as 'other'", WARNING)
         event_type, acled_type = "other", "Event"
     elif event_type is None:
-        table.problem(row.line, "event_type",
+        table.add(row.line, "event_type",
                       f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
         event_type = "other"
     location = row.get("location")
@@ -223,7 +223,7 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
     except ValueError:
         precision = None
     if precision is None:
-        table.problem(row.line, "geo_precision",
+        table.add(row.line, "geo_precision",
                       f"{raw_precision!r} is not an ACLED geo precision (1, 2 or 3); "
                       "the place is marked as a region", WARNING)
         precision = "region"

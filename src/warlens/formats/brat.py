@@ -41,7 +41,7 @@ from warlens.formats.labels import (
     loose_message,
 )
 from warlens.formats.labelstudio import MODES, OffsetIndex
-from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.problems import WARNING, Collector
 from warlens.text import slugify
 
 __all__ = ["is_brat", "read_brat"]
@@ -81,27 +81,6 @@ class _Ann:
     notes: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-class _Reporter:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-        self.repaired: dict[str, list[int]] = {}  # offset convention -> .ann lines
-
-    def repair(self, line: int, how: str) -> None:
-        """Note a span whose offsets were repaired; said once per file by `flush`."""
-        self.repaired.setdefault(how, []).append(line)
-
-    def flush(self) -> None:
-        for how, lines in self.repaired.items():
-            self.add(lines[0], "(file)", f"{len(lines)} span(s) did not hold their text at "
-                     f"their offsets in the .txt; repaired ({how}), first on line {lines[0]}",
-                     WARNING)
-
-    def add(self, line: int | None, fld: str, message: str,
-            severity: Severity = ERROR) -> None:
-        self.problems.append(Problem(self.file, line, fld, message, severity))
-
-
 def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
               root: Path | str | None = None) -> Imported:
     """Read one brat .ann and its .txt into a native article document and problems.
@@ -109,7 +88,7 @@ def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
     The .txt must be a regular file inside `root` (the data folder; None: the .ann's
     own folder): a .txt that is a link leading elsewhere is a problem, never read.
     """
-    report = _Reporter(display)
+    report = Collector(display)
     root = path.parent if root is None else root
     if label_map is None:
         label_map, map_problems = find_label_map(path, root)
@@ -183,7 +162,13 @@ def _day_in_name(stem: str) -> datetime.date | None:
         return None
 
 
-def _parse(lines: list[str], report: _Reporter) -> _Ann:
+def _repaired(report: Collector, line: int, how: str) -> None:
+    """Note a span whose offsets were repaired: said once per file, by `flush`."""
+    report.count(how, line, f"{{n}} span(s) did not hold their text at their offsets in the "
+                 f".txt; repaired ({how}), first on line {line}")
+
+
+def _parse(lines: list[str], report: Collector) -> _Ann:
     """Parse each line on its own; a bad line is a problem and is skipped."""
     ann = _Ann()
     for n, raw in enumerate(lines, 1):
@@ -273,7 +258,7 @@ def _span_head(rest: str) -> tuple[str, str]:
 
 
 def _build(ann: _Ann, raw_text: str, labels: LabelMap,
-           report: _Reporter) -> tuple[list[Mention], list[Link], list[str]]:
+           report: Collector) -> tuple[list[Mention], list[Link], list[str]]:
     """Check spans against the text; make mentions (spans and events), links and notes."""
     index = OffsetIndex(raw_text)
     single = [(s.fragments[0][0], s.fragments[0][1], s.text) for s in ann.spans.values()
@@ -354,13 +339,13 @@ def _build(ann: _Ann, raw_text: str, labels: LabelMap,
 
 
 def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
-           report: _Reporter) -> tuple[int, int, str] | None:
+           report: Collector) -> tuple[int, int, str] | None:
     """Where a span really is: (start, end, text) in code points of the raw text."""
     if len(s.fragments) == 1:
         start, end = s.fragments[0]
         found = index.repair(start, end, s.text, mode)
         if found is not None and found[2] != MODES[0]:
-            report.repair(s.line, found[2])
+            _repaired(report, s.line, found[2])
         if found is not None:
             return found[0], found[1], s.text
         near = " ".join(raw_text[start:end].split()) if end <= len(raw_text) else None
@@ -376,7 +361,7 @@ def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
             pieces = [raw_text[c[0]:c[1]] for c in converted if c is not None]
             if " ".join(" ".join(p.split()) for p in pieces) == wanted:
                 if convention != MODES[0]:
-                    report.repair(s.line, convention)
+                    _repaired(report, s.line, convention)
                 return converted[0][0], converted[-1][1], " ".join(pieces)  # type: ignore[index]
     where = ";".join(f"{a} {b}" for a, b in s.fragments)
     if s.fragments[-1][1] > len(raw_text):

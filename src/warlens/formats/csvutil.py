@@ -19,7 +19,7 @@ from warlens import boundary
 from warlens.formats import Imported
 from warlens.formats.exportdates import DayColumn
 from warlens.model import EventIn
-from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.problems import WARNING, Collector, Problem
 
 #: Delimiters tried on the header line, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t")
@@ -45,21 +45,14 @@ class CsvRow:
 
 
 @dataclass
-class CsvTable:
+class CsvTable(Collector):
     """A decoded CSV file: its column names (lower-cased), rows, and reading problems."""
 
-    file: str
-    columns: list[str]
+    columns: list[str] = field(default_factory=list)
     rows: list[CsvRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
     delimiter: str = ","
     #: The line the header is on: 1 unless notes come before it.
     header_line: int = 1
-
-    def problem(self, line: int | None, column: str, message: str,
-                severity: Severity = ERROR) -> None:
-        """Record a problem at `line` concerning `column`."""
-        self.problems.append(Problem(self.file, line, column, message, severity))
 
 
 def decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
@@ -162,20 +155,20 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
     stream.seek(start)
     delimiter = sniff_delimiter(header_line)
     reader = csv.reader(stream, delimiter=delimiter)
-    table = CsvTable(file, [], problems=problems, delimiter=delimiter, header_line=offset + 1)
+    table = CsvTable(file, problems, columns=[], delimiter=delimiter, header_line=offset + 1)
     if skipped:
         shown = " / ".join(repr(line[:60]) for line in skipped if line) or "blank"
         lines = "the line" if offset == 1 else f"the {offset} lines"
-        table.problem(1, "(file)", f"the header is on line {offset + 1}; {lines} before it "
+        table.add(1, "(file)", f"the header is on line {offset + 1}; {lines} before it "
                       f"({shown}) {'was' if offset == 1 else 'were'} skipped as notes",
                       WARNING)
     try:
         header = next(reader)
     except StopIteration:
-        table.problem(offset + 1, "(file)", "the file is empty: expected a header row")
+        table.add(offset + 1, "(file)", "the file is empty: expected a header row")
         return table
     except csv.Error as exc:
-        table.problem(offset + 1, "(file)", f"the header row cannot be read as CSV: {exc}")
+        table.add(offset + 1, "(file)", f"the header row cannot be read as CSV: {exc}")
         return table
     columns = [normalize_column(c) for c in header]
     for old, new in (aliases or {}).items():
@@ -185,12 +178,12 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
     for line, cells, error in _records(reader):
         line += offset
         if error is not None:
-            table.problem(line, "(row)", f"cannot be read as CSV: {error}")
+            table.add(line, "(row)", f"cannot be read as CSV: {error}")
             continue
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(columns):
-            table.problem(line, "(row)",
+            table.add(line, "(row)",
                           f"has {len(cells)} cells but the header has {len(columns)} columns "
                           f"(a stray '{delimiter}' or quote?); the row was skipped")
             continue
@@ -228,7 +221,7 @@ def missing_columns(table: CsvTable, required: tuple[str, ...]) -> list[str]:
     """Report required columns absent from the header (at its line); return their names."""
     missing = [c for c in required if c not in table.columns]
     for column in missing:
-        table.problem(table.header_line, column, "required column is missing from the header; "
+        table.add(table.header_line, column, "required column is missing from the header; "
                                  "no rows were imported")
     return missing
 
@@ -245,18 +238,18 @@ def rows_to_docs(table: CsvTable, days: DayColumn, column: str,
     """
     result = Imported(problems=table.problems)
     if days.note:
-        table.problem(table.header_line, column, days.note, WARNING)
+        table.add(table.header_line, column, days.note, WARNING)
     seen: dict[str, int] = {}
     for row in table.rows:
         try:
             doc = build(row, seen)
         except RowError as exc:
-            table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
+            table.add(row.line, exc.column, f"{exc.message}; the row was skipped")
             continue
         seen[doc["id"]] = row.line
         result.docs.append((doc, {(): row.line}))
     if days.two_digit_guessed:
-        table.problem(table.header_line, column,
+        table.add(table.header_line, column,
                       f"two-digit years (such as '{days.two_digit_guessed}') were given their "
                       f"century by dateutil's rule, as {no_year}", WARNING)
     return result

@@ -48,7 +48,7 @@ from warlens.formats.labels import (
     label_files,
     loose_message,
 )
-from warlens.problems import ERROR, WARNING, Problem, Severity, WarlensError
+from warlens.problems import WARNING, Collector, WarlensError
 from warlens.text import slugify, split_sentences, unique_id
 
 __all__ = ["MODES", "OffsetIndex", "is_labelstudio", "read_labelstudio", "repair_span"]
@@ -240,30 +240,6 @@ def _result_positions(raw: str, start: int, end: int, task: dict[str, Any]) -> d
 
 # --- reading --------------------------------------------------------------------------
 
-@dataclass
-class _Notes:
-    """Problems for a whole file: each kind said once, with a count and the first line."""
-
-    file: str
-    problems: list[Problem] = field(default_factory=list)
-    _tally: dict[str, list[Any]] = field(default_factory=dict)
-
-    def add(self, line: int | None, fld: str, message: str,
-            severity: Severity = ERROR) -> None:
-        self.problems.append(Problem(self.file, line, fld, message, severity))
-
-    def tally(self, what: str, line: int, message: str) -> None:
-        """Count one occurrence of a file-wide warning; `message` may use {n}."""
-        entry = self._tally.setdefault(what, [0, line, message])
-        entry[0] += 1
-
-    def flush(self) -> None:
-        for count, line, message in self._tally.values():
-            self.add(line, "(file)", message.format(n=count, s="" if count == 1 else "s"),
-                     WARNING)
-        self._tally.clear()
-
-
 def is_labelstudio(path: Path) -> bool:
     """A .json file whose top level is a list of tasks with data and annotations/predictions.
 
@@ -290,7 +266,7 @@ def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None
     error ends the file there: the tasks before it import. The label map is looked for
     up to `root` (the data folder; None: the file's own folder).
     """
-    notes = _Notes(display)
+    notes = Collector(display)
     root = path.parent if root is None else root
     if label_map is None:
         label_map, map_problems = find_label_map(path, root)
@@ -311,7 +287,7 @@ def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None
     return imported
 
 
-def _tasks(raw: str, notes: _Notes, lines: _Lines) -> Iterable[tuple[int, int, Any, int]]:
+def _tasks(raw: str, notes: Collector, lines: _Lines) -> Iterable[tuple[int, int, Any, int]]:
     """(start, end, task, index) for each element of the top-level JSON list."""
     decoder = json.JSONDecoder()
     ws = re.compile(r"\s*")
@@ -352,7 +328,7 @@ class _Context:
     path: Path
     display: str
     labels: LabelMap
-    notes: _Notes
+    notes: Collector
     lines: _Lines
     raw: str
     ids: set[str] = field(default_factory=set)
@@ -415,18 +391,18 @@ class _Context:
                   if isinstance(a, dict) and not a.get("was_cancelled")]
         usable.sort(key=lambda ia: not ia[1].get("ground_truth"))
         if len(usable) > 1:
-            self.notes.tally("several", line, "{n} task{s} had more than one annotation; the "
+            self.notes.count("several", line, "{n} task{s} had more than one annotation; the "
                              "ground-truth one (else the first) was imported, the others not")
         if usable:
             i, chosen = usable[0]
             return self._result_list(chosen, f"{where}.annotations[{i}]", line, False)
         preds = [(i, p) for i, p in enumerate(predictions) if isinstance(p, dict)]
         if preds:
-            self.notes.tally("predicted", line, "{n} task{s} had no annotation, only model "
+            self.notes.count("predicted", line, "{n} task{s} had no annotation, only model "
                              "predictions; these were imported as draft")
             i, chosen = preds[0]
             return self._result_list(chosen, f"{where}.predictions[{i}]", line, True)
-        self.notes.tally("bare", line, "{n} task{s} had no annotation; imported as text only")
+        self.notes.count("bare", line, "{n} task{s} had no annotation; imported as text only")
         return [], f"{where}.annotations", False
 
     def _result_list(self, entry: dict[str, Any], path: str, line: int,
@@ -460,7 +436,7 @@ class _Context:
             elif kind == "choices":
                 choices.append((r, line, fld))
             else:
-                self.notes.tally(f"type:{kind}", line, f"{{n}} result{{s}} of type '{kind}' "
+                self.notes.count(f"type:{kind}", line, f"{{n}} result{{s}} of type '{kind}' "
                                  "cannot be imported (only labels, relation, choices)")
         checked = [(r["value"]["start"], r["value"]["end"], r["value"]["text"])
                    for _, r, _ in spans if isinstance(r["value"].get("text"), str)]
@@ -481,7 +457,7 @@ class _Context:
                     continue
                 lo, hi, how = found
                 if how != MODES[0]:
-                    self.notes.tally(f"repair:{how}", line, f"{{n}} span{{s}} had offsets "
+                    self.notes.count(f"repair:{how}", line, f"{{n}} span{{s}} had offsets "
                                      f"that needed repair ({how}); repaired to the text they "
                                      "quote")
             else:
@@ -493,7 +469,7 @@ class _Context:
                     continue
                 lo, hi = converted
                 if index.ambiguous and not checked:
-                    self.notes.tally("unchecked", line, "{n} span{s} without value.text in a "
+                    self.notes.count("unchecked", line, "{n} span{s} without value.text in a "
                                      "text with emoji or CRLF line ends: offsets taken as "
                                      "code points, unchecked")
             labels = [str(x) for x in value.get("labels", [])]
@@ -589,7 +565,7 @@ class _Context:
         if outlet is None and url:
             outlet = urlparse(url).netloc.removeprefix("www.") or None
         if outlet is None:
-            self.notes.tally("outlet", line, f"{{n}} task{{s}} named no outlet (data."
+            self.notes.count("outlet", line, f"{{n}} task{{s}} named no outlet (data."
                              f"{', data.'.join(_OUTLET_KEYS)} or url); shown as "
                              f"'{_UNKNOWN_OUTLET}'")
         head["outlet"] = outlet or _UNKNOWN_OUTLET
@@ -619,12 +595,12 @@ class _Context:
             except ValueError:
                 day = None
             if day is not None:
-                self.notes.tally("created", line, "{n} task{s} gave no publication date "
+                self.notes.count("created", line, "{n} task{s} gave no publication date "
                                  "(data.published or data.date); the task's created_at date "
                                  "is used instead, marked inferred")
                 return inferred_date(day)
         # Not the export file's date: that is when it was copied, not when anything appeared.
-        self.notes.tally("undated", line, "{n} task{s} gave no publication date and no "
+        self.notes.count("undated", line, "{n} task{s} gave no publication date and no "
                          "created_at; left undated (set published in the imported YAML)")
         return "undated"
 

@@ -23,7 +23,7 @@ from warlens import boundary, model
 from warlens.formats import Format, Imported
 from warlens.formats.csvutil import RowError, clip, record_article, to_float
 from warlens.formats.exportdates import DayColumn
-from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.problems import WARNING, Collector, Problem
 from warlens.text import key_slug, unique_id
 from warlens.yamlio import Path as DocPath
 
@@ -58,20 +58,14 @@ def is_side_file(path: Path) -> bool:
 
 
 @dataclass
-class _Export:
-    """The three files of one export, as read, with where each item came from."""
+class _Export(Collector):
+    """The three files of one export, as read, with where each item came from; `file` is
+    the events file, which its problems are said against."""
 
-    events_file: str
     events: list[tuple[int, Any]] = field(default_factory=list)
     root: Path | str | None = None
     sources: dict[str, dict] = field(default_factory=dict)
     associations: dict[str, dict] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    def problem(self, line: int | None, column: str, message: str,
-                severity: Severity = ERROR) -> None:
-        """Record a problem in the events file."""
-        self.problems.append(Problem(self.events_file, line, column, message, severity))
 
 
 def read(path: Path, display: str, *, root: Path | str | None = None,
@@ -101,7 +95,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
     days = DayColumn("date", (_text_of(raw.get("date")) for _, raw in export.events
                               if isinstance(raw, dict)), month_first=True, documented=True)
     if days.note:
-        export.problem(1, "date", days.note, WARNING)
+        export.add(1, "date", days.note, WARNING)
     seen: dict[str, list[tuple[int, object]]] = {}  # article id -> the events under it
     taken: set[str] = set()
     for line, raw in export.events:
@@ -109,13 +103,13 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
             if isinstance(raw, dict) else []
         same = next((at for at, other in under if other == raw), None)
         if same is not None:
-            export.problem(line, "id", f"repeats the event on line {same} exactly; read once",
+            export.add(line, "id", f"repeats the event on line {same} exactly; read once",
                            WARNING)
             continue
         try:
             doc = _article(raw, line, export, days)
         except RowError as exc:
-            export.problem(line, exc.column, f"{exc.message}; the event was skipped")
+            export.add(line, exc.column, f"{exc.message}; the event was skipped")
             continue
         base = doc["id"]
         doc["id"] = unique_id(base, taken)
@@ -123,7 +117,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
             doc["events"][0]["id"] += doc["id"][len(base):]  # e-7 -> e-7-2, as the article
             clash = (f"is also used by another event (line {seen[base][0][0]})" if base in seen
                      else f"gives the article id '{base}', already given to a renamed event")
-            export.problem(line, "id", f"event id '{_text_of(raw.get('id'))}' {clash}; both "
+            export.add(line, "id", f"event id '{_text_of(raw.get('id'))}' {clash}; both "
                            f"were kept, this one as article '{doc['id']}'", WARNING)
         seen.setdefault(base, []).append((line, raw))
         lines: dict[DocPath, int] = {(): line}
@@ -229,11 +223,11 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
         try:
             day = days.day(date_text)
         except ValueError as exc:
-            export.problem(line, "date", f"{exc}; the event was imported undated", WARNING)
+            export.add(line, "date", f"{exc}; the event was imported undated", WARNING)
     try:
         lat, lon = _coordinates(raw)
     except RowError as exc:
-        export.problem(line, exc.column, f"{exc.message}; the event was imported without "
+        export.add(line, exc.column, f"{exc.message}; the event was imported without "
                        "coordinates", WARNING)
         lat = lon = None
     location = _text_of(raw.get("location"))
@@ -283,7 +277,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     head = {"id": article_id, "title": summary, "outlet": OUTLET,
             "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
             "text": text}
-    return record_article(head, notes, "TimeMap", f"{export.events_file}:{line}", place, event)
+    return record_article(head, notes, "TimeMap", f"{export.file}:{line}", place, event)
 
 
 def _coordinates(raw: dict) -> tuple[float | None, float | None]:
@@ -321,7 +315,7 @@ def _sources(value: object, event_id: str, line: int, export: _Export) -> tuple[
     for source_id in _ids(value):
         source = export.sources.get(source_id)
         if source is None:
-            export.problem(line, "sources", f"source '{source_id}' of event '{event_id}' is "
+            export.add(line, "sources", f"source '{source_id}' of event '{event_id}' is "
                                             f"not in {SOURCES_FILE}", WARNING)
             continue
         title = _text_of(source.get("title"))
@@ -331,7 +325,7 @@ def _sources(value: object, event_id: str, line: int, export: _Export) -> tuple[
                 if path not in urls:
                     urls.append(path)
             else:
-                export.problem(line, "sources",
+                export.add(line, "sources",
                                f"source '{source_id}' path {path!r} is not an http(s) "
                                "address; left out of the event's sources", WARNING)
     return urls, tags
@@ -345,7 +339,7 @@ def _associations(value: object, event_id: str, line: int,
     for association_id in _ids(value):
         association = export.associations.get(association_id)
         if association is None:
-            export.problem(line, "associations",
+            export.add(line, "associations",
                            f"association '{association_id}' of event '{event_id}' is not in "
                            f"{ASSOCIATIONS_FILE}", WARNING)
             continue

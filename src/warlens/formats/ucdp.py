@@ -113,14 +113,14 @@ def _code(row: CsvRow, column: str, known: dict, table: CsvTable) -> int | None:
     except ValueError:
         code = None
     if code not in known:
-        table.problem(row.line, column, f"{raw!r} is not a UCDP {column} code "
+        table.add(row.line, column, f"{raw!r} is not a UCDP {column} code "
                                         f"({', '.join(map(str, known))})", WARNING)
         return None
     return code
 
 
 def _warn(row: CsvRow, table: CsvTable, column: str, message: str) -> None:
-    table.problem(row.line, column, message, WARNING)
+    table.add(row.line, column, message, WARNING)
 
 
 def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
@@ -156,7 +156,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     violence = _code(row, "type_of_violence", VIOLENCE_TYPES, table)
     event_type, violence_name = VIOLENCE_TYPES.get(violence or 0, ("other", ""))
     if violence is None:
-        table.problem(row.line, "type_of_violence",
+        table.add(row.line, "type_of_violence",
                       "no type of violence given; imported as 'other'", WARNING)
     date_prec = _code(row, "date_prec", DATE_PRECISION, table)
     side_a, side_b = row.get("side_a"), row.get("side_b")
