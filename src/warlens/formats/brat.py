@@ -40,7 +40,7 @@ from warlens.formats.labels import (
     label_files,
     loose_message,
 )
-from warlens.formats.labelstudio import MODES, OffsetIndex
+from warlens.formats.offsets import MODES, OffsetIndex
 from warlens.problems import WARNING, Collector
 from warlens.text import slugify
 
