@@ -30,7 +30,7 @@ import bisect
 import datetime
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,8 +251,8 @@ class _Context:
             return
         results, result_path, draft = picked
         head = self._head(task, data, raw_text, index, line)
-        mentions, links, extra_tags = self._results(results, result_path, raw_text, positions,
-                                                    line, draft)
+        found = _TaskResults(self, raw_text, positions, line, result_path, draft)
+        mentions, links, extra_tags = found.read(results)
         head["tags"] = extra_tags
         text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
         assembly = assemble(head, text, mentions, links, self.labels, self.display, line,
@@ -296,126 +296,6 @@ class _Context:
             return None
         return results, f"{path}.result", draft
 
-    def _results(self, results: list[Any], base: str, raw_text: str,
-                 positions: dict[int, int], task_line: int,
-                 draft: bool) -> tuple[list[Mention], list[Link], list[str]]:
-        """Span, relation and choice results -> mentions, links and article tags."""
-        index = OffsetIndex(raw_text)
-        spans: list[tuple[int, dict[str, Any], int]] = []   # (result index, result, line)
-        relations: list[tuple[dict[str, Any], int]] = []
-        choices: list[tuple[dict[str, Any], int, str]] = []
-        for j, r in enumerate(results):
-            line = self.lines.at(positions[id(r)]) if id(r) in positions else task_line
-            fld = f"{base}[{j}]"
-            if not isinstance(r, dict):
-                self.notes.add(line, fld, "each result must be a JSON object; skipped")
-                continue
-            kind = r.get("type")
-            if kind == "labels":
-                if self._span_ok(r, fld, line):
-                    spans.append((j, r, line))
-            elif kind == "relation":
-                relations.append((r, line))
-            elif kind == "choices":
-                choices.append((r, line, fld))
-            else:
-                self.notes.count(f"type:{kind}", line, f"{{n}} result{{s}} of type '{kind}' "
-                                 "cannot be imported (only labels, relation, choices)")
-        checked = [(r["value"]["start"], r["value"]["end"], r["value"]["text"])
-                   for _, r, _ in spans if isinstance(r["value"].get("text"), str)]
-        mode = index.best_mode(checked)
-        fold = _Folding(raw_text)
-        mentions: list[Mention] = []
-        for j, r, line in spans:
-            value = r["value"]
-            expected = value.get("text")
-            fld = f"{base}[{j}].value"
-            if isinstance(expected, str) and expected:
-                found = index.repair(value["start"], value["end"], expected, mode)
-                if found is None:
-                    shown = expected if len(expected) <= 60 else expected[:57] + "..."
-                    self.notes.add(line, fld, f"text '{shown}' is not at {value['start']}-"
-                                   f"{value['end']} or anywhere in the task's text, under any "
-                                   "offset convention; span skipped")
-                    continue
-                lo, hi, how = found
-                if how != MODES[0]:
-                    self.notes.count(f"repair:{how}", line, f"{{n}} span{{s}} had offsets "
-                                     f"that needed repair ({how}); repaired to the text they "
-                                     "quote")
-            else:
-                converted = index.convert(mode, value["start"], value["end"])
-                if converted is None:
-                    self.notes.add(line, fld, f"offsets {value['start']}-{value['end']} lie "
-                                   "outside the task's text and value.text is missing; span "
-                                   "skipped")
-                    continue
-                lo, hi = converted
-                if index.ambiguous and not checked:
-                    self.notes.count("unchecked", line, "{n} span{s} without value.text in a "
-                                     "text with emoji or CRLF line ends: offsets taken as "
-                                     "code points, unchecked")
-            labels = [str(x) for x in value.get("labels", [])]
-            start, end = fold.at(lo), fold.at(hi)
-            mentions.append(Mention(key=str(r.get("id", f"#{j}")), start=start, end=end,
-                                    text=raw_text[lo:hi], labels=tuple(labels), line=line,
-                                    draft=draft))
-        by_key = {m.key: m for m in mentions}
-        tags: list[str] = []
-        task_modifiers: list[tuple[str, int]] = []
-        for r, line, fld in choices:
-            picked = r.get("value", {}).get("choices", []) if isinstance(r.get("value"),
-                                                                        dict) else []
-            if not isinstance(picked, list):
-                self.notes.add(line, f"{fld}.value.choices", "choices must be a list; skipped")
-                continue
-            target = by_key.get(str(r.get("id")))
-            if target is not None:
-                target.modifiers.extend(str(c) for c in picked)
-            else:
-                task_modifiers.extend((str(c), line) for c in picked)
-        for choice, line in task_modifiers:
-            meaning = self.labels.meaning(choice)
-            if meaning is None or meaning.kind == "tag":
-                tags.append(choice)
-                if meaning is None:
-                    self.unmapped.setdefault(choice, line)
-                continue
-            for m in mentions:
-                kinds = {k.kind for k in map(self.labels.meaning, m.labels) if k}
-                if kinds & {"claim", "claimant", "stance"}:
-                    m.modifiers.append(choice)
-        links = []
-        for r, line in relations:
-            if "from_id" not in r or "to_id" not in r:
-                self.notes.add(line, base, "a relation needs from_id and to_id; skipped")
-                continue
-            role = r.get("labels") or []
-            links.append(Link(str(r["from_id"]), str(r["to_id"]),
-                              str(role[0]) if isinstance(role, list) and role else None, line))
-        return mentions, links, tags
-
-    def _span_ok(self, r: dict[str, Any], fld: str, line: int) -> bool:
-        value = r.get("value")
-        if not isinstance(value, dict):
-            self.notes.add(line, f"{fld}.value", "a labels result needs a value object")
-            return False
-        start, end = value.get("start"), value.get("end")
-        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
-            self.notes.add(line, f"{fld}.value", "start and end must be character offsets "
-                           f"(got {start!r}, {end!r}); span skipped")
-            return False
-        if not 0 <= start < end:
-            self.notes.add(line, f"{fld}.value", f"start {start} must be below end {end} and "
-                           "not negative; span skipped")
-            return False
-        labels = value.get("labels")
-        if not isinstance(labels, list) or not labels:
-            self.notes.add(line, f"{fld}.value.labels", "a span needs at least one label; "
-                           "span skipped")
-            return False
-        return True
-
     def _head(self, task: dict[str, Any], data: dict[str, Any], text: str, index: int,
               line: int) -> dict[str, Any]:
         """The article's own fields, from data (or meta) where given, else said honestly."""
@@ -429,13 +309,8 @@ class _Context:
                         return str(v).strip()
             return None
 
-        project = task.get("project")
         task_id = task.get("id", index + 1)
-        prefix = slugify(str(project), "p") if project is not None else slugify(
-            self.path.stem, "export", 40)
-        article_id = unique_id(f"ls-{prefix}-{slugify(str(task_id), str(index + 1), 40)}",
-                               self.ids)
-        head: dict[str, Any] = {"id": article_id}
+        head: dict[str, Any] = {"id": self._article_id(task.get("project"), task_id, index)}
         title = field_of(_TITLE_KEYS)
         if title is None:
             first = split_sentences(text)[:1]
@@ -443,10 +318,7 @@ class _Context:
         head["title"] = " ".join(title.split())[:200]
         url = field_of(_URL_KEYS)
         url = url if url and re.match(r"^https?://\S+$", url, re.IGNORECASE) else None
-        outlet = next((v for k in _OUTLET_KEYS
-                       if (v := field_of((k,))) and not v.lower().startswith("http")), None)
-        if outlet is None and url:
-            outlet = urlparse(url).netloc.removeprefix("www.") or None
+        outlet = _outlet(field_of, url)
         if outlet is None:
             self.notes.count("outlet", line, f"{{n}} task{{s}} named no outlet (data."
                              f"{', data.'.join(_OUTLET_KEYS)} or url); shown as "
@@ -462,6 +334,12 @@ class _Context:
             head["language"] = language
         head["source_file"] = f"{self.display} (task {task_id})"[:2000]
         return head
+
+    def _article_id(self, project: object, task_id: object, index: int) -> str:
+        """ls-<project or export>-<task>, unique within the export."""
+        prefix = slugify(str(project), "p") if project is not None else slugify(
+            self.path.stem, "export", 40)
+        return unique_id(f"ls-{prefix}-{slugify(str(task_id), str(index + 1), 40)}", self.ids)
 
     def _published(self, given: str | None, task: dict[str, Any], line: int) -> Any:
         if given is not None:
@@ -486,6 +364,168 @@ class _Context:
         self.notes.count("undated", line, "{n} task{s} gave no publication date and no "
                          "created_at; left undated (set published in the imported YAML)")
         return "undated"
+
+
+def _outlet(field_of: Callable[[tuple[str, ...]], str | None], url: str | None) -> str | None:
+    """The outlet a task names (not a web address), else its URL's host, else None."""
+    outlet = next((v for k in _OUTLET_KEYS
+                   if (v := field_of((k,))) and not v.lower().startswith("http")), None)
+    if outlet is None and url:
+        outlet = urlparse(url).netloc.removeprefix("www.") or None
+    return outlet
+
+
+class _TaskResults:
+    """One task's span, relation and choice results -> mentions, links and article tags."""
+
+    def __init__(self, ctx: _Context, raw_text: str, positions: dict[int, int],
+                 task_line: int, base: str, draft: bool) -> None:
+        self.ctx, self.notes = ctx, ctx.notes
+        self.raw_text, self.positions, self.task_line = raw_text, positions, task_line
+        self.base, self.draft = base, draft
+        self.spans: list[tuple[int, dict[str, Any], int]] = []   # (result index, result, line)
+        self.relations: list[tuple[dict[str, Any], int]] = []
+        self.choices: list[tuple[dict[str, Any], int, str]] = []
+
+    def read(self, results: list[Any]) -> tuple[list[Mention], list[Link], list[str]]:
+        """The mentions, links and tags of `results`; each one unusable is said and skipped."""
+        for j, r in enumerate(results):
+            self._sort(j, r)
+        mentions = self._mentions()
+        tags = self._choose(mentions)
+        return mentions, self._links(), tags
+
+    def _sort(self, j: int, r: Any) -> None:
+        line = (self.ctx.lines.at(self.positions[id(r)]) if id(r) in self.positions
+                else self.task_line)
+        fld = f"{self.base}[{j}]"
+        if not isinstance(r, dict):
+            self.notes.add(line, fld, "each result must be a JSON object; skipped")
+            return
+        kind = r.get("type")
+        if kind == "labels":
+            if self._span_ok(r, fld, line):
+                self.spans.append((j, r, line))
+        elif kind == "relation":
+            self.relations.append((r, line))
+        elif kind == "choices":
+            self.choices.append((r, line, fld))
+        else:
+            self.notes.count(f"type:{kind}", line, f"{{n}} result{{s}} of type '{kind}' "
+                             "cannot be imported (only labels, relation, choices)")
+
+    def _span_ok(self, r: dict[str, Any], fld: str, line: int) -> bool:
+        value = r.get("value")
+        if not isinstance(value, dict):
+            self.notes.add(line, f"{fld}.value", "a labels result needs a value object")
+            return False
+        start, end = value.get("start"), value.get("end")
+        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+            self.notes.add(line, f"{fld}.value", "start and end must be character offsets "
+                           f"(got {start!r}, {end!r}); span skipped")
+            return False
+        if not 0 <= start < end:
+            self.notes.add(line, f"{fld}.value", f"start {start} must be below end {end} and "
+                           "not negative; span skipped")
+            return False
+        labels = value.get("labels")
+        if not isinstance(labels, list) or not labels:
+            self.notes.add(line, f"{fld}.value.labels", "a span needs at least one label; "
+                           "span skipped")
+            return False
+        return True
+
+    def _mentions(self) -> list[Mention]:
+        """The spans, their offsets read under the convention that fits the file best."""
+        index = OffsetIndex(self.raw_text)
+        checked = [(r["value"]["start"], r["value"]["end"], r["value"]["text"])
+                   for _, r, _ in self.spans if isinstance(r["value"].get("text"), str)]
+        mode = index.best_mode(checked)
+        fold = _Folding(self.raw_text)
+        mentions: list[Mention] = []
+        for j, r, line in self.spans:
+            value = r["value"]
+            found = self._locate(index, mode, bool(checked), value, line,
+                                 f"{self.base}[{j}].value")
+            if found is None:
+                continue
+            lo, hi = found
+            labels = [str(x) for x in value.get("labels", [])]
+            mentions.append(Mention(key=str(r.get("id", f"#{j}")), start=fold.at(lo),
+                                    end=fold.at(hi), text=self.raw_text[lo:hi],
+                                    labels=tuple(labels), line=line, draft=self.draft))
+        return mentions
+
+    def _locate(self, index: OffsetIndex, mode: str, checked: bool, value: dict[str, Any],
+                line: int, fld: str) -> tuple[int, int] | None:
+        """Where a span's text lies in code points, repaired if its offsets miss it."""
+        expected = value.get("text")
+        if isinstance(expected, str) and expected:
+            found = index.repair(value["start"], value["end"], expected, mode)
+            if found is None:
+                shown = expected if len(expected) <= 60 else expected[:57] + "..."
+                self.notes.add(line, fld, f"text '{shown}' is not at {value['start']}-"
+                               f"{value['end']} or anywhere in the task's text, under any "
+                               "offset convention; span skipped")
+                return None
+            lo, hi, how = found
+            if how != MODES[0]:
+                self.notes.count(f"repair:{how}", line, f"{{n}} span{{s}} had offsets "
+                                 f"that needed repair ({how}); repaired to the text they "
+                                 "quote")
+            return lo, hi
+        converted = index.convert(mode, value["start"], value["end"])
+        if converted is None:
+            self.notes.add(line, fld, f"offsets {value['start']}-{value['end']} lie "
+                           "outside the task's text and value.text is missing; span "
+                           "skipped")
+            return None
+        if index.ambiguous and not checked:
+            self.notes.count("unchecked", line, "{n} span{s} without value.text in a "
+                             "text with emoji or CRLF line ends: offsets taken as "
+                             "code points, unchecked")
+        return converted
+
+    def _choose(self, mentions: list[Mention]) -> list[str]:
+        """Choices: on a span, its modifiers; on the task, tags or claim modifiers."""
+        by_key = {m.key: m for m in mentions}
+        task_modifiers: list[tuple[str, int]] = []
+        for r, line, fld in self.choices:
+            picked = r.get("value", {}).get("choices", []) if isinstance(r.get("value"),
+                                                                        dict) else []
+            if not isinstance(picked, list):
+                self.notes.add(line, f"{fld}.value.choices", "choices must be a list; skipped")
+                continue
+            target = by_key.get(str(r.get("id")))
+            if target is not None:
+                target.modifiers.extend(str(c) for c in picked)
+            else:
+                task_modifiers.extend((str(c), line) for c in picked)
+        labels = self.ctx.labels
+        tags: list[str] = []
+        for choice, line in task_modifiers:
+            meaning = labels.meaning(choice)
+            if meaning is None or meaning.kind == "tag":
+                tags.append(choice)
+                if meaning is None:
+                    self.ctx.unmapped.setdefault(choice, line)
+                continue
+            for m in mentions:
+                kinds = {k.kind for k in map(labels.meaning, m.labels) if k}
+                if kinds & {"claim", "claimant", "stance"}:
+                    m.modifiers.append(choice)
+        return tags
+
+    def _links(self) -> list[Link]:
+        links = []
+        for r, line in self.relations:
+            if "from_id" not in r or "to_id" not in r:
+                self.notes.add(line, self.base, "a relation needs from_id and to_id; skipped")
+                continue
+            role = r.get("labels") or []
+            links.append(Link(str(r["from_id"]), str(r["to_id"]),
+                              str(role[0]) if isinstance(role, list) and role else None, line))
+        return links
 
 
 class _Folding:
