@@ -111,99 +111,10 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
     sentences = found.sentences
     first = " ".join(sentences[0].text.split())[:200] if sentences else "Untitled"
     title = " ".join((title or "").split()) or first
-
-    # Places: one entry per resolved place, named as the text first writes it.
-    place_ids: dict[GazPlace, str] = {}
-    used = _Ids()
-    places_doc = []
-    for mention in found.places:
-        if mention.place not in place_ids:
-            place_ids[mention.place] = used.new(slugify(mention.text, "place"))
-            places_doc.append(_place_doc(mention.place, mention.text, place_ids[mention.place]))
-    by_sentence: dict[int, list[PlaceMention]] = {}
-    for mention in found.places:
-        by_sentence.setdefault(mention.sentence, []).append(mention)
-    dates_in: dict[int, list[DateMention]] = {}
-    for d in found.dates:
-        dates_in.setdefault(d.sentence, []).append(d)
-
-    events_doc: list[dict[str, Any]] = []
-    event_of: dict[int, str] = {}
-    control_at: dict[str, dict[str, Any]] = {}  # place id -> its first control event
-    used_dates: set[DateMention] = set()
-    event_ids = _Ids()
-    for s in sentences:
-        cue = event_cue(s.text)
-        if cue is None:
-            continue
-        kind, words = cue.kind, cue.match.group(0)
-        place = _event_place(by_sentence.get(s.index, []), found.main_place,
-                             s.start + cue.match.start())
-        place_id = place_ids.get(place) if place is not None else None
-        when = dates_in.get(s.index, [None])[0]
-        if kind == "territorial_control" and place_id in control_at:
-            # "its capture", "the fall of": the capture already drafted (a date in such a
-            # sentence dates something else); a verb with a new date is a new event.
-            earlier = control_at[place_id]
-            if cue.nominal or when is None or earlier["when"] == when.text:
-                event_of[s.index] = earlier["id"]
-                continue
-        where = f" in {place.name}" if place is not None else ""
-        event: dict[str, Any] = {
-            "id": event_ids.new(slugify(f"{kind.replace('_', '-')}-{place_id or 'somewhere'}")),
-            "summary": f"{EVENT_TYPE_LABELS[kind]}{where} ({words.lower()})",
-            "type": kind,
-            "when": when.text if when is not None else "undated",
-        }
-        if place_id:
-            event["place"] = place_id
-        actors = actors_of(s.text)
-        if actors:
-            event["actors"] = actors
-        event["quote"] = s.text
-        event["draft"] = True
-        events_doc.append(event)
-        event_of[s.index] = event["id"]
-        if when is not None:
-            used_dates.add(when)
-        if kind == "territorial_control" and place_id and place_id not in control_at:
-            control_at[place_id] = event
-
-    claims_doc: list[dict[str, Any]] = []
-    claim_ids = _Ids()
-    previous: str | None = None
-    for s in sentences:
-        claim = find_claim(s, previous)
-        if claim is None:
-            continue
-        if claim.claimant != UNATTRIBUTED:
-            previous = claim.claimant
-        doc: dict[str, Any] = {
-            "id": claim_ids.new(slugify(f"{claim.claimant}-{claim.stance}", "claim")),
-            "claimant": claim.claimant,
-            "stance": claim.stance,
-            "claim": claim.claim,
-        }
-        if s.index in event_of:
-            doc["about"] = event_of[s.index]
-        elif (mentions := by_sentence.get(s.index)):
-            doc["place"] = place_ids[mentions[0].place]
-        said_when = [d for d in dates_in.get(s.index, [])
-                     if 0 <= d.start - (s.start + claim.cue_end) <= 4]
-        if said_when:
-            doc["when"] = said_when[0].text
-            used_dates.add(said_when[0])
-        doc["quote"] = s.text
-        doc["draft"] = True
-        claims_doc.append(doc)
-
-    notes = ["Drafted by `warlens annotate` (rule-based): check every item, then remove "
-             "`draft: true` from those you keep."]
-    loose = [d for d in found.dates if d not in used_dates]
-    if loose:
-        notes.append("Dates not attached to any event or claim: " + "; ".join(
-            f"'{d.text}' = {d.when.start}..{d.when.end} in sentence {d.sentence + 1}"
-            for d in loose))
+    drafting = _Drafting(found)
+    places_doc = drafting.places()
+    events_doc = drafting.events()
+    claims_doc = drafting.claims()
     doc_out: dict[str, Any] = {
         "id": article_id or f"{slugify(title, 'article', 50)}-{day.isoformat()}",
         "title": title,
@@ -212,9 +123,123 @@ def draft_article(text: str, *, published: datetime.date | str, title: str | Non
     if url:
         doc_out["url"] = url
     doc_out.update({"published": day.isoformat(), "language": "en",
-                    "notes": "\n".join(notes), "tags": ["draft"], "draft": True, "text": text,
-                    "places": places_doc, "events": events_doc, "claims": claims_doc})
+                    "notes": "\n".join(drafting.notes()), "tags": ["draft"], "draft": True,
+                    "text": text, "places": places_doc, "events": events_doc,
+                    "claims": claims_doc})
     return doc_out
+
+
+class _Drafting:
+    """The items of one draft, written in order: places, events, then claims about them."""
+
+    def __init__(self, found: Draft) -> None:
+        self.found = found
+        self.place_ids: dict[GazPlace, str] = {}
+        self.by_sentence: dict[int, list[PlaceMention]] = {}
+        for mention in found.places:
+            self.by_sentence.setdefault(mention.sentence, []).append(mention)
+        self.dates_in: dict[int, list[DateMention]] = {}
+        for d in found.dates:
+            self.dates_in.setdefault(d.sentence, []).append(d)
+        self.event_of: dict[int, str] = {}  # sentence -> the event it reports
+        self.used_dates: set[DateMention] = set()
+
+    def places(self) -> list[dict[str, Any]]:
+        """One entry per resolved place, named as the text first writes it."""
+        used = _Ids()
+        places_doc = []
+        for mention in self.found.places:
+            if mention.place not in self.place_ids:
+                self.place_ids[mention.place] = used.new(slugify(mention.text, "place"))
+                places_doc.append(_place_doc(mention.place, mention.text,
+                                             self.place_ids[mention.place]))
+        return places_doc
+
+    def events(self) -> list[dict[str, Any]]:
+        """One event per sentence with an event cue; a capture drafted once per place."""
+        events_doc: list[dict[str, Any]] = []
+        control_at: dict[str, dict[str, Any]] = {}  # place id -> its first control event
+        event_ids = _Ids()
+        for s in self.found.sentences:
+            cue = event_cue(s.text)
+            if cue is None:
+                continue
+            kind, words = cue.kind, cue.match.group(0)
+            place = _event_place(self.by_sentence.get(s.index, []), self.found.main_place,
+                                 s.start + cue.match.start())
+            place_id = self.place_ids.get(place) if place is not None else None
+            when = self.dates_in.get(s.index, [None])[0]
+            if kind == "territorial_control" and place_id in control_at:
+                # "its capture", "the fall of": the capture already drafted (a date in such
+                # a sentence dates something else); a verb with a new date is a new event.
+                earlier = control_at[place_id]
+                if cue.nominal or when is None or earlier["when"] == when.text:
+                    self.event_of[s.index] = earlier["id"]
+                    continue
+            where = f" in {place.name}" if place is not None else ""
+            event: dict[str, Any] = {
+                "id": event_ids.new(slugify(f"{kind.replace('_', '-')}-"
+                                            f"{place_id or 'somewhere'}")),
+                "summary": f"{EVENT_TYPE_LABELS[kind]}{where} ({words.lower()})",
+                "type": kind,
+                "when": when.text if when is not None else "undated",
+            }
+            if place_id:
+                event["place"] = place_id
+            actors = actors_of(s.text)
+            if actors:
+                event["actors"] = actors
+            event["quote"] = s.text
+            event["draft"] = True
+            events_doc.append(event)
+            self.event_of[s.index] = event["id"]
+            if when is not None:
+                self.used_dates.add(when)
+            if kind == "territorial_control" and place_id and place_id not in control_at:
+                control_at[place_id] = event
+        return events_doc
+
+    def claims(self) -> list[dict[str, Any]]:
+        """One claim per sentence with a reporting cue, about the event of its sentence."""
+        claims_doc: list[dict[str, Any]] = []
+        claim_ids = _Ids()
+        previous: str | None = None
+        for s in self.found.sentences:
+            claim = find_claim(s, previous)
+            if claim is None:
+                continue
+            if claim.claimant != UNATTRIBUTED:
+                previous = claim.claimant
+            doc: dict[str, Any] = {
+                "id": claim_ids.new(slugify(f"{claim.claimant}-{claim.stance}", "claim")),
+                "claimant": claim.claimant,
+                "stance": claim.stance,
+                "claim": claim.claim,
+            }
+            if s.index in self.event_of:
+                doc["about"] = self.event_of[s.index]
+            elif (mentions := self.by_sentence.get(s.index)):
+                doc["place"] = self.place_ids[mentions[0].place]
+            said_when = [d for d in self.dates_in.get(s.index, [])
+                         if 0 <= d.start - (s.start + claim.cue_end) <= 4]
+            if said_when:
+                doc["when"] = said_when[0].text
+                self.used_dates.add(said_when[0])
+            doc["quote"] = s.text
+            doc["draft"] = True
+            claims_doc.append(doc)
+        return claims_doc
+
+    def notes(self) -> list[str]:
+        """The article's notes: how to review it, and the dates nothing took."""
+        notes = ["Drafted by `warlens annotate` (rule-based): check every item, then remove "
+                 "`draft: true` from those you keep."]
+        loose = [d for d in self.found.dates if d not in self.used_dates]
+        if loose:
+            notes.append("Dates not attached to any event or claim: " + "; ".join(
+                f"'{d.text}' = {d.when.start}..{d.when.end} in sentence {d.sentence + 1}"
+                for d in loose))
+        return notes
 
 
 def _event_place(mentions: list[PlaceMention], main: GazPlace | None, cue_at: int,
