@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,60 +191,90 @@ def _parse(lines: list[str], report: Collector) -> _Ann:
 
 
 def _parse_line(ident: str, rest: str, n: int, ann: _Ann) -> None:
-    kind = ident[0]
-    if kind == "T":
-        head, text = _span_head(rest)
-        found = _HEAD.match(head)
-        if found is None:
-            raise ValueError(f"cannot read 'Type start end' from '{head}' (a span line is "
-                             "'Type start end', a tab, then its text)")
-        label, offsets = found.group(1), found.group(2)
-        fragments = []
-        for part in offsets.split(";"):
-            m = _FRAGMENT.match(part.strip())
-            if not m:
-                raise ValueError(f"cannot read 'Type start end' from '{head}'")
-            start, end = int(m.group(1)), int(m.group(2))
-            if start >= end:
-                raise ValueError(f"start {start} must be below end {end}")
-            fragments.append((start, end))
-        ann.spans[ident] = _Span(ident, label, fragments, text, n)
-    elif kind == "E":
-        parts = rest.split("\t")[0].split()
-        if not parts or ":" not in parts[0]:
-            raise ValueError("an event line needs 'Type:T1' (its trigger) first")
-        label, trigger = parts[0].split(":", 1)
-        args = []
-        for part in parts[1:]:
-            role, sep, target = part.partition(":")
-            if not sep or not role or not target:
-                raise ValueError(f"cannot read the argument '{part}' (expected Role:T2)")
-            args.append((role, target))
-        ann.events[ident] = (label, trigger, args, n)
-    elif kind == "R":
-        parts = rest.split("\t")[0].split()
-        if len(parts) != 3 or not all(":" in p for p in parts[1:]):
-            raise ValueError("a relation line needs 'Type Arg1:T1 Arg2:T2'")
-        ann.relations.append((parts[0], parts[1].split(":", 1)[1], parts[2].split(":", 1)[1], n))
-    elif kind in "AM":
-        parts = rest.split("\t")[0].split()
-        if len(parts) not in (2, 3):
-            raise ValueError("an attribute line needs 'Name Target [Value]'")
-        ann.attributes.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None, n))
-    elif kind == "N":
-        head, _, text = rest.partition("\t")
-        parts = head.split()
-        if len(parts) != 3 or ":" not in parts[2]:
-            raise ValueError("a normalisation line needs 'Reference T1 Database:id'")
-        db, ref = parts[2].split(":", 1)  # the first colon only: ids may hold colons
-        ann.references.append((parts[1], db, ref, text, n))
-    elif kind == "#":
-        head, _, note = rest.partition("\t")
-        parts = head.split()
-        if len(parts) != 2:
-            raise ValueError("a note line needs 'AnnotatorNotes T1', a tab, then the note")
-        ann.notes.append((parts[1], note, n))
-    # '*' (Equiv) lines say two spans are the same thing; nothing in an article keeps that.
+    """One annotation line into `ann`, by the kind its id starts with.
+
+    '*' (Equiv) lines say two spans are the same thing; nothing in an article keeps that.
+    """
+    reader = _LINE_READERS.get(ident[0])
+    if reader is not None:
+        reader(ident, rest, n, ann)
+
+
+def _read_span(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A span: 'Type start end[;start end...]', a tab, its text."""
+    head, text = _span_head(rest)
+    found = _HEAD.match(head)
+    if found is None:
+        raise ValueError(f"cannot read 'Type start end' from '{head}' (a span line is "
+                         "'Type start end', a tab, then its text)")
+    label, offsets = found.group(1), found.group(2)
+    fragments = []
+    for part in offsets.split(";"):
+        m = _FRAGMENT.match(part.strip())
+        if not m:
+            raise ValueError(f"cannot read 'Type start end' from '{head}'")
+        start, end = int(m.group(1)), int(m.group(2))
+        if start >= end:
+            raise ValueError(f"start {start} must be below end {end}")
+        fragments.append((start, end))
+    ann.spans[ident] = _Span(ident, label, fragments, text, n)
+
+
+def _read_event(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """An event: 'Type:T1 Role:T2 ...' (its trigger, then its arguments)."""
+    parts = rest.split("\t")[0].split()
+    if not parts or ":" not in parts[0]:
+        raise ValueError("an event line needs 'Type:T1' (its trigger) first")
+    label, trigger = parts[0].split(":", 1)
+    args = []
+    for part in parts[1:]:
+        role, sep, target = part.partition(":")
+        if not sep or not role or not target:
+            raise ValueError(f"cannot read the argument '{part}' (expected Role:T2)")
+        args.append((role, target))
+    ann.events[ident] = (label, trigger, args, n)
+
+
+def _read_relation(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A relation: 'Type Arg1:T1 Arg2:T2'."""
+    parts = rest.split("\t")[0].split()
+    if len(parts) != 3 or not all(":" in p for p in parts[1:]):
+        raise ValueError("a relation line needs 'Type Arg1:T1 Arg2:T2'")
+    ann.relations.append((parts[0], parts[1].split(":", 1)[1], parts[2].split(":", 1)[1], n))
+
+
+def _read_attribute(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """An attribute (A) or modifier (M): 'Name Target [Value]'."""
+    parts = rest.split("\t")[0].split()
+    if len(parts) not in (2, 3):
+        raise ValueError("an attribute line needs 'Name Target [Value]'")
+    ann.attributes.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None, n))
+
+
+def _read_reference(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A normalisation: 'Reference T1 Database:id', a tab, its text."""
+    head, _, text = rest.partition("\t")
+    parts = head.split()
+    if len(parts) != 3 or ":" not in parts[2]:
+        raise ValueError("a normalisation line needs 'Reference T1 Database:id'")
+    db, ref = parts[2].split(":", 1)  # the first colon only: ids may hold colons
+    ann.references.append((parts[1], db, ref, text, n))
+
+
+def _read_note(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A note: 'AnnotatorNotes T1', a tab, the note."""
+    head, _, note = rest.partition("\t")
+    parts = head.split()
+    if len(parts) != 2:
+        raise ValueError("a note line needs 'AnnotatorNotes T1', a tab, then the note")
+    ann.notes.append((parts[1], note, n))
+
+
+#: The first letter of an annotation's id -> what reads its line.
+_LINE_READERS: dict[str, Callable[[str, str, int, _Ann], None]] = {
+    "T": _read_span, "E": _read_event, "R": _read_relation, "A": _read_attribute,
+    "M": _read_attribute, "N": _read_reference, "#": _read_note,
+}
 
 
 def _span_head(rest: str) -> tuple[str, str]:
