@@ -291,6 +291,17 @@ def _span_head(rest: str) -> tuple[str, str]:
 def _build(ann: _Ann, raw_text: str, labels: LabelMap,
            report: Collector) -> tuple[list[Mention], list[Link], list[str]]:
     """Check spans against the text; make mentions (spans and events), links and notes."""
+    refs = _Refs(*_mentions(ann, raw_text, report), report)
+    links = _links(ann, refs)
+    _add_attributes(ann, refs, labels)
+    return list(refs.mentions.values()), links, _notes(ann, refs, report)
+
+
+def _mentions(ann: _Ann, raw_text: str, report: Collector
+              ) -> tuple[dict[str, Mention], dict[str, str]]:
+    """A mention per span placed in the text and per event whose trigger was placed: an
+    event stands on its trigger's text, and the trigger is no mention of its own but an
+    alias of its (first) event."""
     index = OffsetIndex(raw_text)
     single = [(s.fragments[0][0], s.fragments[0][1], s.text) for s in ann.spans.values()
               if len(s.fragments) == 1]
@@ -308,7 +319,7 @@ def _build(ann: _Ann, raw_text: str, labels: LabelMap,
             placed[s.id] = (fold(lo), fold(hi), text)
 
     triggers = {trigger for _, trigger, _, _ in ann.events.values()}
-    alias: dict[str, str] = {}  # a trigger span stands for its (first) event
+    alias: dict[str, str] = {}
     mentions: dict[str, Mention] = {}
     for s in ann.spans.values():
         if s.id in placed and s.id not in triggers:
@@ -322,38 +333,63 @@ def _build(ann: _Ann, raw_text: str, labels: LabelMap,
         lo, hi, text = placed[trigger]
         mentions[eid] = Mention(eid, lo, hi, text, (label,), line)
         alias.setdefault(trigger, eid)
+    return mentions, alias
 
-    def target(ref: str, line: int, what: str) -> Mention | None:
-        found = mentions.get(alias.get(ref, ref))
+
+class _Refs:
+    """What an annotation line's reference names: a trigger span stands for its (first)
+    event; a reference to nothing usable is said and ignored."""
+
+    def __init__(self, mentions: dict[str, Mention], alias: dict[str, str],
+                 report: Collector) -> None:
+        self.mentions, self.alias, self.report = mentions, alias, report
+
+    def target(self, ref: str, line: int, what: str) -> Mention | None:
+        found = self.mentions.get(self.alias.get(ref, ref))
         if found is None:
-            report.add(line, ref, f"{what} refers to {ref}, which is not defined or could not "
-                       "be read; ignored", WARNING)
+            self.report.add(line, ref, f"{what} refers to {ref}, which is not defined or "
+                            "could not be read; ignored", WARNING)
         return found
 
+
+def _links(ann: _Ann, refs: _Refs) -> list[Link]:
+    """Event arguments (directed: the event is the head) and relations."""
     links: list[Link] = []
     for eid, (_, _, args, line) in ann.events.items():
-        if eid not in mentions:
+        if eid not in refs.mentions:
             continue
         for role, ref in args:
-            arg = target(ref, line, f"{eid}'s {role} argument")
+            arg = refs.target(ref, line, f"{eid}'s {role} argument")
             if arg is not None:
                 links.append(Link(eid, arg.key, role, line, directed=True))
     for rel, a, b, line in ann.relations:
-        first, second = target(a, line, "the relation"), target(b, line, "the relation")
+        first = refs.target(a, line, "the relation")
+        second = refs.target(b, line, "the relation")
         if first is not None and second is not None:
             links.append(Link(first.key, second.key, rel, line))
+    return links
+
+
+def _add_attributes(ann: _Ann, refs: _Refs, labels: LabelMap) -> None:
+    """Attributes as modifiers of their mention: the value if the map knows it, else the
+    name (with its value when neither is known)."""
     for name, ref, value, line in ann.attributes:
-        m = target(ref, line, f"the attribute {name}")
-        if m is not None:
-            if value is not None and labels.meaning(value) is not None:
-                m.modifiers.append(value)
-            elif labels.meaning(name) is not None or value is None:
-                m.modifiers.append(name)
-            else:
-                m.modifiers.append(f"{name}={value}")
+        m = refs.target(ref, line, f"the attribute {name}")
+        if m is None:
+            continue
+        if value is not None and labels.meaning(value) is not None:
+            m.modifiers.append(value)
+        elif labels.meaning(name) is not None or value is None:
+            m.modifiers.append(name)
+        else:
+            m.modifiers.append(f"{name}={value}")
+
+
+def _notes(ann: _Ann, refs: _Refs, report: Collector) -> list[str]:
+    """GeoNames normalisations pin places; other references and notes become notes."""
     notes: list[str] = []
     for ref, db, ident, text, line in ann.references:
-        m = target(ref, line, "the normalisation")
+        m = refs.target(ref, line, "the normalisation")
         if m is None:
             continue
         if db.casefold() == "geonames":
@@ -364,9 +400,9 @@ def _build(ann: _Ann, raw_text: str, labels: LabelMap,
         else:
             notes.append(f"{ref} ({m.text}): {db}:{ident}" + (f" {text}" if text else ""))
     for ref, note, line in ann.notes:
-        m = target(ref, line, "the note")
+        m = refs.target(ref, line, "the note")
         notes.append(f"{ref} ({m.text}): {note}" if m is not None else f"{ref}: {note}")
-    return list(mentions.values()), links, notes
+    return notes
 
 
 def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
