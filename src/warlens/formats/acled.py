@@ -141,7 +141,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
         event_type, acled_type = "other", "Event"
     elif event_type is None:
         table.add(row.line, "event_type",
-                      f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
+                  f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
         event_type = "other"
     location = row.get("location")
     notes = row.get("notes")
@@ -224,8 +224,8 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
         precision = None
     if precision is None:
         table.add(row.line, "geo_precision",
-                      f"{raw_precision!r} is not an ACLED geo precision (1, 2 or 3); "
-                      "the place is marked as a region", WARNING)
+                  f"{raw_precision!r} is not an ACLED geo precision (1, 2 or 3); "
+                  "the place is marked as a region", WARNING)
         precision = "region"
     location = row.get("location")
     name = location or row.get("admin2") or row.get("admin1") or row.get("country")

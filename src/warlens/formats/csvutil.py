@@ -160,8 +160,8 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
         shown = " / ".join(repr(line[:60]) for line in skipped if line) or "blank"
         lines = "the line" if offset == 1 else f"the {offset} lines"
         table.add(1, "(file)", f"the header is on line {offset + 1}; {lines} before it "
-                      f"({shown}) {'was' if offset == 1 else 'were'} skipped as notes",
-                      WARNING)
+                  f"({shown}) {'was' if offset == 1 else 'were'} skipped as notes",
+                  WARNING)
     try:
         header = next(reader)
     except StopIteration:
@@ -184,8 +184,8 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
             continue
         if len(cells) != len(columns):
             table.add(line, "(row)",
-                          f"has {len(cells)} cells but the header has {len(columns)} columns "
-                          f"(a stray '{delimiter}' or quote?); the row was skipped")
+                      f"has {len(cells)} cells but the header has {len(columns)} columns "
+                      f"(a stray '{delimiter}' or quote?); the row was skipped")
             continue
         named: dict[str, str] = {}
         for name, cell in zip(columns, cells, strict=True):
@@ -250,8 +250,8 @@ def rows_to_docs(table: CsvTable, days: DayColumn, column: str,
         result.docs.append((doc, {(): row.line}))
     if days.two_digit_guessed:
         table.add(table.header_line, column,
-                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
-                      f"century by dateutil's rule, as {no_year}", WARNING)
+                  f"two-digit years (such as '{days.two_digit_guessed}') were given their "
+                  f"century by dateutil's rule, as {no_year}", WARNING)
     return result
 
 

@@ -104,7 +104,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
         same = next((at for at, other in under if other == raw), None)
         if same is not None:
             export.add(line, "id", f"repeats the event on line {same} exactly; read once",
-                           WARNING)
+                       WARNING)
             continue
         try:
             doc = _article(raw, line, export, days)
@@ -118,7 +118,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
             clash = (f"is also used by another event (line {seen[base][0][0]})" if base in seen
                      else f"gives the article id '{base}', already given to a renamed event")
             export.add(line, "id", f"event id '{_text_of(raw.get('id'))}' {clash}; both "
-                           f"were kept, this one as article '{doc['id']}'", WARNING)
+                       f"were kept, this one as article '{doc['id']}'", WARNING)
         seen.setdefault(base, []).append((line, raw))
         lines: dict[DocPath, int] = {(): line}
         result.docs.append((doc, lines))
@@ -228,7 +228,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
         lat, lon = _coordinates(raw)
     except RowError as exc:
         export.add(line, exc.column, f"{exc.message}; the event was imported without "
-                       "coordinates", WARNING)
+                   "coordinates", WARNING)
         lat = lon = None
     location = _text_of(raw.get("location"))
     time = _text_of(raw.get("time"))
@@ -326,8 +326,8 @@ def _sources(value: object, event_id: str, line: int, export: _Export) -> tuple[
                     urls.append(path)
             else:
                 export.add(line, "sources",
-                               f"source '{source_id}' path {path!r} is not an http(s) "
-                               "address; left out of the event's sources", WARNING)
+                           f"source '{source_id}' path {path!r} is not an http(s) "
+                           "address; left out of the event's sources", WARNING)
     return urls, tags
 
 
@@ -340,8 +340,8 @@ def _associations(value: object, event_id: str, line: int,
         association = export.associations.get(association_id)
         if association is None:
             export.add(line, "associations",
-                           f"association '{association_id}' of event '{event_id}' is not in "
-                           f"{ASSOCIATIONS_FILE}", WARNING)
+                       f"association '{association_id}' of event '{event_id}' is not in "
+                       f"{ASSOCIATIONS_FILE}", WARNING)
             continue
         title = _text_of(association.get("title")) or association_id
         paths = _ids(association.get("filter_paths"))

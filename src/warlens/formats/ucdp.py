@@ -157,7 +157,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     event_type, violence_name = VIOLENCE_TYPES.get(violence or 0, ("other", ""))
     if violence is None:
         table.add(row.line, "type_of_violence",
-                      "no type of violence given; imported as 'other'", WARNING)
+                  "no type of violence given; imported as 'other'", WARNING)
     date_prec = _code(row, "date_prec", DATE_PRECISION, table)
     side_a, side_b = row.get("side_a"), row.get("side_b")
     dyad = row.get("dyad_name") or " - ".join(s for s in (side_a, side_b) if s)
