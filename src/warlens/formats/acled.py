@@ -133,28 +133,10 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
         _kept(row, table, exc, "the event was imported without casualties")
     place = _place(row, table)
 
-    acled_type = row.get("event_type")
+    acled_type, event_type = _types(row, table)
     sub_type = row.get("sub_event_type")
-    event_type = _event_type(acled_type, sub_type)
-    if not acled_type:
-        table.add(row.line, "event_type", "is empty; imported as 'other'", WARNING)
-        event_type, acled_type = "other", "Event"
-    elif event_type is None:
-        table.add(row.line, "event_type",
-                  f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
-        event_type = "other"
     location = row.get("location")
-    notes = row.get("notes")
-    article_notes: list[str] = []
-    if notes:
-        text = notes
-    else:
-        text = _generated_text(row, day, fatalities)
-        article_notes.append("ACLED gives no notes for this event; the text was generated "
-                             "from the record's fields by warlens.")
-    timestamp = _timestamp(row.get("timestamp"))
-    if timestamp:
-        article_notes.append(f"ACLED record last updated {timestamp}.")
+    text, article_notes = _text(row, day, fatalities)
 
     what = sub_type or acled_type
     summary = f"{what} in {location}" if location else what
@@ -180,6 +162,35 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
             "text": text}
     return record_article(head, article_notes, "ACLED", f"{table.file}:{row.line}", place,
                           event)
+
+
+def _types(row: CsvRow, table: CsvTable) -> tuple[str, str]:
+    """(ACLED's event type, ours): an empty or unknown type is said and read as 'other'."""
+    acled_type = row.get("event_type")
+    event_type = _event_type(acled_type, row.get("sub_event_type"))
+    if not acled_type:
+        table.add(row.line, "event_type", "is empty; imported as 'other'", WARNING)
+        return "Event", "other"
+    if event_type is None:
+        table.add(row.line, "event_type",
+                  f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
+        return acled_type, "other"
+    return acled_type, event_type
+
+
+def _text(row: CsvRow, day: datetime.date | None, fatalities: int | None
+          ) -> tuple[str, list[str]]:
+    """The article's text (ACLED's notes, else one written from the record) and its notes."""
+    article_notes: list[str] = []
+    text = row.get("notes")
+    if not text:
+        text = _generated_text(row, day, fatalities)
+        article_notes.append("ACLED gives no notes for this event; the text was generated "
+                             "from the record's fields by warlens.")
+    timestamp = _timestamp(row.get("timestamp"))
+    if timestamp:
+        article_notes.append(f"ACLED record last updated {timestamp}.")
+    return text, article_notes
 
 
 def _event_type(acled_type: str, sub_type: str) -> str | None:
