@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warlens.article import read_article_doc
-from warlens.formats import READERS, detect
+from warlens.formats import detect, registry
 from warlens.formats.labels import load_label_map
 from warlens.formats.labelstudio import MODES, OffsetIndex, is_labelstudio, read_labelstudio
 from warlens.formats.labelstudio import repair_span as repair
@@ -136,7 +136,7 @@ def test_a_json_syntax_error_keeps_the_tasks_before_it(tmp_path):
 
 
 def test_every_imported_document_is_a_complete_native_article():
-    imported = READERS["labelstudio"](EXPORT, "export.json")
+    imported = registry()["labelstudio"].read(EXPORT, "export.json")
     for doc, _ in imported.docs:
         again, lines = load_yaml(dump_yaml(doc))
         rows, problems = read_article_doc(again, "again.yaml", lines)

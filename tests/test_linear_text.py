@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from warlens import annotate, dates
-from warlens.annotate import Sentence
+from warlens.annotate import Sentence, cues
 from warlens.problems import WarlensError
 from warlens.ui import common
 
@@ -66,12 +66,12 @@ ROUTINES: dict[str, Callable[[str], object]] = {
     "split_sentences": annotate.split_sentences,
     "find_dates": lambda t: annotate.find_dates(annotate.split_sentences(t), PUBLISHED),
     "find_dates_one_sentence": lambda t: annotate.find_dates([_sentence(t)], PUBLISHED),
-    "event_cue": annotate._event_cue,
-    "actors": annotate._actors,
-    "find_claim": lambda t: annotate._find_claim(_sentence(t), None),
-    "proposition": annotate._proposition,
-    "claimant_before": annotate._claimant_before,
-    "claimant_after": annotate._claimant_after,
+    "event_cue": cues.event_cue,
+    "actors": cues.actors_of,
+    "find_claim": lambda t: cues.find_claim(_sentence(t), None),
+    "proposition": cues._proposition,
+    "claimant_before": cues._claimant_before,
+    "claimant_after": cues._claimant_after,
     "slugify": annotate.slugify,
     "parse_when": _parse_when,
     "md_escape": common.md_escape,

@@ -69,13 +69,9 @@ PARALLEL_MIN_FILES = 200
 #: Files handed to a worker at a time.
 CHUNK_FILES = 500
 #: The modules whose code decides what a file's rows are: any edit to them invalidates.
+#: So do the readers: every file of the formats package, and each installed format's module.
 _SHAPING_MODULES = ("article.py", "corpus.py", "dates.py", "gazetteer.py", "model.py",
-                    "problems.py", "spans.py", "yamlio.py", "cache.py", "boundary.py",
-                    # the readers of other formats shape what their files become
-                    *(f"formats/{name}" for name in (
-                        "__init__.py", "acled.py", "brat.py", "csvutil.py", "exportdates.py",
-                        "labels.py", "labelstudio.py", "timemap.py", "ucdp.py",
-                        "default_labels.yaml")))
+                    "problems.py", "spans.py", "text.py", "yamlio.py", "cache.py", "boundary.py")
 
 MANIFEST = "manifest"
 #: Arrow IPC (Feather v2) files, uncompressed and memory-mapped when read. On the
@@ -129,9 +125,23 @@ def stamp() -> str:
     for name in _SHAPING_MODULES:
         with contextlib.suppress(OSError):
             digest.update(package.joinpath(name).read_bytes())
+    for source in _format_sources():
+        with contextlib.suppress(OSError):
+            digest.update(Path(source).read_bytes())
     with contextlib.suppress(OSError):
         digest.update(package.joinpath("data", "country_centroids.csv").read_bytes())
     return f"warlens {warlens.__version__} schema {SCHEMA} {digest.hexdigest()[:16]}"
+
+
+def _format_sources() -> list[str]:
+    """The files of the formats package and of every installed format's module, in order."""
+    folder = Path(formats.__file__).parent
+    found = {str(p) for p in folder.iterdir() if p.suffix in (".py", ".yaml")}
+    for fmt in formats.registry().values():
+        module = sys.modules.get(getattr(fmt.read, "__module__", ""))
+        if module is not None and getattr(module, "__file__", None):
+            found.add(module.__file__)
+    return sorted(found)
 
 
 def file_digest(data: bytes) -> str:

@@ -17,7 +17,7 @@ from typing import NoReturn, TextIO
 
 import pandas as pd
 
-from warlens import export, query
+from warlens import export, formats, query
 from warlens.corpus import Corpus
 from warlens.problems import Problem
 from warlens.workspace import data_dir, load_corpus
@@ -383,12 +383,6 @@ def _add_link(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lnk.set_defaults(run=cmd_link)
 
 
-#: The formats `warlens import` knows; each is looked up in formats.READERS when run.
-IMPORT_FORMATS = ("labelstudio", "brat", "timemap", "acled", "ucdp")
-#: The formats whose readers take a label map (--labels).
-LABEL_FORMATS = ("labelstudio", "brat")
-
-
 def _import_files(fmt: str, sources: Sequence[Path]
                   ) -> tuple[list[tuple[Path, str | None]], list[str], list[Problem]]:
     """The files to read, each with its data folder: files as given, folders searched
@@ -400,11 +394,9 @@ def _import_files(fmt: str, sources: Sequence[Path]
     missing path, a folder holding nothing the format recognises) and the problems the
     walk found.
     """
-    from warlens import formats
     from warlens.corpus import list_files
-    from warlens.formats.timemap import EVENTS_FILE, is_side_file
 
-    detect = formats.DETECTORS[fmt]
+    reads = formats.registry()[fmt]
     files: list[tuple[Path, str | None]] = []
     errors: list[str] = []
     walked: list[Problem] = []
@@ -415,16 +407,16 @@ def _import_files(fmt: str, sources: Sequence[Path]
             listing = list_files([src])
             walked.extend(listing.problems)
             found = [(Path(p), r) for p, r in zip(listing.paths, listing.roots, strict=True)
-                     if detect(Path(p))]
+                     if p.lower().endswith(reads.suffixes) and reads.detect(Path(p))]
             if not found:
                 errors.append(f"{src}: holds no file the {fmt} reader recognises")
             files.extend(found)
-        elif fmt == "timemap" and is_side_file(src):
-            events = src.with_name(EVENTS_FILE)
-            if not events.is_file():
-                errors.append(f"{src}: a TimeMap side file, read along with an "
-                              f"{EVENTS_FILE}, but there is none beside it")
-            files.append((events, str(events.resolve().parent)))
+        elif reads.main_file is not None and reads.is_side_file(src):
+            main = reads.main_file(src)
+            if not main.is_file():
+                errors.append(f"{src}: a {reads.label} side file, read along with an "
+                              f"{main.name}, but there is none beside it")
+            files.append((main, str(main.resolve().parent)))
         else:  # a file named by the user: its side files may lie beside where it really is
             files.append((src, str(src.resolve().parent)))
     unique: dict[str, tuple[Path, str | None]] = {}
@@ -458,19 +450,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     --overwrite, so hand edits to an earlier import are never lost silently. The last
     line counts what happened: written, unchanged (already there, the same) and skipped.
     """
-    from warlens import formats
     from warlens.model import SLUG_RE
     from warlens.problems import ERROR, WARNING
     from warlens.yamlio import dump_yaml
 
     prog = "warlens import"
-    reader = formats.READERS.get(args.format)
-    if reader is None:
-        return _usage(prog, f"the {args.format} reader is not available in this installation")
+    reader = formats.registry()[args.format].read
     options: dict[str, object] = {}
     if args.labels is not None:
-        if args.format not in LABEL_FORMATS:
-            return _usage(prog, f"--labels applies to {' and '.join(LABEL_FORMATS)} only, not "
+        labelled = [name for name, fmt in formats.registry().items() if fmt.takes_labels]
+        if args.format not in labelled:
+            return _usage(prog, f"--labels applies to {' and '.join(labelled)} only, not "
                                 f"{args.format}")
         label_map, problem = _read_labels(args.labels)
         if problem is not None:
@@ -550,14 +540,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `import` subcommand: other formats in, native YAML articles out."""
+    names = formats.importable()
+    labels = [formats.registry()[name].label for name in names]
     imp = sub.add_parser(
-        "import", help="turn Label Studio, brat, TimeMap, ACLED or UCDP files into articles",
+        "import", help=f"turn {', '.join(labels[:-1])} or {labels[-1]} files into articles",
         description="Read files of another format and write one native YAML article per "
                     "record into DIR (named <id>.yaml), then validate what was written. "
                     "A folder SRC is searched for the files the format recognises. "
                     "Exit 0 without errors, 1 with errors, 2 on a usage error.")
-    imp.add_argument("format", choices=IMPORT_FORMATS, metavar="FORMAT",
-                     help=f"one of {', '.join(IMPORT_FORMATS)}")
+    imp.add_argument("format", choices=names, metavar="FORMAT", help=f"one of {', '.join(names)}")
     imp.add_argument("sources", nargs="+", type=Path, metavar="SRC",
                      help="files or folders to read")
     imp.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from warlens import boundary, formats, model, stories
-from warlens.article import FileResult, read_article_doc, read_article_file
+from warlens.article import FileResult, read_article_doc
 from warlens.model import Col
 from warlens.problems import ERROR, WARNING, Problem
 
 #: Native article files, read by their suffix.
-NATIVE_SUFFIXES = (".yaml", ".yml")
+NATIVE_SUFFIXES = formats.native_suffixes()
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class Listing:
 
 
 #: Suffixes of files a reader may take: one of these that cannot be read is reported.
-READ_SUFFIXES = (*NATIVE_SUFFIXES, ".csv", ".json", ".ann")
+READ_SUFFIXES = formats.suffixes()
 #: What the walk says of a file with a reader's suffix that no reader recognises.
 _UNRECOGNISED = {".csv": formats.UNRECOGNISED_CSV, ".json": formats.UNRECOGNISED_JSON}
 
@@ -211,14 +211,11 @@ def read_file(path: Path, display: str | None = None,
     file (a brat .txt, a label map) must lie inside it. None means the file's own folder.
     """
     shown = display or str(path)
-    fmt = None if path.suffix.lower() in NATIVE_SUFFIXES else formats.detect(path, root)
-    if fmt is not None:
-        return read_imported(path, fmt, shown, root)
-    try:
-        data = boundary.read_bytes(path, boundary.CAPS["article"], root, "an article file")
-    except OSError as exc:
-        return FileResult(shown, problems=[Problem(shown, None, "(file)", _unread(exc))])
-    return read_article_file(data, shown)
+    # A native suffix decides alone (a FIFO named *.yaml is refused by the reader, with its
+    # name); a file no format recognises is read as native, and says why it is not one.
+    fmt = formats.NATIVE if path.suffix.lower() in NATIVE_SUFFIXES else (
+        formats.detect(path, root) or formats.NATIVE)
+    return read_imported(path, fmt, shown, root)
 
 
 def _unread(exc: OSError) -> str:
@@ -230,10 +227,11 @@ def _unread(exc: OSError) -> str:
 
 def read_imported(path: Path, fmt: str, display: str,
                   root: Path | str | None = None) -> FileResult:
-    """Read a file of another format through the same checks as a native article."""
+    """Read a file of format `fmt` into rows: its reader's documents go through the
+    checks of a native article."""
     result = FileResult(display)
     try:
-        imported = formats.READERS[fmt](path, display, root=root)
+        imported = formats.registry()[fmt].read(path, display, root=root)
     except OSError as exc:
         result.problems.append(Problem(display, None, "(file)", _unread(exc)))
         return result

@@ -71,16 +71,13 @@ from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 from warlens.problems import WarlensError
+from warlens.text import MONTH_NAMES
 
 __all__ = ["UNDATED", "Precision", "When", "parse_published", "parse_when"]
 
 Precision = Literal["day", "week", "month", "season", "year", "range", "undated"]
 PRECISIONS: frozenset[str] = frozenset(get_args(Precision))
 
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
 _EN_DASH = "\u2013"
 _MAX_TEXT = 200
 _HELP = (

@@ -11,6 +11,7 @@ constants name the resolved tables that `corpus` builds and every later stage
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -23,44 +24,105 @@ from pydantic import (
 )
 
 # --- vocabularies ---------------------------------------------------------------------------
+# One table per vocabulary: every name, label and mapping of a value is written here once,
+# and the tuples, dicts and `Literal` types the rest of the code uses are derived from it.
 
-#: Our event types and the ACLED event type each maps onto (docs/format.md explains).
-EVENT_TYPES: dict[str, str] = {
-    "battle": "Battles",
-    "remote_violence": "Explosions/Remote violence",
-    "violence_against_civilians": "Violence against civilians",
-    "territorial_control": "Strategic developments",
-    "strategic_development": "Strategic developments",
-    "protest": "Protests",
-    "riot": "Riots",
-    "other": "",
-}
-EVENT_TYPE_LABELS: dict[str, str] = {
-    "battle": "Battle",
-    "remote_violence": "Explosion / remote violence",
-    "violence_against_civilians": "Violence against civilians",
-    "territorial_control": "Change of territorial control",
-    "strategic_development": "Strategic development",
-    "protest": "Protest",
-    "riot": "Riot",
-    "other": "Other",
-}
+
+@dataclass(frozen=True, slots=True)
+class EventTypeTerm:
+    """An event type: its value in files, its label, ACLED's event type, its colour."""
+
+    value: str
+    label: str
+    acled: str  # "" where ACLED has no counterpart (docs/format.md explains)
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
+class StanceTerm:
+    """A claimant's stance: its value, label, timeline marker, and whether it takes sides.
+
+    `sides` is "for" or "against" for the stances that make an event contested (an
+    assertion against a denial), "" for those shown beside them that take no side.
+    """
+
+    value: str
+    label: str
+    symbol: str
+    sides: str = ""
+
+    @property
+    def contests(self) -> bool:
+        """Whether this stance counts towards making an event or a story contested."""
+        return bool(self.sides)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A plain vocabulary value and what it means."""
+
+    value: str
+    label: str
+
+
+EVENT_TYPE_TABLE: tuple[EventTypeTerm, ...] = (
+    EventTypeTerm("battle", "Battle", "Battles", "#D55E00"),
+    EventTypeTerm("remote_violence", "Explosion / remote violence",
+                  "Explosions/Remote violence", "#E69F00"),
+    EventTypeTerm("violence_against_civilians", "Violence against civilians",
+                  "Violence against civilians", "#CC79A7"),
+    EventTypeTerm("territorial_control", "Change of territorial control",
+                  "Strategic developments", "#0072B2"),
+    EventTypeTerm("strategic_development", "Strategic development",
+                  "Strategic developments", "#56B4E9"),
+    EventTypeTerm("protest", "Protest", "Protests", "#009E73"),
+    EventTypeTerm("riot", "Riot", "Riots", "#A89B00"),
+    EventTypeTerm("other", "Other", "", "#7F7F7F"),
+)
 #: A claimant's stance on a proposition. `doubts` questions it without denying it
 #: ("it is questionable whether he controls the city"): shown beside the assertions and
 #: denials, but only an assertion against a denial makes an event or a story contested.
-STANCES: tuple[str, ...] = ("asserts", "denies", "doubts", "estimates", "assesses")
-VERDICTS: tuple[str, ...] = ("unverified", "confirmed", "disputed", "false")
+STANCE_TABLE: tuple[StanceTerm, ...] = (
+    StanceTerm("asserts", "Asserts", "triangle-up", "for"),
+    StanceTerm("denies", "Denies", "triangle-down", "against"),
+    StanceTerm("doubts", "Doubts", "diamond"),
+    StanceTerm("estimates", "Estimates", "square"),
+    StanceTerm("assesses", "Assesses", "circle"),
+)
+VERDICT_TABLE: tuple[Term, ...] = (
+    Term("unverified", "Unverified"),
+    Term("confirmed", "Confirmed"),
+    Term("disputed", "Disputed"),
+    Term("false", "False"),
+)
 #: How exactly a place is known, finest first. Anything coarser than `settlement`
 #: is drawn as an area on the map, never as a pinpoint.
-PLACE_PRECISIONS: tuple[str, ...] = ("exact", "settlement", "district", "region", "country")
+PLACE_PRECISION_TABLE: tuple[Term, ...] = (
+    Term("exact", "Exact"),
+    Term("settlement", "Settlement"),
+    Term("district", "District"),
+    Term("region", "Region"),
+    Term("country", "Country"),
+)
 
-EventType = Literal[
-    "battle", "remote_violence", "violence_against_civilians", "territorial_control",
-    "strategic_development", "protest", "riot", "other",
-]
-Stance = Literal["asserts", "denies", "doubts", "estimates", "assesses"]
-Verdict = Literal["unverified", "confirmed", "disputed", "false"]
-PlacePrecision = Literal["exact", "settlement", "district", "region", "country"]
+#: Our event types and the ACLED event type each maps onto.
+EVENT_TYPES: dict[str, str] = {t.value: t.acled for t in EVENT_TYPE_TABLE}
+EVENT_TYPE_LABELS: dict[str, str] = {t.value: t.label for t in EVENT_TYPE_TABLE}
+EVENT_TYPE_COLOURS: dict[str, str] = {t.value: t.colour for t in EVENT_TYPE_TABLE}
+STANCES: tuple[str, ...] = tuple(s.value for s in STANCE_TABLE)
+STANCE_SYMBOLS: dict[str, str] = {s.value: s.symbol for s in STANCE_TABLE}
+#: The stance that asserts a proposition and the one that denies it: one against the
+#: other makes an event or a story contested.
+_SIDES = {s.sides: s.value for s in STANCE_TABLE if s.sides}
+ASSERTS, DENIES = _SIDES["for"], _SIDES["against"]
+VERDICTS: tuple[str, ...] = tuple(v.value for v in VERDICT_TABLE)
+PLACE_PRECISIONS: tuple[str, ...] = tuple(p.value for p in PLACE_PRECISION_TABLE)
+
+# Literal[tuple] spreads the tuple into the Literal's values: pydantic checks against them.
+EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
+Stance = Literal[STANCES]  # type: ignore[valid-type]
+Verdict = Literal[VERDICTS]  # type: ignore[valid-type]
+PlacePrecision = Literal[PLACE_PRECISIONS]  # type: ignore[valid-type]
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 Slug = Annotated[str, StringConstraints(pattern=SLUG_RE.pattern)]

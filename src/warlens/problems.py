@@ -6,7 +6,7 @@ Every reader and validator reports through these, so a person always sees
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -37,6 +37,36 @@ class Problem:
     def to_dict(self) -> dict[str, object]:
         """A plain dict for JSON output and tables."""
         return asdict(self)
+
+
+@dataclass
+class Collector:
+    """The problems of one file, collected as they are met: a bad record never hides
+    the good ones. A warning that recurs all over a file is counted and said once."""
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+    _counted: dict[str, list] = field(default_factory=dict, repr=False)
+
+    def add(self, line: int | None, where: str, message: str,
+            severity: Severity = ERROR) -> None:
+        """Record a problem at `line` concerning `where` (a field, column or id)."""
+        self.problems.append(Problem(self.file, line, where, message, severity))
+
+    def count(self, what: str, line: int, message: str) -> None:
+        """Count one occurrence of the file-wide warning `what`, said by `flush`.
+
+        The first occurrence's line and message are kept; the message may use {n} (how
+        many there were) and {s} (a plural s).
+        """
+        entry = self._counted.setdefault(what, [0, line, message])
+        entry[0] += 1
+
+    def flush(self) -> None:
+        """Say each counted warning once, on the line it was first met."""
+        for n, line, message in self._counted.values():
+            self.add(line, "(file)", message.format(n=n, s="" if n == 1 else "s"), WARNING)
+        self._counted.clear()
 
 
 class WarlensError(Exception):

@@ -35,6 +35,7 @@ from functools import cache
 from pathlib import Path
 
 from warlens.gazetteer import get_gazetteer
+from warlens.text import MONTH_NAMES
 
 #: The tag every synthetic article and event carries.
 TAG = "synthetic"
@@ -159,8 +160,6 @@ NEAR_TYPES: dict[str, str] = {
     "remote_violence": "violence_against_civilians",
     "violence_against_civilians": "remote_violence",
 }
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 
 
 @dataclass(frozen=True)
@@ -257,13 +256,13 @@ def _story_when(rng: random.Random, story: Story) -> tuple[str, str]:
     kind = rng.random()
     day = story.start + dt.timedelta(days=rng.randrange(story.days + 1))
     if kind < 0.6 or (kind < 0.85 and story.days == 0):
-        return _q(day.isoformat()), f"on {day.day} {MONTHS[day.month - 1]} {day.year}"
+        return _q(day.isoformat()), f"on {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
     if kind < 0.85:
         end = story.end
         return (f"{{from: {_q(story.start.isoformat())}, to: {_q(end.isoformat())}}}",
-                f"between {story.start.day} {MONTHS[story.start.month - 1]} and {end.day} "
-                f"{MONTHS[end.month - 1]} {end.year}")
-    return (_q(f"{day.year}-{day.month:02d}"), f"in {MONTHS[day.month - 1]} {day.year}")
+                f"between {story.start.day} {MONTH_NAMES[story.start.month - 1]} and {end.day} "
+                f"{MONTH_NAMES[end.month - 1]} {end.year}")
+    return (_q(f"{day.year}-{day.month:02d}"), f"in {MONTH_NAMES[day.month - 1]} {day.year}")
 
 
 def _story_event(rng: random.Random, story: Story) -> tuple[str, str]:
@@ -318,16 +317,16 @@ def _when(rng: random.Random, published: dt.date) -> tuple[str, str]:
     kind = rng.random()
     day = published - dt.timedelta(days=rng.randrange(0, 60))
     if kind < 0.35:
-        return _q(day.isoformat()), f"on {day.day} {MONTHS[day.month - 1]} {day.year}"
+        return _q(day.isoformat()), f"on {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
     if kind < 0.50:
-        return _q(f"{day.year}-{day.month:02d}"), f"in {MONTHS[day.month - 1]} {day.year}"
+        return _q(f"{day.year}-{day.month:02d}"), f"in {MONTH_NAMES[day.month - 1]} {day.year}"
     if kind < 0.62:
         end = min(day + dt.timedelta(days=rng.randrange(1, 10)), published)
         return (f"{{from: {_q(day.isoformat())}, to: {_q(end.isoformat())}}}",
-                f"between {day.day} {MONTHS[day.month - 1]} and {end.day} "
-                f"{MONTHS[end.month - 1]} {end.year}")
+                f"between {day.day} {MONTH_NAMES[day.month - 1]} and {end.day} "
+                f"{MONTH_NAMES[end.month - 1]} {end.year}")
     if kind < 0.72:
-        month = MONTHS[day.month - 1]
+        month = MONTH_NAMES[day.month - 1]
         return _q(f"the end of {month}"), f"at the end of {month}"
     if kind < 0.80:
         return _q("yesterday"), "yesterday"

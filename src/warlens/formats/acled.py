@@ -15,7 +15,7 @@ import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.csvutil import (
     CsvRow,
     CsvTable,
@@ -25,7 +25,8 @@ from warlens.formats.csvutil import (
     lat_lon,
     missing_columns,
     read_table,
-    slugify,
+    record_article,
+    rows_to_docs,
     split_list,
     to_int,
     whole_cell,
@@ -33,11 +34,10 @@ from warlens.formats.csvutil import (
 )
 from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
-from warlens.model import EventIn
 from warlens.problems import WARNING
-from warlens.yamlio import Path as DocPath
+from warlens.text import key_slug
 
-FORMAT = "acled"
+NAME = "acled"
 OUTLET = "ACLED"
 #: Columns without which a row means nothing.
 REQUIRED = ("event_id_cnty", "event_date", "event_type")
@@ -83,7 +83,8 @@ def detect(path: Path) -> bool:
     return has_header(path, SIGNATURE)
 
 
-def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+def read(path: Path, display: str, *, root: Path | str | None = None,
+         label_map: object = None) -> Imported:
     """Read an ACLED CSV file into one native article per event row.
 
     A row with one bad value keeps the others: an unreadable date leaves the event
@@ -91,40 +92,17 @@ def read(path: Path, display: str, *, root: Path | str | None = None) -> Importe
     without casualties, each with a warning naming the line and column.
     """
     table = read_table(path, display, ALIASES, SIGNATURE, root=root)
-    result = Imported(problems=table.problems)
     if not table.columns or missing_columns(table, REQUIRED):
-        return result
+        return Imported(problems=table.problems)
     days = DayColumn("event_date", (r.get("event_date") for r in table.rows))
-    if days.note:
-        table.problem(table.header_line, "event_date", days.note, WARNING)
-    seen: dict[str, int] = {}
-    for row in table.rows:
-        doc = _article(row, table, seen, days)
-        if doc is not None:
-            lines: dict[DocPath, int] = {(): row.line}
-            result.docs.append((doc, lines))
-    if days.two_digit_guessed:
-        table.problem(table.header_line, "event_date",
-                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
-                      "century by dateutil's rule, as the file has no year column", WARNING)
-    return result
-
-
-def _article(row: CsvRow, table: CsvTable, seen: dict[str, int],
-             days: DayColumn) -> dict | None:
-    """One row as a native article document, or None after reporting why not."""
-    try:
-        doc = _build(row, table, seen, days)
-    except RowError as exc:
-        table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
-        return None
-    seen[doc["id"]] = row.line
-    return doc
+    return rows_to_docs(table, days, "event_date",
+                        lambda row, seen: _build(row, table, seen, days),
+                        "the file has no year column")
 
 
 def _kept(row: CsvRow, table: CsvTable, exc: RowError, what: str) -> None:
     """Warn that a bad value was left out and the row imported without it."""
-    table.problem(row.line, exc.column, f"{exc.message}; {what}", WARNING)
+    table.add(row.line, exc.column, f"{exc.message}; {what}", WARNING)
 
 
 def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
@@ -132,7 +110,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     event_id = row.get("event_id_cnty")
     if not event_id:
         raise RowError("event_id_cnty", "is empty")
-    article_id = slugify(f"acled-{event_id}")
+    article_id = key_slug(f"acled-{event_id}")
     if article_id in seen:
         raise RowError("event_id_cnty",
                        f"'{event_id}' was already imported from line {seen[article_id]}")
@@ -155,33 +133,15 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
         _kept(row, table, exc, "the event was imported without casualties")
     place = _place(row, table)
 
-    acled_type = row.get("event_type")
+    acled_type, event_type = _types(row, table)
     sub_type = row.get("sub_event_type")
-    event_type = _event_type(acled_type, sub_type)
-    if not acled_type:
-        table.problem(row.line, "event_type", "is empty; imported as 'other'", WARNING)
-        event_type, acled_type = "other", "Event"
-    elif event_type is None:
-        table.problem(row.line, "event_type",
-                      f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
-        event_type = "other"
     location = row.get("location")
-    notes = row.get("notes")
-    article_notes: list[str] = []
-    if notes:
-        text = notes
-    else:
-        text = _generated_text(row, day, fatalities)
-        article_notes.append("ACLED gives no notes for this event; the text was generated "
-                             "from the record's fields by warlens.")
-    timestamp = _timestamp(row.get("timestamp"))
-    if timestamp:
-        article_notes.append(f"ACLED record last updated {timestamp}.")
+    text, article_notes = _text(row, day, fatalities)
 
     what = sub_type or acled_type
     summary = f"{what} in {location}" if location else what
     event: dict = {
-        "id": slugify(f"e-{event_id}"),
+        "id": key_slug(f"e-{event_id}"),
         "summary": clip(summary),
         "type": event_type,
         "when": when,
@@ -197,21 +157,40 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     event["tags"] = _tags(row)
 
     title = f"{acled_type}: {summary}, {day.isoformat() if day else 'undated'}"
-    doc: dict = {
-        "id": article_id,
-        "title": clip(title),
-        "outlet": OUTLET,
-        "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
-        "text": text,
-    }
-    if article_notes:
-        doc["notes"] = " ".join(article_notes)
-    doc["tags"] = ["ACLED"]
-    doc["source_file"] = clip(f"{table.file}:{row.line}")
-    if place is not None:
-        doc["places"] = [place]
-    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
-    return doc
+    head = {"id": article_id, "title": clip(title), "outlet": OUTLET,
+            "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
+            "text": text}
+    return record_article(head, article_notes, "ACLED", f"{table.file}:{row.line}", place,
+                          event)
+
+
+def _types(row: CsvRow, table: CsvTable) -> tuple[str, str]:
+    """(ACLED's event type, ours): an empty or unknown type is said and read as 'other'."""
+    acled_type = row.get("event_type")
+    event_type = _event_type(acled_type, row.get("sub_event_type"))
+    if not acled_type:
+        table.add(row.line, "event_type", "is empty; imported as 'other'", WARNING)
+        return "Event", "other"
+    if event_type is None:
+        table.add(row.line, "event_type",
+                  f"unknown ACLED event type {acled_type!r}; imported as 'other'", WARNING)
+        return acled_type, "other"
+    return acled_type, event_type
+
+
+def _text(row: CsvRow, day: datetime.date | None, fatalities: int | None
+          ) -> tuple[str, list[str]]:
+    """The article's text (ACLED's notes, else one written from the record) and its notes."""
+    article_notes: list[str] = []
+    text = row.get("notes")
+    if not text:
+        text = _generated_text(row, day, fatalities)
+        article_notes.append("ACLED gives no notes for this event; the text was generated "
+                             "from the record's fields by warlens.")
+    timestamp = _timestamp(row.get("timestamp"))
+    if timestamp:
+        article_notes.append(f"ACLED record last updated {timestamp}.")
+    return text, article_notes
 
 
 def _event_type(acled_type: str, sub_type: str) -> str | None:
@@ -255,15 +234,15 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
     except ValueError:
         precision = None
     if precision is None:
-        table.problem(row.line, "geo_precision",
-                      f"{raw_precision!r} is not an ACLED geo precision (1, 2 or 3); "
-                      "the place is marked as a region", WARNING)
+        table.add(row.line, "geo_precision",
+                  f"{raw_precision!r} is not an ACLED geo precision (1, 2 or 3); "
+                  "the place is marked as a region", WARNING)
         precision = "region"
     location = row.get("location")
     name = location or row.get("admin2") or row.get("admin1") or row.get("country")
     if not name and lat is None:
         return None
-    place: dict = {"id": slugify(name) or "place", "name": clip(name or f"{lat}, {lon}")}
+    place: dict = {"id": key_slug(name) or "place", "name": clip(name or f"{lat}, {lon}")}
     if lat is not None:
         place["lat"], place["lon"] = lat, lon
     place["precision"] = precision
@@ -358,4 +337,4 @@ def _country_by_name(name: str) -> str | None:
     return found.country if found is not None and found.country else None
 
 
-register(FORMAT, read, detect)
+FORMAT = Format(NAME, "ACLED", (".csv",), detect, read, rank=40)

@@ -24,12 +24,13 @@ from __future__ import annotations
 import bisect
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from warlens import boundary
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.labels import (
     LabelMap,
     Link,
@@ -37,11 +38,12 @@ from warlens.formats.labels import (
     assemble,
     find_label_map,
     inferred_date,
+    label_files,
     loose_message,
-    slugify,
 )
-from warlens.formats.labelstudio import MODES, OffsetIndex
-from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.formats.offsets import MODES, OffsetIndex
+from warlens.problems import WARNING, Collector
+from warlens.text import slugify
 
 __all__ = ["is_brat", "read_brat"]
 
@@ -80,27 +82,6 @@ class _Ann:
     notes: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-class _Reporter:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-        self.repaired: dict[str, list[int]] = {}  # offset convention -> .ann lines
-
-    def repair(self, line: int, how: str) -> None:
-        """Note a span whose offsets were repaired; said once per file by `flush`."""
-        self.repaired.setdefault(how, []).append(line)
-
-    def flush(self) -> None:
-        for how, lines in self.repaired.items():
-            self.add(lines[0], "(file)", f"{len(lines)} span(s) did not hold their text at "
-                     f"their offsets in the .txt; repaired ({how}), first on line {lines[0]}",
-                     WARNING)
-
-    def add(self, line: int | None, fld: str, message: str,
-            severity: Severity = ERROR) -> None:
-        self.problems.append(Problem(self.file, line, fld, message, severity))
-
-
 def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
               root: Path | str | None = None) -> Imported:
     """Read one brat .ann and its .txt into a native article document and problems.
@@ -108,7 +89,7 @@ def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
     The .txt must be a regular file inside `root` (the data folder; None: the .ann's
     own folder): a .txt that is a link leading elsewhere is a problem, never read.
     """
-    report = _Reporter(display)
+    report = Collector(display)
     root = path.parent if root is None else root
     if label_map is None:
         label_map, map_problems = find_label_map(path, root)
@@ -182,7 +163,13 @@ def _day_in_name(stem: str) -> datetime.date | None:
         return None
 
 
-def _parse(lines: list[str], report: _Reporter) -> _Ann:
+def _repaired(report: Collector, line: int, how: str) -> None:
+    """Note a span whose offsets were repaired: said once per file, by `flush`."""
+    report.count(how, line, f"{{n}} span(s) did not hold their text at their offsets in the "
+                 f".txt; repaired ({how}), first on line {line}")
+
+
+def _parse(lines: list[str], report: Collector) -> _Ann:
     """Parse each line on its own; a bad line is a problem and is skipped."""
     ann = _Ann()
     for n, raw in enumerate(lines, 1):
@@ -204,60 +191,90 @@ def _parse(lines: list[str], report: _Reporter) -> _Ann:
 
 
 def _parse_line(ident: str, rest: str, n: int, ann: _Ann) -> None:
-    kind = ident[0]
-    if kind == "T":
-        head, text = _span_head(rest)
-        found = _HEAD.match(head)
-        if found is None:
-            raise ValueError(f"cannot read 'Type start end' from '{head}' (a span line is "
-                             "'Type start end', a tab, then its text)")
-        label, offsets = found.group(1), found.group(2)
-        fragments = []
-        for part in offsets.split(";"):
-            m = _FRAGMENT.match(part.strip())
-            if not m:
-                raise ValueError(f"cannot read 'Type start end' from '{head}'")
-            start, end = int(m.group(1)), int(m.group(2))
-            if start >= end:
-                raise ValueError(f"start {start} must be below end {end}")
-            fragments.append((start, end))
-        ann.spans[ident] = _Span(ident, label, fragments, text, n)
-    elif kind == "E":
-        parts = rest.split("\t")[0].split()
-        if not parts or ":" not in parts[0]:
-            raise ValueError("an event line needs 'Type:T1' (its trigger) first")
-        label, trigger = parts[0].split(":", 1)
-        args = []
-        for part in parts[1:]:
-            role, sep, target = part.partition(":")
-            if not sep or not role or not target:
-                raise ValueError(f"cannot read the argument '{part}' (expected Role:T2)")
-            args.append((role, target))
-        ann.events[ident] = (label, trigger, args, n)
-    elif kind == "R":
-        parts = rest.split("\t")[0].split()
-        if len(parts) != 3 or not all(":" in p for p in parts[1:]):
-            raise ValueError("a relation line needs 'Type Arg1:T1 Arg2:T2'")
-        ann.relations.append((parts[0], parts[1].split(":", 1)[1], parts[2].split(":", 1)[1], n))
-    elif kind in "AM":
-        parts = rest.split("\t")[0].split()
-        if len(parts) not in (2, 3):
-            raise ValueError("an attribute line needs 'Name Target [Value]'")
-        ann.attributes.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None, n))
-    elif kind == "N":
-        head, _, text = rest.partition("\t")
-        parts = head.split()
-        if len(parts) != 3 or ":" not in parts[2]:
-            raise ValueError("a normalisation line needs 'Reference T1 Database:id'")
-        db, ref = parts[2].split(":", 1)  # the first colon only: ids may hold colons
-        ann.references.append((parts[1], db, ref, text, n))
-    elif kind == "#":
-        head, _, note = rest.partition("\t")
-        parts = head.split()
-        if len(parts) != 2:
-            raise ValueError("a note line needs 'AnnotatorNotes T1', a tab, then the note")
-        ann.notes.append((parts[1], note, n))
-    # '*' (Equiv) lines say two spans are the same thing; nothing in an article keeps that.
+    """One annotation line into `ann`, by the kind its id starts with.
+
+    '*' (Equiv) lines say two spans are the same thing; nothing in an article keeps that.
+    """
+    reader = _LINE_READERS.get(ident[0])
+    if reader is not None:
+        reader(ident, rest, n, ann)
+
+
+def _read_span(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A span: 'Type start end[;start end...]', a tab, its text."""
+    head, text = _span_head(rest)
+    found = _HEAD.match(head)
+    if found is None:
+        raise ValueError(f"cannot read 'Type start end' from '{head}' (a span line is "
+                         "'Type start end', a tab, then its text)")
+    label, offsets = found.group(1), found.group(2)
+    fragments = []
+    for part in offsets.split(";"):
+        m = _FRAGMENT.match(part.strip())
+        if not m:
+            raise ValueError(f"cannot read 'Type start end' from '{head}'")
+        start, end = int(m.group(1)), int(m.group(2))
+        if start >= end:
+            raise ValueError(f"start {start} must be below end {end}")
+        fragments.append((start, end))
+    ann.spans[ident] = _Span(ident, label, fragments, text, n)
+
+
+def _read_event(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """An event: 'Type:T1 Role:T2 ...' (its trigger, then its arguments)."""
+    parts = rest.split("\t")[0].split()
+    if not parts or ":" not in parts[0]:
+        raise ValueError("an event line needs 'Type:T1' (its trigger) first")
+    label, trigger = parts[0].split(":", 1)
+    args = []
+    for part in parts[1:]:
+        role, sep, target = part.partition(":")
+        if not sep or not role or not target:
+            raise ValueError(f"cannot read the argument '{part}' (expected Role:T2)")
+        args.append((role, target))
+    ann.events[ident] = (label, trigger, args, n)
+
+
+def _read_relation(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A relation: 'Type Arg1:T1 Arg2:T2'."""
+    parts = rest.split("\t")[0].split()
+    if len(parts) != 3 or not all(":" in p for p in parts[1:]):
+        raise ValueError("a relation line needs 'Type Arg1:T1 Arg2:T2'")
+    ann.relations.append((parts[0], parts[1].split(":", 1)[1], parts[2].split(":", 1)[1], n))
+
+
+def _read_attribute(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """An attribute (A) or modifier (M): 'Name Target [Value]'."""
+    parts = rest.split("\t")[0].split()
+    if len(parts) not in (2, 3):
+        raise ValueError("an attribute line needs 'Name Target [Value]'")
+    ann.attributes.append((parts[0], parts[1], parts[2] if len(parts) == 3 else None, n))
+
+
+def _read_reference(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A normalisation: 'Reference T1 Database:id', a tab, its text."""
+    head, _, text = rest.partition("\t")
+    parts = head.split()
+    if len(parts) != 3 or ":" not in parts[2]:
+        raise ValueError("a normalisation line needs 'Reference T1 Database:id'")
+    db, ref = parts[2].split(":", 1)  # the first colon only: ids may hold colons
+    ann.references.append((parts[1], db, ref, text, n))
+
+
+def _read_note(ident: str, rest: str, n: int, ann: _Ann) -> None:
+    """A note: 'AnnotatorNotes T1', a tab, the note."""
+    head, _, note = rest.partition("\t")
+    parts = head.split()
+    if len(parts) != 2:
+        raise ValueError("a note line needs 'AnnotatorNotes T1', a tab, then the note")
+    ann.notes.append((parts[1], note, n))
+
+
+#: The first letter of an annotation's id -> what reads its line.
+_LINE_READERS: dict[str, Callable[[str, str, int, _Ann], None]] = {
+    "T": _read_span, "E": _read_event, "R": _read_relation, "A": _read_attribute,
+    "M": _read_attribute, "N": _read_reference, "#": _read_note,
+}
 
 
 def _span_head(rest: str) -> tuple[str, str]:
@@ -272,8 +289,19 @@ def _span_head(rest: str) -> tuple[str, str]:
 
 
 def _build(ann: _Ann, raw_text: str, labels: LabelMap,
-           report: _Reporter) -> tuple[list[Mention], list[Link], list[str]]:
+           report: Collector) -> tuple[list[Mention], list[Link], list[str]]:
     """Check spans against the text; make mentions (spans and events), links and notes."""
+    refs = _Refs(*_mentions(ann, raw_text, report), report)
+    links = _links(ann, refs)
+    _add_attributes(ann, refs, labels)
+    return list(refs.mentions.values()), links, _notes(ann, refs, report)
+
+
+def _mentions(ann: _Ann, raw_text: str, report: Collector
+              ) -> tuple[dict[str, Mention], dict[str, str]]:
+    """A mention per span placed in the text and per event whose trigger was placed: an
+    event stands on its trigger's text, and the trigger is no mention of its own but an
+    alias of its (first) event."""
     index = OffsetIndex(raw_text)
     single = [(s.fragments[0][0], s.fragments[0][1], s.text) for s in ann.spans.values()
               if len(s.fragments) == 1]
@@ -291,7 +319,7 @@ def _build(ann: _Ann, raw_text: str, labels: LabelMap,
             placed[s.id] = (fold(lo), fold(hi), text)
 
     triggers = {trigger for _, trigger, _, _ in ann.events.values()}
-    alias: dict[str, str] = {}  # a trigger span stands for its (first) event
+    alias: dict[str, str] = {}
     mentions: dict[str, Mention] = {}
     for s in ann.spans.values():
         if s.id in placed and s.id not in triggers:
@@ -305,38 +333,63 @@ def _build(ann: _Ann, raw_text: str, labels: LabelMap,
         lo, hi, text = placed[trigger]
         mentions[eid] = Mention(eid, lo, hi, text, (label,), line)
         alias.setdefault(trigger, eid)
+    return mentions, alias
 
-    def target(ref: str, line: int, what: str) -> Mention | None:
-        found = mentions.get(alias.get(ref, ref))
+
+class _Refs:
+    """What an annotation line's reference names: a trigger span stands for its (first)
+    event; a reference to nothing usable is said and ignored."""
+
+    def __init__(self, mentions: dict[str, Mention], alias: dict[str, str],
+                 report: Collector) -> None:
+        self.mentions, self.alias, self.report = mentions, alias, report
+
+    def target(self, ref: str, line: int, what: str) -> Mention | None:
+        found = self.mentions.get(self.alias.get(ref, ref))
         if found is None:
-            report.add(line, ref, f"{what} refers to {ref}, which is not defined or could not "
-                       "be read; ignored", WARNING)
+            self.report.add(line, ref, f"{what} refers to {ref}, which is not defined or "
+                            "could not be read; ignored", WARNING)
         return found
 
+
+def _links(ann: _Ann, refs: _Refs) -> list[Link]:
+    """Event arguments (directed: the event is the head) and relations."""
     links: list[Link] = []
     for eid, (_, _, args, line) in ann.events.items():
-        if eid not in mentions:
+        if eid not in refs.mentions:
             continue
         for role, ref in args:
-            arg = target(ref, line, f"{eid}'s {role} argument")
+            arg = refs.target(ref, line, f"{eid}'s {role} argument")
             if arg is not None:
                 links.append(Link(eid, arg.key, role, line, directed=True))
     for rel, a, b, line in ann.relations:
-        first, second = target(a, line, "the relation"), target(b, line, "the relation")
+        first = refs.target(a, line, "the relation")
+        second = refs.target(b, line, "the relation")
         if first is not None and second is not None:
             links.append(Link(first.key, second.key, rel, line))
+    return links
+
+
+def _add_attributes(ann: _Ann, refs: _Refs, labels: LabelMap) -> None:
+    """Attributes as modifiers of their mention: the value if the map knows it, else the
+    name (with its value when neither is known)."""
     for name, ref, value, line in ann.attributes:
-        m = target(ref, line, f"the attribute {name}")
-        if m is not None:
-            if value is not None and labels.meaning(value) is not None:
-                m.modifiers.append(value)
-            elif labels.meaning(name) is not None or value is None:
-                m.modifiers.append(name)
-            else:
-                m.modifiers.append(f"{name}={value}")
+        m = refs.target(ref, line, f"the attribute {name}")
+        if m is None:
+            continue
+        if value is not None and labels.meaning(value) is not None:
+            m.modifiers.append(value)
+        elif labels.meaning(name) is not None or value is None:
+            m.modifiers.append(name)
+        else:
+            m.modifiers.append(f"{name}={value}")
+
+
+def _notes(ann: _Ann, refs: _Refs, report: Collector) -> list[str]:
+    """GeoNames normalisations pin places; other references and notes become notes."""
     notes: list[str] = []
     for ref, db, ident, text, line in ann.references:
-        m = target(ref, line, "the normalisation")
+        m = refs.target(ref, line, "the normalisation")
         if m is None:
             continue
         if db.casefold() == "geonames":
@@ -347,19 +400,19 @@ def _build(ann: _Ann, raw_text: str, labels: LabelMap,
         else:
             notes.append(f"{ref} ({m.text}): {db}:{ident}" + (f" {text}" if text else ""))
     for ref, note, line in ann.notes:
-        m = target(ref, line, "the note")
+        m = refs.target(ref, line, "the note")
         notes.append(f"{ref} ({m.text}): {note}" if m is not None else f"{ref}: {note}")
-    return list(mentions.values()), links, notes
+    return notes
 
 
 def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
-           report: _Reporter) -> tuple[int, int, str] | None:
+           report: Collector) -> tuple[int, int, str] | None:
     """Where a span really is: (start, end, text) in code points of the raw text."""
     if len(s.fragments) == 1:
         start, end = s.fragments[0]
         found = index.repair(start, end, s.text, mode)
         if found is not None and found[2] != MODES[0]:
-            report.repair(s.line, found[2])
+            _repaired(report, s.line, found[2])
         if found is not None:
             return found[0], found[1], s.text
         near = " ".join(raw_text[start:end].split()) if end <= len(raw_text) else None
@@ -375,7 +428,7 @@ def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
             pieces = [raw_text[c[0]:c[1]] for c in converted if c is not None]
             if " ".join(" ".join(p.split()) for p in pieces) == wanted:
                 if convention != MODES[0]:
-                    report.repair(s.line, convention)
+                    _repaired(report, s.line, convention)
                 return converted[0][0], converted[-1][1], " ".join(pieces)  # type: ignore[index]
     where = ";".join(f"{a} {b}" for a, b in s.fragments)
     if s.fragments[-1][1] > len(raw_text):
@@ -388,4 +441,10 @@ def _place(s: _Span, index: OffsetIndex, mode: str, raw_text: str,
     return None
 
 
-register("brat", read_brat, is_brat)
+def companions(path: Path, root: Path | str | None) -> list[Path]:
+    """The .txt a .ann annotates and the label map laid over the default one."""
+    return [path.with_suffix(".txt"), *label_files(path, root)]
+
+
+FORMAT = Format("brat", "brat", (".ann",), is_brat, read_brat, companions, takes_labels=True,
+                rank=20)

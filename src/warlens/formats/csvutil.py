@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warlens import boundary
-from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.formats import Imported
+from warlens.formats.exportdates import DayColumn
+from warlens.model import EventIn
+from warlens.problems import WARNING, Collector, Problem
 
 #: Delimiters tried on the header line, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t")
@@ -43,21 +45,14 @@ class CsvRow:
 
 
 @dataclass
-class CsvTable:
+class CsvTable(Collector):
     """A decoded CSV file: its column names (lower-cased), rows, and reading problems."""
 
-    file: str
-    columns: list[str]
+    columns: list[str] = field(default_factory=list)
     rows: list[CsvRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
     delimiter: str = ","
     #: The line the header is on: 1 unless notes come before it.
     header_line: int = 1
-
-    def problem(self, line: int | None, column: str, message: str,
-                severity: Severity = ERROR) -> None:
-        """Record a problem at `line` concerning `column`."""
-        self.problems.append(Problem(self.file, line, column, message, severity))
 
 
 def decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
@@ -160,20 +155,20 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
     stream.seek(start)
     delimiter = sniff_delimiter(header_line)
     reader = csv.reader(stream, delimiter=delimiter)
-    table = CsvTable(file, [], problems=problems, delimiter=delimiter, header_line=offset + 1)
+    table = CsvTable(file, problems, columns=[], delimiter=delimiter, header_line=offset + 1)
     if skipped:
         shown = " / ".join(repr(line[:60]) for line in skipped if line) or "blank"
         lines = "the line" if offset == 1 else f"the {offset} lines"
-        table.problem(1, "(file)", f"the header is on line {offset + 1}; {lines} before it "
-                      f"({shown}) {'was' if offset == 1 else 'were'} skipped as notes",
-                      WARNING)
+        table.add(1, "(file)", f"the header is on line {offset + 1}; {lines} before it "
+                  f"({shown}) {'was' if offset == 1 else 'were'} skipped as notes",
+                  WARNING)
     try:
         header = next(reader)
     except StopIteration:
-        table.problem(offset + 1, "(file)", "the file is empty: expected a header row")
+        table.add(offset + 1, "(file)", "the file is empty: expected a header row")
         return table
     except csv.Error as exc:
-        table.problem(offset + 1, "(file)", f"the header row cannot be read as CSV: {exc}")
+        table.add(offset + 1, "(file)", f"the header row cannot be read as CSV: {exc}")
         return table
     columns = [normalize_column(c) for c in header]
     for old, new in (aliases or {}).items():
@@ -183,14 +178,14 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
     for line, cells, error in _records(reader):
         line += offset
         if error is not None:
-            table.problem(line, "(row)", f"cannot be read as CSV: {error}")
+            table.add(line, "(row)", f"cannot be read as CSV: {error}")
             continue
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(columns):
-            table.problem(line, "(row)",
-                          f"has {len(cells)} cells but the header has {len(columns)} columns "
-                          f"(a stray '{delimiter}' or quote?); the row was skipped")
+            table.add(line, "(row)",
+                      f"has {len(cells)} cells but the header has {len(columns)} columns "
+                      f"(a stray '{delimiter}' or quote?); the row was skipped")
             continue
         named: dict[str, str] = {}
         for name, cell in zip(columns, cells, strict=True):
@@ -226,21 +221,60 @@ def missing_columns(table: CsvTable, required: tuple[str, ...]) -> list[str]:
     """Report required columns absent from the header (at its line); return their names."""
     missing = [c for c in required if c not in table.columns]
     for column in missing:
-        table.problem(table.header_line, column, "required column is missing from the header; "
+        table.add(table.header_line, column, "required column is missing from the header; "
                                  "no rows were imported")
     return missing
 
 
+# --- rows -> documents -----------------------------------------------------------------------
+
+def rows_to_docs(table: CsvTable, days: DayColumn, column: str,
+                 build: Callable[[CsvRow, dict[str, int]], dict], no_year: str) -> Imported:
+    """One native article document per row of `table`, made by `build(row, seen)`.
+
+    `seen` maps the ids given so far to their rows. A row `build` raises RowError for is
+    skipped and said; what `days` noticed about the date `column` is said once, on the
+    header, ending with `no_year` when two-digit years had to be given a century.
+    """
+    result = Imported(problems=table.problems)
+    if days.note:
+        table.add(table.header_line, column, days.note, WARNING)
+    seen: dict[str, int] = {}
+    for row in table.rows:
+        try:
+            doc = build(row, seen)
+        except RowError as exc:
+            table.add(row.line, exc.column, f"{exc.message}; the row was skipped")
+            continue
+        seen[doc["id"]] = row.line
+        result.docs.append((doc, {(): row.line}))
+    if days.two_digit_guessed:
+        table.add(table.header_line, column,
+                  f"two-digit years (such as '{days.two_digit_guessed}') were given their "
+                  f"century by dateutil's rule, as {no_year}", WARNING)
+    return result
+
+
+def record_article(head: dict, notes: list[str], tag: str, source: str, place: dict | None,
+                   event: dict) -> dict:
+    """The article document of one dataset record (a CSV row, a TimeMap event).
+
+    `head` holds its id, title, outlet, published date and text; then come its notes,
+    its one tag, the record it came from (`file:line`), its place if known, and its one
+    event (only the keys an event may hold).
+    """
+    doc = dict(head)
+    if notes:
+        doc["notes"] = " ".join(notes)
+    doc["tags"] = [tag]
+    doc["source_file"] = clip(source)
+    if place is not None:
+        doc["places"] = [place]
+    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
+    return doc
+
+
 # --- cell values ------------------------------------------------------------------------------
-
-_SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
-
-
-def slugify(text: str, max_len: int = 100) -> str:
-    """A native id from any text: `UKR12345` -> `ukr12345`, `Zone 3/B` -> `zone-3-b`."""
-    slug = _SLUG_BAD.sub("-", text.strip().lower()).strip("-_")
-    return slug[:max_len].rstrip("-_")
-
 
 def clip(text: str, limit: int = MAX_LINE) -> str:
     """Text cut to a native `Line` field's length, single-lined, an ellipsis marking a cut."""

@@ -19,7 +19,6 @@ import bisect
 import datetime
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,12 +28,13 @@ from typing import Any
 
 from warlens import boundary, dates, model
 from warlens.problems import WARNING, Problem, WarlensError
+from warlens.text import slugify, split_sentences, unique_id
 from warlens.yamlio import Path as DocPath
 from warlens.yamlio import field_name, line_of, load_yaml
 
 __all__ = [
     "OVERRIDE_NAME", "LabelMap", "Link", "Meaning", "Mention", "assemble", "find_label_map",
-    "find_override", "load_label_map", "normalize_label", "slugify", "split_sentences", "unique_id",
+    "find_override", "label_files", "load_label_map", "normalize_label",
 ]
 
 #: The override file the readers look for beside a source file or in a folder above it.
@@ -206,6 +206,12 @@ def find_override(source: Path, root: Path | str | None = None) -> Path | None:
     return _find_override(folder, top)
 
 
+def label_files(source: Path, root: Path | str | None) -> list[Path]:
+    """The label map a reader reads along with `source`, if there is one (its companion)."""
+    override = find_override(source, root)
+    return [] if override is None else [override]
+
+
 @lru_cache(maxsize=256)
 def _find_override(folder: str, top: str) -> Path | None:
     if not boundary.inside(folder, top):
@@ -222,67 +228,6 @@ def _find_override(folder: str, top: str) -> Path | None:
 @lru_cache(maxsize=16)
 def _cached_map(path: Path, mtime_ns: int, root: str) -> LabelMap:
     return load_label_map(path, root)
-
-
-# --- ids and sentences -------------------------------------------------------------------
-
-def slugify(text: str, fallback: str = "item", max_len: int = 60) -> str:
-    """A slug for an id: ASCII lower-case letters, digits and '-' ("Бахмут" -> fallback)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_len].strip("-")
-    return slug or fallback
-
-
-def unique_id(base: str, taken: set[str]) -> str:
-    """`base`, or `base-2`, `base-3`... whichever is not yet in `taken` (which it joins)."""
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base[:95]}-{n}"
-    taken.add(candidate)
-    return candidate
-
-
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s)|\n")
-_ABBREVIATIONS = frozenset({
-    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "no", "vs",
-    "etc", "u.s", "u.k", "e.g", "i.e", "jan", "feb", "aug", "sept", "oct", "nov", "dec",
-    "approx", "prof", "rev", "gov", "sen", "rep", "adm", "cpl", "pvt",
-})
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, whitespace trimmed, in order.
-
-    A sentence ends at . ! ? or an ellipsis (and any closing quotes) before whitespace,
-    or at a line break, unless a lower-case letter follows; "Gen." or "U.S." do not end
-    one. Good enough to lead a reader
-    to the sentence an annotation sits in, which is all it is used for.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group() != "\n":
-            after = text[m.end():m.end() + 8].lstrip()
-            if after[:1].islower():
-                continue  # '"It was heavy!" he added.' is one sentence
-            word = re.search(r"([\w.]+)$", text[start:m.start()])
-            if word and (word.group(1).casefold() in _ABBREVIATIONS
-                         or re.fullmatch(r"[A-Z]", word.group(1))):
-                continue
-        _add_trimmed(text, start, m.end(), spans)
-        start = m.end()
-    _add_trimmed(text, start, len(text), spans)
-    return spans
-
-
-def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
 
 
 # --- spans and links -> a native article -----------------------------------------------
@@ -367,166 +312,200 @@ def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
     (label -> [count, first line]) for `loose_message`, across the whole source file.
     """
     out = Assembly({}, {(): head_line})
-    sentences = split_sentences(text)
-    starts = [s for s, _ in sentences]
-
-    def sentence_of(pos: int) -> int:
-        return max(bisect.bisect_right(starts, pos) - 1, 0)
-
-    def quote_of(span: _Span) -> str:
-        if not sentences:
-            return text.strip()
-        first = sentences[span.sentence]
-        last = sentences[sentence_of(max(span.m.end - 1, span.m.start))]
-        return text[first[0]:max(last[1], first[1])]
-
     tags: list[str] = list(head.pop("tags", []))
-    spans: list[_Span] = []
-    for m in sorted(mentions, key=lambda m: (m.start, m.end)):
-        span = _classify(m, labels, unmapped, tags, sentence_of(m.start))
-        if span is not None:
-            spans.append(span)
-    by_key = {s.m.key: s for s in spans}
-
+    work = _Assembler(text, labels, file, out)
+    work.classify(mentions, unmapped, tags)
     published = dates.parse_published(head["published"])
-    base = published.end
-
-    places, place_of = _places(spans, out.lines)
-    linked, used_as_arg = _resolve_links(links, by_key, labels)
-
-    by_sentence: dict[int, list[_Span]] = {}
-    for s in spans:
-        by_sentence.setdefault(s.sentence, []).append(s)
-
-    def in_sentence(kind: tuple[str, ...], sentence: int) -> list[_Span]:
-        return [s for s in by_sentence.get(sentence, ()) if s.kind in kind]
-
-    attached: set[str] = set(used_as_arg)  # keys of spans some record took
-    events: list[dict[str, Any]] = []
-    event_of: dict[str, str] = {}
-    event_index: dict[str, int] = {}
-    event_ids: set[str] = set()
-    # (event span, claimant, stance, line) of claims said by a source named on an event
-    pending_claims: list[tuple[_Span, str, str | None, int]] = []
-    for s in spans:
-        if s.kind != "event":
-            continue
-        i = len(events)
-        args = linked.get(s.m.key, {})
-        event_id = unique_id(f"{(s.value or 'other').replace('_', '-')}-{i + 1}", event_ids)
-        event_of[s.m.key] = event_id
-        event_index[s.m.key] = i
-        event: dict[str, Any] = {"id": event_id, "summary": _summary(s, text, sentences),
-                                 "type": s.value or "other"}
-        place_spans = [by_key[k] for k in args.get("place", [])] or sorted(
-            in_sentence(("place", "country"), s.sentence), key=lambda p: p.kind == "country")
-        date_spans = [by_key[k] for k in args.get("when", [])] or in_sentence(("date",),
-                                                                              s.sentence)
-        event["when"] = "undated"
-        attached.update(d.m.key for d in date_spans[:1])
-        if date_spans:
-            phrase = _collapse(date_spans[0].m.text, 200)
-            try:
-                dates.parse_when(phrase, base)
-                event["when"] = phrase
-                out.lines[("events", i, "when")] = date_spans[0].m.line
-            except WarlensError as exc:
-                out.problems.append(Problem(
-                    file, date_spans[0].m.line, field_name(("events", i, "when")),
-                    f"{exc.message}; the event is kept as undated", WARNING))
-        if place_spans:
-            event["place"] = place_of[place_spans[0].m.key]
-        actor_spans = [by_key[k] for k in args.get("actor", [])] or in_sentence(("actor",),
-                                                                                s.sentence)
-        attached.update(a.m.key for a in actor_spans)
-        actors = list(dict.fromkeys(_collapse(a.m.text, 200) for a in actor_spans))
-        if actors:
-            event["actors"] = actors
-        event["quote"] = quote_of(s)
-        label_tag = normalize_label(s.first_label)
-        if label_tag not in (s.value, "event"):
-            event["tags"] = [label_tag]
-        if s.m.draft:
-            event["draft"] = True
-        out.lines[("events", i)] = s.m.line
-        events.append(event)
-        claimants = args.get("claimant", [])
-        if claimants or s.stance:
-            for k in claimants or [None]:
-                pending_claims.append((s, by_key[k].m.text if k else UNATTRIBUTED,
-                                       s.stance, by_key[k].m.line if k else s.m.line))
-
-    claims: list[dict[str, Any]] = []
-    claim_ids: set[str] = set()
-    used_claimants: set[str] = set()
-
-    def add_claim(record: dict[str, Any], line: int, draft: bool) -> None:
-        i = len(claims)
-        record = {"id": unique_id(f"claim-{i + 1}", claim_ids), **record}
-        if draft:
-            record["draft"] = True
-        out.lines[("claims", i)] = line
-        claims.append(record)
-
-    for s in spans:
-        if s.kind != "claim":
-            continue
-        args = linked.get(s.m.key, {})
-        claimant_spans = [by_key[k] for k in args.get("claimant", [])] or in_sentence(
-            ("claimant",), s.sentence)
-        used_claimants.update(c.m.key for c in claimant_spans[:1])
-        attached.update(c.m.key for c in claimant_spans[:1])
-        about = [k for k in args.get("about", []) if k in event_of] or [
-            e.m.key for e in in_sentence(("event",), s.sentence)]
-        record: dict[str, Any] = {
-            "claimant": _collapse(claimant_spans[0].m.text, 200) if claimant_spans
-            else UNATTRIBUTED,
-            "stance": s.stance or "asserts",
-            "claim": _collapse(s.m.text),
-        }
-        if about:
-            record["about"] = event_of[about[0]]
-        record["quote"] = quote_of(s)
-        if s.verdict:
-            record["verdict"] = s.verdict
-        add_claim(record, s.m.line, s.m.draft)
-
-    # A source named on an event ("Claimant:T3" in brat, a relation in Label Studio), or a
-    # claimant span alone in a sentence with an event, says that event happened (or, with
-    # a denial on it, that it did not): a claim about the event.
-    used_claimants |= used_as_arg
-    for s in spans:
-        if s.kind == "claimant" and s.m.key not in used_claimants:
-            in_it = in_sentence(("event",), s.sentence)
-            if in_it:
-                pending_claims.append((in_it[0], s.m.text, s.stance, s.m.line))
-                attached.add(s.m.key)
-    said = {(c["claimant"], c.get("about")) for c in claims}
-    for event_span, claimant, stance, line in pending_claims:
-        event = events[event_index[event_span.m.key]]
-        who = _collapse(claimant, 200)
-        if (who, event["id"]) in said:
-            continue
-        said.add((who, event["id"]))
-        add_claim({"claimant": who, "stance": stance or "asserts", "claim": event["summary"],
-                   "about": event["id"], "quote": event["quote"]}, line, event_span.m.draft)
-
-    attached |= used_claimants
-    for s in spans:
-        if s.kind in _LOOSE_KINDS and s.m.key not in attached:
-            tags.append(_collapse(f"{s.first_label}: {s.m.text}", 200))
-            if loose is not None:
-                entry = loose.setdefault(s.first_label, [0, s.m.line])
-                entry[0] += 1
+    places, work.place_of = _places(work.spans, out.lines)
+    work.link(links)
+    for s in work.spans:
+        if s.kind == "event":
+            work.add_event(s, published.end)
+    for s in work.spans:
+        if s.kind == "claim":
+            work.add_claim_span(s)
+    work.add_event_claims()
+    tags += work.loose_tags(loose)
     doc = head
     doc["text"] = text
     if tags:
         doc["tags"] = list(dict.fromkeys(tags))
     doc["places"] = places
-    doc["events"] = events
-    doc["claims"] = claims
+    doc["events"] = work.events
+    doc["claims"] = work.claims
     out.doc = doc
     return out
+
+
+class _Assembler:
+    """The records `assemble` builds from one text's spans, and what it knows on the way."""
+
+    def __init__(self, text: str, labels: LabelMap, file: str, out: Assembly) -> None:
+        self.text, self.labels, self.file, self.out = text, labels, file, out
+        self.sentences = [(s.start, s.end) for s in split_sentences(text)]
+        self.starts = [s for s, _ in self.sentences]
+        self.spans: list[_Span] = []
+        self.by_key: dict[str, _Span] = {}
+        self.by_sentence: dict[int, list[_Span]] = {}
+        self.place_of: dict[str, str] = {}
+        self.linked: dict[str, dict[str, list[str]]] = {}
+        self.attached: set[str] = set()  # keys of spans some record took
+        self.events: list[dict[str, Any]] = []
+        self.event_of: dict[str, str] = {}
+        self.event_index: dict[str, int] = {}
+        self.event_ids: set[str] = set()
+        # (event span, claimant, stance, line) of claims said by a source named on an event
+        self.pending_claims: list[tuple[_Span, str, str | None, int]] = []
+        self.claims: list[dict[str, Any]] = []
+        self.claim_ids: set[str] = set()
+        self.used_claimants: set[str] = set()
+        self.used_as_arg: set[str] = set()
+
+    def sentence_of(self, pos: int) -> int:
+        return max(bisect.bisect_right(self.starts, pos) - 1, 0)
+
+    def quote_of(self, span: _Span) -> str:
+        if not self.sentences:
+            return self.text.strip()
+        first = self.sentences[span.sentence]
+        last = self.sentences[self.sentence_of(max(span.m.end - 1, span.m.start))]
+        return self.text[first[0]:max(last[1], first[1])]
+
+    def in_sentence(self, kind: tuple[str, ...], sentence: int) -> list[_Span]:
+        return [s for s in self.by_sentence.get(sentence, ()) if s.kind in kind]
+
+    def classify(self, mentions: Iterable[Mention], unmapped: dict[str, int],
+                 tags: list[str]) -> None:
+        """The mentions as spans of a known kind, in text order; the rest become tags."""
+        for m in sorted(mentions, key=lambda m: (m.start, m.end)):
+            span = _classify(m, self.labels, unmapped, tags, self.sentence_of(m.start))
+            if span is not None:
+                self.spans.append(span)
+                self.by_sentence.setdefault(span.sentence, []).append(span)
+        self.by_key = {s.m.key: s for s in self.spans}
+
+    def link(self, links: Iterable[Link]) -> None:
+        self.linked, self.used_as_arg = _resolve_links(links, self.by_key, self.labels)
+        self.attached |= self.used_as_arg
+
+    def _args(self, s: _Span, role: str, kinds: tuple[str, ...]) -> list[_Span]:
+        """The spans linked to `s` in `role`, else those of `kinds` in its sentence."""
+        return [self.by_key[k] for k in self.linked.get(s.m.key, {}).get(role, [])] or \
+            self.in_sentence(kinds, s.sentence)
+
+    def add_event(self, s: _Span, base: datetime.date | None) -> None:
+        """The event of an event span: its place, date and actors linked or nearby."""
+        i = len(self.events)
+        args = self.linked.get(s.m.key, {})
+        event_id = unique_id(f"{(s.value or 'other').replace('_', '-')}-{i + 1}",
+                             self.event_ids)
+        self.event_of[s.m.key] = event_id
+        self.event_index[s.m.key] = i
+        event: dict[str, Any] = {"id": event_id,
+                                 "summary": _summary(s, self.text, self.sentences),
+                                 "type": s.value or "other"}
+        place_spans = [self.by_key[k] for k in args.get("place", [])] or sorted(
+            self.in_sentence(("place", "country"), s.sentence), key=lambda p: p.kind == "country")
+        date_spans = self._args(s, "when", ("date",))
+        self.attached.update(d.m.key for d in date_spans[:1])
+        event["when"] = self._when(date_spans[0], i, base) if date_spans else "undated"
+        if place_spans:
+            event["place"] = self.place_of[place_spans[0].m.key]
+        actor_spans = self._args(s, "actor", ("actor",))
+        self.attached.update(a.m.key for a in actor_spans)
+        actors = list(dict.fromkeys(_collapse(a.m.text, 200) for a in actor_spans))
+        if actors:
+            event["actors"] = actors
+        event["quote"] = self.quote_of(s)
+        label_tag = normalize_label(s.first_label)
+        if label_tag not in (s.value, "event"):
+            event["tags"] = [label_tag]
+        if s.m.draft:
+            event["draft"] = True
+        self.out.lines[("events", i)] = s.m.line
+        self.events.append(event)
+        claimants = args.get("claimant", [])
+        if claimants or s.stance:
+            for k in claimants or [None]:
+                self.pending_claims.append((
+                    s, self.by_key[k].m.text if k else UNATTRIBUTED, s.stance,
+                    self.by_key[k].m.line if k else s.m.line))
+
+    def _when(self, date_span: _Span, i: int, base: datetime.date | None) -> str:
+        """The event's date phrase if warlens.dates reads it, else undated (and said)."""
+        phrase = _collapse(date_span.m.text, 200)
+        try:
+            dates.parse_when(phrase, base)
+        except WarlensError as exc:
+            self.out.problems.append(Problem(
+                self.file, date_span.m.line, field_name(("events", i, "when")),
+                f"{exc.message}; the event is kept as undated", WARNING))
+            return "undated"
+        self.out.lines[("events", i, "when")] = date_span.m.line
+        return phrase
+
+    def _add_claim(self, record: dict[str, Any], line: int, draft: bool) -> None:
+        i = len(self.claims)
+        record = {"id": unique_id(f"claim-{i + 1}", self.claim_ids), **record}
+        if draft:
+            record["draft"] = True
+        self.out.lines[("claims", i)] = line
+        self.claims.append(record)
+
+    def add_claim_span(self, s: _Span) -> None:
+        """The claim of a claim span: its claimant and the event it is about."""
+        args = self.linked.get(s.m.key, {})
+        claimant_spans = self._args(s, "claimant", ("claimant",))
+        self.used_claimants.update(c.m.key for c in claimant_spans[:1])
+        self.attached.update(c.m.key for c in claimant_spans[:1])
+        about = [k for k in args.get("about", []) if k in self.event_of] or [
+            e.m.key for e in self.in_sentence(("event",), s.sentence)]
+        record: dict[str, Any] = {
+            "claimant": _collapse(claimant_spans[0].m.text, 200) if claimant_spans
+            else UNATTRIBUTED,
+            "stance": s.stance or model.ASSERTS,
+            "claim": _collapse(s.m.text),
+        }
+        if about:
+            record["about"] = self.event_of[about[0]]
+        record["quote"] = self.quote_of(s)
+        if s.verdict:
+            record["verdict"] = s.verdict
+        self._add_claim(record, s.m.line, s.m.draft)
+
+    def add_event_claims(self) -> None:
+        """A source named on an event ("Claimant:T3" in brat, a relation in Label Studio),
+        or a claimant span alone in a sentence with an event, says that event happened
+        (or, with a denial on it, that it did not): a claim about the event."""
+        self.used_claimants |= self.used_as_arg
+        for s in self.spans:
+            if s.kind == "claimant" and s.m.key not in self.used_claimants:
+                in_it = self.in_sentence(("event",), s.sentence)
+                if in_it:
+                    self.pending_claims.append((in_it[0], s.m.text, s.stance, s.m.line))
+                    self.attached.add(s.m.key)
+        said = {(c["claimant"], c.get("about")) for c in self.claims}
+        for event_span, claimant, stance, line in self.pending_claims:
+            event = self.events[self.event_index[event_span.m.key]]
+            who = _collapse(claimant, 200)
+            if (who, event["id"]) in said:
+                continue
+            said.add((who, event["id"]))
+            self._add_claim({"claimant": who, "stance": stance or model.ASSERTS,
+                             "claim": event["summary"], "about": event["id"],
+                             "quote": event["quote"]}, line, event_span.m.draft)
+
+    def loose_tags(self, loose: dict[str, list[int]] | None) -> list[str]:
+        """Tags for the actor, claimant and date spans no record took, counted in `loose`."""
+        self.attached |= self.used_claimants
+        tags = []
+        for s in self.spans:
+            if s.kind in _LOOSE_KINDS and s.m.key not in self.attached:
+                tags.append(_collapse(f"{s.first_label}: {s.m.text}", 200))
+                if loose is not None:
+                    entry = loose.setdefault(s.first_label, [0, s.m.line])
+                    entry[0] += 1
+        return tags
 
 
 #: Span kinds with no record of their own: kept as tags when no event or claim takes them.

@@ -30,14 +30,14 @@ import bisect
 import datetime
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from warlens import boundary, dates
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.labels import (
     LabelMap,
     Link,
@@ -45,12 +45,12 @@ from warlens.formats.labels import (
     assemble,
     find_label_map,
     inferred_date,
+    label_files,
     loose_message,
-    slugify,
-    split_sentences,
-    unique_id,
 )
-from warlens.problems import ERROR, WARNING, Problem, Severity, WarlensError
+from warlens.formats.offsets import MODES, OffsetIndex, repair_span
+from warlens.problems import WARNING, Collector, WarlensError
+from warlens.text import slugify, split_sentences, unique_id
 
 __all__ = ["MODES", "OffsetIndex", "is_labelstudio", "read_labelstudio", "repair_span"]
 
@@ -64,126 +64,8 @@ _DATE_KEYS = ("published", "date", "published_at", "publication_date", "pub_date
 _AUTHOR_KEYS = ("author", "byline")
 _LANGUAGE_KEYS = ("language", "lang")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _UNKNOWN_OUTLET = "unknown outlet"
 
-
-# --- offsets --------------------------------------------------------------------------
-
-#: Offset conventions, in the order they are preferred when several fit equally.
-MODES: tuple[str, ...] = ("code points", "UTF-16", "CRLF folded", "UTF-16 + CRLF folded")
-
-
-class OffsetIndex:
-    """Converts offsets written under another convention into code points of `text`.
-
-    Built once per task text; each conversion is a binary search.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._crlf = [m.start() for m in re.finditer("\r\n", text)]
-        # The CRLF pairs at positions of the folded text (each earlier pair took one away).
-        self._crlf_folded = [p - i for i, p in enumerate(self._crlf)]
-        self._astral_u16 = self._utf16_positions(text)
-        self._astral_u16_folded = (self._utf16_positions(text.replace("\r\n", "\n"))
-                                   if self._crlf else self._astral_u16)
-
-    @staticmethod
-    def _utf16_positions(text: str) -> list[int]:
-        """Where each astral character starts, in UTF-16 units (each earlier one took two)."""
-        if text.isascii():
-            return []
-        return [m.start() + i for i, m in enumerate(_ASTRAL.finditer(text))]
-
-    @property
-    def ambiguous(self) -> bool:
-        """Whether any other convention could give other positions for this text."""
-        return bool(self._crlf or self._astral_u16)
-
-    @staticmethod
-    def _from_utf16(astral: list[int], unit: int) -> int | None:
-        before = bisect.bisect_left(astral, unit)
-        if before and astral[before - 1] == unit - 1:
-            return None  # between the two halves of a surrogate pair
-        return unit - before
-
-    def convert(self, mode: str, start: int, end: int) -> tuple[int, int] | None:
-        """(start, end) given under `mode` as code points of the text, or None if impossible."""
-        if mode == MODES[0]:
-            span: tuple[int | None, int | None] = (start, end)
-        elif mode == MODES[1]:
-            if not self._astral_u16:
-                return None
-            span = (self._from_utf16(self._astral_u16, start),
-                    self._from_utf16(self._astral_u16, end))
-        else:
-            if not self._crlf:
-                return None
-            if mode == MODES[3]:
-                if not self._astral_u16_folded:
-                    return None
-                start_f = self._from_utf16(self._astral_u16_folded, start)
-                end_f = self._from_utf16(self._astral_u16_folded, end)
-                if start_f is None or end_f is None:
-                    return None
-                start, end = start_f, end_f
-            span = (start + bisect.bisect_left(self._crlf_folded, start),
-                    end + bisect.bisect_left(self._crlf_folded, end))
-        lo, hi = span
-        if lo is None or hi is None or not 0 <= lo < hi <= len(self.text):
-            return None
-        return lo, hi
-
-    def matches(self, mode: str, start: int, end: int, expected: str) -> tuple[int, int] | None:
-        """The converted span if the text there is `expected`."""
-        span = self.convert(mode, start, end)
-        if span is not None and self.text[span[0]:span[1]] == expected:
-            return span
-        return None
-
-    def nearest(self, expected: str, start: int) -> tuple[int, int] | None:
-        """The occurrence of `expected` whose start is closest to `start`."""
-        best: int | None = None
-        at = self.text.find(expected)
-        while at >= 0:
-            if best is None or abs(at - start) < abs(best - start):
-                best = at
-            if at > start:
-                break
-            at = self.text.find(expected, at + 1)
-        return None if best is None else (best, best + len(expected))
-
-    def best_mode(self, spans: Iterable[tuple[int, int, str]]) -> str:
-        """The convention under which most (start, end, text) spans match; ties go first."""
-        spans = list(spans)
-        if not self.ambiguous or all(self.text[s:e] == t for s, e, t in spans):
-            return MODES[0]
-        scores = [sum(self.matches(mode, s, e, t) is not None for s, e, t in spans)
-                  for mode in MODES]
-        return MODES[scores.index(max(scores))]
-
-    def repair(self, start: int, end: int, expected: str,
-               preferred: str = MODES[0]) -> tuple[int, int, str] | None:
-        """(start, end, how) in code points whose text is `expected`, or None.
-
-        Tries `preferred`, then the other conventions, then the nearest occurrence.
-        """
-        for mode in (preferred, *(m for m in MODES if m != preferred)):
-            span = self.matches(mode, start, end, expected)
-            if span is not None:
-                return span[0], span[1], mode
-        span = self.nearest(expected, start) if expected else None
-        return None if span is None else (span[0], span[1], "nearest occurrence")
-
-
-def repair_span(text: str, start: int, end: int, expected: str) -> tuple[int, int] | None:
-    """The code-point span of `expected` that (start, end) meant, under any known convention."""
-    found = OffsetIndex(text).repair(start, end, expected)
-    return None if found is None else (found[0], found[1])
-
-
-# --- line numbers ---------------------------------------------------------------------
 
 class _Lines:
     """Character offset -> 1-based line of the raw JSON text.
@@ -241,30 +123,6 @@ def _result_positions(raw: str, start: int, end: int, task: dict[str, Any]) -> d
 
 # --- reading --------------------------------------------------------------------------
 
-@dataclass
-class _Notes:
-    """Problems for a whole file: each kind said once, with a count and the first line."""
-
-    file: str
-    problems: list[Problem] = field(default_factory=list)
-    _tally: dict[str, list[Any]] = field(default_factory=dict)
-
-    def add(self, line: int | None, fld: str, message: str,
-            severity: Severity = ERROR) -> None:
-        self.problems.append(Problem(self.file, line, fld, message, severity))
-
-    def tally(self, what: str, line: int, message: str) -> None:
-        """Count one occurrence of a file-wide warning; `message` may use {n}."""
-        entry = self._tally.setdefault(what, [0, line, message])
-        entry[0] += 1
-
-    def flush(self) -> None:
-        for count, line, message in self._tally.values():
-            self.add(line, "(file)", message.format(n=count, s="" if count == 1 else "s"),
-                     WARNING)
-        self._tally.clear()
-
-
 def is_labelstudio(path: Path) -> bool:
     """A .json file whose top level is a list of tasks with data and annotations/predictions.
 
@@ -291,7 +149,7 @@ def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None
     error ends the file there: the tasks before it import. The label map is looked for
     up to `root` (the data folder; None: the file's own folder).
     """
-    notes = _Notes(display)
+    notes = Collector(display)
     root = path.parent if root is None else root
     if label_map is None:
         label_map, map_problems = find_label_map(path, root)
@@ -312,7 +170,7 @@ def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None
     return imported
 
 
-def _tasks(raw: str, notes: _Notes, lines: _Lines) -> Iterable[tuple[int, int, Any, int]]:
+def _tasks(raw: str, notes: Collector, lines: _Lines) -> Iterable[tuple[int, int, Any, int]]:
     """(start, end, task, index) for each element of the top-level JSON list."""
     decoder = json.JSONDecoder()
     ws = re.compile(r"\s*")
@@ -353,7 +211,7 @@ class _Context:
     path: Path
     display: str
     labels: LabelMap
-    notes: _Notes
+    notes: Collector
     lines: _Lines
     raw: str
     ids: set[str] = field(default_factory=set)
@@ -393,8 +251,8 @@ class _Context:
             return
         results, result_path, draft = picked
         head = self._head(task, data, raw_text, index, line)
-        mentions, links, extra_tags = self._results(results, result_path, raw_text, positions,
-                                                    line, draft)
+        found = _TaskResults(self, raw_text, positions, line, result_path, draft)
+        mentions, links, extra_tags = found.read(results)
         head["tags"] = extra_tags
         text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
         assembly = assemble(head, text, mentions, links, self.labels, self.display, line,
@@ -416,18 +274,18 @@ class _Context:
                   if isinstance(a, dict) and not a.get("was_cancelled")]
         usable.sort(key=lambda ia: not ia[1].get("ground_truth"))
         if len(usable) > 1:
-            self.notes.tally("several", line, "{n} task{s} had more than one annotation; the "
+            self.notes.count("several", line, "{n} task{s} had more than one annotation; the "
                              "ground-truth one (else the first) was imported, the others not")
         if usable:
             i, chosen = usable[0]
             return self._result_list(chosen, f"{where}.annotations[{i}]", line, False)
         preds = [(i, p) for i, p in enumerate(predictions) if isinstance(p, dict)]
         if preds:
-            self.notes.tally("predicted", line, "{n} task{s} had no annotation, only model "
+            self.notes.count("predicted", line, "{n} task{s} had no annotation, only model "
                              "predictions; these were imported as draft")
             i, chosen = preds[0]
             return self._result_list(chosen, f"{where}.predictions[{i}]", line, True)
-        self.notes.tally("bare", line, "{n} task{s} had no annotation; imported as text only")
+        self.notes.count("bare", line, "{n} task{s} had no annotation; imported as text only")
         return [], f"{where}.annotations", False
 
     def _result_list(self, entry: dict[str, Any], path: str, line: int,
@@ -438,104 +296,123 @@ class _Context:
             return None
         return results, f"{path}.result", draft
 
-    def _results(self, results: list[Any], base: str, raw_text: str,
-                 positions: dict[int, int], task_line: int,
-                 draft: bool) -> tuple[list[Mention], list[Link], list[str]]:
-        """Span, relation and choice results -> mentions, links and article tags."""
-        index = OffsetIndex(raw_text)
-        spans: list[tuple[int, dict[str, Any], int]] = []   # (result index, result, line)
-        relations: list[tuple[dict[str, Any], int]] = []
-        choices: list[tuple[dict[str, Any], int, str]] = []
+    def _head(self, task: dict[str, Any], data: dict[str, Any], text: str, index: int,
+              line: int) -> dict[str, Any]:
+        """The article's own fields, from data (or meta) where given, else said honestly."""
+        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+
+        def field_of(keys: tuple[str, ...]) -> str | None:
+            for source in (data, meta):
+                for k in keys:
+                    v = source.get(k)
+                    if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
+                        return str(v).strip()
+            return None
+
+        task_id = task.get("id", index + 1)
+        head: dict[str, Any] = {"id": self._article_id(task.get("project"), task_id, index)}
+        title = field_of(_TITLE_KEYS)
+        if title is None:
+            first = split_sentences(text)[:1]
+            title = first[0].text if first else text
+        head["title"] = " ".join(title.split())[:200]
+        url = field_of(_URL_KEYS)
+        url = url if url and re.match(r"^https?://\S+$", url, re.IGNORECASE) else None
+        outlet = _outlet(field_of, url)
+        if outlet is None:
+            self.notes.count("outlet", line, f"{{n}} task{{s}} named no outlet (data."
+                             f"{', data.'.join(_OUTLET_KEYS)} or url); shown as "
+                             f"'{_UNKNOWN_OUTLET}'")
+        head["outlet"] = outlet or _UNKNOWN_OUTLET
+        if url:
+            head["url"] = url
+        head["published"] = self._published(field_of(_DATE_KEYS), task, line)
+        if author := field_of(_AUTHOR_KEYS):
+            head["author"] = author[:200]
+        language = field_of(_LANGUAGE_KEYS)
+        if language and _LANGUAGE_RE.match(language):
+            head["language"] = language
+        head["source_file"] = f"{self.display} (task {task_id})"[:2000]
+        return head
+
+    def _article_id(self, project: object, task_id: object, index: int) -> str:
+        """ls-<project or export>-<task>, unique within the export."""
+        prefix = slugify(str(project), "p") if project is not None else slugify(
+            self.path.stem, "export", 40)
+        return unique_id(f"ls-{prefix}-{slugify(str(task_id), str(index + 1), 40)}", self.ids)
+
+    def _published(self, given: str | None, task: dict[str, Any], line: int) -> Any:
+        if given is not None:
+            try:
+                dates.parse_published(given)
+                return given
+            except WarlensError as exc:
+                self.notes.add(line, "data.published", f"{exc.message}; another date is used "
+                               "instead, marked inferred", WARNING)
+        created = task.get("created_at")
+        if isinstance(created, str):
+            try:
+                day = datetime.date.fromisoformat(created[:10])
+            except ValueError:
+                day = None
+            if day is not None:
+                self.notes.count("created", line, "{n} task{s} gave no publication date "
+                                 "(data.published or data.date); the task's created_at date "
+                                 "is used instead, marked inferred")
+                return inferred_date(day)
+        # Not the export file's date: that is when it was copied, not when anything appeared.
+        self.notes.count("undated", line, "{n} task{s} gave no publication date and no "
+                         "created_at; left undated (set published in the imported YAML)")
+        return "undated"
+
+
+def _outlet(field_of: Callable[[tuple[str, ...]], str | None], url: str | None) -> str | None:
+    """The outlet a task names (not a web address), else its URL's host, else None."""
+    outlet = next((v for k in _OUTLET_KEYS
+                   if (v := field_of((k,))) and not v.lower().startswith("http")), None)
+    if outlet is None and url:
+        outlet = urlparse(url).netloc.removeprefix("www.") or None
+    return outlet
+
+
+class _TaskResults:
+    """One task's span, relation and choice results -> mentions, links and article tags."""
+
+    def __init__(self, ctx: _Context, raw_text: str, positions: dict[int, int],
+                 task_line: int, base: str, draft: bool) -> None:
+        self.ctx, self.notes = ctx, ctx.notes
+        self.raw_text, self.positions, self.task_line = raw_text, positions, task_line
+        self.base, self.draft = base, draft
+        self.spans: list[tuple[int, dict[str, Any], int]] = []   # (result index, result, line)
+        self.relations: list[tuple[dict[str, Any], int]] = []
+        self.choices: list[tuple[dict[str, Any], int, str]] = []
+
+    def read(self, results: list[Any]) -> tuple[list[Mention], list[Link], list[str]]:
+        """The mentions, links and tags of `results`; each one unusable is said and skipped."""
         for j, r in enumerate(results):
-            line = self.lines.at(positions[id(r)]) if id(r) in positions else task_line
-            fld = f"{base}[{j}]"
-            if not isinstance(r, dict):
-                self.notes.add(line, fld, "each result must be a JSON object; skipped")
-                continue
-            kind = r.get("type")
-            if kind == "labels":
-                if self._span_ok(r, fld, line):
-                    spans.append((j, r, line))
-            elif kind == "relation":
-                relations.append((r, line))
-            elif kind == "choices":
-                choices.append((r, line, fld))
-            else:
-                self.notes.tally(f"type:{kind}", line, f"{{n}} result{{s}} of type '{kind}' "
-                                 "cannot be imported (only labels, relation, choices)")
-        checked = [(r["value"]["start"], r["value"]["end"], r["value"]["text"])
-                   for _, r, _ in spans if isinstance(r["value"].get("text"), str)]
-        mode = index.best_mode(checked)
-        fold = _Folding(raw_text)
-        mentions: list[Mention] = []
-        for j, r, line in spans:
-            value = r["value"]
-            expected = value.get("text")
-            fld = f"{base}[{j}].value"
-            if isinstance(expected, str) and expected:
-                found = index.repair(value["start"], value["end"], expected, mode)
-                if found is None:
-                    shown = expected if len(expected) <= 60 else expected[:57] + "..."
-                    self.notes.add(line, fld, f"text '{shown}' is not at {value['start']}-"
-                                   f"{value['end']} or anywhere in the task's text, under any "
-                                   "offset convention; span skipped")
-                    continue
-                lo, hi, how = found
-                if how != MODES[0]:
-                    self.notes.tally(f"repair:{how}", line, f"{{n}} span{{s}} had offsets "
-                                     f"that needed repair ({how}); repaired to the text they "
-                                     "quote")
-            else:
-                converted = index.convert(mode, value["start"], value["end"])
-                if converted is None:
-                    self.notes.add(line, fld, f"offsets {value['start']}-{value['end']} lie "
-                                   "outside the task's text and value.text is missing; span "
-                                   "skipped")
-                    continue
-                lo, hi = converted
-                if index.ambiguous and not checked:
-                    self.notes.tally("unchecked", line, "{n} span{s} without value.text in a "
-                                     "text with emoji or CRLF line ends: offsets taken as "
-                                     "code points, unchecked")
-            labels = [str(x) for x in value.get("labels", [])]
-            start, end = fold.at(lo), fold.at(hi)
-            mentions.append(Mention(key=str(r.get("id", f"#{j}")), start=start, end=end,
-                                    text=raw_text[lo:hi], labels=tuple(labels), line=line,
-                                    draft=draft))
-        by_key = {m.key: m for m in mentions}
-        tags: list[str] = []
-        task_modifiers: list[tuple[str, int]] = []
-        for r, line, fld in choices:
-            picked = r.get("value", {}).get("choices", []) if isinstance(r.get("value"),
-                                                                        dict) else []
-            if not isinstance(picked, list):
-                self.notes.add(line, f"{fld}.value.choices", "choices must be a list; skipped")
-                continue
-            target = by_key.get(str(r.get("id")))
-            if target is not None:
-                target.modifiers.extend(str(c) for c in picked)
-            else:
-                task_modifiers.extend((str(c), line) for c in picked)
-        for choice, line in task_modifiers:
-            meaning = self.labels.meaning(choice)
-            if meaning is None or meaning.kind == "tag":
-                tags.append(choice)
-                if meaning is None:
-                    self.unmapped.setdefault(choice, line)
-                continue
-            for m in mentions:
-                kinds = {k.kind for k in map(self.labels.meaning, m.labels) if k}
-                if kinds & {"claim", "claimant", "stance"}:
-                    m.modifiers.append(choice)
-        links = []
-        for r, line in relations:
-            if "from_id" not in r or "to_id" not in r:
-                self.notes.add(line, base, "a relation needs from_id and to_id; skipped")
-                continue
-            role = r.get("labels") or []
-            links.append(Link(str(r["from_id"]), str(r["to_id"]),
-                              str(role[0]) if isinstance(role, list) and role else None, line))
-        return mentions, links, tags
+            self._sort(j, r)
+        mentions = self._mentions()
+        tags = self._choose(mentions)
+        return mentions, self._links(), tags
+
+    def _sort(self, j: int, r: Any) -> None:
+        line = (self.ctx.lines.at(self.positions[id(r)]) if id(r) in self.positions
+                else self.task_line)
+        fld = f"{self.base}[{j}]"
+        if not isinstance(r, dict):
+            self.notes.add(line, fld, "each result must be a JSON object; skipped")
+            return
+        kind = r.get("type")
+        if kind == "labels":
+            if self._span_ok(r, fld, line):
+                self.spans.append((j, r, line))
+        elif kind == "relation":
+            self.relations.append((r, line))
+        elif kind == "choices":
+            self.choices.append((r, line, fld))
+        else:
+            self.notes.count(f"type:{kind}", line, f"{{n}} result{{s}} of type '{kind}' "
+                             "cannot be imported (only labels, relation, choices)")
 
     def _span_ok(self, r: dict[str, Any], fld: str, line: int) -> bool:
         value = r.get("value")
@@ -558,76 +435,97 @@ class _Context:
             return False
         return True
 
-    def _head(self, task: dict[str, Any], data: dict[str, Any], text: str, index: int,
-              line: int) -> dict[str, Any]:
-        """The article's own fields, from data (or meta) where given, else said honestly."""
-        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+    def _mentions(self) -> list[Mention]:
+        """The spans, their offsets read under the convention that fits the file best."""
+        index = OffsetIndex(self.raw_text)
+        checked = [(r["value"]["start"], r["value"]["end"], r["value"]["text"])
+                   for _, r, _ in self.spans if isinstance(r["value"].get("text"), str)]
+        mode = index.best_mode(checked)
+        fold = _Folding(self.raw_text)
+        mentions: list[Mention] = []
+        for j, r, line in self.spans:
+            value = r["value"]
+            found = self._locate(index, mode, bool(checked), value, line,
+                                 f"{self.base}[{j}].value")
+            if found is None:
+                continue
+            lo, hi = found
+            labels = [str(x) for x in value.get("labels", [])]
+            mentions.append(Mention(key=str(r.get("id", f"#{j}")), start=fold.at(lo),
+                                    end=fold.at(hi), text=self.raw_text[lo:hi],
+                                    labels=tuple(labels), line=line, draft=self.draft))
+        return mentions
 
-        def field_of(keys: tuple[str, ...]) -> str | None:
-            for source in (data, meta):
-                for k in keys:
-                    v = source.get(k)
-                    if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
-                        return str(v).strip()
+    def _locate(self, index: OffsetIndex, mode: str, checked: bool, value: dict[str, Any],
+                line: int, fld: str) -> tuple[int, int] | None:
+        """Where a span's text lies in code points, repaired if its offsets miss it."""
+        expected = value.get("text")
+        if isinstance(expected, str) and expected:
+            found = index.repair(value["start"], value["end"], expected, mode)
+            if found is None:
+                shown = expected if len(expected) <= 60 else expected[:57] + "..."
+                self.notes.add(line, fld, f"text '{shown}' is not at {value['start']}-"
+                               f"{value['end']} or anywhere in the task's text, under any "
+                               "offset convention; span skipped")
+                return None
+            lo, hi, how = found
+            if how != MODES[0]:
+                self.notes.count(f"repair:{how}", line, f"{{n}} span{{s}} had offsets "
+                                 f"that needed repair ({how}); repaired to the text they "
+                                 "quote")
+            return lo, hi
+        converted = index.convert(mode, value["start"], value["end"])
+        if converted is None:
+            self.notes.add(line, fld, f"offsets {value['start']}-{value['end']} lie "
+                           "outside the task's text and value.text is missing; span "
+                           "skipped")
             return None
+        if index.ambiguous and not checked:
+            self.notes.count("unchecked", line, "{n} span{s} without value.text in a "
+                             "text with emoji or CRLF line ends: offsets taken as "
+                             "code points, unchecked")
+        return converted
 
-        project = task.get("project")
-        task_id = task.get("id", index + 1)
-        prefix = slugify(str(project), "p") if project is not None else slugify(
-            self.path.stem, "export", 40)
-        article_id = unique_id(f"ls-{prefix}-{slugify(str(task_id), str(index + 1), 40)}",
-                               self.ids)
-        head: dict[str, Any] = {"id": article_id}
-        title = field_of(_TITLE_KEYS)
-        if title is None:
-            first = split_sentences(text)[:1]
-            title = text[first[0][0]:first[0][1]] if first else text
-        head["title"] = " ".join(title.split())[:200]
-        url = field_of(_URL_KEYS)
-        url = url if url and re.match(r"^https?://\S+$", url, re.IGNORECASE) else None
-        outlet = next((v for k in _OUTLET_KEYS
-                       if (v := field_of((k,))) and not v.lower().startswith("http")), None)
-        if outlet is None and url:
-            outlet = urlparse(url).netloc.removeprefix("www.") or None
-        if outlet is None:
-            self.notes.tally("outlet", line, f"{{n}} task{{s}} named no outlet (data."
-                             f"{', data.'.join(_OUTLET_KEYS)} or url); shown as "
-                             f"'{_UNKNOWN_OUTLET}'")
-        head["outlet"] = outlet or _UNKNOWN_OUTLET
-        if url:
-            head["url"] = url
-        head["published"] = self._published(field_of(_DATE_KEYS), task, line)
-        if author := field_of(_AUTHOR_KEYS):
-            head["author"] = author[:200]
-        language = field_of(_LANGUAGE_KEYS)
-        if language and _LANGUAGE_RE.match(language):
-            head["language"] = language
-        head["source_file"] = f"{self.display} (task {task_id})"[:2000]
-        return head
+    def _choose(self, mentions: list[Mention]) -> list[str]:
+        """Choices: on a span, its modifiers; on the task, tags or claim modifiers."""
+        by_key = {m.key: m for m in mentions}
+        task_modifiers: list[tuple[str, int]] = []
+        for r, line, fld in self.choices:
+            picked = r.get("value", {}).get("choices", []) if isinstance(r.get("value"),
+                                                                        dict) else []
+            if not isinstance(picked, list):
+                self.notes.add(line, f"{fld}.value.choices", "choices must be a list; skipped")
+                continue
+            target = by_key.get(str(r.get("id")))
+            if target is not None:
+                target.modifiers.extend(str(c) for c in picked)
+            else:
+                task_modifiers.extend((str(c), line) for c in picked)
+        labels = self.ctx.labels
+        tags: list[str] = []
+        for choice, line in task_modifiers:
+            meaning = labels.meaning(choice)
+            if meaning is None or meaning.kind == "tag":
+                tags.append(choice)
+                if meaning is None:
+                    self.ctx.unmapped.setdefault(choice, line)
+                continue
+            for m in mentions:
+                kinds = {k.kind for k in map(labels.meaning, m.labels) if k}
+                if kinds & {"claim", "claimant", "stance"}:
+                    m.modifiers.append(choice)
+        return tags
 
-    def _published(self, given: str | None, task: dict[str, Any], line: int) -> Any:
-        if given is not None:
-            try:
-                dates.parse_published(given)
-                return given
-            except WarlensError as exc:
-                self.notes.add(line, "data.published", f"{exc.message}; another date is used "
-                               "instead, marked inferred", WARNING)
-        created = task.get("created_at")
-        if isinstance(created, str):
-            try:
-                day = datetime.date.fromisoformat(created[:10])
-            except ValueError:
-                day = None
-            if day is not None:
-                self.notes.tally("created", line, "{n} task{s} gave no publication date "
-                                 "(data.published or data.date); the task's created_at date "
-                                 "is used instead, marked inferred")
-                return inferred_date(day)
-        # Not the export file's date: that is when it was copied, not when anything appeared.
-        self.notes.tally("undated", line, "{n} task{s} gave no publication date and no "
-                         "created_at; left undated (set published in the imported YAML)")
-        return "undated"
+    def _links(self) -> list[Link]:
+        links = []
+        for r, line in self.relations:
+            if "from_id" not in r or "to_id" not in r:
+                self.notes.add(line, self.base, "a relation needs from_id and to_id; skipped")
+                continue
+            role = r.get("labels") or []
+            links.append(Link(str(r["from_id"]), str(r["to_id"]),
+                              str(role[0]) if isinstance(role, list) and role else None, line))
+        return links
 
 
 class _Folding:
@@ -640,4 +538,5 @@ class _Folding:
         return pos - bisect.bisect_left(self._cr, pos)
 
 
-register("labelstudio", read_labelstudio, is_labelstudio)
+FORMAT = Format("labelstudio", "Label Studio", (".json",), is_labelstudio, read_labelstudio,
+                label_files, takes_labels=True, rank=10)

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from warlens import boundary, model
-from warlens.formats import Imported, register
-from warlens.formats.csvutil import RowError, clip, slugify, to_float
+from warlens.formats import Format, Imported
+from warlens.formats.csvutil import RowError, clip, record_article, to_float
 from warlens.formats.exportdates import DayColumn
-from warlens.model import EventIn
-from warlens.problems import ERROR, WARNING, Problem, Severity
+from warlens.problems import WARNING, Collector, Problem
+from warlens.text import key_slug, unique_id
 from warlens.yamlio import Path as DocPath
 
-FORMAT = "timemap"
+NAME = "timemap"
 OUTLET = "TimeMap"
 EVENTS_FILE = "export_events.json"
 SOURCES_FILE = "export_sources.json"
@@ -43,6 +43,11 @@ def detect(path: Path) -> bool:
     return path.name == EVENTS_FILE and path.is_file()
 
 
+def companions(path: Path, root: Path | str | None) -> list[Path]:
+    """The export's sources and associations, read along with its events."""
+    return [path.with_name(SOURCES_FILE), path.with_name(ASSOCIATIONS_FILE)]
+
+
 def is_side_file(path: Path) -> bool:
     """One of an export's other files (export_sources.json, export_associations.json,
     or any export_*.json beside an export_events.json): read with the events, if at all."""
@@ -53,23 +58,18 @@ def is_side_file(path: Path) -> bool:
 
 
 @dataclass
-class _Export:
-    """The three files of one export, as read, with where each item came from."""
+class _Export(Collector):
+    """The three files of one export, as read, with where each item came from; `file` is
+    the events file, which its problems are said against."""
 
-    events_file: str
     events: list[tuple[int, Any]] = field(default_factory=list)
     root: Path | str | None = None
     sources: dict[str, dict] = field(default_factory=dict)
     associations: dict[str, dict] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    def problem(self, line: int | None, column: str, message: str,
-                severity: Severity = ERROR) -> None:
-        """Record a problem in the events file."""
-        self.problems.append(Problem(self.events_file, line, column, message, severity))
 
 
-def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+def read(path: Path, display: str, *, root: Path | str | None = None,
+         label_map: object = None) -> Imported:
     """Read a TimeMap export (its folder or its export_events.json) into native articles.
 
     Raises OSError if export_events.json cannot be read; a missing or broken sibling
@@ -95,44 +95,34 @@ def read(path: Path, display: str, *, root: Path | str | None = None) -> Importe
     days = DayColumn("date", (_text_of(raw.get("date")) for _, raw in export.events
                               if isinstance(raw, dict)), month_first=True, documented=True)
     if days.note:
-        export.problem(1, "date", days.note, WARNING)
+        export.add(1, "date", days.note, WARNING)
     seen: dict[str, list[tuple[int, object]]] = {}  # article id -> the events under it
     taken: set[str] = set()
     for line, raw in export.events:
-        under = seen.get(slugify(f"timemap-{_text_of(raw.get('id'))}"), []) \
+        under = seen.get(key_slug(f"timemap-{_text_of(raw.get('id'))}"), []) \
             if isinstance(raw, dict) else []
         same = next((at for at, other in under if other == raw), None)
         if same is not None:
-            export.problem(line, "id", f"repeats the event on line {same} exactly; read once",
-                           WARNING)
+            export.add(line, "id", f"repeats the event on line {same} exactly; read once",
+                       WARNING)
             continue
         try:
             doc = _article(raw, line, export, days)
         except RowError as exc:
-            export.problem(line, exc.column, f"{exc.message}; the event was skipped")
+            export.add(line, exc.column, f"{exc.message}; the event was skipped")
             continue
         base = doc["id"]
-        doc["id"] = _unique(base, taken)
+        doc["id"] = unique_id(base, taken)
         if doc["id"] != base:
             doc["events"][0]["id"] += doc["id"][len(base):]  # e-7 -> e-7-2, as the article
             clash = (f"is also used by another event (line {seen[base][0][0]})" if base in seen
                      else f"gives the article id '{base}', already given to a renamed event")
-            export.problem(line, "id", f"event id '{_text_of(raw.get('id'))}' {clash}; both "
-                           f"were kept, this one as article '{doc['id']}'", WARNING)
+            export.add(line, "id", f"event id '{_text_of(raw.get('id'))}' {clash}; both "
+                       f"were kept, this one as article '{doc['id']}'", WARNING)
         seen.setdefault(base, []).append((line, raw))
         lines: dict[DocPath, int] = {(): line}
         result.docs.append((doc, lines))
     return result
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    """`base`, or `base-2`, `base-3`... whichever is not yet taken (and take it)."""
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base[:95]}-{n}"
-    taken.add(candidate)
-    return candidate
 
 
 def _load(path: Path, shown: str, kind: type, export: _Export, *,
@@ -226,19 +216,19 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     event_id = _text_of(raw.get("id"))
     if not event_id:
         raise RowError("id", "is missing or empty")
-    article_id = slugify(f"timemap-{event_id}")
+    article_id = key_slug(f"timemap-{event_id}")
     date_text = _text_of(raw.get("date"))
     day = None
     if date_text:
         try:
             day = days.day(date_text)
         except ValueError as exc:
-            export.problem(line, "date", f"{exc}; the event was imported undated", WARNING)
+            export.add(line, "date", f"{exc}; the event was imported undated", WARNING)
     try:
         lat, lon = _coordinates(raw)
     except RowError as exc:
-        export.problem(line, exc.column, f"{exc.message}; the event was imported without "
-                       "coordinates", WARNING)
+        export.add(line, exc.column, f"{exc.message}; the event was imported without "
+                   "coordinates", WARNING)
         lat = lon = None
     location = _text_of(raw.get("location"))
     time = _text_of(raw.get("time"))
@@ -263,7 +253,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     first_line = text.splitlines()[0]
     summary = clip(first_line, _SUMMARY_LENGTH)
     event: dict = {
-        "id": slugify(f"e-{event_id}"),
+        "id": key_slug(f"e-{event_id}"),
         "summary": summary,
         "type": event_type,
         "when": day.isoformat() if day else "undated",
@@ -271,7 +261,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     }
     place = None
     if location or lat is not None:
-        place = {"id": slugify(location) or "place",
+        place = {"id": key_slug(location) or "place",
                  "name": clip(location or f"{lat}, {lon}")}
         if lat is not None:
             place["lat"], place["lon"] = lat, lon
@@ -284,21 +274,10 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     if tags:
         event["tags"] = list(dict.fromkeys(tags))
 
-    doc: dict = {
-        "id": article_id,
-        "title": summary,
-        "outlet": OUTLET,
-        "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
-        "text": text,
-    }
-    if notes:
-        doc["notes"] = " ".join(notes)
-    doc["tags"] = ["TimeMap"]
-    doc["source_file"] = clip(f"{export.events_file}:{line}")
-    if place is not None:
-        doc["places"] = [place]
-    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
-    return doc
+    head = {"id": article_id, "title": summary, "outlet": OUTLET,
+            "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
+            "text": text}
+    return record_article(head, notes, "TimeMap", f"{export.file}:{line}", place, event)
 
 
 def _coordinates(raw: dict) -> tuple[float | None, float | None]:
@@ -336,7 +315,7 @@ def _sources(value: object, event_id: str, line: int, export: _Export) -> tuple[
     for source_id in _ids(value):
         source = export.sources.get(source_id)
         if source is None:
-            export.problem(line, "sources", f"source '{source_id}' of event '{event_id}' is "
+            export.add(line, "sources", f"source '{source_id}' of event '{event_id}' is "
                                             f"not in {SOURCES_FILE}", WARNING)
             continue
         title = _text_of(source.get("title"))
@@ -346,9 +325,9 @@ def _sources(value: object, event_id: str, line: int, export: _Export) -> tuple[
                 if path not in urls:
                     urls.append(path)
             else:
-                export.problem(line, "sources",
-                               f"source '{source_id}' path {path!r} is not an http(s) "
-                               "address; left out of the event's sources", WARNING)
+                export.add(line, "sources",
+                           f"source '{source_id}' path {path!r} is not an http(s) "
+                           "address; left out of the event's sources", WARNING)
     return urls, tags
 
 
@@ -360,9 +339,9 @@ def _associations(value: object, event_id: str, line: int,
     for association_id in _ids(value):
         association = export.associations.get(association_id)
         if association is None:
-            export.problem(line, "associations",
-                           f"association '{association_id}' of event '{event_id}' is not in "
-                           f"{ASSOCIATIONS_FILE}", WARNING)
+            export.add(line, "associations",
+                       f"association '{association_id}' of event '{event_id}' is not in "
+                       f"{ASSOCIATIONS_FILE}", WARNING)
             continue
         title = _text_of(association.get("title")) or association_id
         paths = _ids(association.get("filter_paths"))
@@ -397,4 +376,10 @@ def _our_type(name: str) -> str | None:
     return found if found and found != "other" else None
 
 
-register(FORMAT, read, detect)
+def main_file(side: Path) -> Path:
+    """The export_events.json a side file is read along with."""
+    return side.with_name(EVENTS_FILE)
+
+
+FORMAT = Format(NAME, "TimeMap", (".json",), detect, read, companions,
+                is_side_file=is_side_file, main_file=main_file, rank=30)

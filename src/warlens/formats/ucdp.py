@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from warlens.formats import Imported, register
+from warlens.formats import Format, Imported
 from warlens.formats.csvutil import (
     CsvRow,
     CsvTable,
@@ -26,7 +26,8 @@ from warlens.formats.csvutil import (
     lat_lon,
     missing_columns,
     read_table,
-    slugify,
+    record_article,
+    rows_to_docs,
     split_list,
     to_int,
     whole_cell,
@@ -34,11 +35,10 @@ from warlens.formats.csvutil import (
 )
 from warlens.formats.exportdates import DayColumn
 from warlens.gazetteer import get_gazetteer
-from warlens.model import EventIn
 from warlens.problems import WARNING
-from warlens.yamlio import Path as DocPath
+from warlens.text import key_slug
 
-FORMAT = "ucdp"
+NAME = "ucdp"
 OUTLET = "UCDP GED"
 REQUIRED = ("id", "date_start")
 
@@ -79,36 +79,21 @@ def detect(path: Path) -> bool:
     return has_header(path, SIGNATURE)
 
 
-def read(path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+def read(path: Path, display: str, *, root: Path | str | None = None,
+         label_map: object = None) -> Imported:
     """Read a UCDP GED CSV file into one native article per event row.
 
     A row with one bad value keeps the others (see `_build`), each left-out value
     reported with its line and column.
     """
     table = read_table(path, display, None, SIGNATURE, root=root)
-    result = Imported(problems=table.problems)
     if not table.columns or missing_columns(table, REQUIRED):
-        return result
+        return Imported(problems=table.problems)
     # date_start and date_end are written alike: decided on together, said once.
     days = DayColumn("date_start", (r.get(c) for r in table.rows
                                     for c in ("date_start", "date_end")))
-    if days.note:
-        table.problem(table.header_line, "date_start", days.note, WARNING)
-    seen: dict[str, int] = {}
-    for row in table.rows:
-        try:
-            doc = _build(row, table, seen, days)
-        except RowError as exc:
-            table.problem(row.line, exc.column, f"{exc.message}; the row was skipped")
-            continue
-        seen[doc["id"]] = row.line
-        lines: dict[DocPath, int] = {(): row.line}
-        result.docs.append((doc, lines))
-    if days.two_digit_guessed:
-        table.problem(table.header_line, "date_start",
-                      f"two-digit years (such as '{days.two_digit_guessed}') were given their "
-                      "century by dateutil's rule, as the row had no year", WARNING)
-    return result
+    return rows_to_docs(table, days, "date_start",
+                        lambda row, seen: _build(row, table, seen, days), "the row had no year")
 
 
 def _day(row: CsvRow, column: str, days: DayColumn) -> datetime.date:
@@ -128,14 +113,14 @@ def _code(row: CsvRow, column: str, known: dict, table: CsvTable) -> int | None:
     except ValueError:
         code = None
     if code not in known:
-        table.problem(row.line, column, f"{raw!r} is not a UCDP {column} code "
+        table.add(row.line, column, f"{raw!r} is not a UCDP {column} code "
                                         f"({', '.join(map(str, known))})", WARNING)
         return None
     return code
 
 
 def _warn(row: CsvRow, table: CsvTable, column: str, message: str) -> None:
-    table.problem(row.line, column, message, WARNING)
+    table.add(row.line, column, message, WARNING)
 
 
 def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
@@ -146,7 +131,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     ucdp_id = row.get("id")
     if not ucdp_id:
         raise RowError("id", "is empty")
-    article_id = slugify(f"ucdp-{ucdp_id}")
+    article_id = key_slug(f"ucdp-{ucdp_id}")
     if article_id in seen:
         raise RowError("id", f"'{ucdp_id}' was already imported from line {seen[article_id]}")
     start = end = None
@@ -171,8 +156,8 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     violence = _code(row, "type_of_violence", VIOLENCE_TYPES, table)
     event_type, violence_name = VIOLENCE_TYPES.get(violence or 0, ("other", ""))
     if violence is None:
-        table.problem(row.line, "type_of_violence",
-                      "no type of violence given; imported as 'other'", WARNING)
+        table.add(row.line, "type_of_violence",
+                  "no type of violence given; imported as 'other'", WARNING)
     date_prec = _code(row, "date_prec", DATE_PRECISION, table)
     side_a, side_b = row.get("side_a"), row.get("side_b")
     dyad = row.get("dyad_name") or " - ".join(s for s in (side_a, side_b) if s)
@@ -183,7 +168,7 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     summary += f" at {where}" if where else ""
     summary += f": {dyad}" if dyad else ""
     event: dict = {
-        "id": slugify(f"e-{ucdp_id}"),
+        "id": key_slug(f"e-{ucdp_id}"),
         "summary": clip(summary),
         "type": event_type,
         "when": when,
@@ -214,21 +199,9 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     label = ("undated" if start is None or end is None else start.isoformat()
              if start == end else f"{start.isoformat()} to {end.isoformat()}")
     title = f"{conflict}: {where}, {label}" if where else f"{conflict}, {label}"
-    doc: dict = {
-        "id": article_id,
-        "title": clip(title),
-        "outlet": OUTLET,
-        "published": published,
-        "text": text,
-    }
-    if notes:
-        doc["notes"] = " ".join(notes)
-    doc["tags"] = ["UCDP GED"]
-    doc["source_file"] = clip(f"{table.file}:{row.line}")
-    if place is not None:
-        doc["places"] = [place]
-    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
-    return doc
+    head = {"id": article_id, "title": clip(title), "outlet": OUTLET, "published": published,
+            "text": text}
+    return record_article(head, notes, "UCDP GED", f"{table.file}:{row.line}", place, event)
 
 
 def _estimates(row: CsvRow, table: CsvTable
@@ -285,7 +258,7 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
             or row.get("adm_1") or country_name)
     if not name and lat is None:
         return None
-    place: dict = {"id": slugify(name) or "place", "name": clip(name or f"{lat}, {lon}")}
+    place: dict = {"id": key_slug(name) or "place", "name": clip(name or f"{lat}, {lon}")}
     description = row.get("where_description")
     if lat is None and description and description != name:
         place["aliases"] = [clip(description)]
@@ -392,4 +365,4 @@ def _country(name: str) -> str | None:
     return None
 
 
-register(FORMAT, read, detect)
+FORMAT = Format(NAME, "UCDP", (".csv",), detect, read, rank=50)
