@@ -3,6 +3,7 @@ story and outlet filters, on a three-outlet fixture (tests/fixtures/stories)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -193,3 +194,42 @@ def test_the_bundled_mariupol_story_is_asserted_by_the_kremlin_and_denied_by_ukr
     assert bundled.articles[Col.LICENSE].notna().sum() == 20
     assert bundled.articles.loc[bundled.articles[Col.OUTLET] != "Sky News",
                                 Col.ATTRIBUTION].notna().all()
+
+
+def _bundled_page(monkeypatch: pytest.MonkeyPatch, page: str, state: dict, **params: str):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setenv("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.switch_page(page)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.query_params.update(params)
+    return at.run()
+
+
+def _figure(at) -> dict:
+    import json
+
+    [chart] = at.get("plotly_chart")
+    return json.loads(chart.proto.spec)
+
+
+def test_the_map_draws_one_mark_per_story_sized_by_its_reports(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _bundled_page(monkeypatch, "pages/3_Map.py", {"map_marks": "stories"})
+    assert not at.exception
+    names = {str(c[0]) for trace in _figure(at)["data"]
+             for c in trace.get("customdata") or [] if isinstance(c, list) and c}
+    assert "mariupol-capture-2022" in names and "bakhmut-fall-2023" in names
+    hovers = json.dumps(_figure(at)["data"], ensure_ascii=False)  # each report, by outlet
+    assert "Kremlin: " in hovers and "President of Ukraine: " in hovers
+
+
+def test_the_timeline_groups_rows_by_story(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _bundled_page(monkeypatch, "pages/1_Timeline.py", {"timeline_group": "story"},
+                       outlet=["Kremlin", "White House"])
+    assert not at.exception
+    figure = json.dumps(_figure(at))
+    assert "mariupol-capture-2022" in figure and "russian-invasion-2022" in figure

@@ -35,7 +35,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from warlens.limits import Limits
-from warlens.model import EVENT_TYPE_LABELS, EVENT_TYPES, STANCES, Col
+from warlens.model import (
+    EVENT_TYPE_COLOURS,
+    EVENT_TYPE_LABELS,
+    EVENT_TYPES,
+    STANCE_SYMBOLS,
+    STANCES,
+    Col,
+)
 
 # --- text ------------------------------------------------------------------------------------
 
@@ -108,25 +115,9 @@ def _escape_all(values: pd.Series, limit: int = HOVER_MAX) -> list[str]:
 
 #: One fixed colour per event type (Okabe-Ito based, colour-blind safe), so a type
 #: keeps its colour in every view, whatever the filters leave in.
-TYPE_COLOURS: dict[str, str] = {
-    "battle": "#D55E00",
-    "remote_violence": "#E69F00",
-    "violence_against_civilians": "#CC79A7",
-    "territorial_control": "#0072B2",
-    "strategic_development": "#56B4E9",
-    "protest": "#009E73",
-    "riot": "#A89B00",
-    "other": "#7F7F7F",
-}
+TYPE_COLOURS: dict[str, str] = EVENT_TYPE_COLOURS  # model.EVENT_TYPE_TABLE
 OTHER_TYPE = "other"
-#: Claim marker symbol per stance.
-STANCE_SYMBOLS: dict[str, str] = {
-    "asserts": "triangle-up",
-    "denies": "triangle-down",
-    "doubts": "diamond",
-    "estimates": "square",
-    "assesses": "circle",
-}
+#: Claim marker symbol per stance (model.STANCE_TABLE).
 CLAIM_COLOUR = "#333333"
 CONTESTED_COLOUR = "#E3000F"
 PUBLISHED_COLOUR = "#6B6B6B"
@@ -138,7 +129,7 @@ FONT = "Inter, system-ui, sans-serif"
 
 # --- timeline ------------------------------------------------------------------------------------
 
-GroupBy = Literal["place", "article", "type"]
+GroupBy = Literal["place", "article", "type", "story"]
 DAY = pd.Timedelta(days=1)
 MS_PER_DAY = 86_400_000
 #: At most this many publication lines; more articles are markers on the "Published" row.
@@ -164,8 +155,8 @@ FOCUS_SHARE, FOCUS_MIN = 0.8, pd.Timedelta(days=10)
 OVERVIEW_MAX_POINTS = 400
 #: Words a caption uses for each claim symbol, so caption and legend say the same.
 STANCE_SHAPES: dict[str, str] = {
-    "asserts": "▲ asserts", "denies": "▼ denies", "estimates": "■ estimates",
-    "assesses": "● assesses",
+    "asserts": "▲ asserts", "denies": "▼ denies", "doubts": "✕ doubts",
+    "estimates": "■ estimates", "assesses": "● assesses",
 }
 #: What the timeline page's caption says, in the legend's own shapes.
 TIMELINE_KEY = ("Bars span what the text allows: a vague date is a pale bar across its whole "
@@ -178,6 +169,7 @@ TIMELINE_FOCUS_NOTE = ("It opens where most of the dated items are; the strip un
                        "shows the whole span (drag its handles, or double-click the chart).")
 PUBLISHED_ROW = "Published"
 NO_PLACE = "No place given"
+NO_STORY = "Not linked to a story"
 NO_EVENT_ROW = "Claims about no listed event"
 UNDATED_PRECISION = "undated"
 
@@ -224,6 +216,8 @@ def _group_labels(table: pd.DataFrame, group_by: GroupBy, titles: dict[str, str]
         raw = table[Col.PLACE_NAME].where(table[Col.PLACE_NAME].notna(), NO_PLACE)
     elif group_by == "article":
         raw = table[Col.ARTICLE].map(lambda a: titles.get(a, a))
+    elif group_by == "story":
+        raw = table[Col.STORY].where(table[Col.STORY].fillna("") != "", NO_STORY)
     else:
         raw = table[Col.TYPE].map(lambda t: EVENT_TYPE_LABELS[_type_key(t)])
     return pd.Series([escape_hover(v, 60) or NO_PLACE for v in raw], index=table.index,
@@ -446,10 +440,10 @@ def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
 #: The columns `make_timeline` reads of the events, claims and articles.
 TIMELINE_EVENT_COLUMNS = (Col.KEY, Col.ARTICLE, Col.SUMMARY, Col.TYPE, Col.START, Col.END,
                           Col.DATE_PRECISION, Col.DATE_LABEL, Col.PLACE_NAME, Col.ACTORS,
-                          Col.QUOTE, Col.CONTESTED)
+                          Col.QUOTE, Col.CONTESTED, Col.STORY)
 TIMELINE_CLAIM_COLUMNS = (Col.KEY, Col.ARTICLE, Col.EVENT, Col.CLAIMANT, Col.STANCE, Col.CLAIM,
                           Col.START, Col.END, Col.DATE_LABEL, Col.QUOTE, Col.PLACE_NAME,
-                          Col.CONTESTED)
+                          Col.CONTESTED, Col.STORY)
 TIMELINE_ARTICLE_COLUMNS = (Col.ARTICLE, Col.TITLE, Col.PUBLISHED_START, Col.PUBLISHED_END,
                             Col.PUBLISHED_LABEL)
 #: The event columns `make_timeline_counts` and `count_dated` read.
@@ -468,14 +462,14 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
                   max_bars: int = Limits.timeline_bars) -> go.Figure:
     """A timeline of dated events, the claims about them and the articles' publication dates.
 
-    One row per place, article or event type. An event dated to a day is a
+    One row per place, article, event type or story. An event dated to a day is a
     diamond; a vague date is a translucent bar across its whole range with its
     words ("the end of January") on it. Claims are marked at the date they were
     made, on their event's row, one symbol per stance, contested ones outlined
     red. Above `max_bars` dated events it shows `make_timeline_counts` instead.
     """
-    if group_by not in ("place", "article", "type"):
-        raise ValueError(f"group_by must be place, article or type, not {group_by!r}")
+    if group_by not in ("place", "article", "type", "story"):
+        raise ValueError(f"group_by must be place, article, type or story, not {group_by!r}")
     dated = _dated(events)
     pubs = _publications(articles)
     if len(dated) > max_bars:
@@ -684,7 +678,7 @@ def _note_rows_out_of_view(fig: _Draft, dated: pd.DataFrame, claims: pd.DataFram
 
 #: Starts the label of the row that holds the groups beyond MAX_ROWS.
 _REST_MARK = "+ "
-_GROUP_NOUNS = {"place": "places", "article": "articles", "type": "types"}
+_GROUP_NOUNS = {"place": "places", "article": "articles", "type": "types", "story": "stories"}
 
 
 def _fold_rows(dated: pd.DataFrame, claims: pd.DataFrame, group_by: GroupBy) -> None:

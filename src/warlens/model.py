@@ -85,7 +85,7 @@ EVENT_TYPE_TABLE: tuple[EventTypeTerm, ...] = (
 STANCE_TABLE: tuple[StanceTerm, ...] = (
     StanceTerm("asserts", "Asserts", "triangle-up", "for"),
     StanceTerm("denies", "Denies", "triangle-down", "against"),
-    StanceTerm("doubts", "Doubts", "diamond"),
+    StanceTerm("doubts", "Doubts", "x"),
     StanceTerm("estimates", "Estimates", "square"),
     StanceTerm("assesses", "Assesses", "circle"),
 )

@@ -171,3 +171,37 @@ def _figure(row: pd.Series) -> str:
     numbers = (f"{low:,}" if pd.notna(low) and (pd.isna(high) or low == high)
                else f"{low:,}-{high:,}" if pd.notna(low) else f"up to {high:,}")
     return f"{numbers} ({text})" if isinstance(text, str) and text else numbers
+
+
+def story_points(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """One row per report of each story, all at the place its reports name most, in the
+    shape of the map's event rows: drawn, a story is one mark sized by its reports.
+
+    `events` needs the story, article, type, place name, coordinates and precision. The
+    mark is named by the story's slug (the place-name column), so a click on it names the
+    story, and each row's summary is one outlet's report, which the hover lists. Stories
+    none of whose events is located are left out.
+    """
+    linked = events[(events[Col.STORY].fillna("") != "") & events[Col.LAT].notna()
+                    & events[Col.LON].notna()]
+    if linked.empty:
+        return linked.iloc[0:0]
+    where = (linked.groupby([Col.STORY, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION],
+                            dropna=False).size().reset_index(name="n")
+             .sort_values([Col.STORY, "n"], ascending=[True, False], kind="stable")
+             .drop_duplicates(Col.STORY).set_index(Col.STORY))
+    kinds = linked.groupby(Col.STORY)[Col.TYPE].agg(lambda t: t.mode().iloc[0])
+    outlet_of = articles.set_index(Col.ARTICLE)[Col.OUTLET]
+    reports = linked.drop_duplicates([Col.STORY, Col.ARTICLE])
+    story = reports[Col.STORY]
+    return pd.DataFrame({
+        Col.KEY: story.to_numpy(), Col.PLACE: story.to_numpy(),
+        Col.PLACE_NAME: story.to_numpy(),
+        Col.LAT: story.map(where[Col.LAT]).to_numpy(),
+        Col.LON: story.map(where[Col.LON]).to_numpy(),
+        Col.PRECISION: story.map(where[Col.PRECISION]).to_numpy(),
+        Col.TYPE: story.map(kinds).to_numpy(),
+        # The hover lists a mark's rows: here each outlet's report of the story.
+        Col.SUMMARY: (reports[Col.ARTICLE].map(outlet_of).fillna("?") + ": "
+                      + reports[Col.SUMMARY].fillna("")).to_numpy(),
+    })

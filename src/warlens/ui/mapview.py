@@ -8,11 +8,12 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from warlens import figures, query
+from warlens import figures, query, stories
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
+from warlens.ui.stories import STORIES_PAGE
 
 BASEMAP = "countries-50m.geojson"
 #: Simpler outlines for a map that opens on a country or more (scripts/build_basemap.sh).
@@ -23,6 +24,11 @@ COARSE_BASEMAP = "countries-coarse.geojson"
 GLYPHS = "fonts/Noto Sans Regular/{range}.pbf?stack={fontstack}"
 #: Set to a MapLibre style name (e.g. "open-street-map") to use online tiles instead.
 TILES_ENV = "WARLENS_MAP_TILES"
+#: What one mark on the map stands for.
+MARKS = {"places": "Places", "stories": "Stories"}
+STORY_KEY = ("One mark per story (a real-world event as every outlet reported it), at the "
+             "place its reports name most, sized by its number of reports and coloured by "
+             "its most frequent type. Click a story to compare its reports.")
 LABEL_LIMIT = 40
 
 
@@ -55,6 +61,13 @@ def town_labels(events: pd.DataFrame) -> pd.DataFrame:
 def draw(view: View) -> None:
     """The map; selecting points filters every view to those places."""
     st.title("Map")
+    marks = st.segmented_control(
+        "Marks", list(MARKS), format_func=MARKS.__getitem__, key="map_marks", default="places",
+        help="One mark per place, or one per story (a real-world event as every outlet "
+             "reported it), sized by its number of reports.") or "places"
+    if marks == "stories":
+        _draw_stories(view)
+        return
     # Namesakes by their labels: two Ivanivkas are two dots, and a click picks one.
     events = query.label_places(view.corpus, view.events_of((*figures.MAP_EVENT_COLUMNS,
                                                              Col.PLACE)))
@@ -81,6 +94,30 @@ def draw(view: View) -> None:
     if view.filters.places:
         st.page_link(common.MAP_PAGE, label="Clear the place filter", icon=":material/close:",
                      query_params=replace(view.filters, places=()).to_params())
+    common.draw_downloads(view, claims=False)
+    share_box(view)
+
+
+def _draw_stories(view: View) -> None:
+    """One mark per story in view, at the place its reports name most, sized by reports."""
+    events = view.events_of((*figures.MAP_EVENT_COLUMNS, Col.STORY, Col.ARTICLE))
+    points = stories.story_points(events, view.corpus.articles)
+    st.caption(STORY_KEY)
+    if points.empty:
+        st.info("No story in this view has a located event.")
+    else:
+        fig = figures.make_map(points, basemap_url=static_url(BASEMAP),
+                               coarse_basemap_url=static_url(COARSE_BASEMAP),
+                               max_points=view.limits.map_places,
+                               tile_style=os.environ.get(TILES_ENV) or None,
+                               glyphs_url=static_url(GLYPHS))
+        chosen = st.plotly_chart(fig, on_select="rerun", key="map_story_chart",
+                                 width="stretch", selection_mode=("points",),
+                                 config={"scrollZoom": True})
+        picked = _selected_places(chosen, set(points[Col.PLACE_NAME]))
+        if picked:  # a story's mark opens that story
+            st.switch_page(STORIES_PAGE, query_params=replace(
+                view.filters.without_selection(), stories=(picked[0],)).to_params())
     common.draw_downloads(view, claims=False)
     share_box(view)
 

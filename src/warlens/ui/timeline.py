@@ -11,7 +11,7 @@ from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
-GROUPS = {"place": "Place", "article": "Article", "type": "Event type"}
+GROUPS = {"place": "Place", "article": "Article", "type": "Event type", "story": "Story"}
 
 
 def selected_key(selection: object) -> str | None:
@@ -36,7 +36,8 @@ def draw(view: View) -> None:
     group = st.segmented_control(
         "Group by", list(GROUPS), format_func=GROUPS.__getitem__, key="timeline_group",
         default="place", disabled=counts_only,
-        help=f"Rows by place, article or type, up to {view.limits.timeline_bars:,} dated events; "
+        help=f"Rows by place, article, type or story (one real-world event as every outlet "
+             f"reported it), up to {view.limits.timeline_bars:,} dated events; "
              "above that the timeline counts them per week.") or "place"
     articles = query.articles_of(view.corpus, counted, figures.TIMELINE_ARTICLE_COLUMNS)
     if not n_dated:
