@@ -117,6 +117,7 @@ class Workspace:
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one load at a time; the others wait for it
         self._seen: _Seen | None = None
         self._loaded: tuple[str, Corpus] | None = None
 
@@ -162,7 +163,13 @@ class Workspace:
         loaded = self._loaded
         if loaded is not None and loaded[0] == current:
             return loaded[1]
-        self.gazetteer  # noqa: B018 - loaded once here, not inside the first parse
-        corpus = load_corpus(self.folder)
-        self._loaded = (current, corpus)
+        # Sessions opened together on a fresh server all ask at once: one loads, and the
+        # others take its corpus rather than parse the folder again beside it.
+        with self._loading:
+            loaded = self._loaded
+            if loaded is not None and loaded[0] == current:
+                return loaded[1]
+            self.gazetteer  # noqa: B018 - loaded once here, not inside the first parse
+            corpus = load_corpus(self.folder)
+            self._loaded = (current, corpus)
         return corpus

@@ -24,13 +24,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from seedcorpus import seed_folder
 from warlens.query import filter_claims, filters_from_params, vocabulary
 from warlens.workspace import load_corpus
 
 from .conftest import CHROMIUM_ARGS, VIEWPORT, wait_for_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = REPO_ROOT / "data" / "articles"
+BUNDLED = seed_folder()  # the seed article: the views below are written for it
 HOSTILE = REPO_ROOT / "tests" / "fixtures" / "hostile" / "injection.yaml"
 #: The links the people open: places, stances, types, claimants, flags and an article.
 LINKS: list[dict[str, list[str]]] = [
@@ -48,6 +49,17 @@ READY_JS = """() => {
     && app.dataset.testScriptState === 'notRunning'
     && !document.querySelector('[data-testid="stStatusWidget"]')
     && !document.querySelector('[data-testid="stSkeleton"]') ? (h || null) : null;
+}"""
+#: What a page that is not ready shows instead, for the failure message.
+STATE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const h = [...document.querySelectorAll('[data-testid="stMain"] h3')].map(e => e.textContent);
+  return {state: app && app.dataset.testScriptState,
+          connection: app && app.dataset.testConnectionState,
+          status: !!document.querySelector('[data-testid="stStatusWidget"]'),
+          skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+          headings: h,
+          error: (document.querySelector('[data-testid="stException"]') || {}).textContent};
 }"""
 BUDGET_S = 150
 #: Each person has their own browser in the foreground: no throttling of background windows.
@@ -88,7 +100,8 @@ def wait_all(pages: list[Page], wanted: list[str], started: list[float]) -> list
                 took[i] = time.monotonic() - started[i]
         pages[0].wait_for_timeout(50)
     late = [i for i, t in enumerate(took) if t is None]
-    shown = [(pages[i].url, pages[i].evaluate(READY_JS)) for i in late]
+    shown = [(pages[i].url, pages[i].evaluate(READY_JS), pages[i].evaluate(STATE_JS))
+             for i in late]
     assert not late, f"links {[LINKS[i] for i in late]} showed {shown}, not their own view"
     return [t for t in took if t is not None]
 
