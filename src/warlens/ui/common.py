@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
@@ -80,28 +81,37 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
                                               claim=None).to_params())
 
 
-def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> None:
-    """Export buttons for the current view; the files are built only when clicked."""
-    def _credited(table: pd.DataFrame) -> pd.DataFrame:
-        return export.credited(table, view.corpus.articles)
+#: The export buttons: label, file name, MIME type, and which table each writes.
+DOWNLOADS = (
+    ("Events CSV", "warlens-events.csv", "text/csv", "events"),
+    ("Events GeoJSON", "warlens-events.geojson", "application/geo+json", "events"),
+    ("Claims CSV", "warlens-claims.csv", "text/csv", "claims"),
+)
 
-    roots = view.corpus.sources  # files are named relative to the data folder in exports
+
+def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> None:
+    """Export buttons for the current view; the files are built only when clicked.
+
+    Every row carries its article's outlet, licence and attribution, and names its file
+    relative to the data folder.
+    """
+    roots = view.corpus.sources
+    wanted = {"events": events, "claims": claims}
+
+    def payload(label: str, table: str) -> Callable[[], bytes]:
+        def build() -> bytes:
+            rows = export.credited(getattr(view, table), view.corpus.articles)
+            if label.endswith("GeoJSON"):
+                return export.geojson_bytes(rows, roots)
+            columns = (export.EXPORT_EVENT_COLUMNS if table == "events"
+                       else export.EXPORT_CLAIM_COLUMNS)
+            return export.to_csv(rows, columns, roots)
+        return build
+
     cols = iter(st.columns(3))
-    if events:
-        next(cols).download_button(
-            "Events CSV",
-            data=lambda: export.to_csv(_credited(view.events), export.EXPORT_EVENT_COLUMNS,
-                                       roots),
-            file_name="warlens-events.csv", mime="text/csv", key="dl_events_csv",
-            icon=":material/download:", on_click="ignore")
-        next(cols).download_button(
-            "Events GeoJSON", data=lambda: export.geojson_bytes(_credited(view.events), roots),
-            file_name="warlens-events.geojson", mime="application/geo+json",
-            key="dl_events_geojson", icon=":material/download:", on_click="ignore")
-    if claims:
-        next(cols).download_button(
-            "Claims CSV",
-            data=lambda: export.to_csv(_credited(view.claims), export.EXPORT_CLAIM_COLUMNS,
-                                       roots),
-            file_name="warlens-claims.csv", mime="text/csv", key="dl_claims_csv",
-            icon=":material/download:", on_click="ignore")
+    for label, name, mime, table in DOWNLOADS:
+        if not wanted[table]:
+            continue
+        next(cols).download_button(label, data=payload(label, table), file_name=name, mime=mime,
+                            key=f"dl_{name.split('-')[1].replace('.', '_')}",
+                            icon=":material/download:", on_click="ignore")
