@@ -98,10 +98,10 @@ def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> N
     roots = view.corpus.sources
     wanted = {"events": events, "claims": claims}
 
-    def payload(label: str, table: str) -> Callable[[], bytes]:
+    def payload(file_name: str, table: str) -> Callable[[], bytes]:
         def build() -> bytes:
             rows = export.credited(getattr(view, table), view.corpus.articles)
-            if label.endswith("GeoJSON"):
+            if file_name.endswith(".geojson"):
                 return export.geojson_bytes(rows, roots)
             columns = (export.EXPORT_EVENT_COLUMNS if table == "events"
                        else export.EXPORT_CLAIM_COLUMNS)
@@ -112,6 +112,6 @@ def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> N
     for label, name, mime, table in DOWNLOADS:
         if not wanted[table]:
             continue
-        next(cols).download_button(label, data=payload(label, table), file_name=name, mime=mime,
+        next(cols).download_button(label, data=payload(name, table), file_name=name, mime=mime,
                             key=f"dl_{name.split('-')[1].replace('.', '_')}",
                             icon=":material/download:", on_click="ignore")
