@@ -109,9 +109,9 @@ def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> N
         return build
 
     cols = iter(st.columns(3))
-    for label, name, mime, table in DOWNLOADS:
+    for button_text, name, mime, table in DOWNLOADS:
         if not wanted[table]:
             continue
-        next(cols).download_button(label, data=payload(name, table), file_name=name, mime=mime,
-                            key=f"dl_{name.split('-')[1].replace('.', '_')}",
-                            icon=":material/download:", on_click="ignore")
+        next(cols).download_button(button_text, data=payload(name, table), file_name=name,
+                                   mime=mime, key=f"dl_{name.split('-')[1].replace('.', '_')}",
+                                   icon=":material/download:", on_click="ignore")
