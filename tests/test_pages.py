@@ -111,7 +111,7 @@ def test_every_page_renders_on_the_bundled_data(open_page: OpenPage, path: str,
 def test_the_overview_counts_the_whole_bundled_article(open_page: OpenPage) -> None:
     counts = metrics(open_page())
     assert counts == {"Articles": 1, "Events": ALL_EVENTS, "Claims": ALL_CLAIMS, "Places": 3,
-                      "Contested events": 1, "Stories from 2+ outlets": 0}
+                      "Contested events": 1, "Shared stories": 0}
 
 
 def test_the_overview_of_the_bundled_corpus_counts_stories_across_outlets(
@@ -119,7 +119,7 @@ def test_the_overview_of_the_bundled_corpus_counts_stories_across_outlets(
     monkeypatch.setenv("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))
     at = open_page()
     counts = metrics(at)
-    assert (counts["Articles"], counts["Stories from 2+ outlets"]) == (21, 16)
+    assert (counts["Articles"], counts["Shared stories"]) == (21, 16)
     links = [link.label for link in at.get("page_link")]
     assert any(label.startswith("mariupol\\-capture\\-2022") and "contested" in label
                for label in links), links

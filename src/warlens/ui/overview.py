@@ -41,7 +41,7 @@ def draw(view: View) -> None:
     cols = st.columns(6)
     for col, label, n, help_ in zip(
             cols, ("Articles", "Events", "Claims", "Places", "Contested events",
-                   "Stories from 2+ outlets"),
+                   "Shared stories"),
             (len(articles), len(events), len(claims), events[Col.PLACE].nunique(),
              len(contested), len(multi)),
             (None, None, None, None, "One claimant asserts the event, another denies it.",
