@@ -93,14 +93,18 @@ def _draw_contested_stories(view: View) -> None:
     if told.empty:
         return
     st.subheader(f"Contested stories across articles ({len(told)})")
+    if len(told) > CONTESTED_LIMIT:
+        st.caption(f"The first {CONTESTED_LIMIT} of {len(told):,}; the Stories page lists "
+                   "them all.")
     st.caption("One real-world event, asserted in one article and denied in another. "
                "Open a story to set its reports and claims side by side.")
+    told = told.head(CONTESTED_LIMIT)  # only the stories listed are looked into
     claims = view.corpus.claims
     sided = claims[claims[Col.STORY].isin(told[Col.STORY])
                    & claims[Col.STANCE].isin(stories_ui.SIDES)]
     outlets = view.corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
     sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
-    for row in told.head(CONTESTED_LIMIT).itertuples(index=False):
+    for row in told.itertuples(index=False):
         story = getattr(row, Col.STORY)
         mine = sided[sided[Col.STORY] == story]
         who = "; ".join(
