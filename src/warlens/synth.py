@@ -290,17 +290,8 @@ def _story_event(rng: random.Random, story: Story) -> tuple[str, str]:
         low = max(0, story.low + rng.randrange(-3, 4))
         casualties = (f"    casualties: {{low: {low}, high: {low + rng.randrange(0, 10)}, "
                       f"text: {_q('at least ' + str(low) + ' people')}}}\n")
-    item = (f"  - id: e1\n"
-            f"    summary: {_q(summary)}\n"
-            f"    type: {etype}\n"
-            f"    when: {when_value}\n"
-            f"    place: {pid}\n"
-            f"    actors: [{_q(actor)}, {_q(other)}]\n"
-            f"    quote: {_q(sentence)}\n"
-            f"{casualties}"
-            f"    tags: [{TAG}]\n"
-            f"    story: {story.slug}\n")
-    return sentence, item
+    return sentence, _event_item("e1", summary, etype, when_value, pid, (actor, other),
+                                 sentence, casualties, story.slug)
 
 
 def _q(text: str) -> str:
@@ -392,16 +383,8 @@ def make_article(n: int, seed: int) -> str:
             low = rng.randrange(0, 20)
             casualties = (f"    casualties: {{low: {low}, high: {low + rng.randrange(0, 15)}, "
                           f"text: {_q('at least ' + str(low) + ' people')}}}\n")
-        events.append(
-            f"  - id: e{i + 1}\n"
-            f"    summary: {_q(summary)}\n"
-            f"    type: {etype}\n"
-            f"    when: {when_value}\n"
-            f"    place: {pid}\n"
-            f"    actors: [{_q(actor)}, {_q(other)}]\n"
-            f"    quote: {_q(sentence)}\n"
-            f"{casualties}"
-            f"    tags: [{TAG}]\n")
+        events.append(_event_item(f"e{i + 1}", summary, etype, when_value, pid,
+                                  (actor, other), sentence, casualties))
 
     claims: list[str] = []
     contested = rng.random() < 0.3
@@ -515,3 +498,18 @@ def _fork_context() -> object | None:
 
     return multiprocessing.get_context("fork") if sys.platform == "linux" else None
 
+
+def _event_item(event_id: str, summary: str, etype: str, when_value: str, pid: str,
+                actors: tuple[str, str], sentence: str, casualties: str,
+                story: str | None = None) -> str:
+    """One event of an article file, as YAML text (`casualties`: its lines, or "")."""
+    return (f"  - id: {event_id}\n"
+            f"    summary: {_q(summary)}\n"
+            f"    type: {etype}\n"
+            f"    when: {when_value}\n"
+            f"    place: {pid}\n"
+            f"    actors: [{_q(actors[0])}, {_q(actors[1])}]\n"
+            f"    quote: {_q(sentence)}\n"
+            f"{casualties}"
+            f"    tags: [{TAG}]\n"
+            + (f"    story: {story}\n" if story else ""))
