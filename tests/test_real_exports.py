@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from imported import day, event
 from warlens.cli import main
 from warlens.corpus import Corpus
 from warlens.formats.exportdates import DayColumn
@@ -25,14 +26,6 @@ def load(name: str) -> Corpus:
     return load_corpus(RESAVED / name, cache=False)
 
 
-def event(corpus: Corpus, article: str) -> pd.Series:
-    rows = corpus.events[corpus.events["article"] == article]
-    assert len(rows) == 1, f"{article} did not load"
-    return rows.iloc[0]
-
-
-def day(text: str) -> pd.Timestamp:
-    return pd.Timestamp(datetime.date.fromisoformat(text))
 
 
 def problems_of(corpus: Corpus, file: str) -> list[tuple[int | None, str, str, str]]:

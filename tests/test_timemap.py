@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from imported import event
 from warlens.corpus import Corpus
 from warlens.formats import detect, timemap
 from warlens.workspace import load_corpus
@@ -21,11 +22,6 @@ EVENTS = FIXTURES / "export_events.json"
 def corpus() -> Corpus:
     return load_corpus(FIXTURES)
 
-
-def event(corpus: Corpus, article: str) -> pd.Series:
-    rows = corpus.events[corpus.events["article"] == article]
-    assert len(rows) == 1, f"{article} did not load"
-    return rows.iloc[0]
 
 
 def test_every_event_lands_keeping_its_good_values(corpus):

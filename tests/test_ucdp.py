@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from imported import day, event
 from warlens.corpus import Corpus
 from warlens.formats import detect, ucdp
 from warlens.workspace import load_corpus
@@ -21,14 +21,6 @@ def corpus() -> Corpus:
     return load_corpus(FIXTURES)
 
 
-def event(corpus: Corpus, article: str) -> pd.Series:
-    rows = corpus.events[corpus.events["article"] == article]
-    assert len(rows) == 1, f"{article} did not load"
-    return rows.iloc[0]
-
-
-def day(text: str) -> pd.Timestamp:
-    return pd.Timestamp(datetime.date.fromisoformat(text))
 
 
 def test_every_row_with_an_id_lands_as_an_event_keeping_its_good_values(corpus):
