@@ -11,9 +11,10 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 import pandas as pd
 
@@ -215,26 +216,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `export` subcommand: filter names match the app's URL parameters."""
-    exp = sub.add_parser(
-        "export", help="write the events or claims in view as CSV or GeoJSON",
-        description="Write the events or claims in view as CSV (UTF-8 with BOM, "
-                    "formula cells neutralised) or RFC 7946 GeoJSON. Filters take the "
-                    "same names and values as the app's URL parameters; an unknown value "
-                    "is a usage error (exit 2).")
-    exp.add_argument("paths", nargs="*", type=Path,
-                     help="files or folders (default: $WARLENS_DATA or data/articles)")
-    exp.add_argument("-o", "--output", required=True, metavar="FILE",
-                     help="where to write; '-' for stdout")
-    exp.add_argument("--format", choices=("csv", "geojson"), default="csv",
-                     help="file format (default: csv)")
-    exp.add_argument("--table", choices=tuple(_EXPORT_TABLES), default="events",
-                     help="what to export (default: events); claims sit at their place")
-    _add_filter_options(exp)
-    exp.set_defaults(run=cmd_export)
-
-
 def cmd_synth(args: argparse.Namespace) -> int:
     """Write a synthetic corpus (every file marked synthetic) for tests and benchmarks."""
     from warlens import synth  # the gazetteer it needs is only loaded when asked for
@@ -249,21 +230,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
     say(f"wrote {args.articles} synthetic articles ({written / 1e6:.1f} MB) to {args.output}",
         sys.stderr)
     return EXIT_OK
-
-
-def _add_synth(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `synth` subcommand: synthetic corpora of any size, deterministic per seed."""
-    syn = sub.add_parser(
-        "synth", help="write a synthetic corpus for tests and benchmarks",
-        description="Write N synthetic article files (real towns, made-up events, every "
-                    "article tagged 'synthetic') that validate with zero errors. The same "
-                    "seed always writes the same files.")
-    syn.add_argument("--articles", type=int, required=True, metavar="N",
-                     help="how many articles to write")
-    syn.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    syn.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
-                     help="folder to write into (created if missing)")
-    syn.set_defaults(run=cmd_synth)
 
 
 def _link_root(paths: Sequence[Path]) -> Path:
@@ -282,31 +248,12 @@ def cmd_link(args: argparse.Namespace) -> int:
     """Propose story links (-o), apply reviewed ones (--apply), or score them (--evaluate)."""
     import time
 
-    from warlens import link, storyedit
-    from warlens.problems import WarlensError
-    from warlens.yamlio import dump_yaml
-
     prog = "warlens link"
     if args.apply is not None:
         if args.paths or args.output or args.evaluate:
             print(f"{prog}: --apply takes only the proposals file", file=sys.stderr)
             return EXIT_USAGE
-        try:
-            doc = storyedit.read_proposals(args.apply)
-        except OSError as exc:
-            print(f"{prog}: {args.apply}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except WarlensError as exc:
-            print(f"{prog}: {args.apply}: {exc.message}", file=sys.stderr)
-            return EXIT_ERRORS
-        root = storyedit.proposals_root(doc, args.apply)
-        outcomes = storyedit.apply_proposals(doc, root)
-        for outcome in outcomes:
-            print(outcome)
-        counts = {s: sum(o.status == s for o in outcomes) for s in (
-            storyedit.WRITTEN, storyedit.UNCHANGED, storyedit.CONFLICT, storyedit.SKIPPED)}
-        print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" (files under {root})")
-        return EXIT_ERRORS if counts[storyedit.CONFLICT] else EXIT_OK
+        return _apply_links(prog, args.apply)
     if not 0 < args.threshold <= 1:
         print(f"{prog}: --threshold must be above 0 and at most 1", file=sys.stderr)
         return EXIT_USAGE
@@ -322,65 +269,86 @@ def cmd_link(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     started = time.perf_counter()
     corpus = load_corpus(paths)
-    loaded = time.perf_counter()
+    load_time = time.perf_counter() - started
     if corpus.n_errors:
         print(f"{prog}: warning: {corpus.n_errors} problems kept some items out; "
               "`warlens validate` lists them", file=sys.stderr)
     if args.evaluate:
-        lines = []
-        for label, threshold in (("accepted by default", max(link.ACCEPT, args.threshold)),
-                                 ("all proposed", args.threshold)):
-            scores = link.evaluate(corpus.events, corpus.places, threshold=threshold)
-            lines.append(f"{label} (score >= {threshold}):\n{link.format_scores(scores)}")
-        print("\n".join(lines))
-        print(f"load {loaded - started:.1f} s, link {time.perf_counter() - loaded:.1f} s",
-              file=sys.stderr)
-        return EXIT_OK
+        return _evaluate_links(corpus, args.threshold, load_time)
+    return _propose_links(prog, corpus, paths, args.output, args.threshold, load_time)
+
+
+def _apply_links(prog: str, proposals: Path) -> int:
+    """`link --apply`: write the accepted stories of a reviewed proposals file."""
+    from warlens import storyedit
+    from warlens.problems import WarlensError
+
+    try:
+        doc = storyedit.read_proposals(proposals)
+    except OSError as exc:
+        print(f"{prog}: {proposals}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WarlensError as exc:
+        print(f"{prog}: {proposals}: {exc.message}", file=sys.stderr)
+        return EXIT_ERRORS
+    root = storyedit.proposals_root(doc, proposals)
+    outcomes = storyedit.apply_proposals(doc, root)
+    for outcome in outcomes:
+        print(outcome)
+    counts = {s: sum(o.status == s for o in outcomes) for s in (
+        storyedit.WRITTEN, storyedit.UNCHANGED, storyedit.CONFLICT, storyedit.SKIPPED)}
+    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" (files under {root})")
+    return EXIT_ERRORS if counts[storyedit.CONFLICT] else EXIT_OK
+
+
+def _evaluate_links(corpus: Corpus, threshold: float, load_time: float) -> int:
+    """`link --evaluate`: score the proposals against the corpus's own story links, both
+    at the accept-by-default level and at the proposal threshold."""
+    import time
+
+    from warlens import link
+
+    started = time.perf_counter()
+    lines = []
+    for label, level in (("accepted by default", max(link.ACCEPT, threshold)),
+                         ("all proposed", threshold)):
+        scores = link.evaluate(corpus.events, corpus.places, threshold=level)
+        lines.append(f"{label} (score >= {level}):\n{link.format_scores(scores)}")
+    print("\n".join(lines))
+    print(f"load {load_time:.1f} s, link {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _propose_links(prog: str, corpus: Corpus, paths: Sequence[Path], output: str,
+                   threshold: float, load_time: float) -> int:
+    """`link -o`: write the proposed stories to a file for review, with how to apply it."""
+    import time
+
+    from warlens import link
+    from warlens.yamlio import dump_yaml
+
+    started = time.perf_counter()
     root = _link_root(paths)
-    found = link.propose(corpus.events, corpus.places, root=str(root),
-                         threshold=args.threshold)
-    linked = time.perf_counter()
+    found = link.propose(corpus.events, corpus.places, root=str(root), threshold=threshold)
+    link_time = time.perf_counter() - started
     accepted = sum(1 for s in found.stories if s["accept"])
     doc = {"root": root.as_posix(), "stories": found.stories}
     header = ("# Story links proposed by `warlens link`. Review each story: set accept to\n"
               "# true or false (or change the slug), then run\n"
-              f"#   warlens link --apply {args.output}\n"
+              f"#   warlens link --apply {output}\n"
               "# root: the data folder the files are relative to.\n")
     try:
-        Path(args.output).write_text(header + dump_yaml(doc), encoding="utf-8")
+        Path(output).write_text(header + dump_yaml(doc), encoding="utf-8")
     except OSError as exc:
-        print(f"{prog}: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{prog}: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERRORS
     print(f"proposed {len(found.stories)} stories ({accepted} accepted by default, "
-          f"{len(found.stories) - accepted} to decide) to {args.output}; "
+          f"{len(found.stories) - accepted} to decide) to {output}; "
           f"{found.events} events, {found.skipped} without a place or a date sharp enough to link, "
-          f"{found.candidates} pairs compared; load {loaded - started:.1f} s, "
-          f"link {linked - loaded:.1f} s", file=sys.stderr)
+          f"{found.candidates} pairs compared; load {load_time:.1f} s, "
+          f"link {link_time:.1f} s", file=sys.stderr)
     return EXIT_OK
-
-
-def _add_link(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `link` subcommand: propose, apply and evaluate story links across articles."""
-    lnk = sub.add_parser(
-        "link", help="propose which events of different articles are the same story",
-        description="Propose which events of different articles report the same "
-                    "real-world story (same place, overlapping dates, similar type and "
-                    "words) and write the proposals to a file to review (-o); write the "
-                    "accepted ones into the article files as `story:` (--apply); or hide "
-                    "the existing story links and score the proposals against them "
-                    "(--evaluate). docs/linking.md explains the scores.")
-    lnk.add_argument("paths", nargs="*", type=Path,
-                     help="files or folders (default: $WARLENS_DATA or data/articles)")
-    lnk.add_argument("-o", "--output", metavar="PROPOSALS.yaml",
-                     help="where to write the proposals")
-    lnk.add_argument("--apply", type=Path, metavar="PROPOSALS.yaml",
-                     help="write the accepted stories of a reviewed proposals file")
-    lnk.add_argument("--evaluate", action="store_true",
-                     help="print pairwise precision, recall and F1 against the story links")
-    lnk.add_argument("--threshold", type=float, default=0.75, metavar="T",
-                     help="propose pairs scoring T or more, 0 to 1 (default 0.75); stories "
-                          "whose links all score 0.80 or more are accepted by default")
-    lnk.set_defaults(run=cmd_link)
 
 
 def _import_files(fmt: str, sources: Sequence[Path]
@@ -450,34 +418,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     --overwrite, so hand edits to an earlier import are never lost silently. The last
     line counts what happened: written, unchanged (already there, the same) and skipped.
     """
-    from warlens.model import SLUG_RE
-    from warlens.problems import ERROR, WARNING
-    from warlens.yamlio import dump_yaml
-
     prog = "warlens import"
-    reader = formats.registry()[args.format].read
-    options: dict[str, object] = {}
-    if args.labels is not None:
-        labelled = [name for name, fmt in formats.registry().items() if fmt.takes_labels]
-        if args.format not in labelled:
-            return _usage(prog, f"--labels applies to {' and '.join(labelled)} only, not "
-                                f"{args.format}")
-        label_map, problem = _read_labels(args.labels)
-        if problem is not None:
-            return _usage(prog, f"--labels: {problem}")
-        options["label_map"] = label_map
-    files, usage, problems = _import_files(args.format, args.sources)
-    if usage:
-        return _usage(prog, "; ".join(usage))
+    options, usage = _reader_options(args.format, args.labels)
+    if usage is not None:
+        return _usage(prog, usage)
+    files, usages, problems = _import_files(args.format, args.sources)
+    if usages:
+        return _usage(prog, "; ".join(usages))
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         say(f"{prog}: cannot create {args.output}: {exc.strerror or exc}", sys.stderr)
         return EXIT_ERRORS
-
-    done: list[Path] = []  # written or unchanged: the articles this import stands for
-    n_written = n_unchanged = n_skipped = 0
-    origin: dict[str, str] = {}
+    run = _ImportRun(args.output, args.overwrite, problems)
+    reader = formats.registry()[args.format].read
     for path, root in files:
         shown = str(path)
         try:
@@ -488,114 +442,151 @@ def cmd_import(args: argparse.Namespace) -> int:
             continue
         problems.extend(imported.problems)
         for doc, lines in imported.docs:
-            line = lines.get(())
-            article_id = doc.get("id") if isinstance(doc, dict) else None
-            if not isinstance(article_id, str) or not SLUG_RE.fullmatch(article_id):
-                problems.append(Problem(shown, line, "id", f"no usable article id "
-                                        f"({article_id!r}); not written"))
-                n_skipped += 1
-                continue
-            if article_id in origin:
-                problems.append(Problem(shown, line, "id", f"article id '{article_id}' was "
-                                        f"already imported from {origin[article_id]}; "
-                                        "not written"))
-                n_skipped += 1
-                continue
-            origin[article_id] = f"{shown}:{line}"
-            target = args.output / f"{article_id}.yaml"
-            payload = dump_yaml(doc).encode("utf-8")
-            try:
-                old = target.read_bytes() if target.is_file() else None
-                if old == payload:
-                    n_unchanged += 1
-                elif old is not None and not args.overwrite:
-                    problems.append(Problem(str(target), None, "(file)",
-                                            "already exists with other content; kept as it is "
-                                            "(use --overwrite to replace it)", WARNING))
-                    n_skipped += 1
-                    continue
-                else:
-                    target.write_bytes(payload)
-                    n_written += 1
-            except OSError as exc:
-                problems.append(Problem(str(target), None, "(file)",
-                                        f"cannot be written: {exc.strerror or exc}"))
-                n_skipped += 1
-                continue
-            done.append(target)
+            run.write(doc, shown, lines.get(()))
+    return _report_import(run, len(files))
 
-    corpus = load_corpus(done)
-    for problem in problems:
+
+def _reader_options(fmt: str, labels: Path | None) -> tuple[dict[str, object], str | None]:
+    """The keywords for the format's reader (a --labels map), or a usage error."""
+    if labels is None:
+        return {}, None
+    labelled = [name for name, reads in formats.registry().items() if reads.takes_labels]
+    if fmt not in labelled:
+        return {}, f"--labels applies to {' and '.join(labelled)} only, not {fmt}"
+    label_map, problem = _read_labels(labels)
+    if problem is not None:
+        return {}, f"--labels: {problem}"
+    return {"label_map": label_map}, None
+
+
+@dataclass
+class _ImportRun:
+    """The articles one `warlens import` wrote: where, what it stands for, what it skipped.
+
+    `done` holds the files written or found unchanged (the articles the import stands
+    for, validated at the end); `origin` remembers where each article id came from, so
+    the same record in two sources is written once and the second is named.
+    """
+
+    output: Path
+    overwrite: bool
+    problems: list[Problem]
+    done: list[Path] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)
+    written: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+    def write(self, doc: object, shown: str, line: int | None) -> None:
+        """Write one imported article document as <id>.yaml, or say why not."""
+        from warlens.model import SLUG_RE
+        from warlens.yamlio import dump_yaml
+
+        article_id = doc.get("id") if isinstance(doc, dict) else None
+        if not isinstance(article_id, str) or not SLUG_RE.fullmatch(article_id):
+            self._skip(Problem(shown, line, "id", f"no usable article id ({article_id!r}); "
+                               "not written"))
+            return
+        if article_id in self.origin:
+            self._skip(Problem(shown, line, "id", f"article id '{article_id}' was already "
+                               f"imported from {self.origin[article_id]}; not written"))
+            return
+        self.origin[article_id] = f"{shown}:{line}"
+        self._store(self.output / f"{article_id}.yaml", dump_yaml(doc).encode("utf-8"))
+
+    def _store(self, target: Path, payload: bytes) -> None:
+        """Write the bytes unless the file holds them already or holds a hand edit."""
+        from warlens.problems import WARNING
+
+        try:
+            old = target.read_bytes() if target.is_file() else None
+            if old == payload:
+                self.unchanged += 1
+            elif old is not None and not self.overwrite:
+                self._skip(Problem(str(target), None, "(file)", "already exists with other "
+                                   "content; kept as it is (use --overwrite to replace it)",
+                                   WARNING))
+                return
+            else:
+                target.write_bytes(payload)
+                self.written += 1
+        except OSError as exc:
+            self._skip(Problem(str(target), None, "(file)",
+                               f"cannot be written: {exc.strerror or exc}"))
+            return
+        self.done.append(target)
+
+    def _skip(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.skipped += 1
+
+
+def _report_import(run: _ImportRun, n_files: int) -> int:
+    """Validate what the import stands for, print every problem and the count line."""
+    from warlens.problems import ERROR
+
+    corpus = load_corpus(run.done)
+    for problem in run.problems:
         say(problem)
     for line in _problem_lines(corpus):
         say(line)
     counts = corpus.counts()
-    n_problems = len(problems) + len(corpus.problems)
+    n_problems = len(run.problems) + len(corpus.problems)
     say(f"imported {_n(counts['articles'], 'article')} ({_n(counts['events'], 'event')}) "
-        f"from {_n(len(files), 'file')}: {n_written} written, {n_unchanged} unchanged, "
-        f"{n_skipped} skipped; {_n(n_problems, 'problem')}")
-    errors = corpus.n_errors + sum(p.severity == ERROR for p in problems)
+        f"from {_n(n_files, 'file')}: {run.written} written, {run.unchanged} unchanged, "
+        f"{run.skipped} skipped; {_n(n_problems, 'problem')}")
+    errors = corpus.n_errors + sum(p.severity == ERROR for p in run.problems)
     return EXIT_ERRORS if errors else EXIT_OK
-
-
-def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `import` subcommand: other formats in, native YAML articles out."""
-    names = formats.importable()
-    labels = [formats.registry()[name].label for name in names]
-    imp = sub.add_parser(
-        "import", help=f"turn {', '.join(labels[:-1])} or {labels[-1]} files into articles",
-        description="Read files of another format and write one native YAML article per "
-                    "record into DIR (named <id>.yaml), then validate what was written. "
-                    "A folder SRC is searched for the files the format recognises. "
-                    "Exit 0 without errors, 1 with errors, 2 on a usage error.")
-    imp.add_argument("format", choices=names, metavar="FORMAT", help=f"one of {', '.join(names)}")
-    imp.add_argument("sources", nargs="+", type=Path, metavar="SRC",
-                     help="files or folders to read")
-    imp.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
-                     help="folder to write the articles into (created if missing)")
-    imp.add_argument("--labels", type=Path, metavar="FILE",
-                     help="label map laid over the default one (labelstudio and brat only); "
-                          "without it, a .warlens-labels.yaml in the source's folder or one "
-                          "above it, up to the folder given, is used")
-    imp.add_argument("--overwrite", action="store_true",
-                     help="replace articles already in DIR whose content differs")
-    imp.set_defaults(run=cmd_import)
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     """Draft annotations for a raw text file, or score the drafter against a hand annotation."""
-    from warlens import annotate, dates
-    from warlens.article import read_article_doc
-    from warlens.problems import WarlensError
-    from warlens.yamlio import dump_yaml, load_yaml
-
     prog = "warlens annotate"
     if args.evaluate is not None:
         if args.file is not None:
             say(f"{prog}: give either FILE.txt or --evaluate GOLD.yaml, not both", sys.stderr)
             return EXIT_USAGE
-        if not args.evaluate.is_file():
-            say(f"{prog}: {args.evaluate}: no such file", sys.stderr)
-            return EXIT_USAGE
-        try:
-            gold, _ = load_yaml(args.evaluate.read_bytes())
-            if not isinstance(gold, dict) or not isinstance(gold.get("text"), str):
-                raise WarlensError("not an article: it has no text")
-            published = dates.parse_published(gold.get("published"))
-            if published.end is None:
-                raise WarlensError("its published date gives no day")
-            draft = annotate.draft_article(gold["text"], published=published.end,
-                                           title=gold.get("title"), outlet=gold.get("outlet"))
-            scores = annotate.evaluate(draft, gold)
-        except WarlensError as exc:
-            say(f"{prog}: {args.evaluate}: {exc.message}", sys.stderr)
-            return EXIT_ERRORS
-        for line in annotate.format_scores(scores).split("\n"):
-            say(line)
-        return EXIT_OK
+        return _evaluate_drafter(prog, args.evaluate)
     if args.file is None or args.published is None:
         say(f"{prog}: give FILE.txt and --published DATE (or --evaluate GOLD.yaml)", sys.stderr)
         return EXIT_USAGE
+    return _draft_file(prog, args)
+
+
+def _evaluate_drafter(prog: str, gold_path: Path) -> int:
+    """`annotate --evaluate`: draft a hand-annotated article's text, print the scores."""
+    from warlens import annotate, dates
+    from warlens.problems import WarlensError
+    from warlens.yamlio import load_yaml
+
+    if not gold_path.is_file():
+        say(f"{prog}: {gold_path}: no such file", sys.stderr)
+        return EXIT_USAGE
+    try:
+        gold, _ = load_yaml(gold_path.read_bytes())
+        if not isinstance(gold, dict) or not isinstance(gold.get("text"), str):
+            raise WarlensError("not an article: it has no text")
+        published = dates.parse_published(gold.get("published"))
+        if published.end is None:
+            raise WarlensError("its published date gives no day")
+        draft = annotate.draft_article(gold["text"], published=published.end,
+                                       title=gold.get("title"), outlet=gold.get("outlet"))
+        scores = annotate.evaluate(draft, gold)
+    except WarlensError as exc:
+        say(f"{prog}: {gold_path}: {exc.message}", sys.stderr)
+        return EXIT_ERRORS
+    for line in annotate.format_scores(scores).split("\n"):
+        say(line)
+    return EXIT_OK
+
+
+def _draft_file(prog: str, args: argparse.Namespace) -> int:
+    """`annotate FILE.txt`: write a draft article for the text, every item marked draft."""
+    from warlens import annotate, dates
+    from warlens.article import read_article_doc
+    from warlens.problems import WarlensError
+    from warlens.yamlio import dump_yaml
+
     if not args.file.is_file():
         say(f"{prog}: {args.file}: no such file", sys.stderr)
         return EXIT_USAGE
@@ -630,32 +621,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         say(f"{prog}: cannot write {target}: {exc.strerror or exc}", sys.stderr)
         return EXIT_ERRORS
     say(f"drafted {len(doc['places'])} places, {len(doc['events'])} events and "
-          f"{len(doc['claims'])} claims to {target}; every item is marked draft: true", sys.stderr)
+        f"{len(doc['claims'])} claims to {target}; every item is marked draft: true", sys.stderr)
     return EXIT_ERRORS if problems else EXIT_OK
-
-
-def _add_annotate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `annotate` subcommand: a draft article file from raw text."""
-    ann = sub.add_parser(
-        "annotate", help="draft places, dates, events and claims from a raw text",
-        description="Draft a native article file from a plain-text article: places from "
-                    "the gazetteer, dates, events and claims, each marked draft: true for "
-                    "review. With --evaluate, draft the text of a hand-annotated article "
-                    "and print precision and recall against it.")
-    ann.add_argument("file", nargs="?", type=Path, metavar="FILE.txt",
-                     help="the article's text, UTF-8")
-    ann.add_argument("--published", metavar="DATE",
-                     help="the article's published date, YYYY-MM-DD (relative dates "
-                          "resolve against it)")
-    ann.add_argument("--title", metavar="T", help="title (default: the first sentence)")
-    ann.add_argument("--outlet", metavar="O", help="outlet (default: unknown)")
-    ann.add_argument("--url", metavar="U", help="the article's web address")
-    ann.add_argument("--id", metavar="SLUG", help="article id (default: from title and date)")
-    ann.add_argument("-o", "--output", default="-", metavar="FILE",
-                     help="where to write the YAML; '-' for stdout (default)")
-    ann.add_argument("--evaluate", type=Path, metavar="GOLD.yaml",
-                     help="score the drafter against this hand-annotated article")
-    ann.set_defaults(run=cmd_annotate)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -666,21 +633,151 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+@dataclass(frozen=True)
+class Option:
+    """One argument of a subcommand: the names and keywords `add_argument` takes."""
+
+    names: tuple[str, ...]
+    spec: dict[str, Any]
+
+
+def _option(*names: str, **spec: Any) -> Option:
+    return Option(names, spec)
+
+
+def _output(metavar: str, what: str, **spec: Any) -> Option:
+    """The -o/--output option; what it names (a file, a folder, '-') is the subcommand's."""
+    return _option("-o", "--output", metavar=metavar, help=what, **spec)
+
+
+#: The files or folders a subcommand reads as a corpus.
+PATHS = _option("paths", nargs="*", type=Path,
+                help="files or folders (default: $WARLENS_DATA or data/articles)")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One `warlens` subcommand: its name, what runs it, its help, and its options.
+
+    `derived` adds options that follow from elsewhere (export's filters, from
+    query.FILTERS) after the listed ones.
+    """
+
+    name: str
+    run: Callable[[argparse.Namespace], int]
+    help: str
+    options: tuple[Option, ...]
+    description: str | None = None
+    derived: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+def _import_help() -> tuple[str, Option]:
+    """The `import` one-line help and FORMAT argument, from the formats that import."""
+    names = formats.importable()
+    labels = [formats.registry()[name].label for name in names]
+    return (f"turn {', '.join(labels[:-1])} or {labels[-1]} files into articles",
+            _option("format", choices=names, metavar="FORMAT", help=f"one of {', '.join(names)}"))
+
+
+def commands() -> tuple[Command, ...]:
+    """Every subcommand, in the order `warlens --help` lists them.
+
+    A function rather than a constant: the import entry asks the format registry,
+    which is only loaded when a parser is built.
+    """
+    import_help, import_format = _import_help()
+    return (
+        Command("validate", cmd_validate, "check article files and list every problem", (
+            PATHS,
+            _option("--json", action="store_true", help="print counts and problems as JSON"),
+            _option("--strict", action="store_true", help="warnings also fail (exit 1)"),
+        )),
+        Command("export", cmd_export, "write the events or claims in view as CSV or GeoJSON", (
+            PATHS,
+            _output("FILE", "where to write; '-' for stdout", required=True),
+            _option("--format", choices=("csv", "geojson"), default="csv",
+                    help="file format (default: csv)"),
+            _option("--table", choices=tuple(_EXPORT_TABLES), default="events",
+                    help="what to export (default: events); claims sit at their place"),
+        ), description="Write the events or claims in view as CSV (UTF-8 with BOM, "
+                       "formula cells neutralised) or RFC 7946 GeoJSON. Filters take the "
+                       "same names and values as the app's URL parameters; an unknown value "
+                       "is a usage error (exit 2).",
+            derived=_add_filter_options),
+        Command("synth", cmd_synth, "write a synthetic corpus for tests and benchmarks", (
+            _option("--articles", type=int, required=True, metavar="N",
+                    help="how many articles to write"),
+            _option("--seed", type=int, default=0, metavar="S", help="random seed (default 0)"),
+            _output("DIR", "folder to write into (created if missing)", type=Path,
+                    required=True),
+        ), description="Write N synthetic article files (real towns, made-up events, every "
+                       "article tagged 'synthetic') that validate with zero errors. The same "
+                       "seed always writes the same files."),
+        Command("import", cmd_import, import_help, (
+            import_format,
+            _option("sources", nargs="+", type=Path, metavar="SRC",
+                    help="files or folders to read"),
+            _output("DIR", "folder to write the articles into (created if missing)",
+                    type=Path, required=True),
+            _option("--labels", type=Path, metavar="FILE",
+                    help="label map laid over the default one (labelstudio and brat only); "
+                         "without it, a .warlens-labels.yaml in the source's folder or one "
+                         "above it, up to the folder given, is used"),
+            _option("--overwrite", action="store_true",
+                    help="replace articles already in DIR whose content differs"),
+        ), description="Read files of another format and write one native YAML article per "
+                       "record into DIR (named <id>.yaml), then validate what was written. "
+                       "A folder SRC is searched for the files the format recognises. "
+                       "Exit 0 without errors, 1 with errors, 2 on a usage error."),
+        Command("annotate", cmd_annotate,
+                "draft places, dates, events and claims from a raw text", (
+            _option("file", nargs="?", type=Path, metavar="FILE.txt",
+                    help="the article's text, UTF-8"),
+            _option("--published", metavar="DATE",
+                    help="the article's published date, YYYY-MM-DD (relative dates "
+                         "resolve against it)"),
+            _option("--title", metavar="T", help="title (default: the first sentence)"),
+            _option("--outlet", metavar="O", help="outlet (default: unknown)"),
+            _option("--url", metavar="U", help="the article's web address"),
+            _option("--id", metavar="SLUG", help="article id (default: from title and date)"),
+            _output("FILE", "where to write the YAML; '-' for stdout (default)", default="-"),
+            _option("--evaluate", type=Path, metavar="GOLD.yaml",
+                    help="score the drafter against this hand-annotated article"),
+        ), description="Draft a native article file from a plain-text article: places from "
+                       "the gazetteer, dates, events and claims, each marked draft: true for "
+                       "review. With --evaluate, draft the text of a hand-annotated article "
+                       "and print precision and recall against it."),
+        Command("link", cmd_link,
+                "propose which events of different articles are the same story", (
+            PATHS,
+            _output("PROPOSALS.yaml", "where to write the proposals"),
+            _option("--apply", type=Path, metavar="PROPOSALS.yaml",
+                    help="write the accepted stories of a reviewed proposals file"),
+            _option("--evaluate", action="store_true",
+                    help="print pairwise precision, recall and F1 against the story links"),
+            _option("--threshold", type=float, default=0.75, metavar="T",
+                    help="propose pairs scoring T or more, 0 to 1 (default 0.75); stories "
+                         "whose links all score 0.80 or more are accepted by default"),
+        ), description="Propose which events of different articles report the same "
+                       "real-world story (same place, overlapping dates, similar type and "
+                       "words) and write the proposals to a file to review (-o); write the "
+                       "accepted ones into the article files as `story:` (--apply); or hide "
+                       "the existing story links and score the proposals against them "
+                       "(--evaluate). docs/linking.md explains the scores."),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+    """The argument parser for every subcommand, built from `commands()`."""
     parser = _Parser(prog="warlens", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    validate = sub.add_parser("validate", help="check article files and list every problem")
-    validate.add_argument("paths", nargs="*", type=Path,
-                          help="files or folders (default: $WARLENS_DATA or data/articles)")
-    validate.add_argument("--json", action="store_true", help="print counts and problems as JSON")
-    validate.add_argument("--strict", action="store_true", help="warnings also fail (exit 1)")
-    validate.set_defaults(run=cmd_validate)
-    _add_export(sub)
-    _add_synth(sub)
-    _add_import(sub)
-    _add_annotate(sub)
-    _add_link(sub)
+    for command in commands():
+        child = sub.add_parser(command.name, help=command.help, description=command.description)
+        for option in command.options:
+            child.add_argument(*option.names, **option.spec)
+        if command.derived is not None:
+            command.derived(child)
+        child.set_defaults(run=command.run)
     return parser
 
 
