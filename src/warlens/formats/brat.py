@@ -32,14 +32,14 @@ from typing import Any
 from warlens import boundary
 from warlens.formats import Format, Imported
 from warlens.formats.labels import (
+    UNKNOWN_OUTLET,
     LabelMap,
     Link,
     Mention,
-    assemble,
-    find_label_map,
+    SpanExport,
     inferred_date,
     label_files,
-    loose_message,
+    with_lf,
 )
 from warlens.formats.offsets import MODES, OffsetIndex
 from warlens.problems import WARNING, Collector
@@ -53,7 +53,6 @@ _HEAD = re.compile(r"^(\S+)[ \t]+(\d+[ \t]+\d+(?:[ \t]*;[ \t]*\d+[ \t]+\d+)*)$")
 _SPAN_LINE = re.compile(
     r"^(\S+)[ \t]+(\d+[ \t]+\d+(?:[ \t]*;[ \t]*\d+[ \t]+\d+)*)(?:[\t ](.*))?$", re.DOTALL)
 _STEM_DAY = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
-_UNKNOWN_OUTLET = "unknown outlet"
 
 
 def is_brat(path: Path) -> bool:
@@ -89,25 +88,22 @@ def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
     The .txt must be a regular file inside `root` (the data folder; None: the .ann's
     own folder): a .txt that is a link leading elsewhere is a problem, never read.
     """
-    report = Collector(display)
     root = path.parent if root is None else root
-    if label_map is None:
-        label_map, map_problems = find_label_map(path, root)
-        report.problems.extend(map_problems)
-    imported = Imported(problems=report.problems)
+    export = SpanExport.open(path, display, label_map, root)
+    report = export.report
     txt_path = path.with_suffix(".txt")
     ann_data = boundary.read_bytes(path, boundary.CAPS["annotations"], root,
                                    "a brat .ann file")
     if not (txt_path.exists() or txt_path.is_symlink()):
         report.add(None, "(file)", f"has no {txt_path.name} beside it: brat keeps the text "
                    "there; nothing was imported")
-        return imported
+        return export.imported
     try:
         txt_data = boundary.read_bytes(txt_path, boundary.CAPS["text"], root, "a brat .txt")
     except OSError as exc:
         report.add(None, "(file)", f"its text {txt_path.name} cannot be read: "
                    f"{exc.strerror or exc}; nothing was imported")
-        return imported
+        return export.imported
     try:
         # As stored (CRLF kept): brat counts offsets on the file as stored.
         raw_text = txt_data.decode("utf-8")
@@ -115,20 +111,28 @@ def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
     except UnicodeDecodeError as exc:
         report.add(None, "(file)", f"{txt_path.name} or {path.name} is not UTF-8 text "
                    f"(byte {exc.start})")
-        return imported
+        return export.imported
     if not raw_text.strip():
         report.add(1, "(file)", f"{txt_path.name} is empty: there is no article to import")
-        return imported
+        return export.imported
     ann = _parse(ann_lines, report)
-    mentions, links, notes = _build(ann, raw_text, label_map, report)
+    mentions, links, notes = _build(ann, raw_text, export.labels, report)
     report.flush()
-    text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
-    first_line = next((ln.strip() for ln in text.lstrip("\ufeff").split("\n") if ln.strip()), "")
+    export.add_article(_head(path, display, raw_text, notes, report), raw_text, mentions,
+                       links, 1)
+    return export.finish()
+
+
+def _head(path: Path, display: str, raw_text: str, notes: list[str],
+          report: Collector) -> dict[str, Any]:
+    """The article's own fields: brat has none, so each is said to be a stand-in."""
+    lines = with_lf(raw_text).lstrip("\ufeff").split("\n")
+    first_line = next((ln.strip() for ln in lines if ln.strip()), "")
     day = _day_in_name(path.stem)
     head: dict[str, Any] = {
         "id": f"brat-{slugify(path.stem, 'document', 90)}",
         "title": " ".join(first_line.split())[:200] or path.stem,
-        "outlet": _UNKNOWN_OUTLET,
+        "outlet": UNKNOWN_OUTLET,
         "published": inferred_date(day) if day else "undated",
         "source_file": display[:2000],
     }
@@ -138,20 +142,9 @@ def read_brat(path: Path, display: str, label_map: LabelMap | None = None, *,
                  if day else "published left undated (the file's date is when it was copied, "
                  "not when the article appeared), so dates such as 'yesterday' stay undated")
     report.add(1, "(file)", "brat standoff has no title, outlet or publication date: the "
-               f"title is the text's first line, the outlet '{_UNKNOWN_OUTLET}', and "
+               f"title is the text's first line, the outlet '{UNKNOWN_OUTLET}', and "
                f"{published}; set published in the imported YAML when you know it", WARNING)
-    unmapped: dict[str, int] = {}
-    loose: dict[str, list[int]] = {}
-    assembly = assemble(head, text, mentions, links, label_map, display, 1, unmapped, loose)
-    report.problems.extend(assembly.problems)
-    for label, line in unmapped.items():
-        report.add(line, "labels", f"label '{label}' has no meaning in the label map; kept as "
-                   "an article tag (map it in .warlens-labels.yaml)", WARNING)
-    if loose:
-        report.add(min(line for _, line in loose.values()), "(file)", loose_message(loose),
-                   WARNING)
-    imported.docs.append((assembly.doc, assembly.lines))
-    return imported
+    return head
 
 
 def _day_in_name(stem: str) -> datetime.date | None:

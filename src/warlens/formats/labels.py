@@ -27,14 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from warlens import boundary, dates, model
-from warlens.problems import WARNING, Problem, WarlensError
+from warlens.formats import Imported
+from warlens.problems import WARNING, Collector, Problem, WarlensError
 from warlens.text import slugify, split_sentences, unique_id
 from warlens.yamlio import Path as DocPath
 from warlens.yamlio import field_name, line_of, load_yaml
 
 __all__ = [
-    "OVERRIDE_NAME", "LabelMap", "Link", "Meaning", "Mention", "assemble", "find_label_map",
-    "find_override", "label_files", "load_label_map", "normalize_label",
+    "OVERRIDE_NAME", "UNKNOWN_OUTLET", "LabelMap", "Link", "Meaning", "Mention", "SpanExport",
+    "assemble", "find_label_map", "find_override", "label_files", "load_label_map",
+    "normalize_label",
 ]
 
 #: The override file the readers look for beside a source file or in a folder above it.
@@ -52,6 +54,8 @@ _VALUES: dict[str, tuple[str, ...]] = {
 #: Span kinds that stand for something in the text (as opposed to modifiers).
 _PRIMARY = ("place", "country", "date", "actor", "claimant", "claim", "event")
 UNATTRIBUTED = "unattributed"
+#: The outlet of an article whose export names none: said, never guessed.
+UNKNOWN_OUTLET = "unknown outlet"
 _MAX_LINE = 2_000
 _SUMMARY_CHARS = 200
 
@@ -520,6 +524,64 @@ def loose_message(loose: dict[str, list[int]]) -> str:
     return (f"{total} span{'' if total == 1 else 's'} attached to no event or claim "
             f"({counts}) were kept as article tags ('LABEL: text'), since an article has "
             "no actors or dates of its own")
+
+
+def with_lf(text: str) -> str:
+    """Text with CRLF and CR line ends made LF, as an article holds it."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class SpanExport:
+    """One span-annotation file being read (a brat .ann, a Label Studio export).
+
+    Holds what the articles of one file share: the label map, the problems, and the
+    labels without meaning and the loose spans counted across the whole file, so that
+    `finish` says each once per file. A reader parses its own format, hands each
+    article's head, text, mentions and links to `add_article`, then calls `finish`.
+    """
+
+    display: str
+    labels: LabelMap
+    report: Collector
+    imported: Imported
+    unmapped: dict[str, int] = field(default_factory=dict)
+    loose: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path, display: str, label_map: LabelMap | None,
+             root: Path | str) -> SpanExport:
+        """Start reading `path` with `label_map`, else the map found for it up to `root`
+        (its problems are the file's first)."""
+        report = Collector(display)
+        if label_map is None:
+            label_map, map_problems = find_label_map(path, root)
+            report.problems.extend(map_problems)
+        return cls(display, label_map, report, Imported(problems=report.problems))
+
+    def add_article(self, head: dict[str, Any], raw_text: str, mentions: Iterable[Mention],
+                    links: Iterable[Link], line: int) -> None:
+        """Assemble one article from its spans (see `assemble`) and keep it.
+
+        `raw_text` is the text as annotated; the article holds it with LF line ends
+        (the mentions' offsets are already counted on that).
+        """
+        assembly = assemble(head, with_lf(raw_text), mentions, links, self.labels,
+                            self.display, line, self.unmapped, self.loose)
+        self.report.problems.extend(assembly.problems)
+        self.imported.docs.append((assembly.doc, assembly.lines))
+
+    def finish(self) -> Imported:
+        """Warn once for each label the map does not know and once for the loose spans;
+        return what was read."""
+        for label, line in self.unmapped.items():
+            self.report.add(line, "labels", f"label '{label}' has no meaning in the label "
+                            "map; kept as an article tag (map it in .warlens-labels.yaml)",
+                            WARNING)
+        if self.loose:
+            self.report.add(min(line for _, line in self.loose.values()), "(file)",
+                            loose_message(self.loose), WARNING)
+        return self.imported
 
 
 def _classify(m: Mention, labels: LabelMap, unmapped: dict[str, int], tags: list[str],

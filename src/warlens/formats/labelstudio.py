@@ -39,14 +39,13 @@ from urllib.parse import urlparse
 from warlens import boundary, dates
 from warlens.formats import Format, Imported
 from warlens.formats.labels import (
+    UNKNOWN_OUTLET,
     LabelMap,
     Link,
     Mention,
-    assemble,
-    find_label_map,
+    SpanExport,
     inferred_date,
     label_files,
-    loose_message,
 )
 from warlens.formats.offsets import MODES, OffsetIndex, repair_span
 from warlens.problems import WARNING, Collector, WarlensError
@@ -64,7 +63,6 @@ _DATE_KEYS = ("published", "date", "published_at", "publication_date", "pub_date
 _AUTHOR_KEYS = ("author", "byline")
 _LANGUAGE_KEYS = ("language", "lang")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
-_UNKNOWN_OUTLET = "unknown outlet"
 
 
 class _Lines:
@@ -149,24 +147,21 @@ def read_labelstudio(path: Path, display: str, label_map: LabelMap | None = None
     error ends the file there: the tasks before it import. The label map is looked for
     up to `root` (the data folder; None: the file's own folder).
     """
-    notes = Collector(display)
     root = path.parent if root is None else root
-    if label_map is None:
-        label_map, map_problems = find_label_map(path, root)
-        notes.problems.extend(map_problems)
-    imported = Imported(problems=notes.problems)
+    export = SpanExport.open(path, display, label_map, root)
     data = boundary.read_bytes(path, boundary.CAPS["export"], root, "a Label Studio export")
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        notes.add(None, "(file)", f"is not UTF-8 text (byte {exc.start}); export it again")
-        return imported
+        export.report.add(None, "(file)", f"is not UTF-8 text (byte {exc.start}); export it "
+                          "again")
+        return export.imported
     lines = _Lines(raw)
-    ctx = _Context(path, display, label_map, notes, lines, raw)
-    for start, end, task, index in _tasks(raw, notes, lines):
-        ctx.read_task(task, index, start, end, imported)
-    ctx.finish()
-    notes.flush()
+    ctx = _Context(path, export, lines, raw)
+    for start, end, task, index in _tasks(raw, export.report, lines):
+        ctx.read_task(task, index, start, end)
+    imported = export.finish()
+    export.report.flush()
     return imported
 
 
@@ -209,27 +204,23 @@ class _Context:
     """What reading one export needs across its tasks."""
 
     path: Path
-    display: str
-    labels: LabelMap
-    notes: Collector
+    export: SpanExport
     lines: _Lines
     raw: str
     ids: set[str] = field(default_factory=set)
-    unmapped: dict[str, int] = field(default_factory=dict)
-    loose: dict[str, list[int]] = field(default_factory=dict)
 
-    def finish(self) -> None:
-        """Warn once for each label the map does not know."""
-        for label, line in self.unmapped.items():
-            self.notes.add(line, "labels",
-                           f"label '{label}' has no meaning in the label map; kept as an "
-                           "article tag (map it in .warlens-labels.yaml)", WARNING)
-        if self.loose:
-            self.notes.add(min(line for _, line in self.loose.values()), "(file)",
-                           loose_message(self.loose), WARNING)
+    @property
+    def notes(self) -> Collector:
+        """The export's problems, counted notes among them."""
+        return self.export.report
 
-    def read_task(self, task: Any, index: int, start: int, end: int,
-                  imported: Imported) -> None:
+    @property
+    def labels(self) -> LabelMap:
+        """The label map the export is read with."""
+        return self.export.labels
+
+    def read_task(self, task: Any, index: int, start: int, end: int) -> None:
+        """Read one task into an article, or say why it was skipped."""
         line = self.lines.at(start)
         where = f"[{index}]"
         if not isinstance(task, dict):
@@ -254,11 +245,7 @@ class _Context:
         found = _TaskResults(self, raw_text, positions, line, result_path, draft)
         mentions, links, extra_tags = found.read(results)
         head["tags"] = extra_tags
-        text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
-        assembly = assemble(head, text, mentions, links, self.labels, self.display, line,
-                            self.unmapped, self.loose)
-        self.notes.problems.extend(assembly.problems)
-        imported.docs.append((assembly.doc, assembly.lines))
+        self.export.add_article(head, raw_text, mentions, links, line)
 
     def _pick_annotation(self, task: dict[str, Any], line: int,
                          where: str) -> tuple[list[Any], str, bool] | None:
@@ -322,8 +309,8 @@ class _Context:
         if outlet is None:
             self.notes.count("outlet", line, f"{{n}} task{{s}} named no outlet (data."
                              f"{', data.'.join(_OUTLET_KEYS)} or url); shown as "
-                             f"'{_UNKNOWN_OUTLET}'")
-        head["outlet"] = outlet or _UNKNOWN_OUTLET
+                             f"'{UNKNOWN_OUTLET}'")
+        head["outlet"] = outlet or UNKNOWN_OUTLET
         if url:
             head["url"] = url
         head["published"] = self._published(field_of(_DATE_KEYS), task, line)
@@ -332,7 +319,7 @@ class _Context:
         language = field_of(_LANGUAGE_KEYS)
         if language and _LANGUAGE_RE.match(language):
             head["language"] = language
-        head["source_file"] = f"{self.display} (task {task_id})"[:2000]
+        head["source_file"] = f"{self.export.display} (task {task_id})"[:2000]
         return head
 
     def _article_id(self, project: object, task_id: object, index: int) -> str:
@@ -508,7 +495,7 @@ class _TaskResults:
             if meaning is None or meaning.kind == "tag":
                 tags.append(choice)
                 if meaning is None:
-                    self.ctx.unmapped.setdefault(choice, line)
+                    self.ctx.export.unmapped.setdefault(choice, line)
                 continue
             for m in mentions:
                 kinds = {k.kind for k in map(labels.meaning, m.labels) if k}
