@@ -1,4 +1,4 @@
-"""Text routines every reader and the drafter share: slugs, sentences, month names.
+"""Text routines every reader and the drafter share: slugs, sentences, month names, clips.
 
 Written once here so that an id, a sentence span or a month means the same thing in an
 imported Label Studio task, a brat document and a drafted article.
@@ -10,14 +10,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["MONTH_NAMES", "Phrase", "Sentence", "key_slug", "slugify", "split_sentences",
-           "unique_id", "words"]
+__all__ = ["MAX_LINE", "MONTH_NAMES", "Phrase", "Sentence", "clip", "key_slug", "slugify",
+           "split_sentences", "unique_id", "words"]
 
 #: English month names, January first: month n is MONTH_NAMES[n - 1].
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
+#: The most a native `Line` field (title, summary, actor, tag) may hold.
+MAX_LINE = 2000
+
+
+def clip(text: str, limit: int = MAX_LINE) -> str:
+    """Text cut to a native `Line` field's length, single-lined, an ellipsis marking a cut."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "\u2026"
 
 
 def words(text: str) -> list[str]:

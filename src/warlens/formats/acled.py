@@ -17,25 +17,22 @@ from pathlib import Path
 
 from warlens.formats import Format, Imported
 from warlens.formats.csvutil import (
+    CsvExport,
     CsvRow,
     CsvTable,
     RowError,
-    clip,
-    has_header,
-    lat_lon,
-    missing_columns,
-    read_table,
-    record_article,
-    rows_to_docs,
+    coordinates,
+    day_cell,
+    record_id,
     split_list,
     to_int,
     whole_cell,
-    year_cell,
 )
 from warlens.formats.exportdates import DayColumn
+from warlens.formats.records import published_on, record_article, record_event, record_place
 from warlens.gazetteer import get_gazetteer
 from warlens.problems import WARNING
-from warlens.text import key_slug
+from warlens.text import clip
 
 NAME = "acled"
 OUTLET = "ACLED"
@@ -80,7 +77,7 @@ SIGNATURE = ("event_id_cnty", "event_date")
 
 def detect(path: Path) -> bool:
     """An ACLED export: a .csv whose header holds event_id_cnty and event_date."""
-    return has_header(path, SIGNATURE)
+    return EXPORT.detect(path)
 
 
 def read(path: Path, display: str, *, root: Path | str | None = None,
@@ -91,75 +88,37 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
     undated, bad coordinates leave it off the map, a bad fatality count leaves it
     without casualties, each with a warning naming the line and column.
     """
-    table = read_table(path, display, ALIASES, SIGNATURE, root=root)
-    if not table.columns or missing_columns(table, REQUIRED):
-        return Imported(problems=table.problems)
-    days = DayColumn("event_date", (r.get("event_date") for r in table.rows))
-    return rows_to_docs(table, days, "event_date",
-                        lambda row, seen: _build(row, table, seen, days),
-                        "the file has no year column")
-
-
-def _kept(row: CsvRow, table: CsvTable, exc: RowError, what: str) -> None:
-    """Warn that a bad value was left out and the row imported without it."""
-    table.add(row.line, exc.column, f"{exc.message}; {what}", WARNING)
+    return EXPORT.read(path, display, root=root)
 
 
 def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
     """The article document of a row; RowError for a row that cannot be imported at all."""
-    event_id = row.get("event_id_cnty")
-    if not event_id:
-        raise RowError("event_id_cnty", "is empty")
-    article_id = key_slug(f"acled-{event_id}")
-    if article_id in seen:
-        raise RowError("event_id_cnty",
-                       f"'{event_id}' was already imported from line {seen[article_id]}")
+    event_id, article_id = record_id(row, "event_id_cnty", "acled", seen)
     day: datetime.date | None = None
     try:
-        day = days.day(row.get("event_date"), year_cell(row))
-    except ValueError as exc:
-        _kept(row, table, RowError("event_date", str(exc)), "the event was imported undated")
-    when: str | dict = "undated"
-    if day is not None:
-        try:
-            when = _when(row, day)
-        except RowError as exc:
-            _kept(row, table, exc, "the date was taken as the day")
-            when = day.isoformat()
+        day = day_cell(row, "event_date", days)
+    except RowError as exc:
+        table.keep_without(row, exc, "the event was imported undated")
+    when = _when(row, day, table)
     fatalities = None
     try:
         fatalities = whole_cell(row, "fatalities")
     except RowError as exc:
-        _kept(row, table, exc, "the event was imported without casualties")
+        table.keep_without(row, exc, "the event was imported without casualties")
     place = _place(row, table)
-
     acled_type, event_type = _types(row, table)
-    sub_type = row.get("sub_event_type")
-    location = row.get("location")
     text, article_notes = _text(row, day, fatalities)
 
-    what = sub_type or acled_type
+    location = row.get("location")
+    what = row.get("sub_event_type") or acled_type
     summary = f"{what} in {location}" if location else what
-    event: dict = {
-        "id": key_slug(f"e-{event_id}"),
-        "summary": clip(summary),
-        "type": event_type,
-        "when": when,
-        "quote": text,
-    }
-    if place is not None:
-        event["place"] = place["id"]
-    actors = _actors(row)
-    if actors:
-        event["actors"] = actors
-    if fatalities is not None:
-        event["casualties"] = {"low": fatalities, "high": fatalities, "text": "ACLED fatalities"}
-    event["tags"] = _tags(row)
-
+    casualties = None if fatalities is None else {
+        "low": fatalities, "high": fatalities, "text": "ACLED fatalities"}
+    event = record_event(event_id, summary, event_type, when, text, place,
+                         actors=_actors(row) or None, casualties=casualties, tags=_tags(row))
     title = f"{acled_type}: {summary}, {day.isoformat() if day else 'undated'}"
     head = {"id": article_id, "title": clip(title), "outlet": OUTLET,
-            "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
-            "text": text}
+            "published": published_on(day), "text": text}
     return record_article(head, article_notes, "ACLED", f"{table.file}:{row.line}", place,
                           event)
 
@@ -201,7 +160,19 @@ def _event_type(acled_type: str, sub_type: str) -> str | None:
     return ours
 
 
-def _when(row: CsvRow, day: datetime.date) -> str | dict:
+def _when(row: CsvRow, day: datetime.date | None, table: CsvTable) -> str | dict:
+    """The event's date expression: 'undated' without a day, else the day as
+    time_precision says; a bad time_precision is said and the day taken as given."""
+    if day is None:
+        return "undated"
+    try:
+        return _within(row, day)
+    except RowError as exc:
+        table.keep_without(row, exc, "the date was taken as the day")
+        return day.isoformat()
+
+
+def _within(row: CsvRow, day: datetime.date) -> str | dict:
     """The event's date expression from event_date and time_precision (1 when absent)."""
     raw = row.get("time_precision")
     try:
@@ -223,11 +194,7 @@ def _when(row: CsvRow, day: datetime.date) -> str | dict:
 def _place(row: CsvRow, table: CsvTable) -> dict | None:
     """The event's place, or None when the row names none; bad coordinates are left
     out with a warning and the place kept by its name."""
-    try:
-        lat, lon = lat_lon(row)
-    except RowError as exc:
-        _kept(row, table, exc, "the place was imported by its name, without coordinates")
-        lat = lon = None
+    lat, lon = coordinates(row, table)
     raw_precision = row.get("geo_precision")
     try:
         precision = GEO_PRECISION.get(to_int(raw_precision) or 1)
@@ -238,18 +205,11 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
                   f"{raw_precision!r} is not an ACLED geo precision (1, 2 or 3); "
                   "the place is marked as a region", WARNING)
         precision = "region"
-    location = row.get("location")
-    name = location or row.get("admin2") or row.get("admin1") or row.get("country")
+    name = row.get("location") or row.get("admin2") or row.get("admin1") or row.get("country")
     if not name and lat is None:
         return None
-    place: dict = {"id": key_slug(name) or "place", "name": clip(name or f"{lat}, {lon}")}
-    if lat is not None:
-        place["lat"], place["lon"] = lat, lon
-    place["precision"] = precision
-    country = _country(row.get("iso"), row.get("country"))
-    if country:
-        place["country"] = country
-    return place
+    return record_place(name, lat, lon, precision=precision,
+                        country=_country(row.get("iso"), row.get("country")))
 
 
 def _actors(row: CsvRow) -> list[str]:
@@ -337,4 +297,6 @@ def _country_by_name(name: str) -> str | None:
     return found.country if found is not None and found.country else None
 
 
+EXPORT = CsvExport(SIGNATURE, REQUIRED, ("event_date",), _build, "the file has no year column",
+                   ALIASES)
 FORMAT = Format(NAME, "ACLED", (".csv",), detect, read, rank=40)

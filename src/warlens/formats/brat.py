@@ -37,11 +37,11 @@ from warlens.formats.labels import (
     Link,
     Mention,
     SpanExport,
-    inferred_date,
     label_files,
     with_lf,
 )
 from warlens.formats.offsets import MODES, OffsetIndex
+from warlens.formats.records import published_on
 from warlens.problems import WARNING, Collector
 from warlens.text import slugify
 
@@ -133,7 +133,7 @@ def _head(path: Path, display: str, raw_text: str, notes: list[str],
         "id": f"brat-{slugify(path.stem, 'document', 90)}",
         "title": " ".join(first_line.split())[:200] or path.stem,
         "outlet": UNKNOWN_OUTLET,
-        "published": inferred_date(day) if day else "undated",
+        "published": published_on(day),
         "source_file": display[:2000],
     }
     if notes:

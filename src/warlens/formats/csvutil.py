@@ -5,26 +5,29 @@ with a BOM, with semicolons in a European locale, with notes spread over several
 lines inside quotes. This module turns such a file into a lower-cased header and
 rows, each with the physical line it starts on (header = line 1), so that every
 problem can point at the line a person would open in an editor.
+
+A dataset format is declared as one `CsvExport` (how a file is recognised, which
+columns it needs and dates by, how a row becomes an article); its `detect` and
+`read` follow from that, and the readers keep only what a row of theirs means.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warlens import boundary
 from warlens.formats import Imported
 from warlens.formats.exportdates import DayColumn
-from warlens.model import EventIn
 from warlens.problems import WARNING, Collector, Problem
+from warlens.text import key_slug
 
 #: Delimiters tried on the header line, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t")
-#: The most a native `Line` field (title, summary, actor, tag) may hold.
-MAX_LINE = 2000
 #: How much of a file a detector reads to find the header line.
 _HEAD_BYTES = 65536
 #: How many lines may come before the header (a "(Sample)" note, a blank line...).
@@ -53,6 +56,10 @@ class CsvTable(Collector):
     delimiter: str = ","
     #: The line the header is on: 1 unless notes come before it.
     header_line: int = 1
+
+    def keep_without(self, row: CsvRow, exc: RowError, what: str) -> None:
+        """Warn that a bad value was left out and the row kept: `what` says how."""
+        self.add(row.line, exc.column, f"{exc.message}; {what}", WARNING)
 
 
 def decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
@@ -127,7 +134,7 @@ def has_header(path: Path, signature: tuple[str, ...]) -> bool:
     return find_header(head_lines(path), signature) is not None
 
 
-def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
+def read_table(path: Path, file: str, aliases: Mapping[str, str] | None = None,
                signature: tuple[str, ...] = (), *, root: Path | str | None = None) -> CsvTable:
     """Read a whole CSV file into rows with their starting lines; never raises for content.
 
@@ -142,13 +149,7 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
     data = boundary.read_bytes(path, boundary.CAPS["dataset"], root, "a dataset CSV")
     text, problems = decode(data, file)
     stream = io.StringIO(text, newline="")
-    skipped: list[str] = []
-    if signature:
-        peek = io.StringIO(text[:_HEAD_BYTES * 4], newline="")
-        at = find_header([peek.readline() for _ in range(PREAMBLE_LINES + 1)], signature)
-        if at:
-            for _ in range(at):
-                skipped.append(stream.readline().strip())
+    skipped = _skip_notes(text, stream, signature)
     offset = len(skipped)
     start = stream.tell()
     header_line = stream.readline()
@@ -170,11 +171,34 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
     except csv.Error as exc:
         table.add(offset + 1, "(file)", f"the header row cannot be read as CSV: {exc}")
         return table
+    table.columns = _column_names(header, aliases or {})
+    _read_rows(reader, offset, table)
+    return table
+
+
+def _skip_notes(text: str, stream: io.StringIO, signature: tuple[str, ...]) -> list[str]:
+    """Read past the lines before the header (the first holding all of `signature`);
+    return them, stripped, for the warning that quotes them."""
+    if not signature:
+        return []
+    peek = io.StringIO(text[:_HEAD_BYTES * 4], newline="")
+    at = find_header([peek.readline() for _ in range(PREAMBLE_LINES + 1)], signature)
+    return [stream.readline().strip() for _ in range(at or 0)]
+
+
+def _column_names(header: list[str], aliases: Mapping[str, str]) -> list[str]:
+    """The header's names as the readers look them up, old names given their new ones."""
     columns = [normalize_column(c) for c in header]
-    for old, new in (aliases or {}).items():
+    for old, new in aliases.items():
         if old in columns and new not in columns:
             columns[columns.index(old)] = new
-    table.columns = columns
+    return columns
+
+
+def _read_rows(reader: Iterator[list[str]], offset: int, table: CsvTable) -> None:
+    """Add each record after the header to `table` as a row by column name; a record
+    that is not CSV or has another number of cells than the header is said, not kept."""
+    columns = table.columns
     for line, cells, error in _records(reader):
         line += offset
         if error is not None:
@@ -185,13 +209,12 @@ def read_table(path: Path, file: str, aliases: dict[str, str] | None = None,
         if len(cells) != len(columns):
             table.add(line, "(row)",
                       f"has {len(cells)} cells but the header has {len(columns)} columns "
-                      f"(a stray '{delimiter}' or quote?); the row was skipped")
+                      f"(a stray '{table.delimiter}' or quote?); the row was skipped")
             continue
         named: dict[str, str] = {}
         for name, cell in zip(columns, cells, strict=True):
             named.setdefault(name, cell)
         table.rows.append(CsvRow(line, named))
-    return table
 
 
 def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str], str | None]]:
@@ -255,32 +278,62 @@ def rows_to_docs(table: CsvTable, days: DayColumn, column: str,
     return result
 
 
-def record_article(head: dict, notes: list[str], tag: str, source: str, place: dict | None,
-                   event: dict) -> dict:
-    """The article document of one dataset record (a CSV row, a TimeMap event).
+#: build(row, table, seen, days) -> the row's article document; RowError to skip the row.
+RowBuilder = Callable[[CsvRow, CsvTable, dict[str, int], DayColumn], dict]
 
-    `head` holds its id, title, outlet, published date and text; then come its notes,
-    its one tag, the record it came from (`file:line`), its place if known, and its one
-    event (only the keys an event may hold).
+
+@dataclass(frozen=True)
+class CsvExport:
+    """A dataset CSV format declared once; its `detect` and `read` follow from it.
+
+    `signature`: the columns a file is recognised by, in a header within its first
+    lines. `required`: the columns without which no row means anything.
+    `date_columns`: the columns holding dates written alike, decided on together (the
+    first is where what was decided is said). `build` turns one row into an article.
+    `no_year` ends the note on two-digit years given a century. `aliases` renames old
+    column names to current ones.
     """
-    doc = dict(head)
-    if notes:
-        doc["notes"] = " ".join(notes)
-    doc["tags"] = [tag]
-    doc["source_file"] = clip(source)
-    if place is not None:
-        doc["places"] = [place]
-    doc["events"] = [{k: event[k] for k in EventIn.model_fields if k in event}]
-    return doc
+
+    signature: tuple[str, ...]
+    required: tuple[str, ...]
+    date_columns: tuple[str, ...]
+    build: RowBuilder
+    no_year: str
+    aliases: Mapping[str, str] | None = None
+
+    def detect(self, path: Path) -> bool:
+        """Whether `path` is a .csv file with this format's header."""
+        return has_header(path, self.signature)
+
+    def read(self, path: Path, display: str, *, root: Path | str | None = None) -> Imported:
+        """One native article per row of the file, with every problem said on its line.
+
+        A file without the required columns imports nothing (each missing one is said);
+        a row that cannot be imported is skipped and said; the rest import. Raises
+        OSError if the file cannot be read.
+        """
+        table = read_table(path, display, self.aliases, self.signature, root=root)
+        if not table.columns or missing_columns(table, self.required):
+            return Imported(problems=table.problems)
+        days = DayColumn(self.date_columns[0], (row.get(column) for row in table.rows
+                                                for column in self.date_columns))
+        return rows_to_docs(table, days, self.date_columns[0],
+                            lambda row, seen: self.build(row, table, seen, days), self.no_year)
+
+
+def record_id(row: CsvRow, column: str, prefix: str, seen: dict[str, int]) -> tuple[str, str]:
+    """The row's record id (the cell of `column`) and its article id, `prefix-<id>`;
+    RowError when the cell is empty or the id was imported from an earlier row."""
+    raw = row.get(column)
+    if not raw:
+        raise RowError(column, "is empty")
+    article_id = key_slug(f"{prefix}-{raw}")
+    if article_id in seen:
+        raise RowError(column, f"'{raw}' was already imported from line {seen[article_id]}")
+    return raw, article_id
 
 
 # --- cell values ------------------------------------------------------------------------------
-
-def clip(text: str, limit: int = MAX_LINE) -> str:
-    """Text cut to a native `Line` field's length, single-lined, an ellipsis marking a cut."""
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "\u2026"
-
 
 def to_float(text: str) -> float | None:
     """A decimal number, accepting a decimal comma; None for an empty cell.
@@ -370,3 +423,22 @@ def split_list(text: str, sep: str = ";") -> list[str]:
         if part and part not in parts:
             parts.append(part)
     return parts
+
+
+def day_cell(row: CsvRow, column: str, days: DayColumn) -> datetime.date:
+    """The day the cell of `column` gives, its century from the row's year column if it
+    needs one; RowError naming the column when it gives none."""
+    try:
+        return days.day(row.get(column), year_cell(row))
+    except ValueError as exc:
+        raise RowError(column, str(exc)) from None
+
+
+def coordinates(row: CsvRow, table: CsvTable) -> tuple[float | None, float | None]:
+    """The row's latitude and longitude (see `lat_lon`); bad ones are left out with a
+    warning, and the place is kept by its name."""
+    try:
+        return lat_lon(row)
+    except RowError as exc:
+        table.keep_without(row, exc, "the place was imported by its name, without coordinates")
+        return None, None

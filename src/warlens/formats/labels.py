@@ -29,7 +29,7 @@ from typing import Any
 from warlens import boundary, dates, model
 from warlens.formats import Imported
 from warlens.problems import WARNING, Collector, Problem, WarlensError
-from warlens.text import slugify, split_sentences, unique_id
+from warlens.text import clip, slugify, split_sentences, unique_id
 from warlens.yamlio import Path as DocPath
 from warlens.yamlio import field_name, line_of, load_yaml
 
@@ -56,7 +56,6 @@ _PRIMARY = ("place", "country", "date", "actor", "claimant", "claim", "event")
 UNATTRIBUTED = "unattributed"
 #: The outlet of an article whose export names none: said, never guessed.
 UNKNOWN_OUTLET = "unknown outlet"
-_MAX_LINE = 2_000
 _SUMMARY_CHARS = 200
 
 
@@ -293,11 +292,6 @@ class _Span:
     first_label: str
 
 
-def _collapse(text: str, limit: int = _MAX_LINE) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
 def assemble(head: dict[str, Any], text: str, mentions: Iterable[Mention],
              links: Iterable[Link], labels: LabelMap, file: str, head_line: int,
              unmapped: dict[str, int], loose: dict[str, list[int]] | None = None
@@ -417,7 +411,7 @@ class _Assembler:
             event["place"] = self.place_of[place_spans[0].m.key]
         actor_spans = self._args(s, "actor", ("actor",))
         self.attached.update(a.m.key for a in actor_spans)
-        actors = list(dict.fromkeys(_collapse(a.m.text, 200) for a in actor_spans))
+        actors = list(dict.fromkeys(clip(a.m.text, 200) for a in actor_spans))
         if actors:
             event["actors"] = actors
         event["quote"] = self.quote_of(s)
@@ -437,7 +431,7 @@ class _Assembler:
 
     def _when(self, date_span: _Span, i: int, base: datetime.date | None) -> str:
         """The event's date phrase if warlens.dates reads it, else undated (and said)."""
-        phrase = _collapse(date_span.m.text, 200)
+        phrase = clip(date_span.m.text, 200)
         try:
             dates.parse_when(phrase, base)
         except WarlensError as exc:
@@ -465,10 +459,10 @@ class _Assembler:
         about = [k for k in args.get("about", []) if k in self.event_of] or [
             e.m.key for e in self.in_sentence(("event",), s.sentence)]
         record: dict[str, Any] = {
-            "claimant": _collapse(claimant_spans[0].m.text, 200) if claimant_spans
+            "claimant": clip(claimant_spans[0].m.text, 200) if claimant_spans
             else UNATTRIBUTED,
             "stance": s.stance or model.ASSERTS,
-            "claim": _collapse(s.m.text),
+            "claim": clip(s.m.text),
         }
         if about:
             record["about"] = self.event_of[about[0]]
@@ -491,7 +485,7 @@ class _Assembler:
         said = {(c["claimant"], c.get("about")) for c in self.claims}
         for event_span, claimant, stance, line in self.pending_claims:
             event = self.events[self.event_index[event_span.m.key]]
-            who = _collapse(claimant, 200)
+            who = clip(claimant, 200)
             if (who, event["id"]) in said:
                 continue
             said.add((who, event["id"]))
@@ -505,7 +499,7 @@ class _Assembler:
         tags = []
         for s in self.spans:
             if s.kind in _LOOSE_KINDS and s.m.key not in self.attached:
-                tags.append(_collapse(f"{s.first_label}: {s.m.text}", 200))
+                tags.append(clip(f"{s.first_label}: {s.m.text}", 200))
                 if loose is not None:
                     entry = loose.setdefault(s.first_label, [0, s.m.line])
                     entry[0] += 1
@@ -596,9 +590,9 @@ def _classify(m: Mention, labels: LabelMap, unmapped: dict[str, int], tags: list
         meaning = labels.meaning(label)
         if meaning is None:
             unmapped.setdefault(label, m.line)
-            tags.append(_collapse(f"{label}: {m.text}", 200))
+            tags.append(clip(f"{label}: {m.text}", 200))
         elif meaning.kind == "tag":
-            tags.append(_collapse(f"{label}: {m.text}", 200))
+            tags.append(clip(f"{label}: {m.text}", 200))
         elif meaning.kind == "stance":
             stance = stance or meaning.value
         elif meaning.kind == "verdict":
@@ -622,7 +616,7 @@ def _places(spans: list[_Span], lines: dict[DocPath, int]) -> tuple[list[dict[st
     for s in spans:
         if s.kind not in ("place", "country"):
             continue
-        name = _collapse(s.m.text, 200)
+        name = clip(s.m.text, 200)
         ident = (name.casefold(), s.kind == "country")
         if ident in by_name and s.m.geonames:
             # The same name twice is the same place; a GeoNames id on either pins both.
@@ -682,13 +676,8 @@ def _resolve_links(links: Iterable[Link], by_key: Mapping[str, _Span],
 
 def _summary(s: _Span, text: str, sentences: list[tuple[int, int]]) -> str:
     """The event span's words if they say something (3 words or more), else its sentence."""
-    words = _collapse(s.m.text, _SUMMARY_CHARS)
+    words = clip(s.m.text, _SUMMARY_CHARS)
     if len(words.split()) >= 3 or not sentences:
         return words
     start, end = sentences[s.sentence]
-    return _collapse(text[start:end], _SUMMARY_CHARS)
-
-
-def inferred_date(day: datetime.date) -> dict[str, Any]:
-    """A published value for a date worked out rather than read: {date:, inferred: true}."""
-    return {"date": day.isoformat(), "inferred": True}
+    return clip(text[start:end], _SUMMARY_CHARS)

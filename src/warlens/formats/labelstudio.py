@@ -44,10 +44,10 @@ from warlens.formats.labels import (
     Link,
     Mention,
     SpanExport,
-    inferred_date,
     label_files,
 )
 from warlens.formats.offsets import MODES, OffsetIndex, repair_span
+from warlens.formats.records import inferred_date
 from warlens.problems import WARNING, Collector, WarlensError
 from warlens.text import slugify, split_sentences, unique_id
 

@@ -21,10 +21,11 @@ from typing import Any
 
 from warlens import boundary, model
 from warlens.formats import Format, Imported
-from warlens.formats.csvutil import RowError, clip, record_article, to_float
+from warlens.formats.csvutil import RowError, to_float
 from warlens.formats.exportdates import DayColumn
+from warlens.formats.records import record_article
 from warlens.problems import WARNING, Collector, Problem
-from warlens.text import key_slug, unique_id
+from warlens.text import clip, key_slug, unique_id
 from warlens.yamlio import Path as DocPath
 
 NAME = "timemap"

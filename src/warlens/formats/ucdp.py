@@ -18,25 +18,22 @@ from pathlib import Path
 
 from warlens.formats import Format, Imported
 from warlens.formats.csvutil import (
+    CsvExport,
     CsvRow,
     CsvTable,
     RowError,
-    clip,
-    has_header,
-    lat_lon,
-    missing_columns,
-    read_table,
-    record_article,
-    rows_to_docs,
+    coordinates,
+    day_cell,
+    record_id,
     split_list,
     to_int,
     whole_cell,
-    year_cell,
 )
 from warlens.formats.exportdates import DayColumn
+from warlens.formats.records import record_article, record_event, record_place
 from warlens.gazetteer import get_gazetteer
 from warlens.problems import WARNING
-from warlens.text import key_slug
+from warlens.text import clip
 
 NAME = "ucdp"
 OUTLET = "UCDP GED"
@@ -76,7 +73,7 @@ SIGNATURE = ("date_start", "where_prec", "side_a")
 
 def detect(path: Path) -> bool:
     """A UCDP GED export: a .csv whose header holds date_start, where_prec and side_a."""
-    return has_header(path, SIGNATURE)
+    return EXPORT.detect(path)
 
 
 def read(path: Path, display: str, *, root: Path | str | None = None,
@@ -86,21 +83,7 @@ def read(path: Path, display: str, *, root: Path | str | None = None,
     A row with one bad value keeps the others (see `_build`), each left-out value
     reported with its line and column.
     """
-    table = read_table(path, display, None, SIGNATURE, root=root)
-    if not table.columns or missing_columns(table, REQUIRED):
-        return Imported(problems=table.problems)
-    # date_start and date_end are written alike: decided on together, said once.
-    days = DayColumn("date_start", (r.get(c) for r in table.rows
-                                    for c in ("date_start", "date_end")))
-    return rows_to_docs(table, days, "date_start",
-                        lambda row, seen: _build(row, table, seen, days), "the row had no year")
-
-
-def _day(row: CsvRow, column: str, days: DayColumn) -> datetime.date:
-    try:
-        return days.day(row.get(column), year_cell(row))
-    except ValueError as exc:
-        raise RowError(column, str(exc)) from None
+    return EXPORT.read(path, display, root=root)
 
 
 def _code(row: CsvRow, column: str, known: dict, table: CsvTable) -> int | None:
@@ -119,40 +102,15 @@ def _code(row: CsvRow, column: str, known: dict, table: CsvTable) -> int | None:
     return code
 
 
-def _warn(row: CsvRow, table: CsvTable, column: str, message: str) -> None:
-    table.add(row.line, column, message, WARNING)
-
-
 def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) -> dict:
     """The article document of a row; RowError for a row that cannot be imported at all
     (no id, or one already imported). A bad date leaves the event undated, bad
     coordinates leave it off the map, and figures that contradict each other are left
     out while the consistent ones are kept: each with a warning."""
-    ucdp_id = row.get("id")
-    if not ucdp_id:
-        raise RowError("id", "is empty")
-    article_id = key_slug(f"ucdp-{ucdp_id}")
-    if article_id in seen:
-        raise RowError("id", f"'{ucdp_id}' was already imported from line {seen[article_id]}")
-    start = end = None
-    try:
-        start = _day(row, "date_start", days)
-        end = _day(row, "date_end", days) if row.get("date_end") else start
-    except RowError as exc:
-        _warn(row, table, exc.column, f"{exc.message}; the event was imported "
-              f"{'with date_start alone' if start else 'undated'}")
-        end = start
-    if start is not None and end is not None and end < start:
-        _warn(row, table, "date_end", f"{end.isoformat()} is before date_start "
-              f"{start.isoformat()}; the event was imported with date_start alone")
-        end = start
-    when: str | dict = "undated"
-    if start is not None and end is not None:
-        when = start.isoformat() if start == end else \
-            {"from": start.isoformat(), "to": end.isoformat()}
+    ucdp_id, article_id = record_id(row, "id", "ucdp", seen)
+    start, end = _dates(row, table, days)
     low, best, high, dropped = _estimates(row, table)
     place = _place(row, table)
-
     violence = _code(row, "type_of_violence", VIOLENCE_TYPES, table)
     event_type, violence_name = VIOLENCE_TYPES.get(violence or 0, ("other", ""))
     if violence is None:
@@ -167,23 +125,60 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     summary = (violence_name or "violence").capitalize()
     summary += f" at {where}" if where else ""
     summary += f": {dyad}" if dyad else ""
-    event: dict = {
-        "id": key_slug(f"e-{ucdp_id}"),
-        "summary": clip(summary),
-        "type": event_type,
-        "when": when,
-        "quote": text,
-    }
-    if place is not None:
-        event["place"] = place["id"]
-    actors = [clip(s) for s in (side_a, side_b) if s]
-    if actors:
-        event["actors"] = list(dict.fromkeys(actors))
-    if low is not None or high is not None:
-        event["casualties"] = {"low": low, "high": high,
-                               "text": _casualty_text(low, best, high) + dropped}
-    event["tags"] = _tags(row, violence, violence_name, date_prec, table)
+    actors = list(dict.fromkeys(clip(s) for s in (side_a, side_b) if s))
+    casualties = None if low is None and high is None else {
+        "low": low, "high": high, "text": _casualty_text(low, best, high) + dropped}
+    event = record_event(ucdp_id, summary, event_type, _when(start, end), text, place,
+                         actors=actors or None, casualties=casualties,
+                         tags=_tags(row, violence, violence_name, date_prec))
+    published, from_sources = _published(row, end)
+    conflict = row.get("conflict_name") or dyad or "UCDP event"
+    label = _dates_label(start, end)
+    title = f"{conflict}: {where}, {label}" if where else f"{conflict}, {label}"
+    head = {"id": article_id, "title": clip(title), "outlet": OUTLET, "published": published,
+            "text": text}
+    return record_article(head, _notes(row, generated, from_sources, end), "UCDP GED",
+                          f"{table.file}:{row.line}", place, event)
 
+
+def _dates(row: CsvRow, table: CsvTable, days: DayColumn
+           ) -> tuple[datetime.date | None, datetime.date | None]:
+    """The event's first and last day (date_start..date_end, the end defaulting to the
+    start); a bad or earlier date_end keeps date_start alone, a bad date_start leaves
+    the event undated, each with a warning."""
+    start = end = None
+    try:
+        start = day_cell(row, "date_start", days)
+        end = day_cell(row, "date_end", days) if row.get("date_end") else start
+    except RowError as exc:
+        table.keep_without(row, exc, "the event was imported "
+                           f"{'with date_start alone' if start else 'undated'}")
+        end = start
+    if start is not None and end is not None and end < start:
+        table.add(row.line, "date_end", f"{end.isoformat()} is before date_start "
+                  f"{start.isoformat()}; the event was imported with date_start alone",
+                  WARNING)
+        end = start
+    return start, end
+
+
+def _when(start: datetime.date | None, end: datetime.date | None) -> str | dict:
+    """The dates as an event's `when`: 'undated', a day, or a from/to range."""
+    if start is None or end is None or start == end:
+        return _dates_label(start, end)
+    return {"from": start.isoformat(), "to": end.isoformat()}
+
+
+def _dates_label(start: datetime.date | None, end: datetime.date | None) -> str:
+    """The dates in a title: 'undated', a day, or `2023-05-01 to 2023-05-03`."""
+    if start is None or end is None:
+        return "undated"
+    return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+
+
+def _notes(row: CsvRow, generated: bool, from_sources: bool,
+           end: datetime.date | None) -> list[str]:
+    """The article's notes: a generated text, UCDP's deaths by party, an inferred date."""
     notes = []
     if generated:
         notes.append("UCDP gives no source headline or article text for this event; the text "
@@ -191,17 +186,9 @@ def _build(row: CsvRow, table: CsvTable, seen: dict[str, int], days: DayColumn) 
     deaths = _deaths(row)
     if deaths:
         notes.append(f"UCDP deaths by party: {deaths}.")
-    published, from_sources = _published(row, end)
     if not from_sources and end is not None:
         notes.append("The published date is the event's last day, not a source's date.")
-
-    conflict = row.get("conflict_name") or dyad or "UCDP event"
-    label = ("undated" if start is None or end is None else start.isoformat()
-             if start == end else f"{start.isoformat()} to {end.isoformat()}")
-    title = f"{conflict}: {where}, {label}" if where else f"{conflict}, {label}"
-    head = {"id": article_id, "title": clip(title), "outlet": OUTLET, "published": published,
-            "text": text}
-    return record_article(head, notes, "UCDP GED", f"{table.file}:{row.line}", place, event)
+    return notes
 
 
 def _estimates(row: CsvRow, table: CsvTable
@@ -218,7 +205,7 @@ def _estimates(row: CsvRow, table: CsvTable
         try:
             values[column] = whole_cell(row, column)
         except RowError as exc:
-            _warn(row, table, column, f"{exc.message}; left out of the casualty figures")
+            table.keep_without(row, exc, "left out of the casualty figures")
             values[column] = None
     low, best, high = values["low"], values["best"], values["high"]
     note = ""
@@ -231,9 +218,9 @@ def _estimates(row: CsvRow, table: CsvTable
             dropped, low, high = f"low {low} and high {high}", None, None
         kept = ", ".join(f"{name} {value}" for name, value in
                          (("low", low), ("best", best), ("high", high)) if value is not None)
-        _warn(row, table, "low", f"the low estimate {values['low']} is above the high "
-              f"estimate {values['high']}; {dropped} left out, the event kept"
-              + (f" with {kept}" if kept else " without casualty figures"))
+        table.add(row.line, "low", f"the low estimate {values['low']} is above the high "
+                  f"estimate {values['high']}; {dropped} left out, the event kept"
+                  + (f" with {kept}" if kept else " without casualty figures"), WARNING)
         note = f"; UCDP's {dropped} left out: it contradicts the other figures"
     if low is None and best is not None:
         low = best if high is None else min(best, high)
@@ -245,12 +232,7 @@ def _estimates(row: CsvRow, table: CsvTable
 def _place(row: CsvRow, table: CsvTable) -> dict | None:
     """The event's place from where_coordinates/where_description, lat/lon and where_prec;
     bad coordinates are left out with a warning and the place kept by its name."""
-    try:
-        lat, lon = lat_lon(row)
-    except RowError as exc:
-        _warn(row, table, exc.column, f"{exc.message}; the place was imported by its name, "
-              "without coordinates")
-        lat = lon = None
+    lat, lon = coordinates(row, table)
     where_prec = _code(row, "where_prec", WHERE_PRECISION, table)
     precision = WHERE_PRECISION[where_prec][0] if where_prec else "region"
     country_name = row.get("country")
@@ -258,18 +240,11 @@ def _place(row: CsvRow, table: CsvTable) -> dict | None:
             or row.get("adm_1") or country_name)
     if not name and lat is None:
         return None
-    place: dict = {"id": key_slug(name) or "place", "name": clip(name or f"{lat}, {lon}")}
     description = row.get("where_description")
-    if lat is None and description and description != name:
-        place["aliases"] = [clip(description)]
-    if lat is not None:
-        place["lat"], place["lon"] = lat, lon
-    place["precision"] = precision
+    aliases = (description,) if lat is None and description and description != name else ()
     # In international waters (7) the country is the conflict's, not the place's.
     country = _country(country_name) if where_prec != 7 else None
-    if country:
-        place["country"] = country
-    return place
+    return record_place(name, lat, lon, aliases=aliases, precision=precision, country=country)
 
 
 def _text(row: CsvRow, start: datetime.date | None, end: datetime.date | None, where: str,
@@ -322,8 +297,8 @@ def _published(row: CsvRow, end: datetime.date | None) -> tuple[str | dict, bool
     return {"date": end.isoformat(), "inferred": True}, False
 
 
-def _tags(row: CsvRow, violence: int | None, violence_name: str, date_prec: int | None,
-          table: CsvTable) -> list[str]:
+def _tags(row: CsvRow, violence: int | None, violence_name: str,
+          date_prec: int | None) -> list[str]:
     """UCDP's codes, in words, and its sources as `name: value` tags."""
     tags: list[str] = []
     if violence is not None:
@@ -365,4 +340,7 @@ def _country(name: str) -> str | None:
     return None
 
 
+# date_start and date_end are written alike: decided on together, said once.
+EXPORT = CsvExport(SIGNATURE, REQUIRED, ("date_start", "date_end"), _build,
+                   "the row had no year")
 FORMAT = Format(NAME, "UCDP", (".csv",), detect, read, rank=50)
