@@ -12,6 +12,7 @@ docs/formats-datasets.md lists what is kept, lost and guessed.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from warlens import boundary, model
 from warlens.formats import Format, Imported
 from warlens.formats.csvutil import RowError, to_float
 from warlens.formats.exportdates import DayColumn
-from warlens.formats.records import record_article
+from warlens.formats.records import published_on, record_article, record_event, record_place
 from warlens.problems import WARNING, Collector, Problem
 from warlens.text import clip, key_slug, unique_id
 from warlens.yamlio import Path as DocPath
@@ -217,14 +218,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
     event_id = _text_of(raw.get("id"))
     if not event_id:
         raise RowError("id", "is missing or empty")
-    article_id = key_slug(f"timemap-{event_id}")
-    date_text = _text_of(raw.get("date"))
-    day = None
-    if date_text:
-        try:
-            day = days.day(date_text)
-        except ValueError as exc:
-            export.add(line, "date", f"{exc}; the event was imported undated", WARNING)
+    day = _day(raw, line, export, days)
     try:
         lat, lon = _coordinates(raw)
     except RowError as exc:
@@ -232,8 +226,39 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
                    "coordinates", WARNING)
         lat = lon = None
     location = _text_of(raw.get("location"))
-    time = _text_of(raw.get("time"))
+    text, notes = _text(raw, event_id, location, day)
+    urls, source_tags = _sources(raw.get("sources"), event_id, line, export)
+    event_type, association_tags = _associations(raw.get("associations"), event_id, line,
+                                                 export)
+    tags = [*association_tags, *source_tags]
+    if time := _text_of(raw.get("time")):
+        tags.append(clip(f"time: {time}"))
+    summary = clip(text.splitlines()[0], _SUMMARY_LENGTH)
+    place = record_place(location, lat, lon)
+    event = record_event(event_id, summary, event_type, day.isoformat() if day else "undated",
+                         text, place, sources=urls or None,
+                         tags=list(dict.fromkeys(tags)) or None)
+    head = {"id": key_slug(f"timemap-{event_id}"), "title": summary, "outlet": OUTLET,
+            "published": published_on(day), "text": text}
+    return record_article(head, notes, "TimeMap", f"{export.file}:{line}", place, event)
 
+
+def _day(raw: dict, line: int, export: _Export, days: DayColumn) -> datetime.date | None:
+    """The event's day; None for no date, or for one that cannot be read (said)."""
+    date_text = _text_of(raw.get("date"))
+    if not date_text:
+        return None
+    try:
+        return days.day(date_text)
+    except ValueError as exc:
+        export.add(line, "date", f"{exc}; the event was imported undated", WARNING)
+        return None
+
+
+def _text(raw: dict, event_id: str, location: str, day: datetime.date | None
+          ) -> tuple[str, list[str]]:
+    """The article's text (the event's description, else a sentence from its fields)
+    and the notes saying what was made up or missing."""
     description = _text_of(raw.get("description"))
     notes: list[str] = []
     if description:
@@ -247,38 +272,7 @@ def _article(raw: object, line: int, export: _Export, days: DayColumn) -> dict:
                      "its fields by warlens.")
     if day is None:
         notes.append("The TimeMap event has no date.")
-
-    urls, source_tags = _sources(raw.get("sources"), event_id, line, export)
-    event_type, association_tags = _associations(raw.get("associations"), event_id, line,
-                                                 export)
-    first_line = text.splitlines()[0]
-    summary = clip(first_line, _SUMMARY_LENGTH)
-    event: dict = {
-        "id": key_slug(f"e-{event_id}"),
-        "summary": summary,
-        "type": event_type,
-        "when": day.isoformat() if day else "undated",
-        "quote": text,
-    }
-    place = None
-    if location or lat is not None:
-        place = {"id": key_slug(location) or "place",
-                 "name": clip(location or f"{lat}, {lon}")}
-        if lat is not None:
-            place["lat"], place["lon"] = lat, lon
-        event["place"] = place["id"]
-    if urls:
-        event["sources"] = urls
-    tags = [*association_tags, *source_tags]
-    if time:
-        tags.append(clip(f"time: {time}"))
-    if tags:
-        event["tags"] = list(dict.fromkeys(tags))
-
-    head = {"id": article_id, "title": summary, "outlet": OUTLET,
-            "published": {"date": day.isoformat(), "inferred": True} if day else "undated",
-            "text": text}
-    return record_article(head, notes, "TimeMap", f"{export.file}:{line}", place, event)
+    return text, notes
 
 
 def _coordinates(raw: dict) -> tuple[float | None, float | None]:
