@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from warlens import dates, model
 from warlens.dates import When
-from warlens.gazetteer import Gazetteer, get_gazetteer
+from warlens.gazetteer import Gazetteer, GazPlace, get_gazetteer
 from warlens.model import Col, key
 from warlens.problems import ERROR, WARNING, Problem, Severity, WarlensError
 from warlens.spans import FoldedText
@@ -236,36 +236,24 @@ def _validated(items: Iterable[tuple[int, Any]], section: str, model_cls: type[B
 
 def _read_places(items: list[tuple[int, Any]], report: _Reporter, gaz: Gazetteer,
                  article: str, file: str) -> dict[str, Row]:
+    """The article's places as rows by id, each located from the file or the gazetteer;
+    a place found in neither is kept off the map with a warning."""
     valid = _validated(items, "places", model.PlaceIn, report)
-    context = {p.country for _, p in valid if p.country}
-    for _, p in valid:
-        if p.precision == "country" and not p.country:
-            found = gaz.country(p.name)
-            if found:
-                context.add(found.country)
+    context = _countries(valid, gaz)
     places: dict[str, Row] = {}
     for i, p in valid:
         lat, lon, country, geonames, admin1 = p.lat, p.lon, p.country, p.geonames, ""
         resolved_by = "file" if lat is not None else "none"
-        if lat is None:
-            hit = None
-            if p.precision == "country":
-                hit = gaz.country(p.country or p.name)
-            if hit is None and p.geonames:
-                hit = gaz.by_geonames(p.geonames)
-            for name in (p.name, *p.aliases):
-                if hit is not None:
-                    break
-                hit = gaz.lookup(name, context=sorted(context))
-            if hit is not None:
-                lat, lon, resolved_by = hit.lat, hit.lon, "gazetteer"
-                country = country or hit.country or None
-                geonames = geonames or hit.geonames
-                admin1 = hit.admin1
-            else:
-                report.add(("places", i, "name"),
-                           f"'{p.name}' is not in the gazetteer and has no lat/lon: "
-                           "it stays off the map (add lat and lon, or an alias)", WARNING)
+        hit = None if lat is not None else _look_up(p, gaz, context)
+        if hit is not None:
+            lat, lon, resolved_by = hit.lat, hit.lon, "gazetteer"
+            country = country or hit.country or None
+            geonames = geonames or hit.geonames
+            admin1 = hit.admin1
+        elif lat is None:
+            report.add(("places", i, "name"),
+                       f"'{p.name}' is not in the gazetteer and has no lat/lon: "
+                       "it stays off the map (add lat and lon, or an alias)", WARNING)
         places[p.id] = {
             Col.KEY: key(article, p.id), Col.ARTICLE: article, Col.ID: p.id,
             Col.PLACE_NAME: p.name, Col.LAT: lat, Col.LON: lon, Col.PRECISION: p.precision,
@@ -275,6 +263,33 @@ def _read_places(items: list[tuple[int, Any]], report: _Reporter, gaz: Gazetteer
             Col.DRAFT: p.draft,
         }
     return places
+
+
+def _countries(valid: list[tuple[int, Any]], gaz: Gazetteer) -> list[str]:
+    """The countries the article's places name or are, sorted: the context in which a
+    bare place name is looked up (Kostiantynivka in Ukraine, not elsewhere)."""
+    context = {p.country for _, p in valid if p.country}
+    for _, p in valid:
+        if p.precision == "country" and not p.country:
+            found = gaz.country(p.name)
+            if found:
+                context.add(found.country)
+    return sorted(context)
+
+
+def _look_up(p: model.PlaceIn, gaz: Gazetteer, context: list[str]) -> GazPlace | None:
+    """The gazetteer's entry for a place without coordinates, or None: a country by
+    its name, else the GeoNames id, else the name and then each alias in `context`."""
+    hit = None
+    if p.precision == "country":
+        hit = gaz.country(p.country or p.name)
+    if hit is None and p.geonames:
+        hit = gaz.by_geonames(p.geonames)
+    for name in (p.name, *p.aliases):
+        if hit is not None:
+            break
+        hit = gaz.lookup(name, context=context)
+    return hit
 
 
 def _span(text: FoldedText, quote: str, path: Path, report: _Reporter) -> tuple[int, int] | None:
