@@ -381,24 +381,9 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
         clock = now
 
     folder = cache_dir_for(roots)
-    # Strings and os.stat, not Paths (ruff's PTH rules): 100,000 files are stat'ed per load.
     keys = list(files)
     homes: list[str | None] = list(folders) if folders is not None else [None] * len(keys)
-    sizes, mtimes = [], []
-    for key, home in zip(keys, homes, strict=True):
-        try:
-            st = os.stat(key)  # noqa: PTH116
-            size, mtime = st.st_size, st.st_mtime_ns
-            if not key.lower().endswith(_corpus.NATIVE_SUFFIXES):
-                # An imported file also depends on the files its reader reads beside it.
-                for other in formats.companions(Path(key), home):
-                    other_st = other.stat()
-                    size, mtime = size + other_st.st_size, max(mtime, other_st.st_mtime_ns)
-            sizes.append(size)
-            mtimes.append(mtime)
-        except OSError:
-            sizes.append(-1)
-            mtimes.append(-1)
+    sizes, mtimes = _stat_files(keys, homes)
     current = pd.DataFrame({"src": keys, "display": list(displays), "size": sizes,
                             "mtime_ns": mtimes})
     lap("stat")
@@ -412,31 +397,7 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
         old_manifest, old_tables = cached
     lap("read cache")
 
-    # Which files keep their cached rows: same (size, mtime) or same bytes. The name a file
-    # is shown by depends on the working folder and is not part of its identity: a corpus
-    # opened from another folder keeps its rows and is only renamed (see _renamed).
-    # Compared column by column: a Python loop over 100,000 files took half a second.
-    j = pd.Index(old_manifest["src"]).get_indexer(keys)  # each file's old row, or -1
-    known = j >= 0
-    row = np.where(known, j, 0)
-    same_size = np.zeros(len(keys), dtype=bool)
-    if len(old_manifest):
-        same_size = known & (old_manifest["size"].to_numpy()[row] == np.asarray(sizes))
-    same_stat = same_size & (old_manifest["mtime_ns"].to_numpy()[row] == np.asarray(mtimes)
-                             if len(old_manifest) else same_size)
-    was = np.where(same_stat, j, -1).astype(np.int64)  # each file's row in the old manifest
-    old_digest = old_manifest["digest"].to_numpy(dtype=object)
-    digests: list[str | None] = (np.where(same_stat, old_digest[row], None).tolist()
-                                 if len(old_manifest) else [None] * len(keys))
-    for i in (same_size & ~same_stat).nonzero()[0]:
-        if keys[i].lower().endswith(_corpus.NATIVE_SUFFIXES):
-            # touched, checked out again, or edited in place (native files only: an
-            # imported file's digest does not cover its companions)
-            stats.hashed += 1
-            with contextlib.suppress(OSError):
-                if file_digest(boundary.read_bytes(keys[i], boundary.CAPS["article"])) \
-                        == old_digest[j[i]]:
-                    was[i], digests[i] = j[i], old_digest[j[i]]
+    was, digests = _kept_rows(old_manifest, keys, sizes, mtimes, stats)
     to_parse = (was < 0).nonzero()[0]
     lap("hash")
 
@@ -452,10 +413,8 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
         tables = {name: contiguous(table) for name, table in
                   _combine(old_tables, was, len(old_manifest), new_tables, to_parse).items()}
     stats.parsed, stats.reused = len(to_parse), len(keys) - len(to_parse)
-    old_displays = old_manifest["display"].to_numpy(dtype=object)
     shown = np.asarray(displays, dtype=object)
-    renamed = bool(len(old_manifest)) and bool(
-        (old_displays[np.maximum(was, 0)][was >= 0] != shown[was >= 0]).any())
+    renamed = _shown_otherwise(old_manifest, was, shown)
     if renamed:
         tables = _renamed(tables, shown)
     lap("combine")
@@ -467,6 +426,71 @@ def load_cached(roots: Sequence[Path], files: Sequence[str], displays: Sequence[
     result = assemble(tables, len(keys), extra_problems=extra_problems, sources=sources)
     lap("assemble")
     return result
+
+
+def _stat_files(keys: list[str], homes: list[str | None]) -> tuple[list[int], list[int]]:
+    """Each file's size and modification time (-1, -1 for one that cannot be stat'ed);
+    an imported file's include the companions its reader reads beside it."""
+    # Strings and os.stat, not Paths (ruff's PTH rules): 100,000 files are stat'ed per load.
+    sizes, mtimes = [], []
+    for key, home in zip(keys, homes, strict=True):
+        try:
+            st = os.stat(key)  # noqa: PTH116
+            size, mtime = st.st_size, st.st_mtime_ns
+            if not key.lower().endswith(_corpus.NATIVE_SUFFIXES):
+                # An imported file also depends on the files its reader reads beside it.
+                for other in formats.companions(Path(key), home):
+                    other_st = other.stat()
+                    size, mtime = size + other_st.st_size, max(mtime, other_st.st_mtime_ns)
+            sizes.append(size)
+            mtimes.append(mtime)
+        except OSError:
+            sizes.append(-1)
+            mtimes.append(-1)
+    return sizes, mtimes
+
+
+def _kept_rows(old_manifest: pd.DataFrame, keys: list[str], sizes: list[int],
+               mtimes: list[int], stats: LoadStats) -> tuple[np.ndarray, list[str | None]]:
+    """Which files keep their cached rows, and the digests known so far.
+
+    Returns `was` (each file's row in the old manifest, -1: to be parsed) and each file's
+    digest (None: not known yet). A file keeps its rows with the same (size, mtime), or
+    with the same size and the same bytes (a native file touched or checked out again:
+    hashed, counted in `stats.hashed`). The name a file is shown by depends on the
+    working folder and is not part of its identity: a corpus opened from another folder
+    keeps its rows and is only renamed (see _renamed).
+    """
+    # Compared column by column: a Python loop over 100,000 files took half a second.
+    j = pd.Index(old_manifest["src"]).get_indexer(keys)  # each file's old row, or -1
+    known = j >= 0
+    row = np.where(known, j, 0)
+    same_size = np.zeros(len(keys), dtype=bool)
+    if len(old_manifest):
+        same_size = known & (old_manifest["size"].to_numpy()[row] == np.asarray(sizes))
+    same_stat = same_size & (old_manifest["mtime_ns"].to_numpy()[row] == np.asarray(mtimes)
+                             if len(old_manifest) else same_size)
+    was = np.where(same_stat, j, -1).astype(np.int64)
+    old_digest = old_manifest["digest"].to_numpy(dtype=object)
+    digests: list[str | None] = (np.where(same_stat, old_digest[row], None).tolist()
+                                 if len(old_manifest) else [None] * len(keys))
+    for i in (same_size & ~same_stat).nonzero()[0]:
+        if keys[i].lower().endswith(_corpus.NATIVE_SUFFIXES):
+            # touched, checked out again, or edited in place (native files only: an
+            # imported file's digest does not cover its companions)
+            stats.hashed += 1
+            with contextlib.suppress(OSError):
+                if file_digest(boundary.read_bytes(keys[i], boundary.CAPS["article"])) \
+                        == old_digest[j[i]]:
+                    was[i], digests[i] = j[i], old_digest[j[i]]
+    return was, digests
+
+
+def _shown_otherwise(old_manifest: pd.DataFrame, was: np.ndarray, shown: np.ndarray) -> bool:
+    """Whether a kept file is shown by another name than when it was cached."""
+    old_displays = old_manifest["display"].to_numpy(dtype=object)
+    return bool(len(old_manifest)) and bool(
+        (old_displays[np.maximum(was, 0)][was >= 0] != shown[was >= 0]).any())
 
 
 def _renamed(tables: dict[str, pd.DataFrame], displays: np.ndarray) -> dict[str, pd.DataFrame]:
