@@ -335,9 +335,24 @@ class Gazetteer:
         Settlements go first in the place list, biggest first, so that any subset taken
         in list order is already sorted by population.
         """
-        records = sorted(cities, key=lambda c: (-int(c["population"]), int(c["geonameid"])))
         self._places: list[GazPlace] = []
-        names: list[tuple[str, ...]] = []
+        names: list[tuple[str, ...]] = []  # each place's names, by its index
+        self._add_settlements(cities, names)
+        self._n_settlements = len(self._places)
+        self._add_regions(regions, names)
+        self._add_countries(countries, centroids, names)
+        self._by_id: dict[int, int] = {
+            p.geonames: i for i, p in enumerate(self._places) if p.geonames is not None
+        }
+        self._index_names(names, ALIASES if aliases is None else aliases)
+        self._grid: dict[tuple[int, int], list[int]] = {}
+        for i in range(self._n_settlements):
+            p = self._places[i]
+            self._grid.setdefault(_cell(p.lat, p.lon), []).append(i)
+
+    def _add_settlements(self, cities: Iterable[dict], names: list[tuple[str, ...]]) -> None:
+        """The GeoNames cities, biggest first (ties by id), with their alternate names."""
+        records = sorted(cities, key=lambda c: (-int(c["population"]), int(c["geonameid"])))
         for c in records:
             self._places.append(
                 GazPlace(
@@ -352,7 +367,9 @@ class Gazetteer:
                 )
             )
             names.append((c["name"], *c["alternatenames"]))
-        self._n_settlements = len(self._places)
+
+    def _add_regions(self, regions: Iterable[_Region], names: list[tuple[str, ...]]) -> None:
+        """Ukraine's oblasts, with their other names."""
         for region in regions:
             self._places.append(
                 GazPlace(
@@ -367,6 +384,11 @@ class Gazetteer:
                 )
             )
             names.append((region.name, *region.other_names))
+
+    def _add_countries(self, countries: Iterable[dict],
+                       centroids: dict[str, tuple[float, float]],
+                       names: list[tuple[str, ...]]) -> None:
+        """Every country's name by code; a place for each one with a known centroid."""
         self._country_by_code: dict[str, GazPlace] = {}
         self._country_by_iso3: dict[str, GazPlace] = {}
         self._country_names: dict[str, str] = {}
@@ -384,18 +406,16 @@ class Gazetteer:
             self._country_by_code[code] = place
             self._country_by_iso3[c["iso3"]] = place
 
+    def _index_names(self, names: list[tuple[str, ...]], aliases: dict[str, int]) -> None:
+        """Each normalised name (and alias) -> the places it names, in place order."""
         by_name: dict[str, list[int]] = {}
         for i, place_names in enumerate(names):
             for key in {normalize_name(n) for n in place_names}:
                 if key:
                     by_name.setdefault(key, []).append(i)
-
-        self._by_id: dict[int, int] = {
-            p.geonames: i for i, p in enumerate(self._places) if p.geonames is not None
-        }
         # Aliases whose target is not indexed are skipped (the tests check ours all are).
         self._alias: dict[str, int] = {}
-        for alias, geonames_id in (ALIASES if aliases is None else aliases).items():
+        for alias, geonames_id in aliases.items():
             if geonames_id in self._by_id:
                 key, i = normalize_name(alias), self._by_id[geonames_id]
                 self._alias[key] = i
@@ -406,11 +426,6 @@ class Gazetteer:
         self._by_name: dict[str, int | tuple[int, ...]] = {
             key: found[0] if len(found) == 1 else tuple(found) for key, found in by_name.items()
         }
-
-        self._grid: dict[tuple[int, int], list[int]] = {}
-        for i in range(self._n_settlements):
-            p = self._places[i]
-            self._grid.setdefault(_cell(p.lat, p.lon), []).append(i)
 
     # -- by name ----------------------------------------------------------------------
 
