@@ -211,103 +211,138 @@ def candidate_pairs(prep: Prepared) -> pd.DataFrame:
     larger cubes, places without coordinates by GeoNames id or by name and country,
     country-level places by country. The exact rules then filter them.
     """
-    ev = prep.events
-    n = len(ev)
-    if n == 0:
-        return pd.DataFrame({"a": np.zeros(0, np.int32), "b": np.zeros(0, np.int32),
-                             "km": np.zeros(0, np.float32)})
-    lat, lon = ev[Col.LAT].to_numpy(), ev[Col.LON].to_numpy()
-    precision = ev[Col.PRECISION].to_numpy().astype(str)
-    has_xy = ~np.isnan(lat)
-    fine = has_xy & np.isin(precision, ["exact", "settlement", "district"])
-    region = has_xy & (precision == "region")
-    country = precision == "country"
-    first = ev["day0"].to_numpy()
-    shift = first.min() - DATE_SLACK_DAYS - 1  # days from 1, so they pack under a key
-    day0, day1 = first - shift, ev["day1"].to_numpy() - shift
-    article = pd.factorize(ev[Col.ARTICLE])[0]
-    sharp = ev["span"].to_numpy() <= SHARP_DAYS
-    geonames = ev["geonames"].to_numpy(dtype=float, na_value=np.nan)
-    has_gn = ~np.isnan(geonames)
-    names = pd.factorize(ev[Col.PLACE_NAME].fillna("").str.lower().str.strip() + "|"
-                         + ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
-    codes = pd.factorize(ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
-    reach = _radius(precision)
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    if len(prep.events) == 0:
+        return _no_pairs()
+    sweep = _Sweep(prep.events)
+    sweep.fine_places()
+    # Regions and places without coordinates may find a pair twice; the grid and the
+    # countries find each pair once.
+    repeats = sweep.regions()
+    repeats = sweep.unlocated() or repeats
+    sweep.countries()
+    return sweep.pairs(repeats)
 
-    def take(a: np.ndarray, b: np.ndarray) -> None:
-        """Keep the pairs the rules allow, a chunk at a time: different articles, a sharp
-        date (both, for countries), and places that match."""
+
+def _no_pairs() -> pd.DataFrame:
+    """An empty pairs table, in the dtypes it always has."""
+    return pd.DataFrame({"a": np.zeros(0, np.int32), "b": np.zeros(0, np.int32),
+                         "km": np.zeros(0, np.float32)})
+
+
+class _Sweep:
+    """The events' columns as arrays, swept for candidate pairs one kind of place at a
+    time; `take` keeps, a chunk at a time, the pairs the rules allow."""
+
+    def __init__(self, ev: pd.DataFrame) -> None:
+        self.n = len(ev)
+        self.lat, self.lon = ev[Col.LAT].to_numpy(), ev[Col.LON].to_numpy()
+        precision = ev[Col.PRECISION].to_numpy().astype(str)
+        self.has_xy = ~np.isnan(self.lat)
+        self.fine = self.has_xy & np.isin(precision, ["exact", "settlement", "district"])
+        self.region = self.has_xy & (precision == "region")
+        self.country = precision == "country"
+        first = ev["day0"].to_numpy()
+        shift = first.min() - DATE_SLACK_DAYS - 1  # days from 1, so they pack under a key
+        self.day0, self.day1 = first - shift, ev["day1"].to_numpy() - shift
+        self.article = pd.factorize(ev[Col.ARTICLE])[0]
+        self.sharp = ev["span"].to_numpy() <= SHARP_DAYS
+        self.geonames = ev["geonames"].to_numpy(dtype=float, na_value=np.nan)
+        self.has_gn = ~np.isnan(self.geonames)
+        self.names = pd.factorize(ev[Col.PLACE_NAME].fillna("").str.lower().str.strip() + "|"
+                                  + ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
+        self.codes = pd.factorize(ev[Col.COUNTRY].fillna("").astype(str))[0].astype(np.int64)
+        self.reach = _radius(precision)
+        self.found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def take(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Keep the pairs the rules allow: different articles, a sharp date (both, for
+        countries), and places that match."""
+        article, sharp, country = self.article, self.sharp, self.country
         keep = (a != b) & (article[a] != article[b]) & (sharp[a] | sharp[b])
         keep &= ~(country[a] & country[b]) | (sharp[a] & sharp[b])
         a, b = a[keep], b[keep]
-        km = _haversine(lat[a], lon[a], lat[b], lon[b])
-        ok = country[a] & country[b] & (codes[a] == codes[b])
+        km = _haversine(self.lat[a], self.lon[a], self.lat[b], self.lon[b])
+        ok = country[a] & country[b] & (self.codes[a] == self.codes[b])
         # Where both places have coordinates, the distance decides; a name for the rest.
-        same_gn = has_gn[a] & has_gn[b] & (geonames[a] == geonames[b])
-        by_name = ~(has_xy[a] & has_xy[b]) & (same_gn | (names[a] == names[b]))
-        ok |= ~country[a] & ~country[b] & (by_name | (km <= np.fmax(reach[a], reach[b])))
+        same_gn = self.has_gn[a] & self.has_gn[b] & (self.geonames[a] == self.geonames[b])
+        by_name = ~(self.has_xy[a] & self.has_xy[b]) & (same_gn | (self.names[a] == self.names[b]))
+        ok |= ~country[a] & ~country[b] & (by_name | (km <= np.fmax(self.reach[a], self.reach[b])))
         a, b = a[ok], b[ok]
-        found.append((np.minimum(a, b).astype(np.int32), np.maximum(a, b).astype(np.int32),
-                      km[ok].astype(np.float32)))
+        self.found.append((np.minimum(a, b).astype(np.int32),
+                           np.maximum(a, b).astype(np.int32), km[ok].astype(np.float32)))
 
-    def within(rows: np.ndarray, key: np.ndarray) -> None:
-        for i, j in _overlapping(key, day0[rows], day1[rows]):
-            take(rows[i], rows[j])
+    def within(self, rows: np.ndarray, key: np.ndarray) -> None:
+        """Pairs among `rows` under the same key with overlapping dates."""
+        for i, j in _overlapping(key, self.day0[rows], self.day1[rows]):
+            self.take(rows[i], rows[j])
 
-    def across(rows_a: np.ndarray, key_a: np.ndarray, rows_b: np.ndarray,
+    def across(self, rows_a: np.ndarray, key_a: np.ndarray, rows_b: np.ndarray,
                key_b: np.ndarray) -> None:
-        for i, j in _overlapping_across(key_a, day0[rows_a], day1[rows_a],
-                                        key_b, day0[rows_b], day1[rows_b]):
-            take(rows_a[i], rows_b[j])
+        """Pairs of a row of `rows_a` and one of `rows_b` under the same key, dates
+        overlapping."""
+        for i, j in _overlapping_across(key_a, self.day0[rows_a], self.day1[rows_a],
+                                        key_b, self.day0[rows_b], self.day1[rows_b]):
+            self.take(rows_a[i], rows_b[j])
 
-    # Fine places: a grid as wide as the largest fine radius; each cell with itself and
-    # with its neighbours (four of the eight: the other four see this cell the same way).
-    rows = np.flatnonzero(fine)
-    cell = _cells(lat[rows], lon[rows], _FINE_CELL_KM)
-    within(rows, cell)
-    for d in _FORWARD:
-        across(rows, cell, rows, cell - _offset(d))
-    # Regions: each with every place that has coordinates, in a grid of the region radius.
-    # These and the places without coordinates may find a pair twice; the grid and the
-    # countries find each pair once.
-    rows_r = np.flatnonzero(region)
-    repeats = False
-    if len(rows_r):
-        repeats = True
-        rows_all = np.flatnonzero(fine | region)
-        coarse = _cells(lat, lon, _REGION_CELL_KM)
+    def fine_places(self) -> None:
+        """Fine places: a grid as wide as the largest fine radius; each cell with itself
+        and with its neighbours (four of the eight: the other four see this cell the
+        same way)."""
+        rows = np.flatnonzero(self.fine)
+        cell = _cells(self.lat[rows], self.lon[rows], _FINE_CELL_KM)
+        self.within(rows, cell)
+        for d in _FORWARD:
+            self.across(rows, cell, rows, cell - _offset(d))
+
+    def regions(self) -> bool:
+        """Regions: each with every place that has coordinates, in a grid of the region
+        radius. Whether there were any (their pairs may repeat)."""
+        rows_r = np.flatnonzero(self.region)
+        if not len(rows_r):
+            return False
+        rows_all = np.flatnonzero(self.fine | self.region)
+        coarse = _cells(self.lat, self.lon, _REGION_CELL_KM)
         for d in _AROUND:
-            across(rows_r, coarse[rows_r], rows_all, coarse[rows_all] - _offset(d))
-    # Places without coordinates: by GeoNames id, else by name and country.
-    alone = np.flatnonzero(has_gn & ~has_xy)
-    if len(alone):
-        repeats = True
-        with_gn = np.flatnonzero(has_gn)
-        across(alone, geonames[alone].astype(np.int64), with_gn,
-               geonames[with_gn].astype(np.int64))
-    alone = np.flatnonzero(~country & ~has_xy & ~has_gn)
-    if len(alone):
-        repeats = True
-        named = np.flatnonzero(~country)
-        across(alone, names[alone], named, names[named])
-    # Country-level places: only with country-level places of the same country.
-    rows = np.flatnonzero(country)
-    within(rows, codes[rows])
+            self.across(rows_r, coarse[rows_r], rows_all, coarse[rows_all] - _offset(d))
+        return True
 
-    if not found:
-        return pd.DataFrame({"a": np.zeros(0, np.int32), "b": np.zeros(0, np.int32),
-                             "km": np.zeros(0, np.float32)})
-    a = np.concatenate([f[0] for f in found])
-    b = np.concatenate([f[1] for f in found])
-    km = np.concatenate([f[2] for f in found])
-    found.clear()
-    if repeats:  # a pair found by two rules counts once (np.unique hashes: 10x slower)
-        pair = a.astype(np.int64) * n + b
-        order = np.argsort(pair, kind="stable")
-        first = np.concatenate(([True], pair[order][1:] != pair[order][:-1]))
-        a, b, km = a[order][first], b[order][first], km[order][first]
-    return pd.DataFrame({"a": a, "b": b, "km": km})
+    def unlocated(self) -> bool:
+        """Places without coordinates: by GeoNames id, else by name and country.
+        Whether there were any (their pairs may repeat)."""
+        repeats = False
+        alone = np.flatnonzero(self.has_gn & ~self.has_xy)
+        if len(alone):
+            repeats = True
+            with_gn = np.flatnonzero(self.has_gn)
+            self.across(alone, self.geonames[alone].astype(np.int64), with_gn,
+                        self.geonames[with_gn].astype(np.int64))
+        alone = np.flatnonzero(~self.country & ~self.has_xy & ~self.has_gn)
+        if len(alone):
+            repeats = True
+            named = np.flatnonzero(~self.country)
+            self.across(alone, self.names[alone], named, self.names[named])
+        return repeats
+
+    def countries(self) -> None:
+        """Country-level places: only with country-level places of the same country."""
+        rows = np.flatnonzero(self.country)
+        self.within(rows, self.codes[rows])
+
+    def pairs(self, repeats: bool) -> pd.DataFrame:
+        """The pairs kept, each once when some rule may have found it twice."""
+        found = self.found
+        if not found:
+            return _no_pairs()
+        a = np.concatenate([f[0] for f in found])
+        b = np.concatenate([f[1] for f in found])
+        km = np.concatenate([f[2] for f in found])
+        found.clear()
+        if repeats:  # a pair found by two rules counts once (np.unique hashes: 10x slower)
+            pair = a.astype(np.int64) * self.n + b
+            order = np.argsort(pair, kind="stable")
+            first = np.concatenate(([True], pair[order][1:] != pair[order][:-1]))
+            a, b, km = a[order][first], b[order][first], km[order][first]
+        return pd.DataFrame({"a": a, "b": b, "km": km})
 
 
 def _radius(precision: np.ndarray) -> np.ndarray:
@@ -470,24 +505,53 @@ def cluster(articles: list[str], edges: Iterable[tuple[int, int]],
     """
     edges = list(edges)
     forced = list(forced)
-    nodes = {i for pair in (*edges, *forced) for i in pair}  # only these can join
-    parent = {i: i for i in nodes}
-    size = dict.fromkeys(nodes, 1)
-    held = {i: {articles[i]} for i in nodes}
-    between: dict[int, dict[int, int]] = {i: {} for i in nodes}  # root -> root -> edges
-    for i, j in set(edges) | set(forced):
-        between[i][j] = between[i].get(j, 0) + 1
-        between[j][i] = between[j].get(i, 0) + 1
+    groups = _Groups(articles, edges, forced)
+    for i, j in forced:
+        ri, rj = groups.find(i), groups.find(j)
+        if ri != rj:
+            groups.join(ri, rj)
+    for i, j in edges:
+        ri, rj = groups.find(i), groups.find(j)
+        if ri != rj and groups.may_join(ri, rj):
+            groups.join(ri, rj)
+    return groups.members()
 
-    def find(i: int) -> int:
+
+class _Groups:
+    """Union-find over the rows the edges touch, with what `cluster` asks of a group:
+    its size, the articles it holds, and how many edges run to each other group."""
+
+    def __init__(self, articles: list[str], edges: list[tuple[int, int]],
+                 forced: list[tuple[int, int]]) -> None:
+        self.nodes = {i for pair in (*edges, *forced) for i in pair}  # only these can join
+        self.parent = {i: i for i in self.nodes}
+        self.size = dict.fromkeys(self.nodes, 1)
+        self.held = {i: {articles[i]} for i in self.nodes}
+        # root -> root -> edges between them
+        self.between: dict[int, dict[int, int]] = {i: {} for i in self.nodes}
+        for i, j in set(edges) | set(forced):
+            self.between[i][j] = self.between[i].get(j, 0) + 1
+            self.between[j][i] = self.between[j].get(i, 0) + 1
+
+    def find(self, i: int) -> int:
+        """The root of i's group (halving the path on the way)."""
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    def join(ri: int, rj: int) -> None:
+    def may_join(self, ri: int, rj: int) -> bool:
+        """Whether two groups share no article and SUPPORT of the pairs between them
+        are edges."""
+        return (not self.held[ri] & self.held[rj]
+                and self.between[ri].get(rj, 0) >= SUPPORT * self.size[ri] * self.size[rj])
+
+    def join(self, ri: int, rj: int) -> None:
+        """Merge the smaller of two groups into the bigger, with its articles and edges."""
+        size, held, between = self.size, self.held, self.between
         small, big = (ri, rj) if size[ri] < size[rj] else (rj, ri)
-        parent[small] = big
+        self.parent[small] = big
         size[big] += size[small]
         held[big] |= held[small]
         for other, count in between[small].items():
@@ -499,19 +563,12 @@ def cluster(articles: list[str], edges: Iterable[tuple[int, int]],
         between[small] = {}
         held[small] = set()
 
-    for i, j in forced:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            join(ri, rj)
-    for i, j in edges:
-        ri, rj = find(i), find(j)
-        if (ri != rj and not held[ri] & held[rj]
-                and between[ri].get(rj, 0) >= SUPPORT * size[ri] * size[rj]):
-            join(ri, rj)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in sorted(nodes):
-        groups[find(i)].append(i)
-    return [g for g in groups.values() if len(g) > 1]
+    def members(self) -> list[list[int]]:
+        """The groups of two or more rows, each in row order."""
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in sorted(self.nodes):
+            groups[self.find(i)].append(i)
+        return [g for g in groups.values() if len(g) > 1]
 
 
 @dataclass
