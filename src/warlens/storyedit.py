@@ -79,30 +79,15 @@ def set_stories(data: bytes, stories: dict[str, str], file: str = "(file)",
             continue
         item = items[index[event]]  # type: ignore[index]
         if "story" in item:
-            have = item["story"]
-            if have is None:
-                outcomes.append(Outcome(file, event, slug, SKIPPED,
-                                        "has an empty `story:` line; fill it in by hand"))
-            elif have == slug:
-                outcomes.append(Outcome(file, event, slug, UNCHANGED, "already has this story"))
-            else:
-                outcomes.append(Outcome(file, event, slug, CONFLICT,
-                                        f"already has story {have!r}; left as it is"))
+            outcomes.append(_has_story(file, event, slug, item["story"]))
             continue
-        line = lines.get(("events", index[event], "id"))
-        text = source[line - 1] if line is not None and line <= len(source) else b""
-        found = _ID_LINE.match(text)
-        if found is None:
+        insert = _story_insert(source, data, lines.get(("events", index[event], "id")), slug)
+        if insert is None:
             outcomes.append(Outcome(file, event, slug, SKIPPED,
                                     "its id is not on a line of its own (flow style?); "
                                     "add the story by hand"))
             continue
-        body = text.rstrip(b"\r\n")
-        eol = text[len(body):] or (b"\r\n" if b"\r\n" in data else b"\n")
-        if not text.endswith((b"\n", b"\r")):  # the last line of the file: end it first
-            source[line - 1] = text + eol
-        indent = b" " * len(found.group(1))
-        inserts.append((line, indent + _story_line(slug) + eol))
+        inserts.append(insert)
         planned.append(event)
     if not inserts:
         return data, outcomes
@@ -115,6 +100,34 @@ def set_stories(data: bytes, stories: dict[str, str], file: str = "(file)",
         return data, outcomes
     outcomes += [Outcome(file, e, stories[e], WRITTEN) for e in planned]
     return new, outcomes
+
+
+def _has_story(file: str, event: str, slug: str, have: object) -> Outcome:
+    """The outcome for an event that has a `story:` line already: never overwritten."""
+    if have is None:
+        return Outcome(file, event, slug, SKIPPED, "has an empty `story:` line; fill it in "
+                       "by hand")
+    if have == slug:
+        return Outcome(file, event, slug, UNCHANGED, "already has this story")
+    return Outcome(file, event, slug, CONFLICT, f"already has story {have!r}; left as it is")
+
+
+def _story_insert(source: list[bytes], data: bytes, line: int | None,
+                  slug: str) -> tuple[int, bytes] | None:
+    """Where to insert the story line (the 0-based line before which) and its bytes:
+    after the event's `id:` line, at its indentation, with its line ending. None when
+    the id is not on a line of its own. A last line without an ending is given one
+    in `source`."""
+    text = source[line - 1] if line is not None and line <= len(source) else b""
+    found = _ID_LINE.match(text)
+    if found is None or line is None:
+        return None
+    body = text.rstrip(b"\r\n")
+    eol = text[len(body):] or (b"\r\n" if b"\r\n" in data else b"\n")
+    if not text.endswith((b"\n", b"\r")):  # the last line of the file: end it first
+        source[line - 1] = text + eol
+    indent = b" " * len(found.group(1))
+    return line, indent + _story_line(slug) + eol
 
 
 def _changed_otherwise(old: bytes, new: bytes, stories: dict[str, str], file: str) -> str:
@@ -158,6 +171,15 @@ def proposals_root(doc: dict[str, Any], path: Path) -> Path:
 
 def apply_proposals(doc: dict[str, Any], root: Path) -> list[Outcome]:
     """Write the accepted stories of a proposals document into the article files."""
+    wanted, outcomes = _accepted(doc)
+    for file, events in sorted(wanted.items()):
+        outcomes += _apply_to_file(root, file, events)
+    return outcomes
+
+
+def _accepted(doc: dict[str, Any]) -> tuple[dict[str, dict[str, set[str]]], list[Outcome]]:
+    """The stories to write (file -> event -> slugs accepted for it), and an outcome for
+    each event of a story not accepted or not named by a slug."""
     wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     outcomes: list[Outcome] = []
     for story in doc["stories"]:
@@ -176,32 +198,34 @@ def apply_proposals(doc: dict[str, Any], root: Path) -> list[Outcome]:
             continue
         for m in members:
             wanted[str(m.get("file"))][str(m.get("event"))].add(slug)
-    for file, events in sorted(wanted.items()):
-        target = root / file
-        clear = {e: next(iter(s)) for e, s in events.items() if len(s) == 1}
-        if Path(file).is_absolute() or ".." in Path(file).parts:
-            outcomes += [Outcome(file, e, s, SKIPPED, "not a path inside the data folder")
-                         for e, s in clear.items()]
-            continue
-        outcomes += [Outcome(file, e, ", ".join(sorted(s)), CONFLICT,
-                             "accepted into more than one story; left as it is")
-                     for e, s in events.items() if len(s) > 1]
+    return wanted, outcomes
+
+
+def _apply_to_file(root: Path, file: str, events: dict[str, set[str]]) -> list[Outcome]:
+    """Set the stories of one article file; an event accepted into two stories is a
+    conflict and left as it is."""
+    target = root / file
+    clear = {e: next(iter(s)) for e, s in events.items() if len(s) == 1}
+    if Path(file).is_absolute() or ".." in Path(file).parts:
+        return [Outcome(file, e, s, SKIPPED, "not a path inside the data folder")
+                for e, s in clear.items()]
+    outcomes = [Outcome(file, e, ", ".join(sorted(s)), CONFLICT,
+                        "accepted into more than one story; left as it is")
+                for e, s in events.items() if len(s) > 1]
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        return outcomes + [Outcome(file, e, s, SKIPPED, f"cannot be read: {exc.strerror or exc}")
+                           for e, s in clear.items()]
+    new, done = set_stories(data, clear, file)
+    if new != data:
         try:
-            data = target.read_bytes()
+            _write_in_place(target, new)
         except OSError as exc:
-            outcomes += [Outcome(file, e, s, SKIPPED, f"cannot be read: {exc.strerror or exc}")
-                         for e, s in clear.items()]
-            continue
-        new, done = set_stories(data, clear, file)
-        if new != data:
-            try:
-                _write_in_place(target, new)
-            except OSError as exc:
-                done = [Outcome(o.file, o.event, o.story, SKIPPED,
-                                f"cannot be written: {exc.strerror or exc}")
-                        if o.status == WRITTEN else o for o in done]
-        outcomes += done
-    return outcomes
+            done = [Outcome(o.file, o.event, o.story, SKIPPED,
+                            f"cannot be written: {exc.strerror or exc}")
+                    if o.status == WRITTEN else o for o in done]
+    return outcomes + done
 
 
 def _write_in_place(target: Path, data: bytes) -> None:
