@@ -36,7 +36,7 @@ from warlens.yamlio import field_name, line_of, load_yaml
 __all__ = [
     "OVERRIDE_NAME", "UNKNOWN_OUTLET", "LabelMap", "Link", "Meaning", "Mention", "SpanExport",
     "assemble", "find_label_map", "find_override", "label_files", "load_label_map",
-    "normalize_label",
+    "normalize_label", "with_lf",
 ]
 
 #: The override file the readers look for beside a source file or in a folder above it.
