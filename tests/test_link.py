@@ -399,3 +399,17 @@ def test_apply_writes_only_inside_the_data_folder(folder: Path, tmp_path: Path) 
     [outcome] = storyedit.apply_proposals(doc, folder)
     assert outcome.status == storyedit.SKIPPED
     assert outside.read_text("utf-8") == KYIV
+
+
+def test_apply_shows_control_characters_from_the_proposals_file_escaped(
+        folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An event id and file name in a proposals file reach the terminal; an escape sequence in
+    # them must be seen, never obeyed (it could retitle the terminal or hide the line).
+    proposals = tmp_path / "p.yaml"
+    proposals.write_text(
+        f"root: {folder}\nstories:\n- story: s\n  accept: true\n  events:\n"
+        '  - {article: kyiv, event: "x\\e]0;pwned\\a", file: "kyiv\\e[2K.yaml"}\n', "utf-8")
+    assert main(["link", "--apply", str(proposals)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;pwned\\x07" in out

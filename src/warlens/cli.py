@@ -251,28 +251,28 @@ def cmd_link(args: argparse.Namespace) -> int:
     prog = "warlens link"
     if args.apply is not None:
         if args.paths or args.output or args.evaluate:
-            print(f"{prog}: --apply takes only the proposals file", file=sys.stderr)
+            say(f"{prog}: --apply takes only the proposals file", sys.stderr)
             return EXIT_USAGE
         return _apply_links(prog, args.apply)
     if not 0 < args.threshold <= 1:
-        print(f"{prog}: --threshold must be above 0 and at most 1", file=sys.stderr)
+        say(f"{prog}: --threshold must be above 0 and at most 1", sys.stderr)
         return EXIT_USAGE
     if not args.evaluate and not args.output:
-        print(f"{prog}: give -o PROPOSALS.yaml, --apply PROPOSALS.yaml or --evaluate",
-              file=sys.stderr)
+        say(f"{prog}: give -o PROPOSALS.yaml, --apply PROPOSALS.yaml or --evaluate",
+    sys.stderr)
         return EXIT_USAGE
     paths = args.paths or [data_dir()]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         for path in missing:
-            print(f"{prog}: {path}: no such file or folder", file=sys.stderr)
+            say(f"{prog}: {path}: no such file or folder", sys.stderr)
         return EXIT_USAGE
     started = time.perf_counter()
     corpus = load_corpus(paths)
     load_time = time.perf_counter() - started
     if corpus.n_errors:
-        print(f"{prog}: warning: {corpus.n_errors} problems kept some items out; "
-              "`warlens validate` lists them", file=sys.stderr)
+        say(f"{prog}: warning: {corpus.n_errors} problems kept some items out; "
+              "`warlens validate` lists them", sys.stderr)
     if args.evaluate:
         return _evaluate_links(corpus, args.threshold, load_time)
     return _propose_links(prog, corpus, paths, args.output, args.threshold, load_time)
@@ -286,18 +286,18 @@ def _apply_links(prog: str, proposals: Path) -> int:
     try:
         doc = storyedit.read_proposals(proposals)
     except OSError as exc:
-        print(f"{prog}: {proposals}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"{prog}: {proposals}: {exc.strerror or exc}", sys.stderr)
         return EXIT_USAGE
     except WarlensError as exc:
-        print(f"{prog}: {proposals}: {exc.message}", file=sys.stderr)
+        say(f"{prog}: {proposals}: {exc.message}", sys.stderr)
         return EXIT_ERRORS
     root = storyedit.proposals_root(doc, proposals)
     outcomes = storyedit.apply_proposals(doc, root)
     for outcome in outcomes:
-        print(outcome)
+        say(outcome)
     counts = {s: sum(o.status == s for o in outcomes) for s in (
         storyedit.WRITTEN, storyedit.UNCHANGED, storyedit.CONFLICT, storyedit.SKIPPED)}
-    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" (files under {root})")
+    say(", ".join(f"{n} {s}" for s, n in counts.items()) + f" (files under {root})")
     return EXIT_ERRORS if counts[storyedit.CONFLICT] else EXIT_OK
 
 
@@ -314,9 +314,10 @@ def _evaluate_links(corpus: Corpus, threshold: float, load_time: float) -> int:
                          ("all proposed", threshold)):
         scores = link.evaluate(corpus.events, corpus.places, threshold=level)
         lines.append(f"{label} (score >= {level}):\n{link.format_scores(scores)}")
-    print("\n".join(lines))
-    print(f"load {load_time:.1f} s, link {time.perf_counter() - started:.1f} s",
-          file=sys.stderr)
+    for line in "\n".join(lines).splitlines():
+        say(line)
+    say(f"load {load_time:.1f} s, link {time.perf_counter() - started:.1f} s",
+    sys.stderr)
     return EXIT_OK
 
 
@@ -341,13 +342,13 @@ def _propose_links(prog: str, corpus: Corpus, paths: Sequence[Path], output: str
     try:
         Path(output).write_text(header + dump_yaml(doc), encoding="utf-8")
     except OSError as exc:
-        print(f"{prog}: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"{prog}: cannot write {output}: {exc.strerror or exc}", sys.stderr)
         return EXIT_ERRORS
-    print(f"proposed {len(found.stories)} stories ({accepted} accepted by default, "
-          f"{len(found.stories) - accepted} to decide) to {output}; "
-          f"{found.events} events, {found.skipped} without a place or a date sharp enough to link, "
-          f"{found.candidates} pairs compared; load {load_time:.1f} s, "
-          f"link {link_time:.1f} s", file=sys.stderr)
+    say(f"proposed {len(found.stories)} stories ({accepted} accepted by default, "
+        f"{len(found.stories) - accepted} to decide) to {output}; "
+        f"{found.events} events, {found.skipped} without a place or a date sharp enough to link, "
+        f"{found.candidates} pairs compared; load {load_time:.1f} s, "
+        f"link {link_time:.1f} s", sys.stderr)
     return EXIT_OK
 
 
