@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
 from warlens import query
@@ -15,7 +16,9 @@ from warlens.ui.shell import View, share_box
 #: Contested events drawn side by side; the table below lists every claim.
 CONTESTED_LIMIT = 20
 COLUMNS = {
-    Col.CLAIMANT: st.column_config.TextColumn("claimant", width="small"),
+    # Who speaks comes first, wide enough to read on a phone: its width is set per view
+    # (`_claimant_width`). Not pinned: Streamlit greys a pinned column's text.
+    Col.CLAIMANT: st.column_config.TextColumn("claimant"),
     Col.STANCE: st.column_config.TextColumn("stance", width="small"),
     Col.CLAIM: st.column_config.TextColumn("claim", width="large"),
     Col.EVENT_SUMMARY: st.column_config.TextColumn("event", width="medium"),
@@ -25,6 +28,11 @@ COLUMNS = {
     Col.CONTESTED: st.column_config.CheckboxColumn("contested", width="small"),
     Col.ARTICLE: st.column_config.TextColumn("article", width="small"),
 }
+#: Pixels a claimant's name takes per character in the grid's 14 px font (measured: 6.0-6.5
+#: for names in the bundled data), plus the cell's padding (8 px a side); the column is never
+#: narrower or wider than the bounds: at 390 px (a phone) the widest leaves the stance and
+#: the start of the claim on screen, and the reader scrolls sideways or selects the row.
+CLAIMANT_CHAR_PX, CLAIMANT_PAD_PX, CLAIMANT_WIDTH_PX = 6.6, 18, (90, 160)
 #: What the page reads of the claims in view: the table's columns and those of a pair.
 READ = tuple(dict.fromkeys([*COLUMNS, Col.KEY, Col.EVENT, *query.PAIR_COLUMNS]))
 
@@ -70,8 +78,10 @@ def draw(view: View) -> None:
         st.caption(f"Showing the first {view.limits.table_rows:,} of {len(claims):,}; "
                    "the CSV export below has them all.")
     table = shown[[*COLUMNS]].fillna({Col.EVENT_SUMMARY: "", Col.PLACE_NAME: ""})
+    columns = {**COLUMNS, Col.CLAIMANT: {**COLUMNS[Col.CLAIMANT],
+                                         "width": _claimant_width(table[Col.CLAIMANT])}}
     picked = st.dataframe(table, hide_index=True, width="stretch",
-                          column_config=COLUMNS, on_select="rerun",
+                          column_config=columns, on_select="rerun",
                           selection_mode="single-row", key="claims_table")
     rows = picked.selection.rows if picked else []
     if rows:
@@ -84,6 +94,17 @@ def draw(view: View) -> None:
         st.caption("Select a row to see the sentence it comes from.")
     common.draw_downloads(view, events=False)
     share_box(view)
+
+
+def _claimant_width(claimants: pd.Series) -> int:
+    """Pixels for the claimant column: its longest name shown, within CLAIMANT_WIDTH_PX.
+
+    Streamlit's own choices fail on a phone: "small" cuts "Volodymyr Zelenskyy" to
+    "Volodymyr", and sizing to the content lets one long name take the whole screen.
+    """
+    longest = int(claimants.astype(str).str.len().max()) if len(claimants) else 0
+    low, high = CLAIMANT_WIDTH_PX
+    return max(low, min(high, round(longest * CLAIMANT_CHAR_PX + CLAIMANT_PAD_PX)))
 
 
 def _draw_contested_stories(view: View) -> None:
