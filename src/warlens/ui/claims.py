@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from warlens import query
+from warlens.corpus import Corpus
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui import stories as stories_ui
@@ -119,24 +120,38 @@ def _draw_contested_stories(view: View) -> None:
                    "them all.")
     st.caption("One real-world event, asserted in one article and denied in another. "
                "Open a story to set its reports and claims side by side.")
-    told = told.head(CONTESTED_LIMIT)  # only the stories listed are looked into
-    claims = view.corpus.claims
-    sided = claims[claims[Col.STORY].isin(told[Col.STORY])
-                   & claims[Col.STANCE].isin(stories_ui.SIDES)]
-    outlets = view.corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
-    sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
-    for row in told.itertuples(index=False):
+    who_says = _who_says(view.corpus)
+    for row in told.head(CONTESTED_LIMIT).itertuples(index=False):
         story = getattr(row, Col.STORY)
-        mine = sided[sided[Col.STORY] == story]
-        who = "; ".join(
-            f"{stance}: " + ", ".join(sorted(set(mine.loc[mine[Col.STANCE] == stance,
-                                                           Col.OUTLET].dropna())))
-            for stance in stories_ui.SIDES if (mine[Col.STANCE] == stance).any())
+        who = who_says.get(story, "")
         st.page_link(stories_ui.STORIES_PAGE,
                      label=common.md_escape(f"{story} ({getattr(row, Col.DATE_LABEL)}): {who}"),
                      icon=":material/compare_arrows:",
                      query_params={**view.filters.without_selection().to_params(),
                                    "story": [story]})
+
+
+def _who_says(corpus: Corpus) -> dict[str, str]:
+    """Contested story -> "asserts: outlets; denies: outlets", worked out once per corpus.
+
+    Every session and rerun of the page lists up to CONTESTED_LIMIT of these, and picking
+    them out of all claims cost most of the page's run at 10,000 articles.
+    """
+    def build() -> dict[str, str]:
+        stories = corpus.stories
+        claims = corpus.claims
+        contested = stories.loc[stories[Col.CONTESTED], Col.STORY]
+        sided = claims.loc[claims[Col.STORY].isin(contested)
+                           & claims[Col.STANCE].isin(stories_ui.SIDES),
+                           [Col.STORY, Col.STANCE, Col.ARTICLE]]
+        outlets = corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
+        sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
+        said = {key: sorted(set(group.dropna())) for key, group
+                in sided.groupby([Col.STORY, Col.STANCE], sort=False)[Col.OUTLET]}
+        return {story: "; ".join(f"{stance}: " + ", ".join(said[story, stance])
+                                 for stance in stories_ui.SIDES if (story, stance) in said)
+                for story in dict.fromkeys(sided[Col.STORY])}
+    return query.derived(corpus, "claims:who_says", build)
 
 
 def _side(column, view: View, group: list[dict], stance: str) -> None:
