@@ -138,6 +138,10 @@ async def run(base: str, place: str, meter: Meter, visitors: int, rates: list[fl
               f"(target <= {TARGET_CPU_S * 1000:.0f} ms)"
               + (f"; proxy {per_proxy * 1000:.0f} ms" if meter.proxy else "")
               + f"; first view one at a time: median {statistics.median(times):.2f} s")
+        # A server process runs Python on one core at a time: what its CPU alone allows.
+        out["server_bound_rate"] = 1 / max(per_session - idle, 1e-3)
+        print(f"the server's CPU alone would allow {out['server_bound_rate']:.1f} new "
+              "visitors a second (1 / CPU per session, less the idle part)")
         # The same with the browser's cache warm: the session's own cost, without serving
         # Streamlit's frontend files (7-10 MB, uncompressed by Streamlit's design).
         returning = await browser.new_context(viewport=VIEWPORT)
