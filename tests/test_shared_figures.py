@@ -1,4 +1,4 @@
-"""Figures shared by every session: one view's figure is never drawn for another view."""
+"""What is built once for every session: one view's figure is never drawn for another view."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def places(corpus: Corpus) -> list[str]:
 
 def events_drawn(view: View, options: object = ()) -> frozenset[str]:
     """The event keys of the view, built through the shared memo as a page builds a figure."""
-    return common.shared_figure(view, "events", options, lambda: frozenset(
+    return common.built_once(view, "events", options, lambda: frozenset(
         view.events_of([Col.KEY])[Col.KEY]))
 
 
@@ -53,7 +53,7 @@ def test_a_figure_built_with_other_options_is_built_again(corpus: Corpus) -> Non
     built: list[str] = []
 
     def build(option: str) -> str:
-        return common.shared_figure(view_of(corpus, filters), "options", option,
+        return common.built_once(view_of(corpus, filters), "options", option,
                                     lambda: built.append(option) or option)
 
     assert [build("place"), build("article"), build("place")] == ["place", "article", "place"]

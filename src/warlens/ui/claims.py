@@ -52,7 +52,9 @@ def draw(view: View) -> None:
                          query_params=view.filters.without_selection().to_params())
 
     _draw_contested_stories(view)
-    pairs = query.contested_pairs(claims)
+    # The pairs of the claims in view (about the selected event, if one is).
+    pairs = common.built_once(view, "contested_pairs", view.filters.event,
+                              lambda: query.contested_pairs(claims))
     n_events = pairs[Col.EVENT].nunique()
     st.subheader(f"Contested ({n_events:,} event{'s' * (n_events != 1)})" if n_events
                  else "Contested")

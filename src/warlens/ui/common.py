@@ -23,26 +23,27 @@ TIMELINE_PAGE = "pages/1_Timeline.py"
 MAP_PAGE = "pages/3_Map.py"
 PROBLEMS_PAGE = "pages/5_Problems.py"
 
-#: Figures kept per corpus, for the last views drawn: a widely shared link brings many new
-#: sessions to one view, and each would build the same figure (30-100 ms at 10,000 articles).
-FIGURE_MEMO = 16
-_FIGURE_LOCK = threading.Lock()
+#: Figures and tables kept per corpus, for the last views drawn: a widely shared link brings
+#: many new sessions to one view, and each would build the same figure (30-100 ms at 10,000
+#: articles).
+BUILT_MEMO = 16
+_BUILT_LOCK = threading.Lock()
 T = TypeVar("T")
 
 
-def shared_figure(view: View, name: str, options: Hashable, build: Callable[[], T]) -> T:
+def built_once(view: View, name: str, options: Hashable, build: Callable[[], T]) -> T:
     """`build()` for this view's filters and `options`, built once for every session.
 
-    `options` must hold everything else the figure depends on (a widget's value, a limit).
-    What is returned is shared: read it, never change it.
+    `options` must hold everything else the result depends on (a widget's value, a limit,
+    a selection the result shows). What is returned is shared: read it, never change it.
     """
-    memo = query.derived(view.corpus, "figures", lambda: cachetools.LRUCache(FIGURE_MEMO))
+    memo = query.derived(view.corpus, "built", lambda: cachetools.LRUCache(BUILT_MEMO))
     key = (name, view.filters.without_selection(), options)
-    with _FIGURE_LOCK:
+    with _BUILT_LOCK:
         hit = memo.get(key)
     if hit is None:
         hit = build()  # two sessions may both build it once; either result is right
-        with _FIGURE_LOCK:
+        with _BUILT_LOCK:
             memo[key] = hit
     return hit
 

@@ -70,7 +70,7 @@ def draw(view: View) -> None:
         _draw_stories(view)
         return
     tiles = os.environ.get(TILES_ENV) or None
-    fig, missing = common.shared_figure(
+    fig, missing = common.built_once(
         view, "map", (view.limits.map_places, tiles, static_url("")),
         lambda: _places_map(view, tiles))
     st.caption(figures.MAP_KEY + " Select places (click, box or lasso) to filter every view.")

@@ -55,7 +55,7 @@ def draw(view: View) -> None:
                     (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE))),
                 articles, group_by=group, max_bars=view.limits.timeline_bars)
 
-        fig = common.shared_figure(view, "timeline", (counts_only, group,
+        fig = common.built_once(view, "timeline", (counts_only, group,
                                                       view.limits.timeline_bars), build)
         chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
                                  key="timeline_chart", width="stretch")
