@@ -1,6 +1,6 @@
 """First view of a shared link: warlens beside Datasette + datasette-cluster-map, same events.
 
-    python bench/first_view.py [--size 10000] [--rounds 5] [--place NAME]
+    python bench/first_view.py [--size 10000] [--rounds 5] [--place NAME] [--proxy]
 
 Needs the corpus `bench/run.py --sizes N` wrote, and `datasette` with
 `datasette-cluster-map` installed in the same environment (they are bench tools, not
@@ -16,6 +16,9 @@ context (a new visitor: empty cache), for --rounds rounds:
 * warlens  /Claims?place=P   until the script has run and the claims table is drawn;
 * Datasette /db/claims?place_name=P&_facet=stance&_facet=claimant   until its table rows
   are there.
+
+--proxy puts warlens behind nginx configured from deploy/ as the hosting guide ships it
+(bench/proxy.py: Streamlit's files compressed and kept); Datasette is served directly.
 
 Each time is from navigation start to that state plus two painted frames. Beside it:
 Chromium's own counters for the page (CDP Performance.getMetrics: ScriptDuration,
@@ -189,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "out")
     parser.add_argument("--repo", type=Path, default=REPO,
                         help="the warlens checkout to serve (to compare before and after)")
+    parser.add_argument("--proxy", action="store_true",
+                        help="warlens behind nginx, as deploy/ configures it (bench/proxy.py)")
     args = parser.parse_args(argv)
     folder = args.work / "corpora" / f"synth-{args.size}"
     if not folder.exists():
@@ -204,6 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     wl_port, ds_port = _free_port(), _free_port()
     warlens = start_warlens(args.repo.resolve(), folder, cache_dir, wl_port)
     datasette = start_datasette(db, ds_port)
+    nginx = None
+    if args.proxy:
+        from proxy import start_nginx
+
+        nginx_port = _free_port()
+        nginx = start_nginx(wl_port, nginx_port, args.work / "nginx")
+        wl_port = nginx_port
     wl, ds = f"http://127.0.0.1:{wl_port}", f"http://127.0.0.1:{ds_port}/{db.stem}"
     links = {
         "warlens map": (f"{wl}/Map?place={q}", WARLENS_MAP_DRAWN),
@@ -226,11 +238,16 @@ def main(argv: list[str] | None = None) -> int:
                     f"{name} {seen[name][-1]['s']:.2f} s" for name in links))
             browser.close()
     finally:
+        if nginx is not None:
+            from proxy import stop_nginx
+
+            stop_nginx(nginx)
         stop(warlens)
         stop(datasette)
     med = {name: {k: statistics.median(v[k] for v in runs) for k in runs[0]}
            for name, runs in seen.items()}
-    print(f"\nFirst view of a link filtered to {place!r}, {args.size:,} articles, "
+    print(f"\nFirst view of a link filtered to {place!r}, {args.size:,} articles"
+          + (", warlens behind nginx" if args.proxy else "") + ", "
           f"median of {args.rounds} fresh visitors (load average {load_start} -> "
           f"{os.getloadavg()}):")
     print(f"{'':18} {'drawn':>8} {'JS (CDP)':>9} {'all tasks':>10} {'fetched':>10}")
@@ -247,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(ValueError):
             results = json.loads(out.read_text(encoding="utf-8"))
     results.setdefault(str(args.size), {}).setdefault("first_view", {})[args.label] = {
-        "place": place, "median": med, "ratios": ratios, "runs": seen,
+        "place": place, "proxy": args.proxy, "median": med, "ratios": ratios, "runs": seen,
         "load_average": [load_start, os.getloadavg()]}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")

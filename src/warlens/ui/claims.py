@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
 from warlens import query
+from warlens.corpus import Corpus
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui import stories as stories_ui
@@ -15,7 +17,9 @@ from warlens.ui.shell import View, share_box
 #: Contested events drawn side by side; the table below lists every claim.
 CONTESTED_LIMIT = 20
 COLUMNS = {
-    Col.CLAIMANT: st.column_config.TextColumn("claimant", width="small"),
+    # Who speaks comes first, wide enough to read on a phone: its width is set per view
+    # (`_claimant_width`). Not pinned: Streamlit greys a pinned column's text.
+    Col.CLAIMANT: st.column_config.TextColumn("claimant"),
     Col.STANCE: st.column_config.TextColumn("stance", width="small"),
     Col.CLAIM: st.column_config.TextColumn("claim", width="large"),
     Col.EVENT_SUMMARY: st.column_config.TextColumn("event", width="medium"),
@@ -25,6 +29,11 @@ COLUMNS = {
     Col.CONTESTED: st.column_config.CheckboxColumn("contested", width="small"),
     Col.ARTICLE: st.column_config.TextColumn("article", width="small"),
 }
+#: Pixels a claimant's name takes per character in the grid's 14 px font (measured: 6.0-6.5
+#: for names in the bundled data), plus the cell's padding (8 px a side); the column is never
+#: narrower or wider than the bounds: at 390 px (a phone) the widest leaves the stance and
+#: the start of the claim on screen, and the reader scrolls sideways or selects the row.
+CLAIMANT_CHAR_PX, CLAIMANT_PAD_PX, CLAIMANT_WIDTH_PX = 6.6, 18, (90, 160)
 #: What the page reads of the claims in view: the table's columns and those of a pair.
 READ = tuple(dict.fromkeys([*COLUMNS, Col.KEY, Col.EVENT, *query.PAIR_COLUMNS]))
 
@@ -43,7 +52,9 @@ def draw(view: View) -> None:
                          query_params=view.filters.without_selection().to_params())
 
     _draw_contested_stories(view)
-    pairs = query.contested_pairs(claims)
+    # The pairs of the claims in view (about the selected event, if one is).
+    pairs = common.built_once(view, "contested_pairs", view.filters.event,
+                              lambda: query.contested_pairs(claims))
     n_events = pairs[Col.EVENT].nunique()
     st.subheader(f"Contested ({n_events:,} event{'s' * (n_events != 1)})" if n_events
                  else "Contested")
@@ -70,8 +81,10 @@ def draw(view: View) -> None:
         st.caption(f"Showing the first {view.limits.table_rows:,} of {len(claims):,}; "
                    "the CSV export below has them all.")
     table = shown[[*COLUMNS]].fillna({Col.EVENT_SUMMARY: "", Col.PLACE_NAME: ""})
+    columns = {**COLUMNS, Col.CLAIMANT: {**COLUMNS[Col.CLAIMANT],
+                                         "width": _claimant_width(table[Col.CLAIMANT])}}
     picked = st.dataframe(table, hide_index=True, width="stretch",
-                          column_config=COLUMNS, on_select="rerun",
+                          column_config=columns, on_select="rerun",
                           selection_mode="single-row", key="claims_table")
     rows = picked.selection.rows if picked else []
     if rows:
@@ -86,6 +99,17 @@ def draw(view: View) -> None:
     share_box(view)
 
 
+def _claimant_width(claimants: pd.Series) -> int:
+    """Pixels for the claimant column: its longest name shown, within CLAIMANT_WIDTH_PX.
+
+    Streamlit's own choices fail on a phone: "small" cuts "Volodymyr Zelenskyy" to
+    "Volodymyr", and sizing to the content lets one long name take the whole screen.
+    """
+    longest = int(claimants.astype(str).str.len().max()) if len(claimants) else 0
+    low, high = CLAIMANT_WIDTH_PX
+    return max(low, min(high, round(longest * CLAIMANT_CHAR_PX + CLAIMANT_PAD_PX)))
+
+
 def _draw_contested_stories(view: View) -> None:
     """Stories one claimant asserts and another denies across articles, with who says what."""
     told = stories_ui.stories_in_view(view)
@@ -98,24 +122,38 @@ def _draw_contested_stories(view: View) -> None:
                    "them all.")
     st.caption("One real-world event, asserted in one article and denied in another. "
                "Open a story to set its reports and claims side by side.")
-    told = told.head(CONTESTED_LIMIT)  # only the stories listed are looked into
-    claims = view.corpus.claims
-    sided = claims[claims[Col.STORY].isin(told[Col.STORY])
-                   & claims[Col.STANCE].isin(stories_ui.SIDES)]
-    outlets = view.corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
-    sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
-    for row in told.itertuples(index=False):
+    who_says = _who_says(view.corpus)
+    for row in told.head(CONTESTED_LIMIT).itertuples(index=False):
         story = getattr(row, Col.STORY)
-        mine = sided[sided[Col.STORY] == story]
-        who = "; ".join(
-            f"{stance}: " + ", ".join(sorted(set(mine.loc[mine[Col.STANCE] == stance,
-                                                           Col.OUTLET].dropna())))
-            for stance in stories_ui.SIDES if (mine[Col.STANCE] == stance).any())
+        who = who_says.get(story, "")
         st.page_link(stories_ui.STORIES_PAGE,
                      label=common.md_escape(f"{story} ({getattr(row, Col.DATE_LABEL)}): {who}"),
                      icon=":material/compare_arrows:",
                      query_params={**view.filters.without_selection().to_params(),
                                    "story": [story]})
+
+
+def _who_says(corpus: Corpus) -> dict[str, str]:
+    """Contested story -> "asserts: outlets; denies: outlets", worked out once per corpus.
+
+    Every session and rerun of the page lists up to CONTESTED_LIMIT of these, and picking
+    them out of all claims cost most of the page's run at 10,000 articles.
+    """
+    def build() -> dict[str, str]:
+        stories = corpus.stories
+        claims = corpus.claims
+        contested = stories.loc[stories[Col.CONTESTED], Col.STORY]
+        sided = claims.loc[claims[Col.STORY].isin(contested)
+                           & claims[Col.STANCE].isin(stories_ui.SIDES),
+                           [Col.STORY, Col.STANCE, Col.ARTICLE]]
+        outlets = corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
+        sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
+        said = {key: sorted(set(group.dropna())) for key, group
+                in sided.groupby([Col.STORY, Col.STANCE], sort=False)[Col.OUTLET]}
+        return {story: "; ".join(f"{stance}: " + ", ".join(said[story, stance])
+                                 for stance in stories_ui.SIDES if (story, stance) in said)
+                for story in dict.fromkeys(sided[Col.STORY])}
+    return query.derived(corpus, "claims:who_says", build)
 
 
 def _side(column, view: View, group: list[dict], stance: str) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import replace
+from typing import TypeVar
 
+import cachetools
 import pandas as pd
 import streamlit as st
 
-from warlens import export
+from warlens import export, query
 from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
 from warlens.ui.safe import md_escape as md_escape  # re-exported: the one path
@@ -19,6 +22,31 @@ CLAIMS_PAGE = "pages/2_Claims.py"
 TIMELINE_PAGE = "pages/1_Timeline.py"
 MAP_PAGE = "pages/3_Map.py"
 PROBLEMS_PAGE = "pages/5_Problems.py"
+
+#: Figures and tables kept per corpus, for the last views drawn: a widely shared link brings
+#: many new sessions to one view, and each would build the same figure (30-100 ms at 10,000
+#: articles).
+BUILT_MEMO = 16
+_BUILT_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+def built_once(view: View, name: str, options: Hashable, build: Callable[[], T]) -> T:
+    """`build()` for this view's filters and `options`, built once for every session.
+
+    `options` must hold everything else the result depends on (a widget's value, a limit,
+    a selection the result shows). What is returned is shared: read it, never change it.
+    """
+    memo = query.derived(view.corpus, "built", lambda: cachetools.LRUCache(BUILT_MEMO))
+    key = (name, view.filters.without_selection(), options)
+    with _BUILT_LOCK:
+        hit = memo.get(key)
+    if hit is None:
+        hit = build()  # two sessions may both build it once; either result is right
+        with _BUILT_LOCK:
+            memo[key] = hit
+    return hit
+
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """'1 error', '3 errors'; '1 story', '3 stories' when the plural is given."""

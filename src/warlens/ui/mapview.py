@@ -6,6 +6,7 @@ import os
 from dataclasses import replace
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from warlens import figures, query, stories
@@ -68,21 +69,14 @@ def draw(view: View) -> None:
     if marks == "stories":
         _draw_stories(view)
         return
-    # Namesakes by their labels: two Ivanivkas are two dots, and a click picks one.
-    events = query.label_places(view.corpus, view.events_of((*figures.MAP_EVENT_COLUMNS,
-                                                             Col.PLACE)))
-    located = events.dropna(subset=[Col.LAT, Col.LON])
-    missing = len(events) - len(located)
+    tiles = os.environ.get(TILES_ENV) or None
+    fig, missing = common.built_once(
+        view, "map", (view.limits.map_places, tiles, static_url("")),
+        lambda: _places_map(view, tiles))
     st.caption(figures.MAP_KEY + " Select places (click, box or lasso) to filter every view.")
-    if located.empty:
+    if fig is None:
         st.info("No event in this view has a known location.")
     else:
-        fig = figures.make_map(located, basemap_url=static_url(BASEMAP),
-                               coarse_basemap_url=static_url(COARSE_BASEMAP),
-                               labels=town_labels(located),
-                               max_points=view.limits.map_places,
-                               tile_style=os.environ.get(TILES_ENV) or None,
-                               glyphs_url=static_url(GLYPHS))
         chosen = st.plotly_chart(fig, on_select="rerun", key="map_chart", width="stretch",
                                  selection_mode=("points", "box", "lasso"),
                                  config={"scrollZoom": True})
@@ -96,6 +90,22 @@ def draw(view: View) -> None:
                      query_params=replace(view.filters, places=()).to_params())
     common.draw_downloads(view, claims=False)
     share_box(view)
+
+
+def _places_map(view: View, tiles: str | None) -> tuple[go.Figure | None, int]:
+    """The map of the places in view (None: no event has a location), and how many
+    events in view have no known location."""
+    # Namesakes by their labels: two Ivanivkas are two dots, and a click picks one.
+    events = query.label_places(view.corpus, view.events_of((*figures.MAP_EVENT_COLUMNS,
+                                                             Col.PLACE)))
+    located = events.dropna(subset=[Col.LAT, Col.LON])
+    missing = len(events) - len(located)
+    if located.empty:
+        return None, missing
+    return figures.make_map(located, basemap_url=static_url(BASEMAP),
+                            coarse_basemap_url=static_url(COARSE_BASEMAP),
+                            labels=town_labels(located), max_points=view.limits.map_places,
+                            tile_style=tiles, glyphs_url=static_url(GLYPHS)), missing
 
 
 def _draw_stories(view: View) -> None:

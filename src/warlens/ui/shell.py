@@ -279,12 +279,23 @@ def start(title: str) -> View:
     return View(corpus, vocab, filters, tuple(notices), limits)
 
 
+#: The session-state key of the share box.
+SHARE_KEY = "share_link"
+
+
 def share_box(view: View) -> None:
-    """The link to this exact view, in a box with a copy button."""
+    """The link to this exact view, in a text box to select and copy.
+
+    A text box rather than `st.code` (which has a copy button): `st.code` makes every
+    visitor's browser fetch Streamlit's 1.56 MB syntax highlighter, and the server send it,
+    for the first view of every shared link. The sidebar's search box already loads
+    the text box's code. Whatever a reader types into it is put back on the next run.
+    """
     base = (st.context.url or "").split("?")[0]
     query_string = urlencode(view.filters.to_params(), doseq=True)
-    st.caption("Link to this view (copy it with the button on the right):")
-    st.code(f"{base}?{query_string}" if query_string else base, language=None, wrap_lines=True)
+    st.session_state[SHARE_KEY] = f"{base}?{query_string}" if query_string else base
+    st.text_input("Link to this view", key=SHARE_KEY,
+                  help="Select the link and copy it (Ctrl+C, or ⌘C on a Mac).")
 
 
 def _draw_credits() -> None:

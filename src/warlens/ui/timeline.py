@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from warlens import figures, query
@@ -43,16 +44,19 @@ def draw(view: View) -> None:
     if not n_dated:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
-        if counts_only:
-            fig = figures.make_timeline_counts(counted, articles)
-        else:
+        def build() -> go.Figure:
+            if counts_only:
+                return figures.make_timeline_counts(counted, articles)
             # Namesakes by their labels, so two Ivanivkas are two rows.
-            fig = figures.make_timeline(
+            return figures.make_timeline(
                 query.label_places(view.corpus, view.events_of(
                     (*figures.TIMELINE_EVENT_COLUMNS, Col.PLACE))),
                 query.label_places(view.corpus, view.claims_of(
                     (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE))),
                 articles, group_by=group, max_bars=view.limits.timeline_bars)
+
+        fig = common.built_once(view, "timeline", (counts_only, group,
+                                                      view.limits.timeline_bars), build)
         chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
                                  key="timeline_chart", width="stretch")
         if not counts_only:
