@@ -21,10 +21,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines, seedcorpus
 
-from engines import POSTGRES_ENV, _why_not  # noqa: E402
-from warlens import engine, stories  # noqa: E402
-from warlens.corpus import Corpus  # noqa: E402
-from warlens.model import Col  # noqa: E402
+from engines import POSTGRES_ENV, _why_not
+from warlens import engine, stories
+from warlens.corpus import Corpus
+from warlens.model import Col
 
 ENGINES = ("duckdb", "postgres", "spark")
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from warlens import query, stories
-from warlens.model import EVENT_TYPES, STANCES, Col
+from warlens.model import EVENT_TYPES, PROBLEM_COLUMNS, STANCES, Col
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -541,8 +541,7 @@ def claims_about(tables: Tables, event_key: str, columns: Sequence[str]) -> pd.D
 def problems(tables: Tables, limit: int) -> tuple[Rows, int]:
     """The first `limit` problems (file, line order) and how many of them are errors."""
     p = tables.problems
-    cols = ["file", "line", "field", "message", "severity"]
-    frame = p.order_by(["file", "line"]).select(*cols).limit(limit).to_pandas()
+    frame = p.order_by(["file", "line"]).select(*PROBLEM_COLUMNS).limit(limit).to_pandas()
     total = count(p)
     errors = count(p.filter(p["severity"] == "error"))
     return Rows(frame, total), errors

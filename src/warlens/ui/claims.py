@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import streamlit as st
 
-from warlens import query
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui import stories as stories_ui
@@ -25,16 +24,15 @@ COLUMNS = {
     Col.CONTESTED: st.column_config.CheckboxColumn("contested", width="small"),
     Col.ARTICLE: st.column_config.TextColumn("article", width="small"),
 }
-#: What the page reads of the claims in view: the table's columns and those of a pair.
-READ = tuple(dict.fromkeys([*COLUMNS, Col.KEY, Col.EVENT, *query.PAIR_COLUMNS]))
 
 
 def draw(view: View) -> None:
     """Contested pairs first, then the full table; a selected row shows its sentence."""
     st.title("Claims")
-    claims = view.claims_of(READ)
+    source, filters = view.source, view.filters
+    claims = source.claims(filters, [*COLUMNS, Col.KEY], limit=view.limits.table_rows,
+                           about=filters.event)
     if view.filters.event:
-        claims = claims[claims[Col.EVENT] == view.filters.event]
         event = common.event_row(view, view.filters.event)
         if event is not None:
             st.markdown(f"Claims about **{common.md_escape(event[Col.SUMMARY])}** "
@@ -43,8 +41,7 @@ def draw(view: View) -> None:
                          query_params=view.filters.without_selection().to_params())
 
     _draw_contested_stories(view)
-    pairs = query.contested_pairs(claims)
-    n_events = pairs[Col.EVENT].nunique()
+    pairs, n_events = source.contested_pairs(filters, filters.event, CONTESTED_LIMIT)
     st.subheader(f"Contested ({n_events:,} event{'s' * (n_events != 1)})" if n_events
                  else "Contested")
     if pairs.empty:
@@ -53,9 +50,8 @@ def draw(view: View) -> None:
         st.caption(f"The first {CONTESTED_LIMIT} of {n_events:,} contested events; "
                    "filter to narrow them down.")
     # Only the events shown are turned into rows, in the order they first appear.
-    shown_events = pairs[Col.EVENT].unique()[:CONTESTED_LIMIT]
-    groups: dict[str, list[dict]] = {str(e): [] for e in shown_events}
-    for pair in pairs[pairs[Col.EVENT].isin(shown_events)].to_dict("records"):
+    groups: dict[str, list[dict]] = {str(e): [] for e in pairs[Col.EVENT].unique()}
+    for pair in pairs.to_dict("records"):
         groups[str(pair[Col.EVENT])].append(pair)
     for group in groups.values():
         with st.container(border=True):
@@ -64,10 +60,10 @@ def draw(view: View) -> None:
             _side(left, view, group, "asserts")
             _side(right, view, group, "denies")
 
-    st.subheader(f"All claims ({len(claims)})")
-    shown = claims.head(view.limits.table_rows)
-    if len(claims) > view.limits.table_rows:
-        st.caption(f"Showing the first {view.limits.table_rows:,} of {len(claims):,}; "
+    st.subheader(f"All claims ({claims.total:,})")
+    shown = claims.frame
+    if claims.capped:
+        st.caption(f"Showing the first {view.limits.table_rows:,} of {claims.total:,}; "
                    "the CSV export below has them all.")
     table = shown[[*COLUMNS]].fillna({Col.EVENT_SUMMARY: "", Col.PLACE_NAME: ""})
     picked = st.dataframe(table, hide_index=True, width="stretch",
@@ -99,11 +95,7 @@ def _draw_contested_stories(view: View) -> None:
     st.caption("One real-world event, asserted in one article and denied in another. "
                "Open a story to set its reports and claims side by side.")
     told = told.head(CONTESTED_LIMIT)  # only the stories listed are looked into
-    claims = view.corpus.claims
-    sided = claims[claims[Col.STORY].isin(told[Col.STORY])
-                   & claims[Col.STANCE].isin(stories_ui.SIDES)]
-    outlets = view.corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
-    sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
+    sided = view.source.story_sides(told[Col.STORY].tolist(), stories_ui.SIDES)
     for row in told.itertuples(index=False):
         story = getattr(row, Col.STORY)
         mine = sided[sided[Col.STORY] == story]
@@ -135,10 +127,9 @@ def _side(column, view: View, group: list[dict], stance: str) -> None:
 
 
 def _detail(view: View, claim_key: str) -> None:
-    hit = view.corpus.claims[view.corpus.claims[Col.KEY] == claim_key]
-    if hit.empty:
+    claim = view.source.item("claims", claim_key)
+    if claim is None:
         return
-    claim = hit.iloc[0]
     with st.container(border=True):
         st.markdown(f"**{common.md_escape(claim[Col.CLAIMANT])}** "
                     f"*{common.md_escape(claim[Col.STANCE])}*: "

@@ -34,10 +34,7 @@ def go(filters: Filters) -> None:
 
 def event_row(view: View, event_key: str | None) -> pd.Series | None:
     """The event with this key, if it is in the corpus."""
-    if not event_key:
-        return None
-    hit = view.corpus.events[view.corpus.events[Col.KEY] == event_key]
-    return None if hit.empty else hit.iloc[0]
+    return view.source.item("events", event_key) if event_key else None
 
 
 def link_to_sentence(view: View, label: str = "Read it in the article", **selection: str) -> None:
@@ -67,11 +64,12 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
             st.markdown(f"**Actors:** {md_escape(event[Col.ACTORS])}")
         st.markdown(f"> {md_escape(event[Col.QUOTE])}")
         link_to_sentence(view, event=event[Col.KEY])
-        about = view.corpus.claims[view.corpus.claims[Col.EVENT] == event[Col.KEY]]
+        about = view.source.claims_about(event[Col.KEY], [Col.CLAIMANT, Col.STANCE, Col.CLAIM,
+                                                          Col.DATE_LABEL, Col.CONTESTED])
         if len(about):
             st.markdown(f"**Claims about it ({len(about)})**")
             st.dataframe(
-                about[[Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.DATE_LABEL, Col.CONTESTED]],
+                about,
                 hide_index=True, width="stretch",
                 column_config={Col.DATE_LABEL: "claimed", Col.CONTESTED: "contested"},
             )
@@ -95,12 +93,12 @@ def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> N
     Every row carries its article's outlet, licence and attribution, and names its file
     relative to the data folder.
     """
-    roots = view.corpus.sources
+    roots = view.source.sources
     wanted = {"events": events, "claims": claims}
 
     def payload(file_name: str, table: str) -> Callable[[], bytes]:
         def build() -> bytes:
-            rows = export.credited(getattr(view, table), view.corpus.articles)
+            rows = view.source.export_rows(view.filters, table)
             if file_name.endswith(".geojson"):
                 return export.geojson_bytes(rows, roots)
             columns = (export.EXPORT_EVENT_COLUMNS if table == "events"

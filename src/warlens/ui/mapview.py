@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from warlens import figures, query, stories
+from warlens import figures
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
@@ -69,10 +69,7 @@ def draw(view: View) -> None:
         _draw_stories(view)
         return
     # Namesakes by their labels: two Ivanivkas are two dots, and a click picks one.
-    events = query.label_places(view.corpus, view.events_of((*figures.MAP_EVENT_COLUMNS,
-                                                             Col.PLACE)))
-    located = events.dropna(subset=[Col.LAT, Col.LON])
-    missing = len(events) - len(located)
+    located, missing = view.source.map_events(view.filters)
     st.caption(figures.MAP_KEY + " Select places (click, box or lasso) to filter every view.")
     if located.empty:
         st.info("No event in this view has a known location.")
@@ -100,8 +97,7 @@ def draw(view: View) -> None:
 
 def _draw_stories(view: View) -> None:
     """One mark per story in view, at the place its reports name most, sized by reports."""
-    events = view.events_of((*figures.MAP_EVENT_COLUMNS, Col.STORY, Col.ARTICLE))
-    points = stories.story_points(events, view.corpus.articles)
+    points = view.source.story_points(view.filters)
     st.caption(STORY_KEY)
     if points.empty:
         st.info("No story in this view has a located event.")

@@ -40,9 +40,7 @@ def draw(view: View) -> None:
 
 def stories_in_view(view: View) -> pd.DataFrame:
     """The corpus's stories that have an event in view."""
-    linked = view.events_of([Col.STORY])[Col.STORY]
-    told = view.corpus.stories
-    return told[told[Col.STORY].isin(linked[linked != ""].unique())]
+    return view.source.stories(view.filters)
 
 
 def _draw_list(view: View) -> None:
@@ -68,12 +66,10 @@ def _draw_list(view: View) -> None:
 
 
 def _draw_story(view: View, story: str) -> None:
-    corpus = view.corpus
-    row = corpus.stories[corpus.stories[Col.STORY] == story]
-    if row.empty:
+    told, reports, claims = view.source.story(story)
+    if told is None:
         st.info("This story has no events in the data.")
         return
-    told = row.iloc[0]
     st.markdown(f"### {common.md_escape(story)}")
     verdict = ("contested: one claimant asserts it, another denies it" if told[Col.CONTESTED]
                else "not contested in these sources")
@@ -85,8 +81,6 @@ def _draw_story(view: View, story: str) -> None:
     st.page_link(STORIES_PAGE, label="All stories", icon=":material/arrow_back:",
                  query_params=replace(view.filters.without_selection(), stories=()).to_params())
 
-    reports = stories.reports(corpus.articles, corpus.events, story)
-    claims = stories.story_claims(corpus.claims, corpus.articles, story)
     if told[Col.CONTESTED]:
         _draw_contest(view, claims)
     _draw_disagreements(stories.disagreements(reports))
