@@ -231,20 +231,28 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
     a = tables.articles
     chosen = a.semi_join(ids, Col.ARTICLE)
     total = count(chosen)
-    head = chosen.order_by([a[Col.PUBLISHED_START].desc(), *ORDER]) if total > limit \
-        else chosen.order_by([Col.FILE])
-    head = head.select(*dict.fromkeys([*columns, Col.ARTICLE])).limit(limit)
-    per = {}
+    # The most recently published when there are more than `limit`, else corpus order.
+    order = [chosen[Col.PUBLISHED_START].desc(), chosen[Col.FILE]] if total > limit \
+        else [chosen[Col.FILE]]
+    wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
+    head = chosen.order_by(order).limit(limit).select(*wanted, _file=chosen[Col.FILE],
+                                                     _published=chosen[Col.PUBLISHED_START])
+    joined = head
     for name in ("events", "claims"):
         t = where(tables, name, filters)
-        per[name] = t.group_by(Col.ARTICLE).aggregate(**{name: t.count()})
-    joined = head.left_join(per["events"], Col.ARTICLE).left_join(per["claims"], Col.ARTICLE)
-    frame = joined.select(*dict.fromkeys([*columns, Col.ARTICLE]), "events", "claims"
-                          ).to_pandas()
+        per = t.group_by(Col.ARTICLE).aggregate(**{name: t.count()})
+        joined = joined.left_join(per, Col.ARTICLE).drop(f"{Col.ARTICLE}_right")
+    last = [ibis_desc("_published"), "_file"] if total > limit else ["_file"]
+    frame = joined.order_by(last).select(*wanted, "events", "claims").to_pandas()
     frame[["events", "claims"]] = frame[["events", "claims"]].fillna(0)
-    if total > limit:
-        frame = frame.sort_values(Col.PUBLISHED_START, ascending=False, kind="stable")
-    return Rows(frame.reset_index(drop=True), total)
+    return Rows(frame, total)
+
+
+def ibis_desc(column: str) -> object:
+    """A descending sort key by column name."""
+    import ibis
+
+    return ibis.desc(column)
 
 
 # --- vocabularies ---------------------------------------------------------------------------
