@@ -173,8 +173,9 @@ def _places_where(table: str) -> Where:
     def where(tables: Any, places: tuple[str, ...]) -> Any:
         t = getattr(tables, table)
         wanted = {p.casefold() for p in places}
-        hit = (t[Col.PLACE_NAME].lower().isin(sorted(wanted))
-               | t[Col.COUNTRY_NAME].lower().isin(sorted(wanted)))
+        # The names as the engine spells them: exact matches, no lowering of every row.
+        hit = (t[Col.PLACE_NAME].isin(tables.spellings(table, Col.PLACE_NAME, wanted))
+               | t[Col.COUNTRY_NAME].isin(tables.spellings(table, Col.COUNTRY_NAME, wanted)))
         for (name, lat, lon), label in tables.namesakes.items():
             if label.casefold() in wanted:
                 hit |= ((t[Col.PLACE_NAME].lower() == name) & (t[Col.LAT].round(2) == lat)

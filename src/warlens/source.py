@@ -64,8 +64,8 @@ class Source(Protocol):
         """The articles in view (the most recently published `limit` when more), with how
         many events and claims in view each reports ("events", "claims")."""
 
-    def article_ids(self, filters: Filters, limit: int) -> list[str]:
-        """The ids of the articles with an event or claim in view, in order of appearance."""
+    def article_choices(self, filters: Filters, limit: int) -> dict[str, str]:
+        """Id -> title of the first `limit` articles with an event or claim in view."""
 
     def article_titles(self, ids: Iterable[str]) -> dict[str, str]:
         """Article id -> title, for these ids."""
@@ -100,8 +100,10 @@ class Source(Protocol):
         """`query.contested_pairs` for the first `limit_events` contested events in view,
         and how many contested events the view holds."""
 
-    def stories(self, filters: Filters) -> pd.DataFrame:
-        """The stories with an event in view (`Corpus.stories` rows)."""
+    def stories(self, filters: Filters, kind: str = "all", limit: int | None = None) -> Rows:
+        """The first `limit` stories with an event in view (`Corpus.stories` rows) of a
+        kind ("all", "multi": told by two outlets or more, "contested"), contested first,
+        then by outlets and date (STORY_ORDER); and how many there are."""
 
     def story(self, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
         """One story's row, reports and claims (`stories.reports`, `story_claims`)."""
@@ -119,6 +121,9 @@ class Source(Protocol):
         """Every row in view of "events" or "claims", credited (for a download)."""
 
 
+#: How the pages order stories: contested first, then told by the most outlets, earliest.
+STORY_ORDER = (Col.CONTESTED, stories.N_OUTLETS, Col.START)
+STORY_ASCENDING = [False, False, True]
 #: Answers remembered per source: the last few filter sets' counts and tables.
 MEMO_SIZE = 64
 
@@ -182,13 +187,13 @@ class MemorySource:
         """The Overview's numbers for this view."""
         def build() -> dict[str, int]:
             events = self._in_view("events", filters, [Col.ARTICLE, Col.PLACE, Col.CONTESTED])
-            told = self.stories(filters)
+            told = self.stories(filters, "multi", 0)
             return {"articles": len(self._article_frame(filters, [Col.ARTICLE])),
                     "events": len(events),
                     "claims": int(self._mask("claims", filters).sum()),
                     "places": int(events[Col.PLACE].nunique()),
                     "contested": int(events[Col.CONTESTED].sum()),
-                    "shared_stories": int((told[stories.N_OUTLETS] >= 2).sum())}
+                    "shared_stories": told.total}
         return self.memo.get(("counts", _open(filters)), build)
 
     def events(self, filters: Filters, columns: Sequence[str] | None,
@@ -244,12 +249,12 @@ class MemorySource:
         table["claims"] = table[Col.ARTICLE].map(claims.value_counts()).fillna(0)
         return Rows(table, total)
 
-    def article_ids(self, filters: Filters, limit: int) -> list[str]:
-        """The ids of the articles with an event or claim in view."""
+    def article_choices(self, filters: Filters, limit: int) -> dict[str, str]:
+        """Id -> title of the articles with an event or claim in view, in order of appearance."""
         ids = dict.fromkeys(
             [*self._in_view("events", filters, [Col.ARTICLE])[Col.ARTICLE].unique().tolist(),
              *self._in_view("claims", filters, [Col.ARTICLE])[Col.ARTICLE].unique().tolist()])
-        return list(ids)[:limit]
+        return self.article_titles(list(ids)[:limit])
 
     def article_titles(self, ids: Iterable[str]) -> dict[str, str]:
         """Article id -> title."""
@@ -313,11 +318,20 @@ class MemorySource:
         events = pairs[Col.EVENT].unique()
         return pairs[pairs[Col.EVENT].isin(events[:limit_events])], len(events)
 
-    def stories(self, filters: Filters) -> pd.DataFrame:
-        """The corpus's stories that have an event in view."""
-        linked = self._in_view("events", filters, [Col.STORY])[Col.STORY]
-        told = self.corpus.stories
-        return told[told[Col.STORY].isin(linked[linked != ""].unique())]
+    def stories(self, filters: Filters, kind: str = "all", limit: int | None = None) -> Rows:
+        """The corpus's stories that have an event in view, of a kind, in the pages' order."""
+        def build() -> pd.DataFrame:
+            linked = self._in_view("events", filters, [Col.STORY])[Col.STORY]
+            told = self.corpus.stories
+            told = told[told[Col.STORY].isin(linked[linked != ""].unique())]
+            if kind == "multi":
+                told = told[told[stories.N_OUTLETS] >= 2]
+            elif kind == "contested":
+                told = told[told[Col.CONTESTED]]
+            return told.sort_values(list(STORY_ORDER), ascending=STORY_ASCENDING,
+                                    kind="stable")
+        told = self.memo.get(("stories", _open(filters), kind), build)
+        return Rows(told if limit is None else told.head(limit), len(told))
 
     def story(self, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
         """One story's row, reports and claims."""

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import fresh_store
 from streamlit.testing.v1 import AppTest
 
+from conftest import fresh_store
 from warlens import engine
 from warlens.engine import ENV
 from warlens.workspace import load_corpus

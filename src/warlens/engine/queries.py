@@ -53,6 +53,7 @@ class Tables:
     def __init__(self, con: BaseBackend) -> None:
         self.con = con
         self._lock = threading.Lock()
+        self._spellings: dict[tuple[str, str], dict[str, list[str]]] = {}
 
     def __repr__(self) -> str:
         return f"Tables({type(self.con).__module__.split('.')[-1]})"
@@ -86,6 +87,24 @@ class Tables:
     def stories(self) -> ir.Table:
         """One row per story (`warlens.stories.STORY_COLUMNS`)."""
         return self.con.table("stories")
+
+    def spellings(self, table: str, column: str, wanted: Iterable[str]) -> list[str]:
+        """Every spelling in `table.column` of these names, matched by casefold.
+
+        A filter then compares the column with exact values (`IN (...)`), which an engine
+        answers from its dictionary of distinct values, instead of lowering every row.
+        Built from the column's distinct values once (place and country names are few).
+        """
+        key = (table, column)
+        with self._lock:
+            known = self._spellings.get(key)
+        if known is None:
+            known = {}
+            for value in _distinct(_table(self, table)[column]):
+                known.setdefault(value.casefold(), []).append(value)
+            with self._lock:
+                self._spellings[key] = known
+        return sorted({v for w in wanted for v in known.get(w.casefold(), ())})
 
     @cached_property
     def namesakes(self) -> dict[tuple[str, float, float], str]:
@@ -209,17 +228,20 @@ def _articles_in_view_ids(tables: Tables, filters: query.Filters) -> ir.Table:
 
 def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
     """What the Overview counts in a view: articles, events, claims, places, contested
-    events, and stories in view told by two outlets or more."""
+    events, and stories in view told by two outlets or more (one query per table)."""
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
-    told = stories_in_view(tables, filters)
+    got = events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
+                           contested=events[Col.CONTESTED].fill_null(False).cast("int64")
+                           .sum()).to_pandas().iloc[0]
+    told = stories_of(tables, filters, "multi", limit=0)
     return {
         "articles": count(_articles_in_view_ids(tables, filters)),
-        "events": count(events),
+        "events": int(got["events"]),
         "claims": count(claims),
-        "places": int(events[Col.PLACE].nunique().to_pyarrow().as_py() or 0),
-        "contested": count(events.filter(events[Col.CONTESTED])),
-        "shared_stories": int((told[stories.N_OUTLETS] >= 2).sum()),
+        "places": int(got["places"] or 0),
+        "contested": int(got["contested"] or 0),
+        "shared_stories": told.total,
     }
 
 
@@ -443,6 +465,17 @@ def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limi
     return Rows(frame, total)
 
 
+def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.DataFrame:
+    """The first `limit` articles (corpus order) with an event or claim in view: their id
+    and title, for the Article page's picker."""
+    events = where(tables, "events", filters).select(Col.ARTICLE)
+    claims = where(tables, "claims", filters).select(Col.ARTICLE)
+    ids = events.union(claims, distinct=True)
+    a = tables.articles
+    return (a.semi_join(ids, Col.ARTICLE).order_by([Col.FILE]).select(Col.ARTICLE, Col.TITLE)
+            .limit(limit).to_pandas())
+
+
 def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -> pd.DataFrame:
     """These columns of the articles with these ids (a page's few), in corpus order."""
     a = tables.articles
@@ -493,14 +526,40 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
     return query.contested_pairs(rows), n_events
 
 
-def stories_in_view(tables: Tables, filters: query.Filters) -> pd.DataFrame:
-    """The stories that have an event in view (`Corpus.stories` rows)."""
+def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
     events = where(tables, "events", filters)
     linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
         Col.STORY).distinct()
-    s = tables.stories
-    return (s.semi_join(linked, Col.STORY).order_by(Col.STORY)
+    return tables.stories.semi_join(linked, Col.STORY)
+
+
+def stories_in_view(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """The stories that have an event in view (`Corpus.stories` rows), by slug."""
+    return (_stories_linked(tables, filters).order_by(Col.STORY)
             .select(*stories.STORY_COLUMNS).to_pandas())
+
+
+#: Which stories a page lists: all, those told by two outlets or more, contested ones.
+STORY_KINDS = {"all": None, "multi": lambda t: t[stories.N_OUTLETS] >= 2,
+               "contested": lambda t: t[Col.CONTESTED]}
+
+
+def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | None
+               ) -> Rows:
+    """The first `limit` stories in view of a kind (STORY_KINDS), contested first, then
+    those most outlets told, then the earliest (the pages' order); and how many."""
+    told = _stories_linked(tables, filters)
+    if STORY_KINDS[kind] is not None:
+        told = told.filter(STORY_KINDS[kind](told))
+    total = count(told)
+    if limit == 0:
+        return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), total)
+    import ibis
+
+    ordered = told.order_by([ibis.desc(Col.CONTESTED), ibis.desc(stories.N_OUTLETS),
+                             Col.START, Col.STORY]).select(*stories.STORY_COLUMNS)
+    frame = (ordered if limit is None else ordered.limit(limit)).to_pandas()
+    return Rows(frame, total)
 
 
 def story(tables: Tables, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:

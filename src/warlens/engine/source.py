@@ -95,15 +95,12 @@ class EngineSource:
         return self._memo("articles", _open(filters), tuple(columns), limit, build=lambda:
                           queries.articles_in_view(self.tables, _open(filters), columns, limit))
 
-    def article_ids(self, filters: Filters, limit: int) -> list[str]:
-        """Ids of the articles with an event or claim in view (events' first)."""
-        def build() -> list[str]:
-            ids: dict[str, None] = {}
-            for table in ("events", "claims"):
-                got = queries.rows(self.tables, table, _open(filters), [Col.ARTICLE], limit)
-                ids.update(dict.fromkeys(got.frame[Col.ARTICLE].dropna().astype(str)))
-            return list(ids)[:limit]
-        return self._memo("article_ids", _open(filters), limit, build=build)
+    def article_choices(self, filters: Filters, limit: int) -> dict[str, str]:
+        """Id -> title of the first articles with an event or claim in view."""
+        def build() -> dict[str, str]:
+            heads = queries.article_choices(self.tables, _open(filters), limit)
+            return dict(zip(heads[Col.ARTICLE], heads[Col.TITLE], strict=True))
+        return self._memo("choices", _open(filters), limit, build=build)
 
     def article_titles(self, ids: Iterable[str]) -> dict[str, str]:
         """Article id -> title, for these ids."""
@@ -193,10 +190,10 @@ class EngineSource:
                           queries.contested_pairs(self.tables, _open(filters), event,
                                                   limit_events))
 
-    def stories(self, filters: Filters) -> pd.DataFrame:
-        """The stories with an event in view."""
-        return self._memo("stories", _open(filters),
-                          build=lambda: queries.stories_in_view(self.tables, _open(filters)))
+    def stories(self, filters: Filters, kind: str = "all", limit: int | None = None) -> Rows:
+        """The first stories in view of a kind, in the pages' order, and how many."""
+        return self._memo("stories", _open(filters), kind, limit, build=lambda:
+                          queries.stories_of(self.tables, _open(filters), kind, limit))
 
     def story(self, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
         """One story's row, reports and claims."""

@@ -84,17 +84,16 @@ def draw(view: View) -> None:
 
 def _draw_contested_stories(view: View) -> None:
     """Stories one claimant asserts and another denies across articles, with who says what."""
-    told = stories_ui.stories_in_view(view)
-    told = told[told[Col.CONTESTED]]
-    if told.empty:
+    contested = view.source.stories(view.filters, "contested", CONTESTED_LIMIT)
+    if not contested.total:
         return
-    st.subheader(f"Contested stories across articles ({len(told)})")
-    if len(told) > CONTESTED_LIMIT:
-        st.caption(f"The first {CONTESTED_LIMIT} of {len(told):,}; the Stories page lists "
-                   "them all.")
+    st.subheader(f"Contested stories across articles ({contested.total:,})")
+    if contested.capped:
+        st.caption(f"The first {CONTESTED_LIMIT} of {contested.total:,}; the Stories page "
+                   "lists them all.")
     st.caption("One real-world event, asserted in one article and denied in another. "
                "Open a story to set its reports and claims side by side.")
-    told = told.head(CONTESTED_LIMIT)  # only the stories listed are looked into
+    told = contested.frame  # only the stories listed are looked into
     sided = view.source.story_sides(told[Col.STORY].tolist(), stories_ui.SIDES)
     for row in told.itertuples(index=False):
         story = getattr(row, Col.STORY)

@@ -28,8 +28,7 @@ def draw(view: View) -> None:
     counts = source.counts(filters)
     contested = source.events(replace(filters.without_selection(), contested=True),
                               [Col.KEY, Col.SUMMARY, Col.DATE_LABEL], limit=CONTESTED_LIMIT)
-    told = source.stories(filters)
-    multi = told[told[stories.N_OUTLETS] >= 2]
+    multi = source.stories(filters, "multi", CONTESTED_LIMIT).frame
     cols = st.columns(6)
     for col, label, n, help_ in zip(
             cols, ("Articles", "Events", "Claims", "Places", "Contested events",
@@ -44,9 +43,7 @@ def draw(view: View) -> None:
 
     if len(multi):
         st.subheader("Stories across outlets")
-        for row in multi.sort_values([Col.CONTESTED, stories.N_OUTLETS, Col.START],
-                                     ascending=[False, False, True]).head(CONTESTED_LIMIT) \
-                .itertuples(index=False):
+        for row in multi.itertuples(index=False):
             get = row.__getattribute__
             label = (f"{get(Col.STORY)}: {get(Col.DATE_LABEL)}, {get(stories.N_ARTICLES)} "
                      f"reports from {get(stories.OUTLETS)}"

@@ -80,15 +80,18 @@ def _pick_article(view: View) -> str | None:
             hit = source.item(table, key)
             if hit is not None:
                 return str(hit[Col.ARTICLE])
-    candidates = list(view.filters.articles) or source.article_ids(view.filters, PICK_LIMIT)
+    titles = ({} if view.filters.articles
+              else source.article_choices(view.filters, PICK_LIMIT))
+    candidates = list(view.filters.articles) or list(titles)
     if not candidates:
-        candidates = source.articles(Filters(), [Col.ARTICLE], PICK_LIMIT).frame[
-            Col.ARTICLE].tolist()
+        titles = source.article_choices(Filters(), PICK_LIMIT)
+        candidates = list(titles)
     if not candidates:
         return None
     if len(candidates) == 1:
         return candidates[0]
-    titles = source.article_titles(candidates[:PICK_LIMIT])
+    if not titles:
+        titles = source.article_titles(candidates[:PICK_LIMIT])
     return st.selectbox("Article", candidates[:PICK_LIMIT],
                         format_func=lambda a: titles.get(a, a), key="reader_article")
 
