@@ -90,12 +90,13 @@ def fresh_store(name: str, tmp: Path) -> Iterator[str]:
         with postgres_database() as url:
             yield url
     else:
-        yield "pyspark://local[2]"
+        yield "pyspark://"  # local[*]; "pyspark://local[2]" trips urlsplit in scheme_of
 
 
-#: ibis converts results with a pandas option pandas 3 deprecates; not ours to fix.
-IBIS_PANDAS_WARNING = ("ignore:The 'future.infer_string' option is deprecated"
-                       ":pandas.errors.Pandas4Warning")
+#: ibis and pyspark convert results with pandas options pandas 3 deprecates; not ours.
+PANDAS_WARNINGS = ("ignore:The 'future.infer_string' option is deprecated"
+                   ":pandas.errors.Pandas4Warning",
+                   "ignore:The copy keyword is deprecated:pandas.errors.Pandas4Warning")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -103,7 +104,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.filterwarnings(IBIS_PANDAS_WARNING))
+            for warning in PANDAS_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(warning))
 
 
 def _disconnect(con) -> None:

@@ -230,9 +230,31 @@ class EngineSource:
         return export.credited(rows, heads)
 
 
+#: What an embedded DuckDB may hold in memory while the app serves it (DuckDB's own
+#: default is 80% of the machine's RAM, which a 2 GB server cannot give it).
+DUCKDB_MEMORY_ENV, DUCKDB_MEMORY = "WARLENS_DUCKDB_MEMORY", "512MB"
+
+
 def engine_source(url: str, sources: tuple[str, ...] = ()) -> EngineSource:
-    """An EngineSource for an engine URL (`warlens.engine.connect`)."""
+    """An EngineSource for an engine URL (`warlens.engine.connect`); an embedded DuckDB
+    is opened read-only and held to DUCKDB_MEMORY (or $WARLENS_DUCKDB_MEMORY)."""
+    import os
+
     from warlens import engine
 
-    return EngineSource(engine.connect(url), sources)
+    if engine.scheme_of(url) != "duckdb":
+        return EngineSource(engine.connect(url), sources)
+    import ibis
+
+    # Read-only: several app processes can then serve one file, and none can change it.
+    path = url.split("://", 1)[1]
+    if not path or path == ":memory:" or not os.path.exists(path):  # noqa: PTH110
+        raise engine.EngineError(f"no DuckDB store at {path or '(none)'}: run `warlens "
+                                 "build` first")
+    con = ibis.duckdb.connect(path, read_only=True)
+    limit = os.environ.get(DUCKDB_MEMORY_ENV) or DUCKDB_MEMORY
+    if not limit.replace(" ", "").rstrip("KMGTkmgtiBb").replace(".", "").isdigit():
+        raise engine.EngineError(f"{DUCKDB_MEMORY_ENV}={limit!r}: use a size like 512MB")
+    con.raw_sql(f"SET memory_limit = '{limit}'")
+    return EngineSource(con, sources)
 
