@@ -126,16 +126,17 @@ def _namesake_spots(tables: Tables) -> dict[tuple[str, float, float], str]:
     import ibis
 
     p = tables.places
-    located = p.filter(p[Col.LAT].notnull() & p[Col.PLACE_NAME].notnull())
-    spot = [located[Col.PLACE_NAME].lower(), located[Col.LAT].round(2),
-            located[Col.LON].round(2)]
-    ranked = located.mutate(
-        _spot_rank=ibis.row_number().over(group_by=spot, order_by=[located[c] for c in ORDER]),
-        _name=spot[0], _lat=spot[1], _lon=spot[2])
-    # Only names with two spots or more can have namesakes.
-    firsts = ranked.filter(ranked._spot_rank == 0)
-    multi = firsts.group_by("_name").aggregate(_n=firsts.count()).filter(lambda t: t._n > 1)
-    rows = (firsts.semi_join(multi, "_name")
+    located = p.filter(p[Col.LAT].notnull() & p[Col.PLACE_NAME].notnull()).mutate(
+        _name=p[Col.PLACE_NAME].lower(), _lat=p[Col.LAT].round(2), _lon=p[Col.LON].round(2))
+    # Only names found at two spots or more can have namesakes: found by grouping, so
+    # the rows of every other name are never ranked.
+    spots = located.select("_name", "_lat", "_lon").distinct()
+    multi = spots.group_by("_name").aggregate(_n=spots.count()).filter(lambda t: t._n > 1)
+    candidates = located.semi_join(multi, "_name")
+    ranked = candidates.mutate(_spot_rank=ibis.row_number().over(
+        group_by=[candidates._name, candidates._lat, candidates._lon],
+        order_by=[candidates[c] for c in ORDER]))
+    rows = (ranked.filter(ranked._spot_rank == 0)
             .select(Col.PLACE_NAME, Col.LAT, Col.LON, Col.ADMIN1, Col.COUNTRY, *ORDER)
             .order_by(list(ORDER)).to_pandas())
     if rows.empty:
@@ -260,8 +261,10 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
     head = chosen.order_by(order).limit(limit).select(*wanted, _file=chosen[Col.FILE],
                                                      _published=chosen[Col.PUBLISHED_START])
     joined = head
+    listed = head.select(Col.ARTICLE)
     for name in ("events", "claims"):
-        t = where(tables, name, filters)
+        # Only the listed articles' rows are counted, not every article's in view.
+        t = where(tables, name, filters).semi_join(listed, Col.ARTICLE)
         per = t.group_by(Col.ARTICLE).aggregate(**{name: t.count()})
         joined = joined.left_join(per, Col.ARTICLE).drop(f"{Col.ARTICLE}_right")
     last = [ibis_desc("_published"), "_file"] if total > limit else ["_file"]
@@ -399,19 +402,19 @@ MAP_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE)
 
 def map_places(tables: Tables, filters: query.Filters, summaries: int = 3) -> pd.DataFrame:
     """Located events in view counted per place and type (MAP_GROUP and "n"), with the
-    place's first `summaries` event summaries in corpus order ("summaries", a list)."""
-    import ibis
-
+    place's first `summaries` event summaries ("summaries", a list): the first summary
+    of each of its types, in the order of their first file."""
     events = where(tables, "events", filters)
     located = events.filter(events[Col.LAT].notnull() & events[Col.LON].notnull())
-    counts = located.group_by(list(MAP_GROUP)).aggregate(n=located.count()).to_pandas()
+    counts = located.group_by(list(MAP_GROUP)).aggregate(
+        n=located.count(), _summary=located[Col.SUMMARY].argmin(located[Col.FILE]),
+        _file=located[Col.FILE].min()).to_pandas()
     place = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]
-    ranked = located.mutate(_rank=ibis.row_number().over(
-        group_by=[located[c] for c in place], order_by=[located[c] for c in ORDER]))
-    firsts = (ranked.filter(ranked._rank < summaries)
-              .select(*place, Col.SUMMARY, "_rank").order_by([*place, "_rank"]).to_pandas())
-    listed = firsts.groupby(place, dropna=False, sort=False)[Col.SUMMARY].agg(list)
-    counts = counts.merge(listed.rename("summaries").reset_index(), on=place, how="left")
+    firsts = counts.sort_values("_file", kind="stable")
+    listed = firsts.groupby(place, dropna=False, sort=False)["_summary"].agg(
+        lambda s: list(s)[:summaries])
+    counts = counts.drop(columns=["_summary", "_file"]).merge(
+        listed.rename("summaries").reset_index(), on=place, how="left")
     return counts
 
 
@@ -508,15 +511,13 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
                                                                           "denies"]))
     a = sided.filter(sided[Col.STANCE] == "asserts")
     d = sided.filter(sided[Col.STANCE] == "denies")
-    pairs = a.join(d, [a[Col.EVENT] == d[Col.EVENT],
-                       a[Col.CLAIMANT] != d[Col.CLAIMANT]]).select(a[Col.EVENT])
-    # Events in the order their first asserting claim appears, as pandas' merge keeps them.
-    firsts = (a.semi_join(pairs, Col.EVENT).group_by(Col.EVENT)
-              .aggregate(_file=a[Col.FILE].min(),
-                         _line=a[Col.LINE].min()))
+    pairs = a.join(d, [a[Col.EVENT] == d[Col.EVENT], a[Col.CLAIMANT] != d[Col.CLAIMANT]])
+    # Events in the order of their first asserting claim in a pair, as pandas' merge
+    # keeps them.
+    firsts = pairs.group_by(a[Col.EVENT].name(Col.EVENT)).aggregate(
+        _file=a[Col.FILE].min(), _line=a[Col.LINE].min())
     n_events = count(firsts)
-    shown = firsts.order_by(["_file", "_line"]).limit(limit_events).select(
-        Col.EVENT, "_file", "_line").to_pandas()
+    shown = firsts.order_by(["_file", "_line"]).limit(limit_events).to_pandas()
     if shown.empty:
         return query.contested_pairs(pd.DataFrame(columns=list(query.PAIR_COLUMNS))), 0
     keep = shown[Col.EVENT].tolist()
@@ -527,6 +528,8 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
 
 
 def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
+    if filters.without_selection().is_empty:
+        return tables.stories  # every story has an event, and all are in view
     events = where(tables, "events", filters)
     linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
         Col.STORY).distinct()
