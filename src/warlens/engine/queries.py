@@ -233,8 +233,8 @@ def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
     got = events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
-                           contested=events[Col.CONTESTED].fill_null(False).cast("int64")
-                           .sum()).to_pandas().iloc[0]
+                           contested=events[Col.CONTESTED].fill_null(False)
+                           .ifelse(1, 0).sum()).to_pandas().iloc[0]
     told = stories_of(tables, filters, "multi", limit=0)
     return {
         "articles": count(_articles_in_view_ids(tables, filters)),
