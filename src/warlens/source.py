@@ -326,8 +326,8 @@ class MemorySource:
             told = told[told[Col.STORY].isin(linked[linked != ""].unique())]
             if kind == "multi":
                 told = told[told[stories.N_OUTLETS] >= 2]
-            elif kind == "contested":
-                told = told[told[Col.CONTESTED]]
+            elif kind == "contested":  # an empty story table's column is not boolean
+                told = told[told[Col.CONTESTED].to_numpy(dtype=bool)]
             return told.sort_values(list(STORY_ORDER), ascending=STORY_ASCENDING,
                                     kind="stable")
         told = self.memo.get(("stories", _open(filters), kind), build)
