@@ -59,10 +59,20 @@ def frames(corpus: Corpus) -> dict[str, pd.DataFrame]:
 
 
 def fill(con, corpus: Corpus) -> None:
-    """Write a corpus's tables into an engine connection, replacing what was there."""
+    """Write a corpus's tables into an engine connection, replacing what was there.
+
+    Spark gets temporary views (its managed tables would be written to a warehouse
+    folder in the working directory).
+    """
+    import ibis
+
+    spark = type(con).__module__.startswith("ibis.backends.pyspark")
     for name, frame in frames(corpus).items():
         assert name in engine.TABLES
-        con.create_table(name, arrow(frame), overwrite=True)
+        if spark:
+            con.create_view(name, ibis.memtable(arrow(frame)), overwrite=True)
+        else:
+            con.create_table(name, arrow(frame), overwrite=True)
 
 
 @contextlib.contextmanager
@@ -128,8 +138,17 @@ def store_of(engine_name: str, tmp_path_factory) -> Iterator[Callable[[Corpus], 
     once per corpus and engine in a test module."""
     stack = contextlib.ExitStack()
     made: dict[int, object] = {}
+    filled: list[int] = []
 
     def store(corpus: Corpus):
+        if engine_name == "spark":  # one session, one set of views: the last corpus filled
+            if not made:
+                made[0] = engine.connect(stack.enter_context(
+                    fresh_store(engine_name, tmp_path_factory.mktemp("e"))))
+            if filled != [id(corpus)]:
+                fill(made[0], corpus)
+                filled[:] = [id(corpus)]
+            return made[0]
         if id(corpus) not in made:
             url = stack.enter_context(fresh_store(engine_name, tmp_path_factory.mktemp("e")))
             con = engine.connect(url)

@@ -130,13 +130,15 @@ class EngineSource:
                                                            frame[Col.PLACE_NAME])})
 
     def map_events(self, filters: Filters) -> tuple[pd.DataFrame, int]:
-        """Located events in view, counted per place in the engine, as make_map's rows."""
-        def build() -> tuple[pd.DataFrame, int]:
-            places = queries.map_places(self.tables, _open(filters))
-            located = self._label(queries.expand_places(places))
-            total = self.counts(filters)["events"]
-            return located, total - len(located)
-        return self._memo("map", _open(filters), build=build)
+        """Located events in view, counted per place in the engine, as make_map's rows.
+
+        Only the counts are remembered: the rows repeated from them (one per event, what
+        `figures.make_map` reads) are made again per draw, never kept.
+        """
+        places = self._memo("map", _open(filters), build=lambda:
+                            queries.map_places(self.tables, _open(filters)))
+        located = self._label(queries.expand_places(places))
+        return located, self.counts(filters)["events"] - len(located)
 
     def story_points(self, filters: Filters) -> pd.DataFrame:
         """One mark per story in view (its linked, located events only)."""
@@ -157,13 +159,13 @@ class EngineSource:
                           build=lambda: queries.timeline_dated(self.tables, _open(filters)))
 
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
-        """Dated events counted per (type, start, end) in the engine, as one row each."""
-        def build() -> pd.DataFrame:
-            counted = queries.timeline_counts(self.tables, _open(filters))
-            rows = counted.loc[counted.index.repeat(counted["n"].to_numpy(int)),
-                               [Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]]
-            return rows.assign(**{Col.ARTICLE: None}).reset_index(drop=True)
-        return self._memo("counted", _open(filters), build=build)
+        """Dated events counted per (type, start, end) in the engine, as one row each (made
+        again per draw from the remembered counts)."""
+        counted = self._memo("counted", _open(filters), build=lambda:
+                             queries.timeline_counts(self.tables, _open(filters)))
+        rows = counted.loc[counted.index.repeat(counted["n"].to_numpy(int)),
+                           [Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]]
+        return rows.assign(**{Col.ARTICLE: None}).reset_index(drop=True)
 
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view for make_timeline, namesakes labelled."""
