@@ -174,6 +174,27 @@ PG_INDEXES = (("events", "key"), ("events", "article"), ("events", "story"),
               ("stories", "story"))
 
 
+def spark_views(source: str, folder: Path) -> float:
+    """Spark local in this process, its temporary views the tables of a DuckDB store (via
+    Parquet files in `folder`): seconds. Use --store pyspark:// with it."""
+    import ibis
+    from pyspark.sql import SparkSession
+
+    from warlens import engine
+
+    start = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    src = ibis.duckdb.connect(source.split("://", 1)[1], read_only=True)
+    engine.connect("pyspark://")  # the session the app will get, with its settings
+    session = SparkSession.builder.getOrCreate()
+    for name in engine.TABLES:
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            src.raw_sql(f"COPY {name} TO '{path}' (FORMAT parquet)")
+        session.read.parquet(str(path)).createOrReplaceTempView(name)
+    return time.perf_counter() - start
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure the pages on one store and print them (JSON with --out)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -183,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-page", action="store_true")
     parser.add_argument("--no-pages", action="store_true")
     parser.add_argument("--copy-to", help="copy the store's tables here first, and use it")
+    parser.add_argument("--spark-from", help="a DuckDB store to serve through Spark local")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     store = args.store
@@ -191,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         result["copy_s"] = copy_to(store, args.copy_to)
         store = args.copy_to
         print(f"copied in {result['copy_s']:.1f} s (load {load()})", file=sys.stderr)
+    if args.spark_from:
+        folder = Path(tempfile.gettempdir()) / "warlens-spark-parquet" / Path(
+            args.spark_from).stem
+        result["spark_views_s"] = spark_views(args.spark_from, folder)
+        store = "pyspark://"
     if args.first_page:
         result["first_page"] = first_page(store)
         print(f"first page of a fresh process: {result['first_page']}", file=sys.stderr)
