@@ -61,16 +61,22 @@ def frames(corpus: Corpus) -> dict[str, pd.DataFrame]:
 def fill(con, corpus: Corpus) -> None:
     """Write a corpus's tables into an engine connection, replacing what was there.
 
-    Spark gets temporary views (its managed tables would be written to a warehouse
-    folder in the working directory).
+    Spark gets temporary views of Parquet files (its managed tables would be written to
+    a warehouse folder in the working directory, and a frame handed to it through pandas
+    turns missing text into "NaN").
     """
-    import ibis
+    import tempfile
+
+    import pyarrow.parquet as pq
 
     spark = type(con).__module__.startswith("ibis.backends.pyspark")
+    folder = Path(tempfile.mkdtemp(prefix="warlens-spark-")) if spark else None
     for name, frame in frames(corpus).items():
         assert name in engine.TABLES
-        if spark:
-            con.create_view(name, ibis.memtable(arrow(frame)), overwrite=True)
+        if folder is not None:
+            path = folder / f"{name}.parquet"
+            pq.write_table(arrow(frame), path)
+            con._session.read.parquet(str(path)).createOrReplaceTempView(name)
         else:
             con.create_table(name, arrow(frame), overwrite=True)
 
@@ -106,7 +112,10 @@ def fresh_store(name: str, tmp: Path) -> Iterator[str]:
 #: ibis and pyspark convert results with pandas options pandas 3 deprecates; not ours.
 PANDAS_WARNINGS = ("ignore:The 'future.infer_string' option is deprecated"
                    ":pandas.errors.Pandas4Warning",
-                   "ignore:The copy keyword is deprecated:pandas.errors.Pandas4Warning")
+                   "ignore:The copy keyword is deprecated:pandas.errors.Pandas4Warning",
+                   # py4j (Spark's bridge) leaves its sockets to the garbage collector.
+                   "ignore::pytest.PytestUnraisableExceptionWarning",
+                   "ignore::ResourceWarning")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
