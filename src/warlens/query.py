@@ -30,6 +30,9 @@ _FALSE = frozenset({"0", "false", "no", "off", ""})
 
 #: A filter's effect on a table: corpus and value in, rows kept as a boolean array.
 Mask = Callable[[Corpus, Any], "np.ndarray | pd.Series"]
+#: The same effect in an engine: `warlens.engine.queries.Tables` and value in, an ibis
+#: boolean expression over that table out (ibis is never imported here).
+Where = Callable[[Any, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,8 @@ class FilterSpec:
 
     Everything else follows from the table `FILTERS`: the `Filters` record, reading
     and writing URL parameters, the sidebar (ui/shell.py), the masks, and the flags of
-    `warlens export`. Adding a filter is one entry here.
+    `warlens export`. Adding a filter is one entry here: its pandas mask (`events`,
+    `claims`) and its engine predicate (`events_where`, `claims_where`), side by side.
 
     kinds: "names" (several values from the corpus's vocabulary), "date" (one day),
     "flag" (on or off), "text" (free text), "item" (a selected event or claim).
@@ -54,6 +58,8 @@ class FilterSpec:
     fixed: bool = False              # a closed vocabulary: the widget lists every value
     events: Mask | None = None
     claims: Mask | None = None
+    events_where: Where | None = None   # the same filter as an engine predicate (ibis)
+    claims_where: Where | None = None
     on: str = "1"                    # a flag's URL value
     off: str | None = None           # a flag's explicit "off" value, if it has one
     placeholder: str = ""
@@ -140,47 +146,153 @@ def _actor_names(corpus: Corpus) -> list[object]:
     return list(actor_names(corpus.events)) + list(corpus.claims[Col.CLAIMANT])
 
 
+# --- the same filters as engine predicates (ibis expressions; see warlens.engine.queries) ---
+
+
+def _in_where(table: str, col: str) -> Where:
+    return lambda tables, values: getattr(tables, table)[col].isin(list(values))
+
+
+def _flag_where(table: str, col: str, negate: bool = False) -> Where:
+    def where(tables: Any, on: bool) -> Any:
+        values = getattr(tables, table)[col].fill_null(False)
+        return ~values if negate else values
+    return where
+
+
+def _from_where(table: str) -> Where:
+    return lambda tables, day: getattr(tables, table)[Col.END] >= pd.Timestamp(day)
+
+
+def _to_where(table: str) -> Where:
+    return lambda tables, day: getattr(tables, table)[Col.START] <= pd.Timestamp(day)
+
+
+def _places_where(table: str) -> Where:
+    """A place's name or its country (casefolded), or a namesake's label: its spots."""
+    def where(tables: Any, places: tuple[str, ...]) -> Any:
+        t = getattr(tables, table)
+        wanted = {p.casefold() for p in places}
+        # The names as the engine spells them: exact matches, no lowering of every row.
+        hit = (t[Col.PLACE_NAME].isin(tables.spellings(table, Col.PLACE_NAME, wanted))
+               | t[Col.COUNTRY_NAME].isin(tables.spellings(table, Col.COUNTRY_NAME, wanted)))
+        for (name, lat, lon), label in tables.namesakes.items():
+            if label.casefold() in wanted:
+                hit |= ((t[Col.PLACE_NAME].lower() == name) & (t[Col.LAT].round(2) == lat)
+                        & (t[Col.LON].round(2) == lon))
+        return hit.fill_null(False)
+    return where
+
+
+def _outlets_where(table: str) -> Where:
+    def where(tables: Any, outlets: tuple[str, ...]) -> Any:
+        arts = tables.articles
+        ids = arts.filter(arts[Col.OUTLET].isin(list(outlets)))[Col.ARTICLE]
+        return getattr(tables, table)[Col.ARTICLE].isin(ids)
+    return where
+
+
+def _claims_about_types_where(tables: Any, types: tuple[str, ...]) -> Any:
+    ev = tables.events
+    return tables.claims[Col.EVENT].isin(ev.filter(ev[Col.TYPE].isin(list(types)))[Col.KEY])
+
+
+def _has_any_where(joined: Any, wanted: tuple[str, ...]) -> Any:
+    wrapped = ("; " + joined.fill_null("").lower() + "; ")
+    hit = None
+    for value in wanted:
+        one = wrapped.contains(f"; {value.casefold()}; ")
+        hit = one if hit is None else hit | one
+    return hit
+
+
+def _events_with_actors_where(tables: Any, actors: tuple[str, ...]) -> Any:
+    ev, cl = tables.events, tables.claims
+    claimed = cl.filter(cl[Col.CLAIMANT].isin(list(actors)))[Col.EVENT]
+    return _has_any_where(ev[Col.ACTORS], actors) | ev[Col.KEY].isin(claimed).fill_null(False)
+
+
+def _claims_with_actors_where(tables: Any, actors: tuple[str, ...]) -> Any:
+    ev, cl = tables.events, tables.claims
+    about = ev.filter(_has_any_where(ev[Col.ACTORS], actors))[Col.KEY]
+    return cl[Col.CLAIMANT].isin(list(actors)).fill_null(False) | cl[Col.EVENT].isin(
+        about).fill_null(False)
+
+
+def _search_where(table: str, columns: tuple[str, ...]) -> Where:
+    def where(tables: Any, text: str) -> Any:
+        t = getattr(tables, table)
+        needle = text.casefold()
+        hit = None
+        for col in columns:
+            one = t[col].fill_null("").lower().contains(needle)
+            hit = one if hit is None else hit | one
+        return hit
+    return where
+
+
+#: The text columns the search filter reads, per table.
+_EVENT_TEXT = (Col.SUMMARY, Col.QUOTE, Col.ACTORS, Col.PLACE_NAME)
+_CLAIM_TEXT = (Col.CLAIM, Col.CLAIMANT, Col.QUOTE, Col.EVENT_SUMMARY, Col.PLACE_NAME)
+
+
 FILTERS: tuple[FilterSpec, ...] = (
     FilterSpec("articles", "article", "names", "Article", "article",
                names=lambda c: c.articles[Col.ARTICLE],
                events=_in("events", Col.ARTICLE), claims=_in("claims", Col.ARTICLE),
+               events_where=_in_where("events", Col.ARTICLE),
+               claims_where=_in_where("claims", Col.ARTICLE),
                placeholder="All articles"),
     FilterSpec("outlets", "outlet", "names", "Outlet", "outlet",
                names=lambda c: c.articles[Col.OUTLET],
                events=_outlets("events"), claims=_outlets("claims"),
+               events_where=_outlets_where("events"), claims_where=_outlets_where("claims"),
                placeholder="All outlets", help="Who published the article."),
     FilterSpec("stories", "story", "names", "Story", "story",
                names=lambda c: c.events[Col.STORY],
                events=_in("events", Col.STORY), claims=_in("claims", Col.STORY),
+               events_where=_in_where("events", Col.STORY),
+               claims_where=_in_where("claims", Col.STORY),
                placeholder="All stories",
                help="One real-world event as every article that reports it."),
     FilterSpec("places", "place", "names", "Place", "place", names=_place_names,
                offered=_place_choices, events=_places("events"), claims=_places("claims"),
+               events_where=_places_where("events"), claims_where=_places_where("claims"),
                placeholder="Anywhere", help="A country includes every place in it."),
     FilterSpec("date_from", "from", "date", "From",
-               events=_from("events"), claims=_from("claims")),
-    FilterSpec("date_to", "to", "date", "To", events=_to("events"), claims=_to("claims")),
+               events=_from("events"), claims=_from("claims"),
+               events_where=_from_where("events"), claims_where=_from_where("claims")),
+    FilterSpec("date_to", "to", "date", "To", events=_to("events"), claims=_to("claims"),
+               events_where=_to_where("events"), claims_where=_to_where("claims")),
     FilterSpec("types", "type", "names", "Event type", "event type",
                names=lambda c: EVENT_TYPES, fixed=True,
                events=_in("events", Col.TYPE), claims=_claims_about_types,
+               events_where=_in_where("events", Col.TYPE),
+               claims_where=_claims_about_types_where,
                placeholder="All types"),
     FilterSpec("actors", "actor", "names", "Actor or claimant", "actor or claimant",
                names=_actor_names, events=_events_with_actors, claims=_claims_with_actors,
+               events_where=_events_with_actors_where, claims_where=_claims_with_actors_where,
                placeholder="Anyone"),
     FilterSpec("stances", "stance", "names", "Stance", "stance",
                names=lambda c: STANCES, fixed=True, claims=_in("claims", Col.STANCE),
+               claims_where=_in_where("claims", Col.STANCE),
                placeholder="Any stance"),
     FilterSpec("search", "q", "text", "Search text",
-               events=_search("events", (Col.SUMMARY, Col.QUOTE, Col.ACTORS, Col.PLACE_NAME)),
-               claims=_search("claims", (Col.CLAIM, Col.CLAIMANT, Col.QUOTE, Col.EVENT_SUMMARY,
-                                         Col.PLACE_NAME)),
+               events=_search("events", _EVENT_TEXT), claims=_search("claims", _CLAIM_TEXT),
+               events_where=_search_where("events", _EVENT_TEXT),
+               claims_where=_search_where("claims", _CLAIM_TEXT),
                placeholder="words in summaries, claims, quotes"),
     FilterSpec("contested", "contested", "flag", "Contested only",
                events=_flag("events", Col.CONTESTED), claims=_flag("claims", Col.CONTESTED),
+               events_where=_flag_where("events", Col.CONTESTED),
+               claims_where=_flag_where("claims", Col.CONTESTED),
                help="Events one claimant asserts and another denies, and those claims."),
     FilterSpec("hide_drafts", "drafts", "flag", "Hide drafts", on="hide", off="show",
                events=_flag("events", Col.DRAFT, negate=True),
                claims=_flag("claims", Col.DRAFT, negate=True),
+               events_where=_flag_where("events", Col.DRAFT, negate=True),
+               claims_where=_flag_where("claims", Col.DRAFT, negate=True),
                help="Hide machine-drafted annotations."),
     FilterSpec("event", "event", "item", what="event"),
     FilterSpec("claim", "claim", "item", what="claim"),

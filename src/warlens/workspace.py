@@ -8,6 +8,10 @@ with the test.
 
 `load_corpus(paths)` is the one-shot form for commands and tests: any mix of files and
 folders, through the store when they are all folders.
+
+`Workspace.source()` is what the pages draw from (`warlens.source.Source`): the loaded
+corpus in memory, or, when `WARLENS_ENGINE` names an engine, that engine's tables (built
+by `warlens build`); the choice is made once here, never in a page.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from functools import cached_property
 from pathlib import Path
 
 from warlens import cache as store
+from warlens import engine
 from warlens.corpus import Corpus, build_corpus, list_files, read_file
 from warlens.gazetteer import Gazetteer, get_gazetteer
 from warlens.problems import Problem
+from warlens.source import Source, memory_source
 
 #: Where the app and the CLI look for articles unless WARLENS_DATA says otherwise.
 DEFAULT_DATA = Path("data/articles")
@@ -120,6 +126,7 @@ class Workspace:
         self._loading = threading.Lock()  # one load at a time; the others wait for it
         self._seen: _Seen | None = None
         self._loaded: tuple[str, Corpus] | None = None
+        self._engine: tuple[str, Source] | None = None
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.folder)!r})"
@@ -173,3 +180,27 @@ class Workspace:
             corpus = load_corpus(self.folder)
             self._loaded = (current, corpus)
         return corpus
+
+    @property
+    def engine_url(self) -> str | None:
+        """The engine this folder is served from (`WARLENS_ENGINE`), or None: in memory."""
+        return engine.engine_url(self.folder)
+
+    def source(self) -> Source:
+        """What the pages draw from: the engine's tables when one is set, else the corpus.
+
+        An engine is connected once and never walks or parses the folder (`warlens
+        build` keeps it current); nothing is read from it until a page asks.
+        """
+        url = self.engine_url
+        if url is None:
+            return memory_source(self.corpus())
+        current = self._engine
+        if current is None or current[0] != url:
+            with self._loading:
+                current = self._engine
+                if current is None or current[0] != url:
+                    from warlens.engine.source import engine_source
+
+                    current = self._engine = (url, engine_source(url, (str(self.folder),)))
+        return current[1]

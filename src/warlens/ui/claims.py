@@ -7,8 +7,6 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from warlens import query
-from warlens.corpus import Corpus
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui import stories as stories_ui
@@ -34,16 +32,15 @@ COLUMNS = {
 #: narrower or wider than the bounds: at 390 px (a phone) the widest leaves the stance and
 #: the start of the claim on screen, and the reader scrolls sideways or selects the row.
 CLAIMANT_CHAR_PX, CLAIMANT_PAD_PX, CLAIMANT_WIDTH_PX = 6.6, 18, (90, 160)
-#: What the page reads of the claims in view: the table's columns and those of a pair.
-READ = tuple(dict.fromkeys([*COLUMNS, Col.KEY, Col.EVENT, *query.PAIR_COLUMNS]))
 
 
 def draw(view: View) -> None:
     """Contested pairs first, then the full table; a selected row shows its sentence."""
     st.title("Claims")
-    claims = view.claims_of(READ)
+    source, filters = view.source, view.filters
+    claims = source.claims(filters, [*COLUMNS, Col.KEY], limit=view.limits.table_rows,
+                           about=filters.event)
     if view.filters.event:
-        claims = claims[claims[Col.EVENT] == view.filters.event]
         event = common.event_row(view, view.filters.event)
         if event is not None:
             st.markdown(f"Claims about **{common.md_escape(event[Col.SUMMARY])}** "
@@ -52,10 +49,7 @@ def draw(view: View) -> None:
                          query_params=view.filters.without_selection().to_params())
 
     _draw_contested_stories(view)
-    # The pairs of the claims in view (about the selected event, if one is).
-    pairs = common.built_once(view, "contested_pairs", view.filters.event,
-                              lambda: query.contested_pairs(claims))
-    n_events = pairs[Col.EVENT].nunique()
+    pairs, n_events = source.contested_pairs(filters, filters.event, CONTESTED_LIMIT)
     st.subheader(f"Contested ({n_events:,} event{'s' * (n_events != 1)})" if n_events
                  else "Contested")
     if pairs.empty:
@@ -64,9 +58,8 @@ def draw(view: View) -> None:
         st.caption(f"The first {CONTESTED_LIMIT} of {n_events:,} contested events; "
                    "filter to narrow them down.")
     # Only the events shown are turned into rows, in the order they first appear.
-    shown_events = pairs[Col.EVENT].unique()[:CONTESTED_LIMIT]
-    groups: dict[str, list[dict]] = {str(e): [] for e in shown_events}
-    for pair in pairs[pairs[Col.EVENT].isin(shown_events)].to_dict("records"):
+    groups: dict[str, list[dict]] = {str(e): [] for e in pairs[Col.EVENT].unique()}
+    for pair in pairs.to_dict("records"):
         groups[str(pair[Col.EVENT])].append(pair)
     for group in groups.values():
         with st.container(border=True):
@@ -75,10 +68,10 @@ def draw(view: View) -> None:
             _side(left, view, group, "asserts")
             _side(right, view, group, "denies")
 
-    st.subheader(f"All claims ({len(claims)})")
-    shown = claims.head(view.limits.table_rows)
-    if len(claims) > view.limits.table_rows:
-        st.caption(f"Showing the first {view.limits.table_rows:,} of {len(claims):,}; "
+    st.subheader(f"All claims ({claims.total:,})")
+    shown = claims.frame
+    if claims.capped:
+        st.caption(f"Showing the first {view.limits.table_rows:,} of {claims.total:,}; "
                    "the CSV export below has them all.")
     table = shown[[*COLUMNS]].fillna({Col.EVENT_SUMMARY: "", Col.PLACE_NAME: ""})
     columns = {**COLUMNS, Col.CLAIMANT: {**COLUMNS[Col.CLAIMANT],
@@ -112,18 +105,18 @@ def _claimant_width(claimants: pd.Series) -> int:
 
 def _draw_contested_stories(view: View) -> None:
     """Stories one claimant asserts and another denies across articles, with who says what."""
-    told = stories_ui.stories_in_view(view)
-    told = told[told[Col.CONTESTED]]
-    if told.empty:
+    contested = view.source.stories(view.filters, "contested", CONTESTED_LIMIT)
+    if not contested.total:
         return
-    st.subheader(f"Contested stories across articles ({len(told)})")
-    if len(told) > CONTESTED_LIMIT:
-        st.caption(f"The first {CONTESTED_LIMIT} of {len(told):,}; the Stories page lists "
-                   "them all.")
+    st.subheader(f"Contested stories across articles ({contested.total:,})")
+    if contested.capped:
+        st.caption(f"The first {CONTESTED_LIMIT} of {contested.total:,}; the Stories page "
+                   "lists them all.")
     st.caption("One real-world event, asserted in one article and denied in another. "
                "Open a story to set its reports and claims side by side.")
-    who_says = _who_says(view.corpus)
-    for row in told.head(CONTESTED_LIMIT).itertuples(index=False):
+    told = contested.frame  # only the stories listed are looked into
+    who_says = _who_says(view, told[Col.STORY].tolist())
+    for row in told.itertuples(index=False):
         story = getattr(row, Col.STORY)
         who = who_says.get(story, "")
         st.page_link(stories_ui.STORIES_PAGE,
@@ -133,27 +126,17 @@ def _draw_contested_stories(view: View) -> None:
                                    "story": [story]})
 
 
-def _who_says(corpus: Corpus) -> dict[str, str]:
-    """Contested story -> "asserts: outlets; denies: outlets", worked out once per corpus.
-
-    Every session and rerun of the page lists up to CONTESTED_LIMIT of these, and picking
-    them out of all claims cost most of the page's run at 10,000 articles.
-    """
+def _who_says(view: View, slugs: list[str]) -> dict[str, str]:
+    """Story -> "asserts: outlets; denies: outlets", built once per view for every session
+    (picking the sides out of every claim was most of the page's run at 10,000 articles)."""
     def build() -> dict[str, str]:
-        stories = corpus.stories
-        claims = corpus.claims
-        contested = stories.loc[stories[Col.CONTESTED], Col.STORY]
-        sided = claims.loc[claims[Col.STORY].isin(contested)
-                           & claims[Col.STANCE].isin(stories_ui.SIDES),
-                           [Col.STORY, Col.STANCE, Col.ARTICLE]]
-        outlets = corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
-        sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
+        sided = view.source.story_sides(slugs, stories_ui.SIDES)
         said = {key: sorted(set(group.dropna())) for key, group
                 in sided.groupby([Col.STORY, Col.STANCE], sort=False)[Col.OUTLET]}
         return {story: "; ".join(f"{stance}: " + ", ".join(said[story, stance])
                                  for stance in stories_ui.SIDES if (story, stance) in said)
-                for story in dict.fromkeys(sided[Col.STORY])}
-    return query.derived(corpus, "claims:who_says", build)
+                for story in slugs}
+    return common.built_once(view, "who_says", tuple(slugs), build)
 
 
 def _side(column, view: View, group: list[dict], stance: str) -> None:
@@ -173,10 +156,9 @@ def _side(column, view: View, group: list[dict], stance: str) -> None:
 
 
 def _detail(view: View, claim_key: str) -> None:
-    hit = view.corpus.claims[view.corpus.claims[Col.KEY] == claim_key]
-    if hit.empty:
+    claim = view.source.item("claims", claim_key)
+    if claim is None:
         return
-    claim = hit.iloc[0]
     with st.container(border=True):
         st.markdown(f"**{common.md_escape(claim[Col.CLAIMANT])}** "
                     f"*{common.md_escape(claim[Col.STANCE])}*: "

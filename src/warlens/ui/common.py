@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import TypeVar
 
-import cachetools
 import pandas as pd
 import streamlit as st
 
-from warlens import export, query
+from warlens import export
 from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
 from warlens.ui.safe import md_escape as md_escape  # re-exported: the one path
@@ -23,11 +21,6 @@ TIMELINE_PAGE = "pages/1_Timeline.py"
 MAP_PAGE = "pages/3_Map.py"
 PROBLEMS_PAGE = "pages/5_Problems.py"
 
-#: Figures and tables kept per corpus, for the last views drawn: a widely shared link brings
-#: many new sessions to one view, and each would build the same figure (30-100 ms at 10,000
-#: articles).
-BUILT_MEMO = 16
-_BUILT_LOCK = threading.Lock()
 T = TypeVar("T")
 
 
@@ -37,15 +30,9 @@ def built_once(view: View, name: str, options: Hashable, build: Callable[[], T])
     `options` must hold everything else the result depends on (a widget's value, a limit,
     a selection the result shows). What is returned is shared: read it, never change it.
     """
-    memo = query.derived(view.corpus, "built", lambda: cachetools.LRUCache(BUILT_MEMO))
-    key = (name, view.filters.without_selection(), options)
-    with _BUILT_LOCK:
-        hit = memo.get(key)
-    if hit is None:
-        hit = build()  # two sessions may both build it once; either result is right
-        with _BUILT_LOCK:
-            memo[key] = hit
-    return hit
+    # The source's own memo: it lives as long as the corpus or the engine it answers from.
+    return view.source.memo.get(("built", name, view.filters.without_selection(), options),
+                                build)
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
@@ -62,10 +49,7 @@ def go(filters: Filters) -> None:
 
 def event_row(view: View, event_key: str | None) -> pd.Series | None:
     """The event with this key, if it is in the corpus."""
-    if not event_key:
-        return None
-    hit = view.corpus.events[view.corpus.events[Col.KEY] == event_key]
-    return None if hit.empty else hit.iloc[0]
+    return view.source.item("events", event_key) if event_key else None
 
 
 def link_to_sentence(view: View, label: str = "Read it in the article", **selection: str) -> None:
@@ -95,11 +79,12 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
             st.markdown(f"**Actors:** {md_escape(event[Col.ACTORS])}")
         st.markdown(f"> {md_escape(event[Col.QUOTE])}")
         link_to_sentence(view, event=event[Col.KEY])
-        about = view.corpus.claims[view.corpus.claims[Col.EVENT] == event[Col.KEY]]
+        about = view.source.claims_about(event[Col.KEY], [Col.CLAIMANT, Col.STANCE, Col.CLAIM,
+                                                          Col.DATE_LABEL, Col.CONTESTED])
         if len(about):
             st.markdown(f"**Claims about it ({len(about)})**")
             st.dataframe(
-                about[[Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.DATE_LABEL, Col.CONTESTED]],
+                about,
                 hide_index=True, width="stretch",
                 column_config={Col.DATE_LABEL: "claimed", Col.CONTESTED: "contested"},
             )
@@ -123,12 +108,12 @@ def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> N
     Every row carries its article's outlet, licence and attribution, and names its file
     relative to the data folder.
     """
-    roots = view.corpus.sources
+    roots = view.source.sources
     wanted = {"events": events, "claims": claims}
 
     def payload(file_name: str, table: str) -> Callable[[], bytes]:
         def build() -> bytes:
-            rows = export.credited(getattr(view, table), view.corpus.articles)
+            rows = view.source.export_rows(view.filters, table)
             if file_name.endswith(".geojson"):
                 return export.geojson_bytes(rows, roots)
             columns = (export.EXPORT_EVENT_COLUMNS if table == "events"

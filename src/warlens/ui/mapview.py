@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from warlens import figures, query, stories
+from warlens import figures
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
@@ -96,10 +96,7 @@ def _places_map(view: View, tiles: str | None) -> tuple[go.Figure | None, int]:
     """The map of the places in view (None: no event has a location), and how many
     events in view have no known location."""
     # Namesakes by their labels: two Ivanivkas are two dots, and a click picks one.
-    events = query.label_places(view.corpus, view.events_of((*figures.MAP_EVENT_COLUMNS,
-                                                             Col.PLACE)))
-    located = events.dropna(subset=[Col.LAT, Col.LON])
-    missing = len(events) - len(located)
+    located, missing = view.source.map_events(view.filters)
     if located.empty:
         return None, missing
     return figures.make_map(located, basemap_url=static_url(BASEMAP),
@@ -110,8 +107,7 @@ def _places_map(view: View, tiles: str | None) -> tuple[go.Figure | None, int]:
 
 def _draw_stories(view: View) -> None:
     """One mark per story in view, at the place its reports name most, sized by reports."""
-    events = view.events_of((*figures.MAP_EVENT_COLUMNS, Col.STORY, Col.ARTICLE))
-    points = stories.story_points(events, view.corpus.articles)
+    points = view.source.story_points(view.filters)
     st.caption(STORY_KEY)
     if points.empty:
         st.info("No story in this view has a located event.")

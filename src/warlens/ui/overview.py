@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import replace
+
 import streamlit as st
 
-from warlens import query, stories
+from warlens import stories
 from warlens.model import Col
-from warlens.query import Filters
 from warlens.ui import common
 from warlens.ui import stories as stories_ui
 from warlens.ui.shell import View, share_box
@@ -24,26 +24,17 @@ def draw(view: View) -> None:
     st.title("warlens")
     st.markdown("What was reported, who claims what, and where: every event and claim "
                 "traced to the sentence it comes from.")
-    events = view.events_of([Col.ARTICLE, Col.PLACE, Col.CONTESTED, Col.KEY, Col.SUMMARY,
-                             Col.DATE_LABEL])
-    claims = view.claims_of([Col.ARTICLE])
-    if view.filters.without_selection() in (Filters(), Filters(articles=view.filters.articles)):
-        articles = view.corpus.articles[list(ARTICLE_COLUMNS)]
-        if view.filters.articles:
-            articles = articles[articles[Col.ARTICLE].isin(view.filters.articles)]
-    else:  # any other filter: the articles that report something in view
-        articles = query.articles_of(view.corpus, pd.concat([events[[Col.ARTICLE]],
-                                                             claims[[Col.ARTICLE]]]),
-                                     ARTICLE_COLUMNS)
-    contested = events[events[Col.CONTESTED]]
-    told = stories_ui.stories_in_view(view)
-    multi = told[told[stories.N_OUTLETS] >= 2]
+    source, filters = view.source, view.filters
+    counts = source.counts(filters)
+    contested = source.events(replace(filters.without_selection(), contested=True),
+                              [Col.KEY, Col.SUMMARY, Col.DATE_LABEL], limit=CONTESTED_LIMIT)
+    multi = source.stories(filters, "multi", CONTESTED_LIMIT).frame
     cols = st.columns(6)
     for col, label, n, help_ in zip(
             cols, ("Articles", "Events", "Claims", "Places", "Contested events",
                    "Shared stories"),
-            (len(articles), len(events), len(claims), events[Col.PLACE].nunique(),
-             len(contested), len(multi)),
+            (counts["articles"], counts["events"], counts["claims"], counts["places"],
+             counts["contested"], counts["shared_stories"]),
             (None, None, None, None, "One claimant asserts the event, another denies it.",
              "Real-world events reported by more than one outlet (the Stories page)."),
             strict=True):
@@ -52,9 +43,7 @@ def draw(view: View) -> None:
 
     if len(multi):
         st.subheader("Stories across outlets")
-        for row in multi.sort_values([Col.CONTESTED, stories.N_OUTLETS, Col.START],
-                                     ascending=[False, False, True]).head(CONTESTED_LIMIT) \
-                .itertuples(index=False):
+        for row in multi.itertuples(index=False):
             get = row.__getattribute__
             label = (f"{get(Col.STORY)}: {get(Col.DATE_LABEL)}, {get(stories.N_ARTICLES)} "
                      f"reports from {get(stories.OUTLETS)}"
@@ -65,12 +54,12 @@ def draw(view: View) -> None:
                                        "story": [get(Col.STORY)]})
 
     st.subheader("Contested events")
-    if contested.empty:
+    if not contested.total:
         st.caption("No event in view is both asserted and denied.")
-    elif len(contested) > CONTESTED_LIMIT:
-        st.caption(f"The first {CONTESTED_LIMIT} of {len(contested):,}; the Claims page sets "
+    elif contested.total > CONTESTED_LIMIT:
+        st.caption(f"The first {CONTESTED_LIMIT} of {contested.total:,}; the Claims page sets "
                    "them side by side.")
-    for event in contested.head(CONTESTED_LIMIT).itertuples(index=False):
+    for event in contested.frame.itertuples(index=False):
         row = getattr(event, Col.KEY)
         label = f"{getattr(event, Col.SUMMARY)} ({getattr(event, Col.DATE_LABEL)})"
         st.page_link(common.CLAIMS_PAGE, label=common.md_escape(label[:200]),
@@ -78,15 +67,13 @@ def draw(view: View) -> None:
                      query_params={**view.filters.without_selection().to_params(),
                                    "event": [row]})
 
-    st.subheader(f"Articles ({len(articles):,})")
-    if len(articles) > view.limits.table_rows:
+    articles = source.articles(filters, ARTICLE_COLUMNS, view.limits.table_rows)
+    st.subheader(f"Articles ({articles.total:,})")
+    if articles.capped:
         st.caption(f"The {view.limits.table_rows:,} most recently published; "
                    "filter to narrow them down.")
-        articles = articles.nlargest(view.limits.table_rows, Col.PUBLISHED_START)
-    table = articles[[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
-                      Col.ARTICLE]]
-    table["events"] = table[Col.ARTICLE].map(events[Col.ARTICLE].value_counts()).fillna(0)
-    table["claims"] = table[Col.ARTICLE].map(claims[Col.ARTICLE].value_counts()).fillna(0)
+    table = articles.frame[[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
+                            Col.ARTICLE, "events", "claims"]]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_order=[Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, "events", "claims",
                                Col.PUBLISHED_INFERRED, Col.ARTICLE],
@@ -99,14 +86,15 @@ def draw(view: View) -> None:
                      "claims": st.column_config.NumberColumn(format="%d", width="small"),
                  })
 
-    problems = view.corpus.problems
-    if len(problems):
-        errors = int((problems["severity"] == "error").sum())
+    problems = source.problem_counts()
+    if problems["problems"]:
+        errors = problems["errors"]
         st.page_link(common.PROBLEMS_PAGE,
                      label=f"{common.plural(errors, 'error')} and "
-                           f"{common.plural(len(problems) - errors, 'warning')} in the data files",
+                           f"{common.plural(problems['problems'] - errors, 'warning')} in the "
+                           "data files",
                      icon=":material/report:", query_params=view.filters.to_params())
     else:
-        st.caption(f"{common.plural(view.corpus.files, 'data file')}, "
+        st.caption(f"{common.plural(source.files, 'data file')}, "
                    "all loaded without problems.")
     share_box(view)

@@ -21,17 +21,20 @@ def relative_files(files: pd.Series, folder: str) -> pd.Series:
 def draw(view: View) -> None:
     """The problems table, with a severity choice."""
     st.title("Problems")
-    problems = view.corpus.problems
-    if problems.empty:
-        st.success(f"{plural(view.corpus.files, 'data file')}, all loaded without problems.")
+    counts = view.source.problem_counts()
+    if not counts["problems"]:
+        st.success(f"{plural(view.source.files, 'data file')}, all loaded without problems.")
         return
-    errors = int((problems["severity"] == "error").sum())
+    errors = counts["errors"]
     st.markdown(f"{plural(errors, 'error')} (the record or file was not loaded) and "
-                f"{plural(len(problems) - errors, 'warning')} (loaded, with something "
-                f"missing), in {plural(problems['file'].nunique(), 'file')}.")
+                f"{plural(counts['problems'] - errors, 'warning')} (loaded, with something "
+                f"missing), in {plural(counts['files'], 'file')}.")
     severity = st.segmented_control("Show", ["error", "warning"], selection_mode="multi",
                                     default=["error", "warning"], key="problems_severity")
-    shown = problems[problems["severity"].isin(severity or [])].assign(
+    listed = view.source.problems(severity or [], view.limits.table_rows)
+    if listed.capped:
+        st.caption(f"The first {len(listed.frame):,} of {listed.total:,}, by file and line.")
+    shown = listed.frame.assign(
         file=lambda t: relative_files(t["file"].astype(str), str(data_dir())))
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "file": st.column_config.TextColumn("file", width="medium"),

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from warlens import query
 from warlens.model import Col
+from warlens.query import Filters
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
@@ -18,6 +18,8 @@ STYLES = {"focus": "red-background", "claim": "blue-background", "event": "orang
 RANK = ("focus", "claim", "event", "place")
 #: Longest run of text inside one colour directive (see `coloured`).
 COLOUR_CHUNK = 2_000
+#: The most articles the picker lists.
+PICK_LIMIT = 5_000
 
 
 def place_spans(text: str, names: list[str]) -> list[tuple[int, int]]:
@@ -72,25 +74,26 @@ def coloured(style: str, text: str, chunk: int = COLOUR_CHUNK) -> str:
 
 
 def _pick_article(view: View) -> str | None:
-    corpus = view.corpus
-    for table, key in ((corpus.claims, view.filters.claim), (corpus.events, view.filters.event)):
+    source = view.source
+    for table, key in (("claims", view.filters.claim), ("events", view.filters.event)):
         if key:
-            hit = table.loc[table[Col.KEY] == key, Col.ARTICLE]
-            if len(hit):
-                return str(hit.iloc[0])
-    # Each table's distinct ids first (in Arrow), then merged in order of appearance.
-    candidates = list(view.filters.articles) or list(dict.fromkeys(
-        [*view.events_of([Col.ARTICLE])[Col.ARTICLE].unique().tolist(),
-         *view.claims_of([Col.ARTICLE])[Col.ARTICLE].unique().tolist()]))
+            hit = source.item(table, key)
+            if hit is not None:
+                return str(hit[Col.ARTICLE])
+    titles = ({} if view.filters.articles
+              else source.article_choices(view.filters, PICK_LIMIT))
+    candidates = list(view.filters.articles) or list(titles)
     if not candidates:
-        candidates = corpus.articles[Col.ARTICLE].tolist()
+        titles = source.article_choices(Filters(), PICK_LIMIT)
+        candidates = list(titles)
     if not candidates:
         return None
-    titles = query.article_titles(corpus)
     if len(candidates) == 1:
         return candidates[0]
-    return st.selectbox("Article", candidates[:5000], format_func=lambda a: titles.get(a, a),
-                        key="reader_article")
+    if not titles:
+        titles = source.article_titles(candidates[:PICK_LIMIT])
+    return st.selectbox("Article", candidates[:PICK_LIMIT],
+                        format_func=lambda a: titles.get(a, a), key="reader_article")
 
 
 def _text(value: object) -> str:
@@ -105,11 +108,12 @@ def draw(view: View) -> None:
     if article_id is None:
         st.info("No article in this view.")
         return
-    corpus = view.corpus
-    article = corpus.articles[corpus.articles[Col.ARTICLE] == article_id].iloc[0]
-    events = corpus.events[corpus.events[Col.ARTICLE] == article_id]
-    claims = corpus.claims[corpus.claims[Col.ARTICLE] == article_id]
-    places = corpus.places[corpus.places[Col.ARTICLE] == article_id]
+    found = view.source.article(article_id)
+    if found["articles"].empty:
+        st.info("No such article.")
+        return
+    article = found["articles"].iloc[0]
+    events, claims, places = found["events"], found["claims"], found["places"]
 
     st.markdown(f"### {common.md_escape(article[Col.TITLE])}")
     meta = [str(article[Col.OUTLET]), f"published {article[Col.PUBLISHED_LABEL]}"]

@@ -9,9 +9,7 @@ person changes a widget, the new view is written back to the URL.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,7 +17,6 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
-import cachetools
 import pandas as pd
 import streamlit as st
 
@@ -28,6 +25,7 @@ from warlens.corpus import Corpus
 from warlens.limits import Limits, read_limits
 from warlens.model import EVENT_TYPE_LABELS
 from warlens.query import Filters, Vocabulary
+from warlens.source import Source, memory_source
 from warlens.ui import upload  # security/upload
 from warlens.ui.safe import md_escape
 from warlens.workspace import Workspace, data_dir
@@ -65,77 +63,41 @@ K_ARTICLE, K_PLACE = widget_key(query.SPECS["article"]), widget_key(query.SPECS[
 
 @dataclass(frozen=True)
 class View:
-    """What a page draws from: the corpus, the filters in force, and the tables in view.
+    """What a page draws from: its source, the filters in force, and the notices.
 
-    The tables are filtered when a page first asks for them (the Problems page never
-    does), and read-only: an open view is the corpus's own table. A page takes only
-    the columns it draws (`events_of`, `claims_of`): at 100,000 articles a view can
-    hold 200,000 events, and copying all 32 columns of them cost more than the page.
+    A page asks `source` (`warlens.source.Source`) for what it draws, by `filters`: the
+    corpus in memory or an engine's tables answer alike. `corpus` is the in-memory
+    corpus when there is one (None on an engine); pages do not read it.
     """
 
-    corpus: Corpus
+    corpus: Corpus | None
     vocab: Vocabulary
     filters: Filters
     notices: tuple[str, ...]
     limits: Limits = field(default_factory=Limits)
+    source: Source = None  # type: ignore[assignment]  # the corpus's own when not given
+
+    def __post_init__(self) -> None:
+        if self.source is None:
+            object.__setattr__(self, "source", memory_source(self.corpus))
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        """The events in view, every column (for exports)."""
+        """The events in view, every column."""
         return self.events_of(None)
 
     @cached_property
     def claims(self) -> pd.DataFrame:
-        """The claims in view, every column (for exports)."""
+        """The claims in view, every column."""
         return self.claims_of(None)
 
     def events_of(self, columns: Sequence[str] | None) -> pd.DataFrame:
-        """These columns (None: all) of the events in view."""
-        return _in_view(self.corpus, self.filters, "events", columns)
+        """These columns (None: all) of the events in view; on an engine, read them all."""
+        return self.source.events(self.filters, columns).frame
 
     def claims_of(self, columns: Sequence[str] | None) -> pd.DataFrame:
-        """These columns (None: all) of the claims in view."""
-        return _in_view(self.corpus, self.filters, "claims", columns)
-
-
-#: Filtered tables kept per corpus, for the reruns that keep the filters (a selection, a
-#: page switch, a group-by change): the masks of the last VIEW_MEMO filter sets, and copied
-#: columns up to about one table's worth of values.
-VIEW_MEMO = 12
-_VIEW_LOCK = threading.Lock()
-_MASKS = {"events": query.event_mask, "claims": query.claim_mask}
-
-
-def _remembered(cache: cachetools.Cache, key: tuple, build: Callable[[], object]) -> object:
-    """`build()`, remembered in `cache` (cachetools' caches are not thread-safe: locked)."""
-    with _VIEW_LOCK:
-        hit = cache.get(key)
-    if hit is not None:
-        return hit
-    value = build()
-    with _VIEW_LOCK, contextlib.suppress(ValueError):  # a value larger than the whole budget
-        cache[key] = value
-    return value
-
-
-def _in_view(corpus: Corpus, filters: Filters, table: str,
-             columns: Sequence[str] | None) -> pd.DataFrame:
-    """These columns of `table`'s rows in view, remembered for the last few filter sets."""
-    filters = filters.without_selection()  # a selection does not change the tables
-    full = getattr(corpus, table)
-    masks = query.derived(corpus, "masks", lambda: cachetools.LRUCache(VIEW_MEMO))
-    mask = _remembered(masks, (table, filters), lambda: _MASKS[table](corpus, filters))
-    if mask.all():  # an open view is the corpus's own table: nothing to copy or remember
-        return full if columns is None else full[list(columns)]
-
-    def build() -> pd.DataFrame:
-        return full[mask] if columns is None else full.loc[mask, list(columns)]
-
-    key = (table, filters, None if columns is None else tuple(columns))
-    # At most about one table's worth of copied values in all.
-    views = query.derived(corpus, f"views:{table}", lambda: cachetools.LRUCache(
-        maxsize=max(len(full) * len(full.columns), 1), getsizeof=lambda v: v.size + 1))
-    return _remembered(views, key, build)
+        """These columns (None: all) of the claims in view; on an engine, read them all."""
+        return self.source.claims(self.filters, columns).frame
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -144,12 +106,13 @@ def workspace(folder: str) -> Workspace:
     return Workspace(folder)
 
 
-def get_corpus() -> tuple[Corpus, Vocabulary]:
-    """The corpus of the data folder, loaded again only when its files change."""
+def get_source() -> tuple[Source, Vocabulary]:
+    """What the data folder's pages draw from: its corpus (loaded again only when its
+    files change) or, with WARLENS_ENGINE set, its engine."""
     owner = workspace(str(data_dir()))
     with st.spinner("Loading articles..."):
-        corpus = owner.corpus()
-    return corpus, query.vocabulary_of(corpus)
+        source = owner.source()
+        return source, source.vocabulary()
 
 
 def current_params() -> dict[str, list[str]]:
@@ -200,27 +163,32 @@ def _known(values: Iterable[str], names: dict[str, str]) -> tuple[str, ...]:
 
 
 #: How a "names" filter shows a value, when not as written.
-def _formats(corpus: Corpus) -> dict[str, Callable[[str], str]]:
-    titles = query.article_titles(corpus)
+def _formats(source: Source, articles: Iterable[str]) -> dict[str, Callable[[str], str]]:
+    titles = source.article_titles(articles)
     return {"article": lambda a: titles.get(a, a), "type": EVENT_TYPE_LABELS.get}
 
 
-def _draw_filters(corpus: Corpus, vocab: Vocabulary) -> None:
+def _options(spec: query.FilterSpec, vocab: Vocabulary) -> list[str]:
+    """What a "names" widget lists."""
+    names = vocab[spec.param]
+    return (list(names.values()) if spec.fixed else _offered(
+        vocab.choices.get(spec.param, names.values()), st.session_state[widget_key(spec)]))
+
+
+def _draw_filters(source: Source, vocab: Vocabulary) -> None:
     """One widget per filter spec; a date pair shares a row."""
     sb = st.sidebar
     sb.header("Filters")
-    formats = _formats(corpus)
+    options = {spec.param: _options(spec, vocab) for spec in WIDGETS if spec.kind == "names"}
+    formats = _formats(source, options[query.P_ARTICLE])
     dates = [spec for spec in WIDGETS if spec.kind == "date"]
     for spec in WIDGETS:
         key = widget_key(spec)
         if spec.kind == "names":
-            names = vocab[spec.param]
-            many = len(names) > OPTION_LIMIT
-            options = (list(names.values()) if spec.fixed else _offered(
-                vocab.choices.get(spec.param, names.values()), st.session_state[key]))
+            many = len(vocab[spec.param]) > OPTION_LIMIT
             hint = ("Type to search; any name in the data can be typed in. " if many
                     else "") + spec.help
-            sb.multiselect(md_escape(spec.label), options, key=key,
+            sb.multiselect(md_escape(spec.label), options[spec.param], key=key,
                            placeholder=spec.placeholder, format_func=formats.get(spec.param, str),
                            accept_new_options=many and not spec.fixed,
                            help=md_escape(hint) if hint else None)
@@ -246,9 +214,12 @@ def start(title: str) -> View:
     """Set up a page: config, corpus, URL-bound filters, navigation. Returns the view to draw."""
     # A bundled icon: a material-symbol or emoji favicon is fetched from a font CDN.
     st.set_page_config(page_title=f"{title} · warlens", page_icon=str(ICON), layout="wide")
-    corpus, vocab = get_corpus()
-    # security/upload: this session's uploaded file joins its own copy of the corpus.
-    corpus, vocab = upload.session_corpus(corpus, vocab)
+    source, vocab = get_source()
+    corpus = getattr(source, "corpus", None)  # None on an engine: no upload joins it
+    if corpus is not None:
+        # security/upload: this session's uploaded file joins its own copy of the corpus.
+        corpus, vocab = upload.session_corpus(corpus, vocab)
+        source = memory_source(corpus)
     params = current_params()
     url_filters, notices = query.filters_from_params(params, vocab)
     # The URL wins when it is not what this session last wrote on this page: a fresh link,
@@ -258,8 +229,9 @@ def start(title: str) -> View:
     _push_to_widgets(url_filters, force=url_changed)
     st.sidebar.title("warlens")
     nav = st.sidebar.container()  # filled last, so its links carry this run's view
-    _draw_filters(corpus, vocab)
-    upload.draw_upload()  # security/upload: the sidebar's "Open a file" box
+    _draw_filters(source, vocab)
+    if corpus is not None:
+        upload.draw_upload()  # security/upload: the sidebar's "Open a file" box
     filters = _filters_from_widgets(url_filters, vocab)
     if filters.without_selection() != url_filters.without_selection():
         filters = filters.without_selection()  # a new view drops the old selection
@@ -276,7 +248,7 @@ def start(title: str) -> View:
     limits, wrong = read_limits()
     for message in wrong:
         st.warning(md_escape(message), icon=":material/settings:")
-    return View(corpus, vocab, filters, tuple(notices), limits)
+    return View(corpus, vocab, filters, tuple(notices), limits, source)
 
 
 #: The session-state key of the share box.

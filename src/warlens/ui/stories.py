@@ -39,25 +39,25 @@ def draw(view: View) -> None:
 
 
 def stories_in_view(view: View) -> pd.DataFrame:
-    """The corpus's stories that have an event in view."""
-    linked = view.events_of([Col.STORY])[Col.STORY]
-    told = view.corpus.stories
-    return told[told[Col.STORY].isin(linked[linked != ""].unique())]
+    """The corpus's stories that have an event in view (every one: for small corpora)."""
+    return view.source.stories(view.filters).frame
 
 
 def _draw_list(view: View) -> None:
-    told = stories_in_view(view)
-    if told.empty:
+    source, filters = view.source, view.filters
+    listed = source.stories(filters, "all", view.limits.table_rows)
+    if not listed.total:
         st.info("No story in view. Events are linked into stories by their `story:` field "
                 "(docs/format.md); `warlens link` proposes links for review.")
         return
-    multi = int((told[stories.N_OUTLETS] >= 2).sum())
-    st.caption(f"{common.plural(len(told), 'story', 'stories')}: "
+    multi = source.stories(filters, "multi", 0).total
+    contested = source.stories(filters, "contested", 0).total
+    st.caption(f"{common.plural(listed.total, 'story', 'stories')}: "
                f"{multi:,} reported by more than one outlet, "
-               f"{int(told[Col.CONTESTED].sum()):,} contested (one claimant asserts, another "
-               "denies). Select a row to compare its reports.")
-    table = told.sort_values([Col.CONTESTED, stories.N_OUTLETS, Col.START],
-                             ascending=[False, False, True])
+               f"{contested:,} contested (one claimant asserts, another "
+               "denies). Select a row to compare its reports."
+               + (f" The first {len(listed.frame):,} are listed." if listed.capped else ""))
+    table = listed.frame
     picked = st.dataframe(table[list(LIST_COLUMNS)], hide_index=True, width="stretch",
                           column_config=LIST_COLUMNS, on_select="rerun",
                           selection_mode="single-row", key="stories_table")
@@ -68,12 +68,10 @@ def _draw_list(view: View) -> None:
 
 
 def _draw_story(view: View, story: str) -> None:
-    corpus = view.corpus
-    row = corpus.stories[corpus.stories[Col.STORY] == story]
-    if row.empty:
+    told, reports, claims = view.source.story(story)
+    if told is None:
         st.info("This story has no events in the data.")
         return
-    told = row.iloc[0]
     st.markdown(f"### {common.md_escape(story)}")
     verdict = ("contested: one claimant asserts it, another denies it" if told[Col.CONTESTED]
                else "not contested in these sources")
@@ -85,8 +83,6 @@ def _draw_story(view: View, story: str) -> None:
     st.page_link(STORIES_PAGE, label="All stories", icon=":material/arrow_back:",
                  query_params=replace(view.filters.without_selection(), stories=()).to_params())
 
-    reports = stories.reports(corpus.articles, corpus.events, story)
-    claims = stories.story_claims(corpus.claims, corpus.articles, story)
     if told[Col.CONTESTED]:
         _draw_contest(view, claims)
     _draw_disagreements(stories.disagreements(reports))

@@ -7,7 +7,7 @@ from dataclasses import replace
 import plotly.graph_objects as go
 import streamlit as st
 
-from warlens import figures, query
+from warlens import figures
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
@@ -29,10 +29,10 @@ def draw(view: View) -> None:
     """Timeline, undated events, and the detail of the selected event."""
     st.title("Timeline")
     key_note = st.empty()  # filled once the figure says whether it opens on part of the span
-    # The few columns that say how many events are dated, first: above the bar limit the chart
-    # counts them and needs nothing else (a large view holds 200,000 events).
-    counted = view.events_of(figures.TIMELINE_COUNT_COLUMNS)
-    n_dated = figures.count_dated(counted)
+    # How many events are dated, first: above the bar limit the chart counts them and needs
+    # nothing else (a large view holds 200,000 events).
+    source, filters = view.source, view.filters
+    n_dated = source.timeline_dated(filters)
     counts_only = n_dated > view.limits.timeline_bars
     group = st.segmented_control(
         "Group by", list(GROUPS), format_func=GROUPS.__getitem__, key="timeline_group",
@@ -40,20 +40,17 @@ def draw(view: View) -> None:
         help=f"Rows by place, article, type or story (one real-world event as every outlet "
              f"reported it), up to {view.limits.timeline_bars:,} dated events; "
              "above that the timeline counts them per week.") or "place"
-    articles = query.articles_of(view.corpus, counted, figures.TIMELINE_ARTICLE_COLUMNS)
+    articles = source.publications(filters, figures.TIMELINE_ARTICLE_COLUMNS)
     if not n_dated:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
         def build() -> go.Figure:
             if counts_only:
-                return figures.make_timeline_counts(counted, articles)
+                return figures.make_timeline_counts(source.timeline_counted(filters), articles)
             # Namesakes by their labels, so two Ivanivkas are two rows.
-            return figures.make_timeline(
-                query.label_places(view.corpus, view.events_of(
-                    (*figures.TIMELINE_EVENT_COLUMNS, Col.PLACE))),
-                query.label_places(view.corpus, view.claims_of(
-                    (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE))),
-                articles, group_by=group, max_bars=view.limits.timeline_bars)
+            events, claims = source.timeline_rows(filters)
+            return figures.make_timeline(events, claims, articles, group_by=group,
+                                         max_bars=view.limits.timeline_bars)
 
         fig = common.built_once(view, "timeline", (counts_only, group,
                                                       view.limits.timeline_bars), build)
@@ -69,29 +66,26 @@ def draw(view: View) -> None:
             common.go(replace(view.filters, event=None if is_claim else key,
                               claim=key if is_claim else None))
 
-    undated = figures.undated(counted)
     rows = view.limits.table_rows
-    if len(undated):
-        st.subheader(f"Undated ({len(undated):,})")
+    undated = source.undated(filters, [Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT, Col.ARTICLE],
+                             rows)
+    if undated.total:
+        st.subheader(f"Undated ({undated.total:,})")
         st.caption("Events the text gives no date for. They are listed here, not guessed "
                    "onto the timeline."
                    + (f" The first {rows:,} are shown; the CSV export has them all."
-                      if len(undated) > rows else ""))
-        # The filtered rows keep the corpus's row labels: only the rows listed are copied.
-        st.dataframe(view.corpus.events.loc[undated.index[:rows],
-                                            [Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT,
-                                             Col.ARTICLE]],
-                     hide_index=True, width="stretch",
+                      if undated.capped else ""))
+        st.dataframe(undated.frame, hide_index=True, width="stretch",
                      column_config={Col.PLACE_NAME: "place", Col.DATE_TEXT: "as written"})
 
     event_key = view.filters.event
     if view.filters.claim:
-        claim = view.corpus.claims[view.corpus.claims[Col.KEY] == view.filters.claim]
-        if len(claim):
-            event_key = claim.iloc[0][Col.EVENT] or None
-            st.markdown(f"**Selected claim:** {common.md_escape(claim.iloc[0][Col.CLAIMANT])} "
-                        f"{common.md_escape(claim.iloc[0][Col.STANCE])}: "
-                        f"{common.md_escape(claim.iloc[0][Col.CLAIM])}")
+        claim = source.item("claims", view.filters.claim)
+        if claim is not None:
+            event_key = claim[Col.EVENT] or None
+            st.markdown(f"**Selected claim:** {common.md_escape(claim[Col.CLAIMANT])} "
+                        f"{common.md_escape(claim[Col.STANCE])}: "
+                        f"{common.md_escape(claim[Col.CLAIM])}")
             common.link_to_sentence(view, claim=view.filters.claim)
     event = common.event_row(view, event_key)
     if event is not None:

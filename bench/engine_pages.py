@@ -1,0 +1,237 @@
+"""The dashboard on an engine: rerun time per page, server memory, and the first page.
+
+    python bench/engine_pages.py --store duckdb:///tmp/s100k.duckdb [--label "DuckDB 100k"]
+    python bench/engine_pages.py --store duckdb:///tmp/s1m.duckdb --reruns 10
+    python bench/engine_pages.py --store postgres://... --first-page
+
+Stores come from bench/engine_synth.py (DuckDB; copy its tables to PostgreSQL with
+`--copy-to URL`). For each page (overview, timeline, claims, map, article, problems,
+stories) it opens the page through Streamlit's AppTest in one process, as bench/run.py
+does, then reruns it after a place-filter change (countries, then the busiest towns),
+and prints the median and p95 of those reruns with the load average when they were
+taken (the machine is shared: a loaded machine makes every figure slower). It ends with
+the process's peak RSS: what a server that drew every page used. `--first-page` times a
+freshly started process drawing the Overview (imports included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES: dict[str, str | None] = {
+    "overview": None, "timeline": "pages/1_Timeline.py", "claims": "pages/2_Claims.py",
+    "map": "pages/3_Map.py", "article": "pages/4_Article.py",
+    "problems": "pages/5_Problems.py", "stories": "pages/7_Stories.py",
+}
+COUNTRIES = ("Ukraine", "Syria", "Sudan", "Yemen", "Mali")
+TOWNS = ("Kyiv", "Kharkiv", "Aleppo", "Khartoum", "Bamako")
+
+
+def load() -> str:
+    """The 1-minute load average, as printed beside each figure."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": 1000 * statistics.median(ordered), "p95_ms": 1000 * p95,
+            "n": len(ordered)}
+
+
+def _env(store: str) -> None:
+    empty = Path(tempfile.mkdtemp(prefix="warlens-engine-bench-"))
+    os.environ["WARLENS_DATA"] = str(empty)  # nothing to walk: the engine holds the corpus
+    os.environ["WARLENS_ENGINE"] = store
+
+
+def measure_pages(store: str, reruns: int) -> dict[str, Any]:
+    """Per page: the first draw and reruns after a place-filter change, with load."""
+    _env(store)
+    os.chdir(REPO)
+    from streamlit.testing.v1 import AppTest
+
+    results: dict[str, Any] = {}
+    for name, path in PAGES.items():
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=900)
+        start = time.perf_counter()
+        at.run()
+        if path is not None:
+            at.switch_page(path)
+            at.run()
+        first = time.perf_counter() - start
+        if at.exception:
+            results[name] = {"error": str(at.exception[0].message)[:500]}
+            continue
+        row: dict[str, Any] = {"first_s": first, "load_first": load()}
+        for label, picks in (("countries", COUNTRIES), ("towns", TOWNS)):
+            times: list[float] = []
+            for i in range(reruns):
+                at.multiselect(key="f_place").set_value([picks[i % len(picks)]])
+                start = time.perf_counter()
+                at.run()
+                times.append(time.perf_counter() - start)
+                if at.exception:
+                    row["error"] = str(at.exception[0].message)[:500]
+                    break
+            row[label] = {**_summary(times), "load": load()}
+        # The open view again, after the filtered ones (what a reset costs).
+        at.multiselect(key="f_place").set_value([])
+        start = time.perf_counter()
+        at.run()
+        row["open_again_ms"] = 1000 * (time.perf_counter() - start)
+        results[name] = row
+        print(f"  {name:9} first {first:6.2f} s   countries median "
+              f"{row['countries']['median_ms']:6.0f} ms p95 {row['countries']['p95_ms']:6.0f}"
+              f"   towns median {row['towns']['median_ms']:6.0f} ms p95 "
+              f"{row['towns']['p95_ms']:6.0f}   (load {row['towns']['load']})",
+              file=sys.stderr, flush=True)
+    results["server_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results["load_end"] = load()
+    return results
+
+
+_FIRST = """
+import time, os, sys
+started = time.perf_counter()
+os.chdir({repo!r})
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({app!r}, default_timeout=900)
+at.run()
+import json, resource
+print(json.dumps({{"first_page_s": time.perf_counter() - started,
+                   "errors": [str(e.message)[:300] for e in at.exception],
+                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def first_page(store: str) -> dict[str, Any]:
+    """A freshly started process (imports included) drawing the Overview: seconds."""
+    env = dict(os.environ)
+    empty = tempfile.mkdtemp(prefix="warlens-engine-bench-")
+    env.update(WARLENS_DATA=empty, WARLENS_ENGINE=store)
+    started = time.perf_counter()
+    code = _FIRST.format(repo=str(REPO), app=str(REPO / "app.py"))
+    out = subprocess.run([sys.executable, "-c", code],  # noqa: S603 - our own code
+                         env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if out.returncode:
+        return {"error": out.stderr[-1000:]}
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return {**result, "process_wall_s": wall, "load": load()}
+
+
+def copy_to(source: str, target: str) -> float:
+    """Copy every table of a DuckDB store into a PostgreSQL database (COPY, as CSV), or
+    through ibis into another engine: seconds."""
+    import psycopg
+
+    from warlens import engine
+
+    start = time.perf_counter()
+    import ibis
+
+    src = ibis.duckdb.connect(source.split("://", 1)[1], read_only=True)
+    dst = engine.connect(target)
+    for name in engine.TABLES:
+        table = src.table(name)
+        dst.create_table(name, schema=table.schema(), overwrite=True)
+        if engine.scheme_of(target) != "postgres":
+            dst.insert(name, table.to_pyarrow())
+            continue
+        with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
+            src.raw_sql(f"COPY {name} TO '{csv.name}' (HEADER, FORMAT csv)")
+            with psycopg.connect(target) as pg, pg.cursor() as cur, \
+                    cur.copy(f'COPY "{name}" FROM STDIN (FORMAT csv, HEADER)') as copy, \
+                    open(csv.name, "rb") as data:  # noqa: PTH123
+                while chunk := data.read(1 << 20):
+                    copy.write(chunk)
+        print(f"  copied {name} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+    if engine.scheme_of(target) == "postgres":
+        with psycopg.connect(target, autocommit=True) as pg:
+            for table, column in PG_INDEXES:
+                pg.execute(f'CREATE INDEX ON "{table}" ("{column}")')
+            pg.execute("ANALYZE")
+    return time.perf_counter() - start
+
+
+#: The look-ups a page makes by key, indexed in a PostgreSQL copy (`warlens build` may
+#: make its own).
+PG_INDEXES = (("events", "key"), ("events", "article"), ("events", "story"),
+              ("claims", "key"), ("claims", "article"), ("claims", "event"),
+              ("claims", "story"), ("articles", "article"), ("places", "article"),
+              ("stories", "story"))
+
+
+def spark_views(source: str, folder: Path) -> float:
+    """Spark local in this process, its temporary views the tables of a DuckDB store (via
+    Parquet files in `folder`): seconds. Use --store pyspark:// with it."""
+    import ibis
+    from pyspark.sql import SparkSession
+
+    from warlens import engine
+
+    start = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    src = ibis.duckdb.connect(source.split("://", 1)[1], read_only=True)
+    engine.connect("pyspark://")  # the session the app will get, with its settings
+    session = SparkSession.builder.getOrCreate()
+    for name in engine.TABLES:
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            src.raw_sql(f"COPY {name} TO '{path}' (FORMAT parquet)")
+        session.read.parquet(str(path)).createOrReplaceTempView(name)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure the pages on one store and print them (JSON with --out)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", required=True, help="an engine URL holding a corpus")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--reruns", type=int, default=10)
+    parser.add_argument("--first-page", action="store_true")
+    parser.add_argument("--no-pages", action="store_true")
+    parser.add_argument("--copy-to", help="copy the store's tables here first, and use it")
+    parser.add_argument("--spark-from", help="a DuckDB store to serve through Spark local")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    store = args.store
+    result: dict[str, Any] = {"label": args.label or store, "load_start": load()}
+    if args.copy_to:
+        result["copy_s"] = copy_to(store, args.copy_to)
+        store = args.copy_to
+        print(f"copied in {result['copy_s']:.1f} s (load {load()})", file=sys.stderr)
+    if args.spark_from:
+        folder = Path(tempfile.gettempdir()) / "warlens-spark-parquet" / Path(
+            args.spark_from).stem
+        result["spark_views_s"] = spark_views(args.spark_from, folder)
+        store = "pyspark://"
+    if args.first_page:
+        result["first_page"] = first_page(store)
+        print(f"first page of a fresh process: {result['first_page']}", file=sys.stderr)
+    if not args.no_pages:
+        result["pages"] = measure_pages(store, args.reruns)
+        print(f"server peak RSS {result['pages']['server_rss_mb']:.0f} MB "
+              f"(load {result['pages']['load_end']})", file=sys.stderr)
+    text = json.dumps(result, indent=1, default=str)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,629 @@
+"""The pages' queries, written once in ibis: every engine answers them the same way.
+
+A page never reads a whole table from an engine: each function here returns a small
+pandas frame (or a count) with the columns the in-memory path gives, so `figures` and the
+pages draw it unchanged. What a view keeps is the filters' predicates, each declared
+beside its pandas mask in `warlens.query.FILTERS` (`FilterSpec.events_where` /
+`claims_where`), so a new filter is still one entry.
+
+Rows come in the corpus's own order (file, then line), so "the first 1,000 claims" are
+the same claims in memory and in every engine. A capped table says how many rows there
+were (`Rows.total`): nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from warlens import query, stories
+from warlens.model import EVENT_TYPES, PROBLEM_COLUMNS, STANCES, Col
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+#: The corpus's row order in every table that has one.
+ORDER = (Col.FILE, Col.LINE)
+#: How many names a lazy vocabulary fetches at a time when a widget lists them.
+NAMES_PAGE = 1_000
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Some rows of a table in view, and how many the view holds in all."""
+
+    frame: pd.DataFrame
+    total: int
+
+    @property
+    def capped(self) -> bool:
+        """Whether rows were left out (the page says so)."""
+        return self.total > len(self.frame)
+
+
+class Tables:
+    """The corpus's tables in one engine, as ibis expressions; built once per connection."""
+
+    def __init__(self, con: BaseBackend) -> None:
+        self.con = con
+        self._lock = threading.Lock()
+        self._spellings: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+    def __repr__(self) -> str:
+        return f"Tables({type(self.con).__module__.split('.')[-1]})"
+
+    @cached_property
+    def articles(self) -> ir.Table:
+        """The articles table."""
+        return self.con.table("articles")
+
+    @cached_property
+    def events(self) -> ir.Table:
+        """The events table."""
+        return self.con.table("events")
+
+    @cached_property
+    def claims(self) -> ir.Table:
+        """The claims table."""
+        return self.con.table("claims")
+
+    @cached_property
+    def places(self) -> ir.Table:
+        """The places table (one row per place an article names)."""
+        return self.con.table("places")
+
+    @cached_property
+    def problems(self) -> ir.Table:
+        """The problems found in the data files."""
+        return self.con.table("problems")
+
+    @cached_property
+    def stories(self) -> ir.Table:
+        """One row per story (`warlens.stories.STORY_COLUMNS`)."""
+        return self.con.table("stories")
+
+    def spellings(self, table: str, column: str, wanted: Iterable[str]) -> list[str]:
+        """Every spelling in `table.column` of these names, matched by casefold.
+
+        A filter then compares the column with exact values (`IN (...)`), which an engine
+        answers from its dictionary of distinct values, instead of lowering every row.
+        Built from the column's distinct values once (place and country names are few).
+        """
+        key = (table, column)
+        with self._lock:
+            known = self._spellings.get(key)
+        if known is None:
+            known = {}
+            for value in _distinct(_table(self, table)[column]):
+                known.setdefault(value.casefold(), []).append(value)
+            with self._lock:
+                self._spellings[key] = known
+        return sorted({v for w in wanted for v in known.get(w.casefold(), ())})
+
+    @cached_property
+    def namesakes(self) -> dict[tuple[str, float, float], str]:
+        """(casefolded name, lat, lon rounded to 0.01) -> "Ivanivka (Donetsk Oblast)".
+
+        The same labels `query.namesake_labels` gives in memory, worked out from the
+        distinct spots of the places table (one row each, its first in corpus order), so
+        the engine never sends every place row.
+        """
+        with self._lock:  # built once even when two sessions open together
+            return _namesake_spots(self)
+
+
+def _table(tables: Tables, name: str) -> ir.Table:
+    return getattr(tables, name)
+
+
+def _namesake_spots(tables: Tables) -> dict[tuple[str, float, float], str]:
+    import ibis
+
+    p = tables.places
+    located = p.filter(p[Col.LAT].notnull() & p[Col.PLACE_NAME].notnull()).mutate(
+        _name=p[Col.PLACE_NAME].lower(), _lat=p[Col.LAT].round(2), _lon=p[Col.LON].round(2))
+    # Only names found at two spots or more can have namesakes: found by grouping, so
+    # the rows of every other name are never ranked.
+    spots = located.select("_name", "_lat", "_lon").distinct()
+    multi = spots.group_by("_name").aggregate(_n=spots.count()).filter(lambda t: t._n > 1)
+    candidates = located.semi_join(multi, "_name")
+    ranked = candidates.mutate(_spot_rank=ibis.row_number().over(
+        group_by=[candidates._name, candidates._lat, candidates._lon],
+        order_by=[candidates[c] for c in ORDER]))
+    rows = (ranked.filter(ranked._spot_rank == 0)
+            .select(Col.PLACE_NAME, Col.LAT, Col.LON, Col.ADMIN1, Col.COUNTRY, *ORDER)
+            .order_by(list(ORDER)).to_pandas())
+    if rows.empty:
+        return {}
+    rows[Col.KEY] = [f"spot{i}" for i in range(len(rows))]
+    labels = query._namesakes(rows)
+    return {(str(r[Col.PLACE_NAME]).casefold(), round(float(r[Col.LAT]), 2),
+             round(float(r[Col.LON]), 2)): labels[r[Col.KEY]]
+            for r in rows.to_dict("records") if r[Col.KEY] in labels}
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def where(tables: Tables, name: str, filters: query.Filters) -> ir.Table:
+    """Table `name` ("events" or "claims") restricted to the view: every filter's predicate."""
+    table = _table(tables, name)
+    predicates = []
+    for spec in query.FILTERS:
+        build = getattr(spec, f"{name}_where")
+        value = getattr(filters, spec.field)
+        if build is not None and value not in (None, (), "", False):
+            predicates.append(build(tables, value))
+    return table.filter(*predicates) if predicates else table
+
+
+def count(expr: ir.Table) -> int:
+    """How many rows an expression holds."""
+    return int(expr.count().to_pyarrow().as_py())
+
+
+def rows(tables: Tables, name: str, filters: query.Filters, columns: Sequence[str],
+         limit: int | None = None) -> Rows:
+    """These columns of the first `limit` rows (all when None) of a table in view, in
+    corpus order, with how many rows the view holds."""
+    table = where(tables, name, filters)
+    head = table.order_by(list(ORDER)).select(*columns)
+    if limit is not None:
+        head = head.limit(limit)
+    frame = head.to_pandas()
+    total = len(frame) if limit is None or len(frame) < limit else count(table)
+    return Rows(frame, total)
+
+
+def by_key(tables: Tables, name: str, key: str, columns: Sequence[str] | None = None
+           ) -> pd.Series | None:
+    """The row of table `name` with this key (an event or a claim), or None."""
+    table = _table(tables, name)
+    hit = table.filter(table[Col.KEY] == key)
+    if columns is not None:
+        hit = hit.select(*columns)
+    frame = hit.limit(1).to_pandas()
+    return None if frame.empty else frame.iloc[0]
+
+
+# --- counts ---------------------------------------------------------------------------------
+
+
+def headline_counts(tables: Tables) -> dict[str, int]:
+    """`Corpus.counts()`: the corpus's headline numbers, from the engine."""
+    a, e, c, p, s = (tables.articles, tables.events, tables.claims, tables.places,
+                     tables.stories)
+    drafts = sum(int(t[Col.DRAFT].sum().fill_null(0).to_pyarrow().as_py() or 0)
+                 for t in (a, e, c, p))
+    return {
+        "articles": count(a),
+        "outlets": int(a[Col.OUTLET].nunique().to_pyarrow().as_py()),
+        "events": count(e),
+        "claims": count(c),
+        "places": count(p),
+        "contested": count(e.filter(e[Col.CONTESTED])),
+        "stories": count(s),
+        "stories_multi_outlet": count(s.filter(s[stories.N_OUTLETS] >= 2)),
+        "stories_contested": count(s.filter(s[Col.CONTESTED])),
+        "drafts": drafts,
+    }
+
+
+def _articles_in_view_ids(tables: Tables, filters: query.Filters) -> ir.Table:
+    """The ids of the articles a view shows (one column, Col.ARTICLE, distinct)."""
+    a = tables.articles
+    open_ = filters.without_selection()
+    if open_ in (query.Filters(), query.Filters(articles=filters.articles)):
+        kept = a.filter(a[Col.ARTICLE].isin(filters.articles)) if filters.articles else a
+        return kept.select(Col.ARTICLE)
+    events = where(tables, "events", filters).select(Col.ARTICLE)
+    claims = where(tables, "claims", filters).select(Col.ARTICLE)
+    return events.union(claims, distinct=True).filter(lambda t: t[Col.ARTICLE].notnull())
+
+
+def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
+    """What the Overview counts in a view: articles, events, claims, places, contested
+    events, and stories in view told by two outlets or more (one query per table)."""
+    events = where(tables, "events", filters)
+    claims = where(tables, "claims", filters)
+    got = events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
+                           contested=events[Col.CONTESTED].fill_null(False)
+                           .ifelse(1, 0).sum()).to_pandas().iloc[0]
+    told = stories_of(tables, filters, "multi", limit=0)
+    return {
+        "articles": count(_articles_in_view_ids(tables, filters)),
+        "events": int(got["events"]),
+        "claims": count(claims),
+        "places": int(got["places"] or 0),
+        "contested": int(got["contested"] or 0),
+        "shared_stories": told.total,
+    }
+
+
+def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[str],
+                     limit: int) -> Rows:
+    """The view's articles, the `limit` most recently published, with how many events and
+    claims in view each reports (columns "events" and "claims")."""
+    ids = _articles_in_view_ids(tables, filters)
+    a = tables.articles
+    chosen = a.semi_join(ids, Col.ARTICLE)
+    total = count(chosen)
+    # The most recently published when there are more than `limit`, else corpus order.
+    order = [chosen[Col.PUBLISHED_START].desc(), chosen[Col.FILE]] if total > limit \
+        else [chosen[Col.FILE]]
+    wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
+    head = chosen.order_by(order).limit(limit).select(*wanted, _file=chosen[Col.FILE],
+                                                     _published=chosen[Col.PUBLISHED_START])
+    joined = head
+    listed = head.select(Col.ARTICLE)
+    for name in ("events", "claims"):
+        # Only the listed articles' rows are counted, not every article's in view.
+        t = where(tables, name, filters).semi_join(listed, Col.ARTICLE)
+        per = t.group_by(Col.ARTICLE).aggregate(**{name: t.count()})
+        joined = joined.left_join(per, Col.ARTICLE).drop(f"{Col.ARTICLE}_right")
+    last = [ibis_desc("_published"), "_file"] if total > limit else ["_file"]
+    frame = joined.order_by(last).select(*wanted, "events", "claims").to_pandas()
+    frame[["events", "claims"]] = frame[["events", "claims"]].fillna(0)
+    return Rows(frame, total)
+
+
+def ibis_desc(column: str) -> object:
+    """A descending sort key by column name."""
+    import ibis
+
+    return ibis.desc(column)
+
+
+# --- vocabularies ---------------------------------------------------------------------------
+
+
+class Names(Mapping[str, str]):
+    """A "names" filter's vocabulary in an engine: casefolded name -> name, looked up one at
+    a time (a million article ids never cross to the app), listed a page at a time."""
+
+    def __init__(self, tables: Tables, table: str, column: str) -> None:
+        self.tables, self.table, self.column = tables, table, column
+        self._hits: dict[str, str | None] = {}
+
+    def _col(self) -> ir.Column:
+        return _table(self.tables, self.table)[self.column]
+
+    def get(self, folded: object, default: Any = None) -> Any:
+        if not isinstance(folded, str):
+            return default
+        if folded not in self._hits:
+            t = _table(self.tables, self.table)
+            col = t[self.column]
+            hit = t.filter(col.lower() == folded.lower()).select(col.name("v")).order_by("v")
+            frame = hit.limit(1).to_pandas()
+            self._hits[folded] = None if frame.empty else str(frame["v"].iloc[0])
+        hit = self._hits[folded]
+        return default if hit is None else hit
+
+    def __getitem__(self, folded: str) -> str:
+        hit = self.get(folded)
+        if hit is None:
+            raise KeyError(folded)
+        return hit
+
+    def __contains__(self, folded: object) -> bool:
+        return self.get(folded) is not None
+
+    @cached_property
+    def _size(self) -> int:
+        return int(self._col().nunique().to_pyarrow().as_py() or 0)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def values(self) -> Iterator[str]:  # type: ignore[override]
+        """Every name, sorted, fetched a page at a time (a widget takes the first few)."""
+        col = self._col()
+        distinct = (_table(self.tables, self.table).filter(col.notnull() & (col != ""))
+                    .select(col.name("v")).distinct().order_by("v"))
+        offset = 0
+        while True:
+            page = distinct.limit(NAMES_PAGE, offset=offset).to_pandas()["v"].tolist()
+            yield from (str(v) for v in page)
+            if len(page) < NAMES_PAGE:
+                return
+            offset += NAMES_PAGE
+
+    def __iter__(self) -> Iterator[str]:
+        return (v.casefold() for v in self.values())
+
+
+class Keys:
+    """The event or claim keys of an engine, as a set a link's `event=`/`claim=` is checked
+    against (one look-up per value, never the whole column)."""
+
+    def __init__(self, tables: Tables, table: str) -> None:
+        self.tables, self.table = tables, table
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and by_key(self.tables, self.table, key, [Col.KEY]) \
+            is not None
+
+
+def _distinct(expr: ir.Column) -> list[str]:
+    frame = expr.name("v").as_table().distinct().to_pandas()
+    return [str(v) for v in frame["v"] if isinstance(v, str) and v]
+
+
+def place_names(tables: Tables) -> tuple[list[str], list[str]]:
+    """(every name the Place filter accepts, what it lists): as `query._place_names` and
+    `query._place_choices` in memory."""
+    p = tables.places
+    names = _distinct(p[Col.PLACE_NAME])
+    countries = _distinct(p[Col.COUNTRY_NAME])
+    labels = sorted(set(tables.namesakes.values()))
+    ambiguous = {name for name, _, _ in tables.namesakes}
+    offered = [n for n in names if n.casefold() not in ambiguous]
+    return [*names, *labels, *countries], [*offered, *labels, *countries]
+
+
+def actor_names(tables: Tables) -> list[str]:
+    """Every actor any event names, and every claimant."""
+    e, c = tables.events, tables.claims
+    actors = {a for joined in _distinct(e[Col.ACTORS]) for a in joined.split("; ") if a}
+    return sorted(actors | set(_distinct(c[Col.CLAIMANT])))
+
+
+def vocabulary(tables: Tables) -> query.Vocabulary:
+    """The engine's vocabulary: the short lists (outlets, places, actors) fetched now, the
+    long ones (articles, stories, event and claim keys) looked up as links name them."""
+    folded = query._folded
+    place_all, place_offered = place_names(tables)
+    names: dict[str, Mapping[str, str]] = {
+        query.P_ARTICLE: Names(tables, "articles", Col.ARTICLE),
+        query.P_OUTLET: folded(_distinct(tables.articles[Col.OUTLET])),
+        query.P_STORY: Names(tables, "stories", Col.STORY),
+        query.P_PLACE: folded(place_all),
+        query.P_TYPE: {str(v).casefold(): str(v) for v in EVENT_TYPES},
+        query.P_ACTOR: folded(actor_names(tables)),
+        query.P_STANCE: {str(v).casefold(): str(v) for v in STANCES},
+    }
+    return query.Vocabulary(names=names, events=Keys(tables, "events"),  # type: ignore[arg-type]
+                            claims=Keys(tables, "claims"),  # type: ignore[arg-type]
+                            choices={query.P_PLACE: tuple(folded(place_offered).values())})
+
+
+# --- the map, the timeline ------------------------------------------------------------------
+
+#: The columns of `map_places`: a place, its precision, one event type and how many.
+MAP_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE)
+
+
+def map_places(tables: Tables, filters: query.Filters, summaries: int = 3) -> pd.DataFrame:
+    """Located events in view counted per place and type (MAP_GROUP and "n"), with the
+    place's first `summaries` event summaries ("summaries", a list): the first summary
+    of each of its types, in the order of their first file."""
+    events = where(tables, "events", filters)
+    located = events.filter(events[Col.LAT].notnull() & events[Col.LON].notnull())
+    counts = located.group_by(list(MAP_GROUP)).aggregate(
+        n=located.count(), _summary=located[Col.SUMMARY].argmin(located[Col.FILE]),
+        _file=located[Col.FILE].min()).to_pandas()
+    place = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]
+    firsts = counts.sort_values("_file", kind="stable")
+    listed = firsts.groupby(place, dropna=False, sort=False)["_summary"].agg(
+        lambda s: list(s)[:summaries])
+    counts = counts.drop(columns=["_summary", "_file"]).merge(
+        listed.rename("summaries").reset_index(), on=place, how="left")
+    return counts
+
+
+def expand_places(places: pd.DataFrame) -> pd.DataFrame:
+    """`map_places` as one row per event (figures.MAP_EVENT_COLUMNS), which `make_map`
+    draws: each place's counts by type, its first summaries on its first rows."""
+    import numpy as np
+
+    if places.empty:
+        return pd.DataFrame(columns=[*MAP_GROUP, Col.SUMMARY])
+    place = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]
+    # A place's rows together, so its first rows can carry its summaries.
+    places = places.sort_values(place, kind="stable", na_position="last").reset_index(drop=True)
+    reps = places["n"].to_numpy(dtype=np.int64)
+    frame = places.loc[places.index.repeat(reps), list(MAP_GROUP)].reset_index(drop=True)
+    summaries = np.full(len(frame), None, dtype=object)
+    starts = np.concatenate([[0], np.cumsum(reps)[:-1]])
+    first = ~places.duplicated(place).to_numpy()
+    for at, listed in zip(starts[first], places.loc[first, "summaries"], strict=True):
+        for i, summary in enumerate(listed if isinstance(listed, list) else []):
+            summaries[at + i] = summary
+    frame[Col.SUMMARY] = summaries
+    return frame
+
+
+def timeline_dated(tables: Tables, filters: query.Filters) -> int:
+    """How many events in view the timeline would place on a date (figures.count_dated)."""
+    events = where(tables, "events", filters)
+    return count(events.filter(events[Col.START].notnull()
+                               & (events[Col.DATE_PRECISION].fill_null("") != "undated")))
+
+
+def timeline_counts(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """Dated events in view counted per (type, start, end): what the counted timeline
+    draws, in rows of figures.TIMELINE_COUNT_COLUMNS with a count "n"."""
+    events = where(tables, "events", filters)
+    dated = events.filter(events[Col.START].notnull()
+                          & (events[Col.DATE_PRECISION].fill_null("") != "undated"))
+    return dated.group_by([Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]).aggregate(
+        n=dated.count()).to_pandas()
+
+
+def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limit: int
+            ) -> Rows:
+    """The first `limit` undated events in view (figures.undated), and how many in all."""
+    events = where(tables, "events", filters)
+    table = events.filter(events[Col.START].isnull()
+                          | (events[Col.DATE_PRECISION].fill_null("") == "undated"))
+    frame = table.order_by(list(ORDER)).select(*columns).limit(limit).to_pandas()
+    total = len(frame) if len(frame) < limit else count(table)
+    return Rows(frame, total)
+
+
+def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.DataFrame:
+    """The first `limit` articles (corpus order) with an event or claim in view: their id
+    and title, for the Article page's picker."""
+    events = where(tables, "events", filters).select(Col.ARTICLE)
+    claims = where(tables, "claims", filters).select(Col.ARTICLE)
+    ids = events.union(claims, distinct=True)
+    a = tables.articles
+    return (a.semi_join(ids, Col.ARTICLE).order_by([Col.FILE]).select(Col.ARTICLE, Col.TITLE)
+            .limit(limit).to_pandas())
+
+
+def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -> pd.DataFrame:
+    """These columns of the articles with these ids (a page's few), in corpus order."""
+    a = tables.articles
+    wanted = sorted({str(i) for i in ids if isinstance(i, str)})
+    if not wanted:
+        return pd.DataFrame(columns=list(columns))
+    return (a.filter(a[Col.ARTICLE].isin(wanted)).order_by([Col.FILE]).select(*columns)
+            .to_pandas())
+
+
+def publications(tables: Tables, filters: query.Filters, columns: Sequence[str]
+                 ) -> pd.DataFrame:
+    """These columns of every article an event in view cites (the timeline's grey row)."""
+    ids = where(tables, "events", filters).select(Col.ARTICLE).distinct()
+    a = tables.articles
+    return a.semi_join(ids, Col.ARTICLE).order_by([Col.FILE]).select(*columns).to_pandas()
+
+
+# --- claims, stories, articles, problems ----------------------------------------------------
+
+
+def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
+                    limit_events: int) -> tuple[pd.DataFrame, int]:
+    """`query.contested_pairs` of the claims in view (about `event` when given), for the
+    first `limit_events` contested events in corpus order; and how many there are."""
+    claims = where(tables, "claims", filters)
+    if event:
+        claims = claims.filter(claims[Col.EVENT] == event)
+    sided = claims.filter(claims[Col.CONTESTED] & claims[Col.STANCE].isin(["asserts",
+                                                                          "denies"]))
+    a = sided.filter(sided[Col.STANCE] == "asserts")
+    d = sided.filter(sided[Col.STANCE] == "denies")
+    pairs = a.join(d, [a[Col.EVENT] == d[Col.EVENT], a[Col.CLAIMANT] != d[Col.CLAIMANT]])
+    # Events in the order of their first asserting claim in a pair, as pandas' merge
+    # keeps them.
+    firsts = pairs.group_by(a[Col.EVENT].name(Col.EVENT)).aggregate(
+        _file=a[Col.FILE].min(), _line=a[Col.LINE].min())
+    n_events = count(firsts)
+    shown = firsts.order_by(["_file", "_line"]).limit(limit_events).to_pandas()
+    if shown.empty:
+        return query.contested_pairs(pd.DataFrame(columns=list(query.PAIR_COLUMNS))), 0
+    keep = shown[Col.EVENT].tolist()
+    rows = (sided.filter(sided[Col.EVENT].isin(keep))
+            .order_by([*ORDER]).select(*query.PAIR_COLUMNS).to_pandas())
+    rows[Col.CONTESTED] = rows[Col.CONTESTED].astype(bool)
+    return query.contested_pairs(rows), n_events
+
+
+def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
+    if filters.without_selection().is_empty:
+        return tables.stories  # every story has an event, and all are in view
+    events = where(tables, "events", filters)
+    linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
+        Col.STORY).distinct()
+    return tables.stories.semi_join(linked, Col.STORY)
+
+
+def stories_in_view(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """The stories that have an event in view (`Corpus.stories` rows), by slug."""
+    return (_stories_linked(tables, filters).order_by(Col.STORY)
+            .select(*stories.STORY_COLUMNS).to_pandas())
+
+
+#: Which stories a page lists: all, those told by two outlets or more, contested ones.
+STORY_KINDS = {"all": None, "multi": lambda t: t[stories.N_OUTLETS] >= 2,
+               "contested": lambda t: t[Col.CONTESTED]}
+
+
+def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | None
+               ) -> Rows:
+    """The first `limit` stories in view of a kind (STORY_KINDS), contested first, then
+    those most outlets told, then the earliest (the pages' order); and how many."""
+    told = _stories_linked(tables, filters)
+    if STORY_KINDS[kind] is not None:
+        told = told.filter(STORY_KINDS[kind](told))
+    total = count(told)
+    if limit == 0:
+        return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), total)
+    import ibis
+
+    ordered = told.order_by([ibis.desc(Col.CONTESTED), ibis.desc(stories.N_OUTLETS),
+                             Col.START, Col.STORY]).select(*stories.STORY_COLUMNS)
+    frame = (ordered if limit is None else ordered.limit(limit)).to_pandas()
+    return Rows(frame, total)
+
+
+def story(tables: Tables, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
+    """One story: its row, its reports (`stories.reports`) and claims (`story_claims`)."""
+    s = tables.stories
+    row = s.filter(s[Col.STORY] == slug).select(*stories.STORY_COLUMNS).limit(1).to_pandas()
+    e, c = tables.events, tables.claims
+    events = e.filter(e[Col.STORY] == slug).order_by(list(ORDER)).to_pandas()
+    claims = c.filter(c[Col.STORY] == slug).order_by(list(ORDER)).to_pandas()
+    ids = set(events[Col.ARTICLE]) | set(claims[Col.ARTICLE])
+    heads = articles_by_id(tables, ids, [Col.ARTICLE, Col.TITLE, Col.OUTLET,
+                                         Col.PUBLISHED_START, Col.PUBLISHED_LABEL,
+                                         Col.LICENSE, Col.ATTRIBUTION, Col.URL])
+    return (None if row.empty else row.iloc[0], stories.reports(heads, events, slug),
+            stories.story_claims(claims, heads, slug))
+
+
+def story_sides(tables: Tables, slugs: Sequence[str], stances: Sequence[str]
+                ) -> pd.DataFrame:
+    """The claims of these stories with these stances, with each claim's outlet."""
+    c, a = tables.claims, tables.articles
+    sided = c.filter(c[Col.STORY].isin(list(slugs)) & c[Col.STANCE].isin(list(stances)))
+    joined = sided.left_join(a.select(Col.ARTICLE, Col.OUTLET), Col.ARTICLE)
+    return joined.select(Col.STORY, Col.STANCE, Col.ARTICLE, Col.OUTLET).to_pandas()
+
+
+def article(tables: Tables, article_id: str) -> dict[str, pd.DataFrame]:
+    """One article with its events, claims and places: {"articles", "events", "claims",
+    "places"} frames, each in corpus order."""
+    out = {}
+    for name in ("articles", "events", "claims", "places"):
+        t = _table(tables, name)
+        kept = t.filter(t[Col.ARTICLE] == article_id)
+        order = [Col.FILE] if name == "articles" else list(ORDER)
+        out[name] = kept.order_by(order).to_pandas()
+    return out
+
+
+def claims_about(tables: Tables, event_key: str, columns: Sequence[str]) -> pd.DataFrame:
+    """These columns of the claims about one event, in corpus order."""
+    c = tables.claims
+    return (c.filter(c[Col.EVENT] == event_key).order_by(list(ORDER)).select(*columns)
+            .to_pandas())
+
+
+def problems(tables: Tables, limit: int) -> tuple[Rows, int]:
+    """The first `limit` problems (file, line order) and how many of them are errors."""
+    p = tables.problems
+    frame = p.order_by(["file", "line"]).select(*PROBLEM_COLUMNS).limit(limit).to_pandas()
+    total = count(p)
+    errors = count(p.filter(p["severity"] == "error"))
+    return Rows(frame, total), errors
+
+
+def problem_summary(tables: Tables) -> dict[str, int]:
+    """How many problems, errors and files with a problem."""
+    p = tables.problems
+    return {"problems": count(p), "errors": count(p.filter(p["severity"] == "error")),
+            "files": int(p["file"].nunique().to_pyarrow().as_py() or 0)}
+
+
+def file_count(tables: Tables) -> int:
+    """How many data files the build read."""
+    return count(tables.con.table("files"))

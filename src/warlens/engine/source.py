@@ -1,0 +1,271 @@
+"""The Source of a corpus that lives in an engine: every page's question as a query.
+
+`EngineSource(con)` answers what `warlens.source.Source` asks with the ibis queries of
+`warlens.engine.queries`; only the rows and columns a page draws cross to the app, and
+each answer is remembered per filters in a bounded memo (the engine is read-only while
+the app serves it; `warlens build` writes a new state, and a restart picks it up).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from warlens import figures, stories
+from warlens.engine import queries
+from warlens.engine.queries import Rows, Tables
+from warlens.model import Col
+from warlens.query import Filters, Vocabulary
+from warlens.source import Memo
+
+
+def _disconnect(con: object) -> None:
+    with contextlib.suppress(Exception):
+        con.disconnect()  # type: ignore[attr-defined]
+
+
+def _open(filters: Filters) -> Filters:
+    return filters.without_selection()
+
+
+class EngineSource:
+    """A Source over an engine connection (DuckDB, PostgreSQL, Spark) through ibis."""
+
+    def __init__(self, con: object, sources: tuple[str, ...] = ()) -> None:
+        self.tables = Tables(con)
+        self.sources = sources
+        self.memo = Memo()
+        # Closed with the source: a server drops a Workspace when its data folder changes.
+        weakref.finalize(self, _disconnect, con)
+
+    def __repr__(self) -> str:
+        return f"EngineSource({self.tables!r})"
+
+    def _memo(self, *key: object, build) -> object:
+        return self.memo.get(key, build)
+
+    @property
+    def files(self) -> int:
+        """How many data files the build read."""
+        return self._memo("files", build=lambda: queries.file_count(self.tables))
+
+    def vocabulary(self) -> Vocabulary:
+        """The short vocabularies now, the long ones looked up when named."""
+        return self._memo("vocabulary", build=lambda: queries.vocabulary(self.tables))
+
+    def counts(self, filters: Filters) -> dict[str, int]:
+        """The Overview's numbers for this view."""
+        return self._memo("counts", _open(filters),
+                          build=lambda: queries.view_counts(self.tables, _open(filters)))
+
+    def events(self, filters: Filters, columns: Sequence[str] | None,
+               limit: int | None = None) -> Rows:
+        """These columns (None: all) of the first `limit` events in view."""
+        columns = self._columns("events", columns)
+        return self._memo("events", _open(filters), tuple(columns), limit, build=lambda:
+                          queries.rows(self.tables, "events", _open(filters), columns, limit))
+
+    def _columns(self, table: str, columns: Sequence[str] | None) -> list[str]:
+        """The columns asked for; None is every public column (not a build's helpers)."""
+        if columns is not None:
+            return list(columns)
+        return [c for c in getattr(self.tables, table).columns if not c.startswith("_")]
+
+    def claims(self, filters: Filters, columns: Sequence[str] | None,
+               limit: int | None = None, about: str | None = None) -> Rows:
+        """These columns of the first `limit` claims in view (about one event, if given)."""
+        columns = self._columns("claims", columns)
+
+        def build() -> Rows:
+            if not about:
+                return queries.rows(self.tables, "claims", _open(filters), columns, limit)
+            claims = queries.where(self.tables, "claims", _open(filters))
+            about_it = claims.filter(claims[Col.EVENT] == about)
+            head = about_it.order_by(list(queries.ORDER)).select(*columns)
+            frame = (head if limit is None else head.limit(limit)).to_pandas()
+            return Rows(frame, queries.count(about_it))
+        return self._memo("claims", _open(filters), tuple(columns), limit, about, build=build)
+
+    def item(self, table: str, key: str) -> pd.Series | None:
+        """One event or claim by its key."""
+        return self._memo("item", table, key,
+                          build=lambda: queries.by_key(self.tables, table, key))
+
+    def claims_about(self, event_key: str, columns: Sequence[str]) -> pd.DataFrame:
+        """The claims about one event."""
+        return self._memo("about", event_key, tuple(columns), build=lambda:
+                          queries.claims_about(self.tables, event_key, columns))
+
+    def articles(self, filters: Filters, columns: Sequence[str], limit: int) -> Rows:
+        """The articles in view with their events and claims in view counted."""
+        return self._memo("articles", _open(filters), tuple(columns), limit, build=lambda:
+                          queries.articles_in_view(self.tables, _open(filters), columns, limit))
+
+    def article_choices(self, filters: Filters, limit: int) -> dict[str, str]:
+        """Id -> title of the first articles with an event or claim in view."""
+        def build() -> dict[str, str]:
+            heads = queries.article_choices(self.tables, _open(filters), limit)
+            return dict(zip(heads[Col.ARTICLE], heads[Col.TITLE], strict=True))
+        return self._memo("choices", _open(filters), limit, build=build)
+
+    def article_titles(self, ids: Iterable[str]) -> dict[str, str]:
+        """Article id -> title, for these ids."""
+        wanted = tuple(sorted({str(i) for i in ids}))
+        def build() -> dict[str, str]:
+            heads = queries.articles_by_id(self.tables, wanted, [Col.ARTICLE, Col.TITLE])
+            return dict(zip(heads[Col.ARTICLE], heads[Col.TITLE], strict=True))
+        return self._memo("titles", wanted, build=build)
+
+    def article(self, article_id: str) -> dict[str, pd.DataFrame]:
+        """One article with its events, claims and places."""
+        return self._memo("article", article_id,
+                          build=lambda: queries.article(self.tables, article_id))
+
+    def _label(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Namesakes' place names as their labels (the spot of each row)."""
+        labels = self.tables.namesakes
+        if not labels or frame.empty:
+            return frame
+        spots = zip(frame[Col.PLACE_NAME].astype(object), frame[Col.LAT], frame[Col.LON],
+                    strict=True)
+        named = [labels.get((str(n).casefold(), round(float(la), 2), round(float(lo), 2)))
+                 if isinstance(n, str) and pd.notna(la) and pd.notna(lo) else None
+                 for n, la, lo in spots]
+        named = pd.Series(named, index=frame.index, dtype=object)
+        return frame.assign(**{Col.PLACE_NAME: named.where(named.notna(),
+                                                           frame[Col.PLACE_NAME])})
+
+    def map_events(self, filters: Filters) -> tuple[pd.DataFrame, int]:
+        """Located events in view, counted per place in the engine, as make_map's rows.
+
+        Only the counts are remembered: the rows repeated from them (one per event, what
+        `figures.make_map` reads) are made again per draw, never kept.
+        """
+        places = self._memo("map", _open(filters), build=lambda:
+                            queries.map_places(self.tables, _open(filters)))
+        located = self._label(queries.expand_places(places))
+        return located, self.counts(filters)["events"] - len(located)
+
+    def story_points(self, filters: Filters) -> pd.DataFrame:
+        """One mark per story in view (its linked, located events only)."""
+        def build() -> pd.DataFrame:
+            events = queries.where(self.tables, "events", _open(filters))
+            linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")
+                                   & events[Col.LAT].notnull() & events[Col.LON].notnull())
+            rows = (linked.order_by(list(queries.ORDER))
+                    .select(*figures.MAP_EVENT_COLUMNS, Col.STORY, Col.ARTICLE).to_pandas())
+            heads = queries.articles_by_id(self.tables, rows[Col.ARTICLE].unique(),
+                                           [Col.ARTICLE, Col.OUTLET])
+            return stories.story_points(rows, heads)
+        return self._memo("story_points", _open(filters), build=build)
+
+    def timeline_dated(self, filters: Filters) -> int:
+        """How many events in view are dated."""
+        return self._memo("dated", _open(filters),
+                          build=lambda: queries.timeline_dated(self.tables, _open(filters)))
+
+    def timeline_counted(self, filters: Filters) -> pd.DataFrame:
+        """Dated events counted per (type, start, end) in the engine, as one row each (made
+        again per draw from the remembered counts)."""
+        counted = self._memo("counted", _open(filters), build=lambda:
+                             queries.timeline_counts(self.tables, _open(filters)))
+        rows = counted.loc[counted.index.repeat(counted["n"].to_numpy(int)),
+                           [Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]]
+        return rows.assign(**{Col.ARTICLE: None}).reset_index(drop=True)
+
+    def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(events, claims) in view for make_timeline, namesakes labelled."""
+        def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+            events = self.events(filters, (*figures.TIMELINE_EVENT_COLUMNS, Col.PLACE)).frame
+            claims = self.claims(filters, (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE)).frame
+            return self._label(events), self._label(claims)
+        return self._memo("timeline", _open(filters), build=build)
+
+    def publications(self, filters: Filters, columns: Sequence[str]) -> pd.DataFrame:
+        """The articles the events in view come from."""
+        return self._memo("publications", _open(filters), tuple(columns), build=lambda:
+                          queries.publications(self.tables, _open(filters), columns))
+
+    def undated(self, filters: Filters, columns: Sequence[str], limit: int) -> Rows:
+        """The first undated events in view."""
+        return self._memo("undated", _open(filters), tuple(columns), limit, build=lambda:
+                          queries.undated(self.tables, _open(filters), columns, limit))
+
+    def contested_pairs(self, filters: Filters, event: str | None,
+                        limit_events: int) -> tuple[pd.DataFrame, int]:
+        """Contested pairs of the first contested events in view."""
+        return self._memo("pairs", _open(filters), event, limit_events, build=lambda:
+                          queries.contested_pairs(self.tables, _open(filters), event,
+                                                  limit_events))
+
+    def stories(self, filters: Filters, kind: str = "all", limit: int | None = None) -> Rows:
+        """The first stories in view of a kind, in the pages' order, and how many."""
+        return self._memo("stories", _open(filters), kind, limit, build=lambda:
+                          queries.stories_of(self.tables, _open(filters), kind, limit))
+
+    def story(self, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
+        """One story's row, reports and claims."""
+        return self._memo("story", slug, build=lambda: queries.story(self.tables, slug))
+
+    def story_sides(self, slugs: Sequence[str], stances: Sequence[str]) -> pd.DataFrame:
+        """Claims of these stories with these stances, with their outlet."""
+        return self._memo("sides", tuple(slugs), tuple(stances), build=lambda:
+                          queries.story_sides(self.tables, slugs, stances))
+
+    def problems(self, severities: Sequence[str], limit: int) -> Rows:
+        """The first problems of these severities."""
+        def build() -> Rows:
+            p = self.tables.problems
+            kept = p.filter(p["severity"].isin(list(severities)))
+            frame = (kept.order_by(["file", "line"]).select(*queries.PROBLEM_COLUMNS)
+                     .limit(limit).to_pandas())
+            return Rows(frame, queries.count(kept))
+        return self._memo("problems", tuple(severities), limit, build=build)
+
+    def problem_counts(self) -> dict[str, int]:
+        """How many problems, errors, and files with a problem."""
+        return self._memo("problem_counts",
+                          build=lambda: queries.problem_summary(self.tables))
+
+    def export_rows(self, filters: Filters, table: str) -> pd.DataFrame:
+        """Every row in view, credited (built only when a download is clicked)."""
+        from warlens import export
+
+        rows = queries.where(self.tables, table, _open(filters)).order_by(
+            list(queries.ORDER)).to_pandas()
+        heads = queries.articles_by_id(self.tables, rows[Col.ARTICLE].dropna().unique(),
+                                       [Col.ARTICLE, *export.CREDIT_COLUMNS])
+        return export.credited(rows, heads)
+
+
+#: What an embedded DuckDB may hold in memory while the app serves it (DuckDB's own
+#: default is 80% of the machine's RAM, which a 2 GB server cannot give it).
+DUCKDB_MEMORY_ENV, DUCKDB_MEMORY = "WARLENS_DUCKDB_MEMORY", "512MB"
+
+
+def engine_source(url: str, sources: tuple[str, ...] = ()) -> EngineSource:
+    """An EngineSource for an engine URL (`warlens.engine.connect`); an embedded DuckDB
+    is opened read-only and held to DUCKDB_MEMORY (or $WARLENS_DUCKDB_MEMORY)."""
+    import os
+
+    from warlens import engine
+
+    if engine.scheme_of(url) != "duckdb":
+        return EngineSource(engine.connect(url), sources)
+    import ibis
+
+    # Read-only: several app processes can then serve one file, and none can change it.
+    path = url.split("://", 1)[1]
+    if not path or path == ":memory:" or not os.path.exists(path):  # noqa: PTH110
+        raise engine.EngineError(f"no DuckDB store at {path or '(none)'}: run `warlens "
+                                 "build` first")
+    con = ibis.duckdb.connect(path, read_only=True)
+    limit = os.environ.get(DUCKDB_MEMORY_ENV) or DUCKDB_MEMORY
+    if not limit.replace(" ", "").rstrip("KMGTkmgtiBb").replace(".", "").isdigit():
+        raise engine.EngineError(f"{DUCKDB_MEMORY_ENV}={limit!r}: use a size like 512MB")
+    con.raw_sql(f"SET memory_limit = '{limit}'")
+    return EngineSource(con, sources)
+
