@@ -39,14 +39,16 @@ FILES_COLUMNS: dict[str, str] = {PATH: TEXT, SIZE: INT, MTIME_NS: INT, DIGEST: T
 #: Helper columns: which article of its file a row belongs to (an imported file may hold
 #: several), the line of an article's id (for the duplicate-id problem), and where a
 #: problem comes from (a file's own parse, the folder walk, or the check across files).
-DOC, ID_LINE, KIND = "_doc", "_id_line", "_kind"
+#: Every row also keeps the path of its source file inside the data folder (`SRC`, the
+#: files table's `path`): ``file`` is the name shown, which for a link is its target's.
+DOC, ID_LINE, KIND, SRC = "_doc", "_id_line", "_kind", "_src"
 KIND_FILE, KIND_WALK, KIND_DUPLICATE = "file", "walk", "duplicate"
 HELPERS: dict[str, dict[str, str]] = {
-    "articles": {DOC: INT32, ID_LINE: INT},
-    "events": {DOC: INT32},
-    "claims": {DOC: INT32},
-    "places": {DOC: INT32},
-    "problems": {KIND: TEXT},
+    "articles": {SRC: TEXT, DOC: INT32, ID_LINE: INT},
+    "events": {SRC: TEXT, DOC: INT32},
+    "claims": {SRC: TEXT, DOC: INT32},
+    "places": {SRC: TEXT, DOC: INT32},
+    "problems": {SRC: TEXT, KIND: TEXT},
     "stories": {},
     "files": {},
 }
@@ -100,5 +102,5 @@ def ibis_schema(name: str, *, helpers: bool = True) -> sch.Schema:
     return ibis.schema(stored(name) if helpers else columns(name))
 
 
-__all__ = ["BULK", "DOC", "HELPERS", "ID_LINE", "KIND", "PARSED", "columns", "ibis_schema",
+__all__ = ["BULK", "DOC", "HELPERS", "ID_LINE", "KIND", "PARSED", "SRC", "columns", "ibis_schema",
            "stored"]
