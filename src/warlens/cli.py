@@ -658,6 +658,45 @@ def _add_annotate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ann.set_defaults(run=cmd_annotate)
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """Compile a data folder (and any event CSVs given) into an engine; print what happened."""
+    from warlens.engine import EngineError
+    from warlens.engine.build import build
+    from warlens.engine.bulk import load_events
+
+    folder = args.path or data_dir()
+    if not folder.is_dir():
+        return _usage("warlens build", f"no such folder: {folder}")
+    try:
+        report = build(folder, args.engine, fresh=args.fresh)
+        for events in args.events:
+            load_events(report, folder, events, args.format)
+    except EngineError as exc:
+        return _usage("warlens build", str(exc))
+    for line in report.problems:
+        say(line)
+    say(report.summary())
+    return EXIT_ERRORS if report.errors else EXIT_OK
+
+
+def _add_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`warlens build [PATH] --engine URL [--events FILE --format NAME]`."""
+    bld = sub.add_parser("build", help="compile a data folder into a query engine "
+                         "(DuckDB, PostgreSQL, Spark), changed files only")
+    bld.add_argument("path", nargs="?", type=Path,
+                     help="the data folder (default: $WARLENS_DATA or data/articles)")
+    bld.add_argument("--engine", metavar="URL", default=None,
+                     help="duckdb://PATH, postgres://USER:PASSWORD@HOST/DB or "
+                     "pyspark://local[N] (default: $WARLENS_ENGINE, else a DuckDB file in "
+                     "the folder's .warlens/)")
+    bld.add_argument("--events", metavar="FILE", type=Path, action="append", default=[],
+                     help="an event dataset CSV inside the folder to load in bulk (repeatable)")
+    bld.add_argument("--format", choices=("acled", "ucdp", "gdelt"), default=None,
+                     help="the format of --events files (default: recognised from the header)")
+    bld.add_argument("--fresh", action="store_true", help="drop what the engine holds first")
+    bld.set_defaults(run=cmd_build)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error said in one line (and exit 2), not usage and error."""
 
@@ -681,6 +720,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import(sub)
     _add_annotate(sub)
     _add_link(sub)
+    _add_build(sub)
     return parser
 
 

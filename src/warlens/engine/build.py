@@ -32,7 +32,7 @@ import contextlib
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -105,13 +105,24 @@ def build(folder: Path | str, url: str | None = None, *, chunk_files: int = CHUN
 
     `fresh` drops what the engine holds first. Returns what happened (`BuildReport`).
     """
-    from warlens.engine import bulk as bulk_load
-
     started = time.perf_counter()
     root = Path(folder).resolve()
     url = engine_url(root, url) or default_url(root)
     report = BuildReport(url)
     store = Store(connect(url), url)
+    try:
+        _build_into(store, root, report, chunk_files, bulk_min_bytes, fresh)
+    finally:
+        store.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
+                bulk_min_bytes: int, fresh: bool) -> None:
+    """`build`'s work, on an open store."""
+    from warlens.engine import bulk as bulk_load
+
     if fresh:
         store.drop_all()
     store.ensure()
@@ -165,8 +176,6 @@ def build(folder: Path | str, url: str | None = None, *, chunk_files: int = CHUN
     resolve_duplicates(store)
     write_stories(store)
     _finish(store, report)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _find(root: Path, bulk_min_bytes: int) -> _Found:
@@ -194,8 +203,11 @@ def _find(root: Path, bulk_min_bytes: int) -> _Found:
             sizes[i], mtimes[i] = size, mtime
         except OSError:
             pass
-    return _Found(listing.keys, paths, listing.displays, sizes, mtimes, bulk,
-                  list(listing.problems))
+    # A shared store names no path of the machine that built it: a link leading out is
+    # named by the link's path inside the folder.
+    problems = [replace(p, file=p.file[len(prefix):]) if p.file.startswith(prefix) else p
+                for p in listing.problems]
+    return _Found(listing.keys, paths, listing.displays, sizes, mtimes, bulk, problems)
 
 
 def _parse_into(store: Store, found: _Found, part: Sequence[int], root: Path

@@ -22,3 +22,8 @@ def bulk_format(path: Path, root: Path) -> str | None:
 def load_file(store, key, path, display, *, root) -> Loaded:
     """Load one dataset CSV in bulk."""
     raise NotImplementedError
+
+
+def load_events(report, folder, events, fmt) -> None:
+    """Load an event CSV in bulk (placeholder)."""
+    raise NotImplementedError

@@ -69,6 +69,11 @@ class Store:
         self.url = url
         self.backend = scheme_of(url)
 
+    def close(self) -> None:
+        """Let go of the connection (Spark's session stays: others in the process use it)."""
+        if self.backend != "pyspark":
+            self.con.disconnect()
+
     # --- tables ---------------------------------------------------------------------------
 
     def exists(self, table: str) -> bool:
