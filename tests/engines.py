@@ -31,9 +31,14 @@ IBIS_PANDAS_WARNING = ("ignore:The 'future.infer_string' option is deprecated"
                        ":pandas.errors.Pandas4Warning")
 #: ibis 12 reads DuckDB results with a method DuckDB 1.5 deprecates; not ours to fix.
 IBIS_DUCKDB_WARNING = "ignore:fetch_arrow_table\\(\\) is deprecated:DeprecationWarning"
+#: py4j (Spark's bridge to Java) leaves its sockets to the garbage collector.
+PY4J_SOCKET_WARNINGS = (
+    "ignore:unclosed <socket.socket:ResourceWarning",
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning",
+)
 #: Marks for a test module that reads engine results through ibis.
-ENGINE_WARNINGS = [pytest.mark.filterwarnings(IBIS_PANDAS_WARNING),
-                   pytest.mark.filterwarnings(IBIS_DUCKDB_WARNING)]
+ENGINE_WARNINGS = [pytest.mark.filterwarnings(w) for w in (
+    IBIS_PANDAS_WARNING, IBIS_DUCKDB_WARNING, *PY4J_SOCKET_WARNINGS)]
 #: The Spark URL tests use: local mode, two cores (this machine kind has two).
 SPARK_URL = "pyspark://local[2]"
 

@@ -662,16 +662,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Compile a data folder (and any event CSVs given) into an engine; print what happened."""
     from warlens.engine import EngineError
     from warlens.engine.build import build
-    from warlens.engine.bulk import load_events
+    from warlens.engine.bulk import FORMATS, BulkError
 
     folder = args.path or data_dir()
     if not folder.is_dir():
         return _usage("warlens build", f"no such folder: {folder}")
+    if args.format and args.format not in FORMATS:
+        return _usage("warlens build", f"loading {args.format} files in bulk is not written "
+                      f"yet (formats: {', '.join(FORMATS)}); without --events they are read "
+                      "like any file")
     try:
-        report = build(folder, args.engine, fresh=args.fresh)
-        for events in args.events:
-            load_events(report, folder, events, args.format)
-    except EngineError as exc:
+        report = build(folder, args.engine, fresh=args.fresh, bulk=args.events)
+    except (EngineError, BulkError) as exc:
         return _usage("warlens build", str(exc))
     for line in report.problems:
         say(line)

@@ -99,11 +99,15 @@ class _Found:
 
 
 def build(folder: Path | str, url: str | None = None, *, chunk_files: int = CHUNK_FILES,
-          bulk_min_bytes: int = BULK_MIN_BYTES, fresh: bool = False) -> BuildReport:
+          bulk_min_bytes: int = BULK_MIN_BYTES, fresh: bool = False,
+          bulk: Sequence[Path | str] = ()) -> BuildReport:
     """Compile data folder `folder` into the engine at `url` (default: `WARLENS_ENGINE`,
     else the DuckDB file under the folder's .warlens/); only changed files are parsed.
 
-    `fresh` drops what the engine holds first. Returns what happened (`BuildReport`).
+    Dataset CSVs of `bulk_min_bytes` or more, and those named in `bulk` (files inside the
+    folder), are loaded in bulk (`engine.bulk`). `fresh` drops what the engine holds
+    first. Returns what happened (`BuildReport`); BulkError for a `bulk` file that is not
+    an event dataset inside the folder.
     """
     started = time.perf_counter()
     root = Path(folder).resolve()
@@ -111,7 +115,7 @@ def build(folder: Path | str, url: str | None = None, *, chunk_files: int = CHUN
     report = BuildReport(url)
     store = Store(connect(url), url)
     try:
-        _build_into(store, root, report, chunk_files, bulk_min_bytes, fresh)
+        _build_into(store, root, report, chunk_files, bulk_min_bytes, fresh, bulk)
     finally:
         store.close()
     report.seconds = time.perf_counter() - started
@@ -119,14 +123,15 @@ def build(folder: Path | str, url: str | None = None, *, chunk_files: int = CHUN
 
 
 def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
-                bulk_min_bytes: int, fresh: bool) -> None:
+                bulk_min_bytes: int, fresh: bool, named: Sequence[Path | str]) -> None:
     """`build`'s work, on an open store."""
     from warlens.engine import bulk as bulk_load
 
+    forced = {bulk_load.inside_folder(p, root) for p in named}
     if fresh:
         store.drop_all()
     store.ensure()
-    found = _find(root, bulk_min_bytes)
+    found = _find(root, bulk_min_bytes, forced)
     old = store.con.table("files").to_pandas().set_index(schema.PATH)
 
     # Which files keep their rows: same size and mtime, or same bytes after a touch.
@@ -147,7 +152,8 @@ def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
             if digest == old_digest[i]:
                 keep[i], digests[i] = True, digest
     gone = sorted(set(old.index) - set(found.paths))
-    stale = [found.paths[i] for i in np.flatnonzero(~keep & known)]
+    # new files too: rows a bulk load began before it was stopped are not kept twice
+    stale = [found.paths[i] for i in np.flatnonzero(~keep)]
     for table in (*ITEM_TABLES, *SHADOWS.values(), "problems"):
         store.delete_where(table, None, column=SRC, values=[*gone, *stale])
     report.removed, report.unchanged = len(gone), int(keep.sum())
@@ -178,7 +184,7 @@ def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
     _finish(store, report)
 
 
-def _find(root: Path, bulk_min_bytes: int) -> _Found:
+def _find(root: Path, bulk_min_bytes: int, forced: set[str]) -> _Found:
     """The folder's files as the app finds them, named by their path inside the folder."""
     with contextlib.chdir(root):  # names shown relative to the folder, whoever builds it
         listing = _corpus.list_files([Path()])
@@ -196,7 +202,8 @@ def _find(root: Path, bulk_min_bytes: int) -> _Found:
                 for other in formats.companions(Path(key), str(root)):
                     other_st = other.stat()
                     size, mtime = size + other_st.st_size, max(mtime, other_st.st_mtime_ns)
-                if size >= bulk_min_bytes and key.lower().endswith(".csv"):
+                if (size >= bulk_min_bytes or paths[i] in forced) and \
+                        key.lower().endswith(".csv"):
                     from warlens.engine.bulk import bulk_format
 
                     bulk[i] = bulk_format(Path(key), root) is not None
