@@ -36,9 +36,12 @@ PY4J_SOCKET_WARNINGS = (
     "ignore:unclosed <socket.socket:ResourceWarning",
     "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning",
 )
+#: pyspark 4.0 converts results with a keyword pandas 3 deprecates.
+PYSPARK_PANDAS_WARNING = ("ignore:The copy keyword is deprecated"
+                          ":pandas.errors.Pandas4Warning")
 #: Marks for a test module that reads engine results through ibis.
 ENGINE_WARNINGS = [pytest.mark.filterwarnings(w) for w in (
-    IBIS_PANDAS_WARNING, IBIS_DUCKDB_WARNING, *PY4J_SOCKET_WARNINGS)]
+    IBIS_PANDAS_WARNING, IBIS_DUCKDB_WARNING, PYSPARK_PANDAS_WARNING, *PY4J_SOCKET_WARNINGS)]
 #: The Spark URL tests use: local mode, two cores (this machine kind has two).
 SPARK_URL = "pyspark://local[2]"
 
