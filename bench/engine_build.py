@@ -11,8 +11,9 @@ then again after one file changed. `scale` takes the DuckDB build of a corpus, c
 rows `--times` times over under new ids (the columnar path: rows arrive as tables, not as
 YAML files) and times what a rebuild does at that size: the checks across files, the
 stories, one changed file. Each measurement runs in a child process whose peak RSS (and
-its parse workers') is printed beside the time and the load average, since this machine
-is shared. PostgreSQL's URL comes from WARLENS_TEST_POSTGRES (scripts/test sets it).
+its parse workers') is printed beside the wall time, the CPU time (its own and its
+workers') and the load average: this machine is shared, and under load the CPU time says
+more than the wall time. PostgreSQL's URL comes from WARLENS_TEST_POSTGRES (scripts/test sets it).
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ def child(code: str) -> dict:
     wrapper = (f"import json, resource, time\n{code}\n"
                "self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
                "kids_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-               "result.update(rss_mb=round(self_rss), workers_rss_mb=round(kids_rss))\n"
+               "cpu = sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, "
+               "resource.RUSAGE_CHILDREN) for f in ('ru_utime', 'ru_stime'))\n"
+               "result.update(rss_mb=round(self_rss), workers_rss_mb=round(kids_rss), "
+               "cpu_s=round(cpu, 1))\n"
                "print('RESULT ' + json.dumps(result))\n")
     load = load_average()
     done = subprocess.run([sys.executable, "-c", wrapper],  # noqa: S603 - our own code
@@ -123,7 +127,8 @@ def row(label: str, result: dict) -> None:
     """One printed line of figures."""
     counts = result.get("counts", {})
     rows = ", ".join(f"{v:,} {k}" for k, v in counts.items())
-    print(f"{label:<44} {result['seconds']:>8.1f} s  RSS {result['rss_mb']:>6,} MB "
+    print(f"{label:<44} {result['seconds']:>8.1f} s (CPU {result['cpu_s']:,.0f} s)  "
+          f"RSS {result['rss_mb']:>6,} MB "
           f"(workers {result['workers_rss_mb']:,} MB)  load {result['load_before']}->"
           f"{result['load_after']}  {rows}", flush=True)
 

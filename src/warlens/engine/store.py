@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 SHADOW_PREFIX = "_shadow_"
 #: The tables with one row per article item, keyed by (file, _doc): what a shadow holds.
 ITEM_TABLES = ("articles", "events", "claims", "places")
+#: The most memory DuckDB takes during a build (DuckDB's default is 80% of the machine's).
+DUCKDB_MEMORY = "2GB"
 #: Every table a build writes, the shadows included.
 ALL_TABLES = (*TABLES, *(SHADOW_PREFIX + t for t in ITEM_TABLES))
 
@@ -68,6 +70,9 @@ class Store:
         self.con = con
         self.url = url
         self.backend = scheme_of(url)
+        if self.backend == "duckdb":
+            # a build's scratch tables spill to disk past this, rather than fill the memory
+            self.sql(f"SET memory_limit = '{DUCKDB_MEMORY}'")
 
     def close(self) -> None:
         """Let go of the connection (Spark's session stays: others in the process use it)."""
