@@ -155,7 +155,8 @@ def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
     # new files too: rows a bulk load began before it was stopped are not kept twice
     stale = [found.paths[i] for i in np.flatnonzero(~keep)]
     for table in (*ITEM_TABLES, *SHADOWS.values(), "problems"):
-        store.delete_where(table, None, column=SRC, values=[*gone, *stale])
+        if store.count(table):  # a first build has nothing to delete (Spark rewrites to)
+            store.delete_where(table, None, column=SRC, values=[*gone, *stale])
     report.removed, report.unchanged = len(gone), int(keep.sum())
 
     rows = np.where(keep, old[schema.ROWS].to_numpy(dtype=np.int64)[row]
