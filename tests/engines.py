@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from warlens import engine
@@ -125,6 +126,34 @@ def url_for(name: str, tmp_path: Path) -> str:
     return SPARK_URL
 
 
+#: The columns each table's rows are sorted by before two tables are compared.
+SORT_KEYS = {"articles": ["article", "file"], "events": ["key", "file"],
+             "claims": ["key", "file"], "places": ["key", "file"],
+             "problems": ["file", "line", "field", "message"], "stories": ["story"]}
+
+
+def comparable(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Table `name`'s public columns with one type per kind of value, sorted by its keys:
+    an engine's rows and the in-memory corpus's side by side."""
+    from warlens.engine import schema
+
+    out = frame[list(schema.columns(name))].copy()
+    for col, kind in schema.columns(name).items():
+        values = out[col]
+        if kind == schema.TIMESTAMP:
+            out[col] = pd.to_datetime(values).astype("datetime64[s]")
+        elif kind == schema.INT:
+            out[col] = values.astype("Int64")
+        elif kind == schema.BOOL:
+            out[col] = values.astype(bool)
+        elif kind == schema.FLOAT:
+            out[col] = values.astype("float64")
+        else:
+            out[col] = values.astype(object).where(values.notna(), None)
+    return out.sort_values(SORT_KEYS[name], kind="stable",
+                           na_position="first").reset_index(drop=True)
+
+
 @pytest.fixture(params=ENGINES)
 def engine_name(request) -> str:
     """Each engine in turn, skipped with the reason where this machine lacks it."""
@@ -141,5 +170,5 @@ def engine_url(engine_name: str, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-__all__ = ["ENGINES", "ENGINE_WARNINGS", "IBIS_PANDAS_WARNING", "POSTGRES_ENV", "engine",
-           "engine_name", "engine_url", "fresh_store", "postgres_database", "url_for"]
+__all__ = ["ENGINES", "ENGINE_WARNINGS", "IBIS_PANDAS_WARNING", "POSTGRES_ENV", "comparable",
+           "engine", "engine_name", "engine_url", "fresh_store", "postgres_database", "url_for"]

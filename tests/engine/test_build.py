@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines
 
 import engines
 from warlens import cli
-from warlens.engine import connect, schema
+from warlens.engine import connect
 from warlens.engine.build import build
 from warlens.model import Col
 from warlens.workspace import load_corpus
@@ -35,31 +35,6 @@ FIXTURES = REPO / "tests" / "fixtures"
 #: Why a test runs on DuckDB and PostgreSQL only: a Spark build of a few files takes a
 #: minute or more (many small jobs), and CI has a few minutes for Spark in all.
 SPARK_SKIP = "Spark: the build-and-compare test covers it; each build takes a minute there"
-#: The columns each table's rows are sorted by before two tables are compared.
-SORT_KEYS = {"articles": [Col.ARTICLE, Col.FILE], "events": [Col.KEY, Col.FILE],
-             "claims": [Col.KEY, Col.FILE], "places": [Col.KEY, Col.FILE],
-             "problems": ["file", "line", "field", "message"], "stories": [Col.STORY]}
-
-
-def _comparable(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """A table's public columns with one type per kind of value, sorted by its keys."""
-    out = frame[list(schema.columns(name))].copy()
-    for col, kind in schema.columns(name).items():
-        values = out[col]
-        if kind == schema.TIMESTAMP:
-            out[col] = pd.to_datetime(values).astype("datetime64[s]")
-        elif kind == schema.INT:
-            out[col] = values.astype("Int64")
-        elif kind == schema.BOOL:
-            out[col] = values.astype(bool)
-        elif kind == schema.FLOAT:
-            out[col] = values.astype("float64")
-        else:
-            out[col] = values.astype(object).where(values.notna(), None)
-    return out.sort_values(SORT_KEYS[name], kind="stable",
-                           na_position="first").reset_index(drop=True)
-
-
 def _in_memory(folder: Path) -> dict[str, pd.DataFrame]:
     """The app's tables of `folder`, files named from inside it as a build names them."""
     with contextlib.chdir(folder):
@@ -84,8 +59,9 @@ def table(url: str, name: str) -> pd.DataFrame:
 
 def _assert_same_tables(folder: Path, url: str) -> None:
     for name, expected in _in_memory(folder).items():
-        pd.testing.assert_frame_equal(_comparable(table(url, name), name),
-                                      _comparable(expected, name), check_dtype=False, obj=name)
+        pd.testing.assert_frame_equal(engines.comparable(table(url, name), name),
+                                      engines.comparable(expected, name), check_dtype=False,
+                                      obj=name)
 
 
 def test_the_build_of_the_bundled_data_holds_the_same_rows_as_the_app(engine_url, tmp_path):

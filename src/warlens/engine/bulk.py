@@ -211,17 +211,20 @@ def _load_acled(store: Store, key: str, path: str, display: str) -> Loaded:
                    f"JOIN (SELECT _line, row_number() OVER () - 1 AS _i FROM _lines_{tag}) l "
                    "USING (_i)")
         db.unregister(f"_lines_{tag}")
-        _register_lookups(db, raw, columns, tag)
+        notes += [Problem(display, header_index + 1, "event_date", note, WARNING)
+                  for note in _register_lookups(db, raw, columns, tag)]
         problems = _acled_problems(db, raw, tag, refused, display)
         counts = _acled_rows(db, store, own, raw, tag, path, display)
         store.append("problems", _problem_frame(notes, path))
         store.append("problems", problems.to_pandas().assign(
             **{SRC: path, KIND: schema.KIND_FILE}))
     finally:
-        for name in (raw, f"{raw}_l", f"{raw}_ok", rejects, scan, *(
-                f"_acled_{t}_{tag}" for t in ("days", "types", "geo", "iso"))):
+        for name in (raw, f"{raw}_l", f"{raw}_sel", f"{raw}_ok", rejects, scan):
             with contextlib.suppress(Exception):
                 db.execute(f"DROP TABLE IF EXISTS {name}")
+        for lookup in ("days", "types", "geo", "iso", "gaz", "names"):
+            with contextlib.suppress(Exception):
+                db.unregister(f"_acled_{lookup}_{tag}")
         if not own:
             db.close()
     return Loaded(file_digest(key), counts, len(refused))
@@ -248,8 +251,9 @@ def _texts(values: object) -> pa.Array:
     return pa.array(list(values), pa.string())
 
 
-def _register_lookups(db: object, raw: str, columns: list[str], tag: str) -> None:
-    """formats.acled's mapping, applied once per distinct value, as lookup tables."""
+def _register_lookups(db: object, raw: str, columns: list[str], tag: str) -> list[str]:
+    """formats.acled's mapping, applied once per distinct value, as lookup tables; returns
+    what the day reader noticed about the whole date column (said once, on the header)."""
     present = set(columns)
     cell = lambda name: _column(present, name)  # noqa: E731
     pairs = db.execute(f"SELECT DISTINCT {cell('event_date')}, {cell('time_precision')}, "
@@ -259,7 +263,7 @@ def _register_lookups(db: object, raw: str, columns: list[str], tag: str) -> Non
     for raw_date, precision, year in pairs:
         row = csvutil.CsvRow(0, {"time_precision": precision, "year": year})
         found = {"d": raw_date, "p": precision, "y": year, "start": None, "end": None,
-                 "dprec": "undated", "dlabel": "undated", "dtext": "", "warn": None,
+                 "dprec": "undated", "dlabel": "undated", "dtext": "undated", "warn": None,
                  "wcol": None, "pub_label": "undated"}
         try:
             day = days.day(raw_date, csvutil.year_cell(row))
@@ -327,7 +331,59 @@ def _register_lookups(db: object, raw: str, columns: list[str], tag: str) -> Non
         "iso": _texts(i[0] for i in isos), "c": _texts(i[1] for i in isos),
         "country": pa.array([acled._country(i[0], i[1]) for i in isos],
                             pa.string())}))
-    db.execute(f"CREATE TEMP TABLE {raw}_ok AS {_acled_select(present, raw, tag)}")
+    db.execute(f"CREATE TEMP TABLE {raw}_sel AS {_acled_select(present, raw, tag)}")
+    _resolve_places(db, raw, tag)
+    notes = [days.note] if days.note else []
+    if days.two_digit_guessed:
+        notes.append(f"two-digit years (such as '{days.two_digit_guessed}') were given their "
+                     "century by dateutil's rule, as the file has no year column")
+    return notes
+
+
+#: Coordinates a row may keep: both given, both in range.
+_VALID = ("{p}lat IS NOT NULL AND {p}lon IS NOT NULL AND {p}lat BETWEEN -90 AND 90 "
+          "AND {p}lon BETWEEN -180 AND 180")
+
+
+def _resolve_places(db: object, raw: str, tag: str) -> None:
+    """Each row's place as the app resolves an article's place: its own coordinates, else
+    the gazetteer's (looked up once per distinct name and country), else off the map."""
+    from warlens.gazetteer import get_gazetteer
+
+    gaz = get_gazetteer()
+    valid = _VALID.format(p="s.")
+    names = db.execute(f"SELECT DISTINCT place_name, coalesce(country, '') FROM {raw}_sel s "
+                       f"WHERE place_name IS NOT NULL AND NOT ({valid})").fetchall()
+    hits = []
+    for name, country in names:
+        hit = gaz.lookup(name, context=[country] if country else [])
+        hits.append((name, country, *(
+            (hit.lat, hit.lon, hit.country or None, hit.geonames, hit.admin1)
+            if hit is not None else (None, None, None, None, ""))))
+    db.register(f"_acled_gaz_{tag}", pa.table({
+        "n": _texts(h[0] for h in hits), "c": _texts(h[1] for h in hits),
+        "glat": pa.array([h[2] for h in hits], pa.float64()),
+        "glon": pa.array([h[3] for h in hits], pa.float64()),
+        "gcountry": _texts(h[4] for h in hits),
+        "ggeonames": pa.array([h[5] for h in hits], pa.int64()),
+        "gadmin1": _texts(h[6] for h in hits)}))
+    codes = {c for (c,) in db.execute(f"SELECT DISTINCT country FROM {raw}_sel").fetchall()}
+    codes |= {h[4] for h in hits}
+    known = sorted(c for c in codes if c)
+    db.register(f"_acled_names_{tag}", pa.table({
+        "code": _texts(known), "cname": _texts(gaz.country_name(c) for c in known)}))
+    db.execute(f"""CREATE TEMP TABLE {raw}_ok AS
+        SELECT s.* EXCLUDE (lat, lon, country), s.lat AS lat_given, s.lon AS lon_given,
+            CASE WHEN {valid} THEN s.lat ELSE g.glat END AS lat,
+            CASE WHEN {valid} THEN s.lon ELSE g.glon END AS lon,
+            coalesce(s.country, g.gcountry) AS country,
+            coalesce(nm.cname, '') AS country_name, g.ggeonames AS geonames,
+            coalesce(g.gadmin1, '') AS admin1_found,
+            CASE WHEN {valid} THEN 'file' WHEN g.glat IS NOT NULL THEN 'gazetteer'
+                 ELSE 'none' END AS resolved_by
+        FROM {raw}_sel s
+        LEFT JOIN _acled_gaz_{tag} g ON g.n = s.place_name AND g.c = coalesce(s.country, '')
+        LEFT JOIN _acled_names_{tag} nm ON nm.code = coalesce(s.country, g.gcountry)""")
 
 
 def _acled_select(present: set[str], raw: str, tag: str) -> str:
@@ -356,7 +412,11 @@ def _acled_select(present: set[str], raw: str, tag: str) -> str:
         {cell('actor1')} AS actor1, {cell('assoc_actor_1')} AS assoc1,
         {cell('actor2')} AS actor2, {cell('assoc_actor_2')} AS assoc2,
         {cell('disorder_type')} AS disorder_type, {cell('source')} AS source,
-        {cell('country')} AS country_text
+        {cell('country')} AS country_text, {cell('event_type')} AS event_type_text,
+        {cell('source_scale')} AS source_scale,
+        {cell('civilian_targeting')} AS civilian_targeting,
+        {cell('time_precision')} AS time_prec_text, {cell('geo_precision')} AS geo_prec_text,
+        {cell('tags')} AS acled_tags, try_cast({cell('timestamp')} AS BIGINT) AS stamp
     FROM {raw}_l r
     LEFT JOIN _acled_days_{tag} d ON d.d = {cell('event_date')}
         AND d.p = {cell('time_precision')} AND d.y = {cell('year')}
@@ -371,9 +431,6 @@ def _acled_problems(db: object, raw: str, tag: str, refused: list, display: str)
     """Every row refused or loaded without a value, as problem rows (file:line: column)."""
     ok = f"{raw}_ok"
     shown = _literal(display)
-    coords_bad = ("(lat IS NULL) <> (lon IS NULL) OR lat NOT BETWEEN -90 AND 90 "
-                  "OR lon NOT BETWEEN -180 AND 180 OR (lat IS NULL AND lat_text <> '') "
-                  "OR (lon IS NULL AND lon_text <> '')")
     query = f"""
     SELECT {shown} AS file, _line AS line, 'event_id_cnty' AS field,
            'is empty; the row was skipped' AS message, '{ERROR}' AS severity FROM {ok}
@@ -392,10 +449,32 @@ def _acled_problems(db: object, raw: str, tag: str, refused: list, display: str)
     SELECT {shown}, _line, 'geo_precision', geo_warn, '{WARNING}' FROM {ok}
            WHERE event_id <> '' AND nth = 1 AND geo_warn IS NOT NULL
     UNION ALL
-    SELECT {shown}, _line, 'latitude', 'the coordinates (' || lat_text || ', ' || lon_text
-           || ') are not a valid pair; the place was imported by its name, without '
-           || 'coordinates', '{WARNING}' FROM {ok}
-           WHERE event_id <> '' AND nth = 1 AND ({coords_bad})
+    SELECT {shown}, _line, field, message || '; the place was imported by its name, '
+           || 'without coordinates', '{WARNING}' FROM (
+        SELECT _line, CASE
+            WHEN lat_given IS NULL AND lat_text <> '' THEN 'latitude'
+            WHEN lon_given IS NULL AND lon_text <> '' THEN 'longitude'
+            WHEN lat_given IS NULL AND lon_given IS NOT NULL THEN 'latitude'
+            WHEN lon_given IS NULL AND lat_given IS NOT NULL THEN 'longitude'
+            WHEN lat_given NOT BETWEEN -90 AND 90 THEN 'latitude'
+            WHEN lon_given NOT BETWEEN -180 AND 180 THEN 'longitude' END AS field, CASE
+            WHEN lat_given IS NULL AND lat_text <> '' THEN '''' || lat_text || ''' is not a number'
+            WHEN lon_given IS NULL AND lon_text <> '' THEN '''' || lon_text || ''' is not a number'
+            WHEN lat_given IS NULL AND lon_given IS NOT NULL
+                THEN 'is empty but the longitude is given'
+            WHEN lon_given IS NULL AND lat_given IS NOT NULL
+                THEN 'is empty but the latitude is given'
+            WHEN lat_given NOT BETWEEN -90 AND 90
+                THEN CAST(lat_given AS VARCHAR) || ' is out of range (-90 to 90)'
+            WHEN lon_given NOT BETWEEN -180 AND 180
+                THEN CAST(lon_given AS VARCHAR) || ' is out of range (-180 to 180)' END
+                AS message
+        FROM {ok} WHERE event_id <> '' AND nth = 1) WHERE field IS NOT NULL
+    UNION ALL
+    SELECT {shown}, _line, 'places[0].name', '''' || place_name || ''' is not in the '
+           || 'gazetteer and has no lat/lon: it stays off the map (add lat and lon, or an '
+           || 'alias)', '{WARNING}' FROM {ok}
+           WHERE event_id <> '' AND nth = 1 AND resolved_by = 'none' AND place_name IS NOT NULL
     UNION ALL
     SELECT {shown}, _line, 'fatalities', '''' || fatalities_text || ''' is not a whole '
            || 'number; the event was imported without casualties', '{WARNING}' FROM {ok}
@@ -413,30 +492,56 @@ def _acled_problems(db: object, raw: str, tag: str, refused: list, display: str)
         .sort_by([("line", "ascending")])
 
 
+def _split(cell: str) -> str:
+    """SQL: a ';'-separated cell as its non-empty, stripped parts, each once, in order
+    (`csvutil.split_list`)."""
+    parts = f"list_transform(string_split({cell}, ';'), x -> trim(x))"
+    return f"list_filter({parts}, (x, i) -> x <> '' AND list_position({parts}, x) = i)"
+
+
 def _acled_rows(db: object, store: Store, own: bool, raw: str, tag: str, path: str,
                 display: str) -> int:
-    """Insert the articles, events and places of the rows that load; how many loaded."""
+    """Insert the articles, events and places of the rows that load; how many loaded.
+
+    The texts are those `formats.acled` writes: the generated sentence for a row without
+    notes, the title, the summary, the tags (each `name: value`, in the reader's order).
+    """
     ok = f"{raw}_ok"
     good = f"FROM {ok} WHERE event_id <> '' AND nth = 1"
-    valid_coords = ("lat IS NOT NULL AND lon IS NOT NULL AND lat BETWEEN -90 AND 90 "
-                    "AND lon BETWEEN -180 AND 180")
-    lat = f"CASE WHEN {valid_coords} THEN lat END"
-    lon = f"CASE WHEN {valid_coords} THEN lon END"
     what = "coalesce(nullif(sub_type, ''), acled_type)"
     summary = f"CASE WHEN location <> '' THEN {what} || ' in ' || location ELSE {what} END"
-    text = ("CASE WHEN notes <> '' THEN notes ELSE 'ACLED records an event of type ' || "
-            f"{what} || CASE WHEN location <> '' THEN ' at ' || location ELSE '' END "
-            "|| coalesce(' on ' || strftime(day, '%Y-%m-%d'), '') || '.' END")
+    where = ("array_to_string(list_filter([location, admin1, country_text], x -> x <> ''), "
+             "', ')")
+    involved = "array_to_string(list_filter([actor1, actor2], x -> x <> ''), ' and ')"
+    generated = (f"'ACLED records an event of type ' || coalesce(nullif(sub_type, ''), "
+                 f"event_type_text) || CASE WHEN {where} <> '' THEN ' at ' || {where} "
+                 "ELSE '' END || coalesce(' on ' || strftime(day, '%Y-%m-%d'), '') || "
+                 f"CASE WHEN {involved} <> '' THEN ', involving ' || {involved} ELSE '' END "
+                 "|| coalesce(', with ' || fatalities || ' reported fatalities', '') || '.'")
+    text = f"CASE WHEN notes <> '' THEN notes ELSE {generated} END"
+    updated = ("CASE WHEN stamp > 0 THEN 'ACLED record last updated ' || "
+               "strftime(make_timestamp(stamp * 1000000), '%Y-%m-%d') || '.' END")
+    no_notes = ("CASE WHEN notes = '' THEN 'ACLED gives no notes for this event; the text "
+                "was generated from the record''s fields by warlens.' END")
+    notes = f"nullif(concat_ws(' ', {no_notes}, {updated}), '')"
     # actor1, its associates, actor2, its associates: each named once, in that order
     listed = ("list_transform(flatten([[actor1], string_split(assoc1, ';'), [actor2], "
               "string_split(assoc2, ';')]), x -> trim(x))")
     actors = (f"array_to_string(list_filter({listed}, (x, i) -> x <> '' AND "
               f"list_position({listed}, x) = i), '; ')")
-    place_id = ("CASE WHEN place_name IS NULL THEN NULL ELSE coalesce(nullif(rtrim(left(trim("
-                f"regexp_replace(lower(place_name), {_literal(_KEY_BAD.pattern)}, '-', 'g'), "
-                "'-_'), 100), '-_'), ''), 'place') END")
-    has_place = f"(place_name IS NOT NULL OR {valid_coords})"
-    named = f"coalesce(place_name, CAST({lat} AS VARCHAR) || ', ' || CAST({lon} AS VARCHAR))"
+    named = [f"CASE WHEN {c} <> '' THEN '{label}: ' || {c} END" for label, c in (
+        ("disorder_type", "disorder_type"), ("event_type", "event_type_text"),
+        ("sub_event_type", "sub_type"), ("source_scale", "source_scale"),
+        ("civilian_targeting", "civilian_targeting"), ("time_precision", "time_prec_text"),
+        ("geo_precision", "geo_prec_text"))]
+    tags = (f"array_to_string(list_concat(list_filter([{', '.join(named)}], "
+            "x -> x IS NOT NULL), list_transform(" + _split("source") + ", x -> 'source: ' "
+            "|| x), list_transform(" + _split("acled_tags") + ", x -> 'acled tag: ' || x)), "
+            "'; ')")
+    place_id = ("coalesce(nullif(rtrim(left(trim(regexp_replace(lower(place_name), "
+                f"{_literal(_KEY_BAD.pattern)}, '-', 'g'), '-_'), 100), '-_'), ''), 'place')")
+    named_place = "coalesce(place_name, CAST(lat AS VARCHAR) || ', ' || CAST(lon AS VARCHAR))"
+    has_place = "(place_name IS NOT NULL OR lat_given IS NOT NULL)"
     src, shown = _literal(path), _literal(display)
     title = (f"acled_type || ': ' || ({summary}) || ', ' || "
              "coalesce(strftime(day, '%Y-%m-%d'), 'undated')")
@@ -447,9 +552,7 @@ def _acled_rows(db: object, store: Store, own: bool, raw: str, tag: str, path: s
             CAST(day AS TIMESTAMP) AS "{Col.PUBLISHED_END}",
             pub_label AS "{Col.PUBLISHED_LABEL}",
             day IS NOT NULL AS "{Col.PUBLISHED_INFERRED}", NULL AS "{Col.AUTHOR}",
-            'en' AS "{Col.LANGUAGE}", {text} AS "{Col.TEXT}",
-            CASE WHEN notes = '' THEN 'ACLED gives no notes for this event; the text was '
-                 || 'generated from the record''s fields by warlens.' END AS "{Col.NOTES}",
+            'en' AS "{Col.LANGUAGE}", {text} AS "{Col.TEXT}", {notes} AS "{Col.NOTES}",
             'ACLED' AS "{Col.TAGS}", NULL AS "{Col.LICENSE}", NULL AS "{Col.ATTRIBUTION}",
             {shown} AS "{Col.FILE}", false AS "{Col.DRAFT}", {src} AS "{SRC}",
             CAST(_line AS INTEGER) AS "{DOC}", _line AS "{ID_LINE}" {good}""",
@@ -459,30 +562,25 @@ def _acled_rows(db: object, store: Store, own: bool, raw: str, tag: str, path: s
             dprec AS "{Col.DATE_PRECISION}", dlabel AS "{Col.DATE_LABEL}",
             dtext AS "{Col.DATE_TEXT}",
             CASE WHEN {has_place} THEN article || '/' || {place_id} END AS "{Col.PLACE}",
-            CASE WHEN {has_place} THEN {named} END
-                AS "{Col.PLACE_NAME}", {lat} AS "{Col.LAT}", {lon} AS "{Col.LON}",
+            CASE WHEN {has_place} THEN {named_place} END AS "{Col.PLACE_NAME}",
+            lat AS "{Col.LAT}", lon AS "{Col.LON}",
             CASE WHEN {has_place} THEN precision END AS "{Col.PRECISION}",
-            country AS "{Col.COUNTRY}", NULL AS "{Col.COUNTRY_NAME}",
-            nullif(admin1, '') AS "{Col.ADMIN1}", {actors} AS "{Col.ACTORS}",
+            country AS "{Col.COUNTRY}", country_name AS "{Col.COUNTRY_NAME}",
+            admin1_found AS "{Col.ADMIN1}", {actors} AS "{Col.ACTORS}",
             {text} AS "{Col.QUOTE}", 0 AS "{Col.SPAN_START}",
             length({text}) AS "{Col.SPAN_END}", fatalities AS "{Col.CASUALTIES_LOW}",
             fatalities AS "{Col.CASUALTIES_HIGH}",
             CASE WHEN fatalities IS NOT NULL THEN 'ACLED fatalities' END
-                AS "{Col.CASUALTIES_TEXT}", '' AS "{Col.SOURCES}",
-            array_to_string(list_filter(['disorder_type: ' || nullif(disorder_type, ''),
-                'event_type: ' || nullif(acled_type, ''), 'sub_event_type: '
-                || nullif(sub_type, ''), 'source: ' || nullif(source, '')],
-                x -> x IS NOT NULL), '; ') AS "{Col.TAGS}",
+                AS "{Col.CASUALTIES_TEXT}", '' AS "{Col.SOURCES}", {tags} AS "{Col.TAGS}",
             false AS "{Col.CONTESTED}", 0 AS "{Col.N_CLAIMS}", '' AS "{Col.STORY}",
             {shown} AS "{Col.FILE}", _line AS "{Col.LINE}", false AS "{Col.DRAFT}",
             {src} AS "{SRC}", CAST(_line AS INTEGER) AS "{DOC}" {good}""",
         "places": f"""SELECT article || '/' || {place_id} AS "{Col.KEY}",
             article AS "{Col.ARTICLE}", {place_id} AS "{Col.ID}",
-            {named} AS "{Col.PLACE_NAME}",
-            {lat} AS "{Col.LAT}", {lon} AS "{Col.LON}", precision AS "{Col.PRECISION}",
-            country AS "{Col.COUNTRY}", NULL AS "{Col.COUNTRY_NAME}",
-            NULL AS "{Col.GEONAMES}", nullif(admin1, '') AS "{Col.ADMIN1}",
-            CASE WHEN {valid_coords} THEN 'file' ELSE 'none' END AS "{Col.RESOLVED_BY}",
+            {named_place} AS "{Col.PLACE_NAME}", lat AS "{Col.LAT}", lon AS "{Col.LON}",
+            precision AS "{Col.PRECISION}", country AS "{Col.COUNTRY}",
+            country_name AS "{Col.COUNTRY_NAME}", geonames AS "{Col.GEONAMES}",
+            admin1_found AS "{Col.ADMIN1}", resolved_by AS "{Col.RESOLVED_BY}",
             {shown} AS "{Col.FILE}", _line AS "{Col.LINE}", false AS "{Col.DRAFT}",
             {src} AS "{SRC}", CAST(_line AS INTEGER) AS "{DOC}" {good} AND {has_place}""",
     }
@@ -491,8 +589,7 @@ def _acled_rows(db: object, store: Store, own: bool, raw: str, tag: str, path: s
         if own:
             db.execute(f'INSERT INTO "{table}" BY NAME {select}')
         else:
-            reader = db.execute(select).to_arrow_reader(BATCH_ROWS)
-            for batch in reader:
+            for batch in db.execute(select).to_arrow_reader(BATCH_ROWS):
                 store.append(table, pa.Table.from_batches([batch]).select(columns))
     return int(db.execute(f"SELECT count(*) {good}").fetchone()[0])
 
