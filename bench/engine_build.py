@@ -223,7 +223,6 @@ def copy_rows(store: str, times: int) -> None:
 
 def bench_scale(articles: int, times: int) -> None:
     """The DuckDB build of a corpus, its rows copied `times` over: a rebuild at that size."""
-    folder = ensure_corpus(articles)
     base = OUT / "engines" / f"synth-{articles}.duckdb"
     if not base.exists():
         raise SystemExit(f"run `corpus --articles {articles} --engines duckdb` first")
@@ -236,7 +235,6 @@ def bench_scale(articles: int, times: int) -> None:
             f"copy_rows({str(store)!r}, {times})\n"
             f"result = dict(seconds=round(time.perf_counter() - start, 1))\n")
     row(f"DuckDB: rows copied to {articles * times:,} articles", child(code))
-    _one_edit(folder)
     # the copies' files are not in the folder: a rebuild would remove them; so the checks
     # across files and the stories are timed on their own, then one parsed file's update
     code = (f"from warlens.engine import connect\n"
