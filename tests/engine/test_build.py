@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -220,3 +221,21 @@ def test_warlens_build_prints_what_it_did_and_each_problem(tmp_path, folder, cap
 
     assert cli.main(["build", str(folder), "--engine", url]) == 1
     assert "0 files parsed, " in capsys.readouterr().out
+
+
+def test_a_build_into_a_duckdb_file_another_process_holds_says_so(tmp_path, capsys):
+    store = tmp_path / "held.duckdb"
+    url = f"duckdb://{store}"
+    build(DATA, url)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time\n"
+         f"c = duckdb.connect({str(store)!r}, read_only=True)\nprint('open', flush=True)\n"
+         "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        assert cli.main(["build", str(DATA), "--engine", url]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert "is open in another process" in capsys.readouterr().err

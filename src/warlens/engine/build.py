@@ -42,7 +42,7 @@ from warlens import boundary, formats, stories
 from warlens import cache as store_cache
 from warlens import corpus as _corpus
 from warlens.dates import span_label
-from warlens.engine import connect, default_url, engine_url, schema
+from warlens.engine import EngineError, connect, default_url, engine_url, schema
 from warlens.engine.schema import DOC, ID_LINE, KIND, SRC
 from warlens.engine.store import ITEM_TABLES, SHADOW_PREFIX, Store
 from warlens.model import Col
@@ -113,13 +113,26 @@ def build(folder: Path | str, url: str | None = None, *, chunk_files: int = CHUN
     root = Path(folder).resolve()
     url = engine_url(root, url) or default_url(root)
     report = BuildReport(url)
-    store = Store(connect(url), url)
+    store = Store(_connect_to_write(url), url)
     try:
         _build_into(store, root, report, chunk_files, bulk_min_bytes, fresh, bulk)
     finally:
         store.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _connect_to_write(url: str) -> object:
+    """A connection a build may write through; EngineError in one line when another
+    process holds the DuckDB file (DuckDB takes one writing process at a time)."""
+    try:
+        return connect(url)
+    except Exception as exc:
+        if "Could not set lock on file" not in str(exc):
+            raise
+        raise EngineError(f"{url.split('://', 1)[1]} is open in another process (an app "
+                          "reading it?): stop it, or build into another file and point the "
+                          "app there") from None
 
 
 def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
