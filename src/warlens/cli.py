@@ -626,6 +626,29 @@ def _draft_file(prog: str, args: argparse.Namespace) -> int:
     return EXIT_ERRORS if problems else EXIT_OK
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """Compile a data folder (and any event CSVs given) into an engine; print what happened."""
+    from warlens.engine import EngineError
+    from warlens.engine.build import build
+    from warlens.engine.bulk import FORMATS, BulkError
+
+    folder = args.path or data_dir()
+    if not folder.is_dir():
+        return _usage("warlens build", f"no such folder: {folder}")
+    if args.format and args.format not in FORMATS:
+        return _usage("warlens build", f"loading {args.format} files in bulk is not written "
+                      f"yet (formats: {', '.join(FORMATS)}); without --events they are read "
+                      "like any file")
+    try:
+        report = build(folder, args.engine, fresh=args.fresh, bulk=args.events)
+    except (EngineError, BulkError) as exc:
+        return _usage("warlens build", str(exc))
+    for line in report.problems:
+        say(line)
+    say(report.summary())
+    return EXIT_ERRORS if report.errors else EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error said in one line (and exit 2), not usage and error."""
 
@@ -765,6 +788,24 @@ def commands() -> tuple[Command, ...]:
                        "accepted ones into the article files as `story:` (--apply); or hide "
                        "the existing story links and score the proposals against them "
                        "(--evaluate). docs/linking.md explains the scores."),
+        Command("build", cmd_build, "compile a data folder into a query engine "
+                "(DuckDB, PostgreSQL, Spark), changed files only", (
+            _option("path", nargs="?", type=Path,
+                    help="the data folder (default: $WARLENS_DATA or data/articles)"),
+            _option("--engine", metavar="URL", default=None,
+                    help="duckdb://PATH, postgres://USER:PASSWORD@HOST/DB or "
+                         "pyspark://local[N] (default: $WARLENS_ENGINE, else a DuckDB file in "
+                         "the folder's .warlens/)"),
+            _option("--events", metavar="FILE", type=Path, action="append", default=[],
+                    help="an event dataset CSV inside the folder to load in bulk (repeatable)"),
+            _option("--format", choices=("acled", "ucdp", "gdelt"), default=None,
+                    help="the format of --events files (default: recognised from the header)"),
+            _option("--fresh", action="store_true", help="drop what the engine holds first"),
+        ), description="Compile a data folder into a query engine: articles, events, claims, "
+                       "places, stories and problems, re-reading only the files that changed. "
+                       "Event dataset CSVs given with --events load straight into the engine, "
+                       "each row keeping its file and line. docs/engines.md says which engine "
+                       "to use when."),
     )
 
 

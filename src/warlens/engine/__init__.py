@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # ibis is imported only when an engine is used: the app starts without it
     from ibis.backends import BaseBackend
@@ -58,7 +57,8 @@ def engine_url(folder: Path | str | None = None, url: str | None = None) -> str 
 
 def scheme_of(url: str) -> str:
     """The ibis backend name for an engine URL, or EngineError naming what is known."""
-    scheme = urlsplit(url).scheme.lower()
+    # Not urlsplit: it reads "local[2]" as a bracketed IPv6 host and raises.
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in SCHEMES:
         known = ", ".join(sorted({f"{s}://" for s in SCHEMES}))
         raise EngineError(f"unknown engine {url.split('://')[0]!r}: use one of {known}")

@@ -1,0 +1,420 @@
+"""`warlens build`: a data folder compiled into an engine, changed files only.
+
+The build reads the folder the way the app does (`corpus.list_files`, the per-file
+parse of `cache.parse_files`, the boundary: nothing outside the folder is read, a link
+leading out is a problem) and keeps one row per source file in the ``files`` table: its
+path inside the folder, size, mtime and content digest. A rebuild stats every file,
+hashes only those whose size and mtime changed, parses only new and changed files,
+deletes the rows of changed and removed files, and inserts the new rows, a chunk of
+files at a time so that memory stays bounded however big the folder is.
+
+What spans files is worked out in the engine after every change, never by pulling the
+tables into memory:
+
+- an article id already used by an earlier file (in the app's file order): the later
+  article's rows move to ``_shadow_*`` tables and a problem names both files; when the
+  earlier file goes, its namesake moves back without a parse;
+- the stories table, aggregated by the engine (one row per story comes back, to be
+  labelled with its date range as the app labels it).
+
+Which events and claims are contested, and how many claims an event has, is decided per
+article while a chunk is parsed, with the app's own function: a claim can only be about
+an event of its own article (its ``event`` key is the article's id and the event's), so
+no other file can change it, and the engine never holds two live copies of one article.
+
+Big event datasets (an ACLED or UCDP CSV of many rows) are loaded by `engine.bulk`
+instead of being parsed row by row in Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from warlens import boundary, formats, stories
+from warlens import cache as store_cache
+from warlens import corpus as _corpus
+from warlens.dates import span_label
+from warlens.engine import EngineError, connect, default_url, engine_url, schema
+from warlens.engine.schema import DOC, ID_LINE, KIND, SRC
+from warlens.engine.store import ITEM_TABLES, SHADOW_PREFIX, Store
+from warlens.model import Col
+from warlens.problems import ERROR, WARNING, Problem
+
+#: Files parsed and written to the engine at a time: bounds the build's memory.
+CHUNK_FILES = 5000
+#: A dataset CSV (ACLED, UCDP, GDELT) at least this big is loaded in bulk by the engine;
+#: a smaller one is parsed like any file, so its rows are exactly the app's.
+BULK_MIN_BYTES = 20_000_000
+#: The table name of each shadow table.
+SHADOWS = {name: SHADOW_PREFIX + name for name in ITEM_TABLES}
+#: What the duplicate-id problem says, as `corpus.assemble` says it.
+DUPLICATE_MESSAGE = "article id '{article}' is already used by {first}; this file was not loaded"
+
+
+@dataclass
+class BuildReport:
+    """What a build did: files parsed, unchanged, removed; rows; problems; seconds."""
+
+    url: str
+    parsed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    bulk: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line: what was read, what the engine now holds, and how long it took."""
+        c = self.counts
+        bulk = f", {self.bulk} loaded in bulk" if self.bulk else ""
+        return (f"{self.parsed} files parsed, {self.unchanged} unchanged, {self.removed} "
+                f"removed{bulk}; {c.get('articles', 0)} articles, {c.get('events', 0)} "
+                f"events, {c.get('claims', 0)} claims, {c.get('places', 0)} places, "
+                f"{c.get('stories', 0)} stories; {self.errors} errors, {self.warnings} "
+                f"warnings in {self.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The files of the folder as found now: paths inside it, and how each is read."""
+
+    keys: list[str]
+    paths: list[str]
+    displays: list[str]
+    sizes: np.ndarray
+    mtimes: np.ndarray
+    bulk: np.ndarray  # loaded by engine.bulk rather than parsed
+    problems: list[Problem]
+
+
+def build(folder: Path | str, url: str | None = None, *, chunk_files: int = CHUNK_FILES,
+          bulk_min_bytes: int = BULK_MIN_BYTES, fresh: bool = False,
+          bulk: Sequence[Path | str] = ()) -> BuildReport:
+    """Compile data folder `folder` into the engine at `url` (default: `WARLENS_ENGINE`,
+    else the DuckDB file under the folder's .warlens/); only changed files are parsed.
+
+    Dataset CSVs of `bulk_min_bytes` or more, and those named in `bulk` (files inside the
+    folder), are loaded in bulk (`engine.bulk`). `fresh` drops what the engine holds
+    first. Returns what happened (`BuildReport`); BulkError for a `bulk` file that is not
+    an event dataset inside the folder.
+    """
+    started = time.perf_counter()
+    root = Path(folder).resolve()
+    url = engine_url(root, url) or default_url(root)
+    report = BuildReport(url)
+    store = Store(_connect_to_write(url), url)
+    try:
+        _build_into(store, root, report, chunk_files, bulk_min_bytes, fresh, bulk)
+    finally:
+        store.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _connect_to_write(url: str) -> object:
+    """A connection a build may write through; EngineError in one line when another
+    process holds the DuckDB file (DuckDB takes one writing process at a time)."""
+    try:
+        return connect(url)
+    except Exception as exc:
+        if "Could not set lock on file" not in str(exc):
+            raise
+        raise EngineError(f"{url.split('://', 1)[1]} is open in another process (an app "
+                          "reading it?): stop it, or build into another file and point the "
+                          "app there") from None
+
+
+def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
+                bulk_min_bytes: int, fresh: bool, named: Sequence[Path | str]) -> None:
+    """`build`'s work, on an open store."""
+    from warlens.engine import bulk as bulk_load
+
+    forced = {bulk_load.inside_folder(p, root) for p in named}
+    if fresh:
+        store.drop_all()
+    store.ensure()
+    found = _find(root, bulk_min_bytes, forced)
+    old = store.con.table("files").to_pandas().set_index(schema.PATH)
+
+    # Which files keep their rows: same size and mtime, or same bytes after a touch.
+    index = pd.Index(old.index)
+    at = index.get_indexer(found.paths)
+    known = at >= 0
+    row = np.where(known, at, 0)
+    old_size = old[schema.SIZE].to_numpy(dtype=np.int64)[row] if len(old) else row
+    old_mtime = old[schema.MTIME_NS].to_numpy(dtype=np.int64)[row] if len(old) else row
+    old_digest = old[schema.DIGEST].to_numpy(dtype=object)[row] if len(old) else row
+    same_size = known & (old_size == found.sizes)
+    keep = same_size & (old_mtime == found.mtimes)
+    digests = np.where(keep, old_digest, None).astype(object)
+    for i in np.flatnonzero(same_size & ~keep):
+        with contextlib.suppress(OSError):
+            digest = store_cache.file_digest(boundary.read_bytes(
+                found.keys[i], boundary.CAPS["dataset"], root))
+            if digest == old_digest[i]:
+                keep[i], digests[i] = True, digest
+    gone = sorted(set(old.index) - set(found.paths))
+    # new files too: rows a bulk load began before it was stopped are not kept twice
+    stale = [found.paths[i] for i in np.flatnonzero(~keep)]
+    for table in (*ITEM_TABLES, *SHADOWS.values(), "problems"):
+        if store.count(table):  # a first build has nothing to delete (Spark rewrites to)
+            store.delete_where(table, None, column=SRC, values=[*gone, *stale])
+    report.removed, report.unchanged = len(gone), int(keep.sum())
+
+    rows = np.where(keep, old[schema.ROWS].to_numpy(dtype=np.int64)[row]
+                    if len(old) else 0, 0)
+    to_parse = [i for i in np.flatnonzero(~keep) if not found.bulk[i]]
+    for start in range(0, len(to_parse), chunk_files):
+        part = to_parse[start:start + chunk_files]
+        for i, digest, n in zip(part, *_parse_into(store, found, part, root), strict=True):
+            digests[i], rows[i] = digest, n
+    report.parsed = len(to_parse)
+    for i in np.flatnonzero(~keep & found.bulk):
+        loaded = bulk_load.load_file(store, found.keys[i], found.paths[i], found.displays[i],
+                                     root=root)
+        digests[i], rows[i] = loaded.digest, loaded.rows
+        report.bulk += 1
+
+    files = pd.DataFrame({
+        schema.PATH: found.paths, schema.SIZE: found.sizes, schema.MTIME_NS: found.mtimes,
+        schema.DIGEST: digests, schema.ORDER: np.arange(len(found.paths), dtype=np.int64),
+        schema.MODE: np.where(found.bulk, schema.BULK, schema.PARSED), schema.ROWS: rows})
+    store.replace("files", files)
+    store.delete_where("problems", None, column=KIND, values=[schema.KIND_WALK])
+    store.append("problems", _problem_rows(found.problems, "", schema.KIND_WALK))
+    resolve_duplicates(store)
+    write_stories(store)
+    _finish(store, report)
+
+
+def _find(root: Path, bulk_min_bytes: int, forced: set[str]) -> _Found:
+    """The folder's files as the app finds them, named by their path inside the folder."""
+    with contextlib.chdir(root):  # names shown relative to the folder, whoever builds it
+        listing = _corpus.list_files([Path()])
+    prefix = str(root).rstrip(os.sep) + os.sep
+    paths = [k[len(prefix):] if k.startswith(prefix) else k for k in listing.keys]
+    sizes = np.full(len(paths), -1, dtype=np.int64)
+    mtimes = np.full(len(paths), -1, dtype=np.int64)
+    bulk = np.zeros(len(paths), dtype=bool)
+    for i, key in enumerate(listing.keys):
+        try:
+            st = os.stat(key)  # noqa: PTH116
+            size, mtime = st.st_size, st.st_mtime_ns
+            if not key.lower().endswith(_corpus.NATIVE_SUFFIXES):
+                # an imported file also depends on the files its reader reads beside it
+                for other in formats.companions(Path(key), str(root)):
+                    other_st = other.stat()
+                    size, mtime = size + other_st.st_size, max(mtime, other_st.st_mtime_ns)
+                if (size >= bulk_min_bytes or paths[i] in forced) and \
+                        key.lower().endswith(".csv"):
+                    from warlens.engine.bulk import bulk_format
+
+                    bulk[i] = bulk_format(Path(key), root) is not None
+            sizes[i], mtimes[i] = size, mtime
+        except OSError:
+            pass
+    # A shared store names no path of the machine that built it: a link leading out is
+    # named by the link's path inside the folder.
+    problems = [replace(p, file=p.file[len(prefix):]) if p.file.startswith(prefix) else p
+                for p in listing.problems]
+    return _Found(listing.keys, paths, listing.displays, sizes, mtimes, bulk, problems)
+
+
+def _parse_into(store: Store, found: _Found, part: Sequence[int], root: Path
+                ) -> tuple[list[str], list[int]]:
+    """Parse files `part` (indexes into `found`) and append their rows; returns their
+    content digests and how many articles each held."""
+    with contextlib.chdir(root):
+        tables, digests, _ = store_cache.parse_files(
+            [(found.keys[i], found.displays[i], str(root)) for i in part])
+    src = np.asarray([found.paths[i] for i in part], dtype=object)
+    events, claims = tables["events"], tables["claims"]
+    contested_events, contested_claims = _contested(events, claims)
+    tables["events"] = events.assign(**{Col.CONTESTED: contested_events[Col.CONTESTED],
+                                        Col.N_CLAIMS: contested_events[Col.N_CLAIMS]})
+    tables["claims"] = claims.assign(**{Col.CONTESTED: contested_claims[Col.CONTESTED]})
+    for name in ITEM_TABLES:
+        frame = tables[name]
+        frame[SRC] = src[frame[_corpus.FILE].to_numpy()] if len(frame) else []
+        if name == "articles":
+            frame[ID_LINE] = frame[_corpus.ID_LINE]
+        store.append(name, frame)
+    problems = tables["problems"]
+    problems[SRC] = src[problems[_corpus.FILE].to_numpy()] if len(problems) else []
+    problems[KIND] = schema.KIND_FILE
+    store.append("problems", problems)
+    per_file = np.bincount(tables["articles"][_corpus.FILE].to_numpy(), minlength=len(part))
+    return list(digests), per_file.tolist()
+
+
+def _contested(events: pd.DataFrame, claims: pd.DataFrame
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`corpus.derive_contested` on each article of a chunk apart: two copies of one
+    article id (in two files, or two documents of one) never count each other's claims."""
+    def scoped(frame: pd.DataFrame, column: str) -> pd.Series:
+        tag = (frame[_corpus.FILE].astype(str) + ":" + frame[_corpus.DOC].astype(str) + "|")
+        return tag + frame[column].astype(object).where(frame[column].notna(), "")
+
+    event_keys = scoped(events, Col.KEY) if len(events) else events[Col.KEY]
+    about = (scoped(claims, Col.EVENT).where(claims[Col.EVENT].notna(), None)
+             if len(claims) else claims[Col.EVENT])
+    return _corpus.derive_contested(events.assign(**{Col.KEY: event_keys}),
+                                    claims.assign(**{Col.EVENT: about}))
+
+
+def _problem_rows(problems: Sequence[Problem], src: str, kind: str) -> pd.DataFrame:
+    """Problems as rows of the problems table, each tagged with its file and kind."""
+    frame = pd.DataFrame([p.to_dict() for p in problems], columns=["file", "line", "field",
+                                                                 "message", "severity"])
+    frame["line"] = frame["line"].astype("Int64")
+    return frame.assign(**{SRC: src, KIND: kind})
+
+
+# --- across files ------------------------------------------------------------------------------
+
+
+def resolve_duplicates(store: Store) -> None:
+    """Show the first article of each id (in file order) and shadow the later ones, with a
+    problem naming both files; only ids used twice, or shadowed before, are looked at."""
+    import ibis
+
+    con = store.con
+    columns = [Col.ARTICLE, Col.FILE, SRC, DOC, ID_LINE]
+    shown = con.table("articles").select(*columns).mutate(_shadowed=ibis.literal(False))
+    hidden = con.table(SHADOWS["articles"]).select(*columns).mutate(
+        _shadowed=ibis.literal(True))
+    both = shown.union(hidden, distinct=False)
+    counts = both.group_by(Col.ARTICLE).aggregate(
+        _n=both.count(), _hidden=both._shadowed.sum())
+    involved = counts.filter((counts._n > 1) | (counts._hidden > 0)).select(Col.ARTICLE)
+    files = con.table("files").select(schema.PATH, schema.ORDER)
+    rows = (both.semi_join(involved, Col.ARTICLE)
+            .left_join(files, both[SRC] == files[schema.PATH])
+            .select(*columns, "_shadowed", schema.ORDER)).to_pandas()
+    store.delete_where("problems", None, column=KIND, values=[schema.KIND_DUPLICATE])
+    if rows.empty:
+        return
+    rows = rows.sort_values([Col.ARTICLE, schema.ORDER, DOC], kind="stable")
+    later = rows[Col.ARTICLE].duplicated(keep="first").to_numpy()
+    first_file = rows.drop_duplicates(Col.ARTICLE).set_index(Col.ARTICLE)[Col.FILE]
+    to_hide = rows.loc[later & ~rows["_shadowed"].to_numpy(dtype=bool), [SRC, DOC]]
+    to_show = rows.loc[~later & rows["_shadowed"].to_numpy(dtype=bool), [SRC, DOC]]
+    for name, shadow in SHADOWS.items():
+        _move(store, name, shadow, to_hide)
+        _move(store, shadow, name, to_show)
+    losers = rows.loc[later]
+    problems = pd.DataFrame({
+        "file": losers[Col.FILE].to_numpy(), "line": losers[ID_LINE].astype("Int64").to_numpy(),
+        "field": "id",
+        "message": [DUPLICATE_MESSAGE.format(article=a, first=first_file[a])
+                    for a in losers[Col.ARTICLE]],
+        "severity": ERROR, SRC: losers[SRC].to_numpy(), KIND: schema.KIND_DUPLICATE})
+    store.append("problems", problems)
+
+
+def _move(store: Store, source: str, target: str, keys: pd.DataFrame) -> None:
+    """Move the rows of (file, article-in-file) pairs `keys` from `source` to `target`."""
+    if keys.empty:
+        return
+    import ibis
+
+    con = store.con
+    wanted = ibis.memtable(keys.astype({DOC: "int32"}).reset_index(drop=True))
+    table = con.table(source)
+    picked = table.semi_join(wanted, [SRC, DOC])
+    store.append(target, picked.to_pyarrow())
+    store.rewrite(source, table.anti_join(wanted, [SRC, DOC])) if store.backend == "pyspark" \
+        else _delete_pairs(store, source, keys)
+
+
+def _delete_pairs(store: Store, table: str, keys: pd.DataFrame) -> None:
+    """Delete the rows of (source file, document) pairs from `table` (DuckDB, PostgreSQL)."""
+    for src, docs in keys.groupby(SRC)[DOC]:
+        listed = ", ".join(str(int(d)) for d in docs)
+        store.sql(f'DELETE FROM "{table}" WHERE "{SRC}" = ? AND "{DOC}" IN ({listed})',  # noqa: S608
+                  [str(src)])
+
+
+def write_stories(store: Store) -> None:
+    """The stories table, aggregated by the engine from the events, articles and claims
+    shown (`stories.story_table` says what each column means)."""
+    con = store.con
+    events = con.table("events")
+    linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != ""))
+    heads = con.table("articles").select(
+        _a=Col.ARTICLE, _outlet=Col.OUTLET, _published=Col.PUBLISHED_START)
+    joined = linked.left_join(heads, linked[Col.ARTICLE] == heads._a)
+    by_story = joined.group_by(Col.STORY).aggregate(**{
+        Col.START: joined[Col.START].min(), Col.END: joined[Col.END].max(),
+        stories.PLACES: joined[Col.PLACE_NAME].collect(distinct=True),
+        stories.N_ARTICLES: joined[Col.ARTICLE].nunique(),
+        stories.N_OUTLETS: joined._outlet.nunique(),
+        stories.OUTLETS: joined._outlet.collect(distinct=True),
+        stories.N_EVENTS: joined.count(),
+        stories.FIRST_REPORT: joined._published.min(),
+        stories.LAST_REPORT: joined._published.max(),
+    })
+    claims = con.table("claims")
+    told = claims.filter(claims[Col.STORY].notnull() & (claims[Col.STORY] != ""))
+    stance = told[Col.STANCE]
+    sided = stance.isin(("asserts", "denies"))
+    said = told.group_by(Col.STORY).aggregate(**{
+        "_claims": told.count(),
+        "_asserts": (stance == "asserts").sum(),
+        "_denies": (stance == "denies").sum(),
+        "_doubts": (stance == "doubts").sum(),
+        "_claimants": told[Col.CLAIMANT].nunique(where=sided),
+    })
+    table = by_story.left_join(said, by_story[Col.STORY] == said[Col.STORY]).to_pandas()
+    table = table.sort_values(Col.STORY, kind="stable").reset_index(drop=True)
+    for column, source in ((stories.N_CLAIMS, "_claims"), (stories.ASSERTS, "_asserts"),
+                           (stories.DENIES, "_denies"), (stories.DOUBTS, "_doubts")):
+        table[column] = table[source].fillna(0).astype("int64")
+    claimants = table["_claimants"].fillna(0).astype("int64")
+    table[Col.CONTESTED] = ((table[stories.ASSERTS] > 0) & (table[stories.DENIES] > 0)
+                            & (claimants >= 2))
+    for column in (stories.PLACES, stories.OUTLETS):
+        table[column] = [_joined(values) for values in table[column]]
+    for column in (Col.START, Col.END, stories.FIRST_REPORT, stories.LAST_REPORT):
+        table[column] = pd.to_datetime(table[column])
+    table[Col.DATE_LABEL] = [
+        span_label(s.date(), e.date()) if pd.notna(s) and pd.notna(e) else "undated"
+        for s, e in zip(table[Col.START], table[Col.END], strict=True)]
+    store.replace("stories", table[stories.STORY_COLUMNS])
+
+
+def _joined(values: object) -> str:
+    """A story's distinct names, sorted and joined as `stories.story_table` joins them."""
+    if values is None or (isinstance(values, float) and np.isnan(values)):
+        return ""
+    return "; ".join(sorted({str(v) for v in values if v is not None and str(v)}))
+
+
+def _finish(store: Store, report: BuildReport) -> None:
+    """Count the rows and list every problem, as `warlens validate` does."""
+    for name in ("articles", "events", "claims", "places", "stories"):
+        report.counts[name] = store.count(name)
+    problems = store.con.table("problems")
+    walk_first = (problems[KIND] != schema.KIND_WALK).ifelse(1, 0)
+    ordered = problems.order_by([walk_first, problems["file"], problems["line"],
+                                 problems["field"]]).to_pandas()
+    for p in ordered.itertuples(index=False):
+        report.problems.append(str(Problem(p.file, None if pd.isna(p.line) else int(p.line),
+                                           p.field, p.message, p.severity)))
+    report.errors = int((ordered["severity"] == ERROR).sum())
+    report.warnings = int((ordered["severity"] == WARNING).sum())
+
+
+__all__ = ["BULK_MIN_BYTES", "CHUNK_FILES", "BuildReport", "build", "resolve_duplicates",
+           "write_stories"]

@@ -1,0 +1,598 @@
+"""Big event datasets straight into an engine: an ACLED CSV of millions of rows, no YAML.
+
+The app reads an ACLED export row by row into article documents (`formats.acled`), which
+is right for a country file and far too slow for the full export. Here DuckDB reads the
+CSV (`read_csv`, every cell as text) and SQL makes the articles, events and places rows.
+The mapping is `formats.acled`'s own, applied once per distinct value rather than once per
+row: its event types, geo and time precisions, country codes and the date forms its
+`DayColumn` reads come back as small lookup tables that the SQL joins. Each row keeps its
+provenance: the file's path inside the data folder and the line the record starts on
+(worked out from the file's bytes, quoted line breaks and all).
+
+Nothing is dropped without a word: a row CSV parsing rejects, a row with no event id or an
+id already loaded, is an error naming file, line and column; a bad value (an unreadable
+date, coordinates out of range, an unknown type or precision) is a warning and the row
+loads without it, as the app loads it.
+
+On PostgreSQL and Spark the rows are made the same way in an in-memory DuckDB and copied
+over in Arrow batches.
+"""
+
+# ruff: noqa: S608 - the SQL here is put together from this module's own table and column
+# names; text from the file reaches it only as a parameter or through `_literal`.
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import mmap
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from warlens import boundary, dates
+from warlens.engine import schema
+from warlens.engine.schema import DOC, ID_LINE, KIND, SRC
+from warlens.formats import acled, csvutil
+from warlens.formats.exportdates import DayColumn
+from warlens.model import Col
+from warlens.problems import ERROR, WARNING, Problem
+from warlens.text import _KEY_BAD
+
+if TYPE_CHECKING:
+    from warlens.engine.store import Store
+
+#: The dataset formats loaded in bulk, by name.
+FORMATS = ("acled",)
+#: Rows copied to a non-DuckDB engine at a time.
+BATCH_ROWS = 200_000
+
+
+class BulkError(ValueError):
+    """A dataset that cannot be loaded in bulk (its rows are then parsed like any file)."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a bulk load put in: the file's digest, the rows loaded, the rows refused."""
+
+    digest: str
+    rows: int
+    refused: int = 0
+
+
+def bulk_format(path: Path, root: Path | str | None = None) -> str | None:
+    """The dataset format of a CSV this module loads in bulk, or None."""
+    if not boundary.is_regular(path, root):
+        return None
+    with contextlib.suppress(OSError):
+        if acled.detect(path):
+            return acled.NAME
+    return None
+
+
+def file_digest(path: str) -> str:
+    """The file's content digest as `cache.file_digest` gives it, read a block at a time."""
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:  # noqa: PTH123
+        while block := handle.read(1 << 24):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_lines(path: str, header_index: int, block: int = 1 << 26) -> np.ndarray:
+    """The line each data record of a CSV file starts on (1-based), blank lines left out.
+
+    A record ends at a line break outside quotes: counted on the bytes with numpy, a
+    block at a time (memory stays at a few times `block` whatever the file's size), so
+    that a 500 MB file takes seconds. Doubled quotes inside a quoted cell keep the count
+    even, as CSV means them to.
+    """
+    firsts: list[np.ndarray] = [np.array([1], dtype=np.int64)]
+    blanks: list[np.ndarray] = []
+    quotes_before = 0  # quotes in the blocks before this one
+    lines_before = 0  # line breaks in the blocks before this one
+    last_end = -1  # offset of the last record-ending break so far
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0,  # noqa: PTH123
+                                               access=mmap.ACCESS_READ) as data:
+        size = len(data)
+        for offset in range(0, size, block):
+            raw = np.frombuffer(data, dtype=np.uint8, count=min(block, size - offset),
+                                offset=offset)
+            breaks = np.flatnonzero(raw == 0x0A)
+            quotes = np.flatnonzero(raw == 0x22)
+            outside = (np.searchsorted(quotes, breaks) + quotes_before) % 2 == 0
+            ends = breaks[outside] + offset
+            # the record after each end starts on the line after it
+            firsts.append(np.flatnonzero(outside).astype(np.int64) + lines_before + 2)
+            # a record is blank when it ends right after the previous end (or a lone \r)
+            previous = np.concatenate(([last_end], ends[:-1]))
+            gap = ends - previous
+            carriage = np.zeros(len(ends), dtype=bool)
+            inside = gap == 2
+            if inside.any():
+                carriage[inside] = np.frombuffer(data, dtype=np.uint8)[ends[inside] - 1] == 0x0D
+            blanks.append((gap == 1) | carriage)
+            if len(ends):
+                last_end = int(ends[-1])
+            quotes_before += len(quotes)
+            lines_before += len(breaks)
+            del raw
+    starts = np.concatenate(firsts)
+    # blanks[k] says whether the record *ending* at end k is blank: record k (0-based)
+    blank = np.concatenate([*blanks, [last_end >= size - 1]])
+    records = starts[~blank]
+    return records[header_index + 1:]
+
+
+def load_file(store: Store, key: str, path: str, display: str, *,
+              root: Path | str | None = None) -> Loaded:
+    """Load one dataset CSV found in the folder (`key` its absolute path, `path` inside
+    the folder, `display` as problems name it) into the store's tables."""
+    fmt = bulk_format(Path(key), root)
+    if fmt != acled.NAME:
+        raise BulkError(f"{display}: not a dataset this build loads in bulk")
+    boundary.contained(key, root)
+    return _load_acled(store, key, path, display)
+
+
+def inside_folder(path: Path | str, root: Path) -> str:
+    """`path` (a dataset named on the command line) as a path inside the data folder;
+    BulkError when it is not an event dataset there."""
+    key = str(Path(path).resolve())
+    prefix = str(root).rstrip("/") + "/"
+    if not key.startswith(prefix) or not boundary.is_regular(key, root):
+        raise BulkError(f"{path}: give a regular file inside the data folder {root}")
+    if bulk_format(Path(key), root) is None:
+        raise BulkError(f"{path}: not an event dataset this build loads in bulk "
+                        f"(formats: {', '.join(FORMATS)}); an ACLED CSV has event_id_cnty "
+                        "and event_date in its header")
+    return key[len(prefix):]
+
+
+# --- ACLED ------------------------------------------------------------------------------------
+
+
+def _load_acled(store: Store, key: str, path: str, display: str) -> Loaded:
+    """An ACLED CSV through DuckDB: rows with lines, lookups, then SQL inserts."""
+    import duckdb
+
+    lines = csvutil.head_lines(Path(key))
+    header_index = csvutil.find_header(lines, acled.SIGNATURE)
+    if header_index is None:
+        raise BulkError(f"{display}: no ACLED header in its first lines")
+    header = lines[header_index]
+    columns = [acled.ALIASES.get(c, c) for c in csvutil.split_header(header)]
+    delimiter = csvutil.sniff_delimiter(header)
+    checked = csvutil.CsvTable(display, columns=columns, header_line=header_index + 1)
+    if csvutil.missing_columns(checked, acled.REQUIRED):
+        store.append("problems", _problem_frame(checked.problems, path))
+        return Loaded(file_digest(key), 0)
+    own = store.backend == "duckdb"
+    db = store.con.con if own else duckdb.connect()
+    tag = uuid.uuid4().hex[:8]
+    raw, rejects, scan = f"_acled_raw_{tag}", f"_acled_rej_{tag}", f"_acled_scan_{tag}"
+    try:
+        names = ", ".join(_literal(c) for c in columns)
+        notes: list[Problem] = []
+        for encoding in ("utf-8", "latin-1"):
+            for name in (raw, rejects, scan):
+                db.execute(f"DROP TABLE IF EXISTS {name}")
+            db.execute(
+                f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, header=false, skip=?, "
+                f"names=[{names}], all_varchar=true, delim=?, quote='\"', escape='\"', "
+                f"ignore_errors=true, store_rejects=true, rejects_table='{rejects}', "
+                f"rejects_scan='{scan}', strict_mode=false, encoding='{encoding}')",
+                [key, header_index + 1, delimiter])
+            refused = db.execute(f"SELECT line, column_name, error_message FROM {rejects} "
+                                 "ORDER BY line").fetchall()
+            bad_text = [r for r in refused if "unicode" in str(r[2]).lower()]
+            if not bad_text:
+                break
+            # as csvutil.decode does: a file that is not UTF-8 is read as a Windows one
+            notes = [Problem(display, int(bad_text[0][0]), "(file)",
+                             "the file is not valid UTF-8; read as Latin-1 (ISO 8859-1): "
+                             "check accented names, or save the file as UTF-8", WARNING)]
+        starts = record_lines(key, header_index)
+        refused_lines = {int(r[0]) for r in refused}
+        kept = starts[~np.isin(starts, np.fromiter(refused_lines, dtype=np.int64,
+                                                   count=len(refused_lines)))]
+        n_rows = db.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+        if n_rows != len(kept):
+            raise BulkError(f"{display}: {n_rows} rows read but {len(kept)} records found; "
+                            "its lines cannot be told")
+        db.register(f"_lines_{tag}", pa.table({"_line": pa.array(kept)}))
+        db.execute(f"CREATE TEMP TABLE {raw}_l AS SELECT r.*, l._line FROM "
+                   f"(SELECT *, row_number() OVER () - 1 AS _i FROM {raw}) r "
+                   f"JOIN (SELECT _line, row_number() OVER () - 1 AS _i FROM _lines_{tag}) l "
+                   "USING (_i)")
+        db.unregister(f"_lines_{tag}")
+        notes += [Problem(display, header_index + 1, "event_date", note, WARNING)
+                  for note in _register_lookups(db, raw, columns, tag)]
+        problems = _acled_problems(db, raw, tag, refused, display)
+        counts = _acled_rows(db, store, own, raw, tag, path, display)
+        store.append("problems", _problem_frame(notes, path))
+        store.append("problems", problems.to_pandas().assign(
+            **{SRC: path, KIND: schema.KIND_FILE}))
+    finally:
+        for name in (raw, f"{raw}_l", f"{raw}_sel", f"{raw}_ok", rejects, scan):
+            with contextlib.suppress(Exception):
+                db.execute(f"DROP TABLE IF EXISTS {name}")
+        for lookup in ("days", "types", "geo", "iso", "gaz", "names"):
+            with contextlib.suppress(Exception):
+                db.unregister(f"_acled_{lookup}_{tag}")
+        if not own:
+            db.close()
+    return Loaded(file_digest(key), counts, len(refused))
+
+
+def _problem_frame(problems: list[Problem], path: str) -> pd.DataFrame:
+    """Problems as rows of the problems table, of the file at `path`."""
+    frame = pd.DataFrame([p.to_dict() for p in problems],
+                         columns=["file", "line", "field", "message", "severity"])
+    return frame.astype({"line": "Int64"}).assign(**{SRC: path, KIND: schema.KIND_FILE})
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _column(columns_present: set[str], name: str) -> str:
+    """A cell of `name` trimmed, '' when the file has no such column."""
+    return f'trim(coalesce(r."{name}", \'\'))' if name in columns_present else "''"
+
+
+def _texts(values: object) -> pa.Array:
+    """A text column of a lookup table (typed even when the file gave no rows)."""
+    return pa.array(list(values), pa.string())
+
+
+def _register_lookups(db: object, raw: str, columns: list[str], tag: str) -> list[str]:
+    """formats.acled's mapping, applied once per distinct value, as lookup tables; returns
+    what the day reader noticed about the whole date column (said once, on the header)."""
+    present = set(columns)
+    cell = lambda name: _column(present, name)  # noqa: E731
+    pairs = db.execute(f"SELECT DISTINCT {cell('event_date')}, {cell('time_precision')}, "
+                       f"{cell('year')} FROM {raw} r").fetchall()
+    days = DayColumn("event_date", (p[0] for p in pairs))
+    rows = []
+    for raw_date, precision, year in pairs:
+        row = csvutil.CsvRow(0, {"time_precision": precision, "year": year})
+        found = {"d": raw_date, "p": precision, "y": year, "start": None, "end": None,
+                 "dprec": "undated", "dlabel": "undated", "dtext": "undated", "warn": None,
+                 "wcol": None, "pub_label": "undated"}
+        try:
+            day = days.day(raw_date, csvutil.year_cell(row))
+        except ValueError as exc:
+            found["warn"], found["wcol"] = (f"{exc}; the event was imported undated",
+                                            "event_date")
+            rows.append(found)
+            continue
+        try:
+            when = acled._within(row, day)
+        except csvutil.RowError as exc:
+            found["warn"], found["wcol"] = (f"{exc.message}; the date was taken as the day",
+                                            exc.column)
+            when = day.isoformat()
+        parsed = dates.parse_when(when)
+        published = dates.parse_when({"date": day.isoformat(), "inferred": True})
+        found.update(start=parsed.start, end=parsed.end, dprec=parsed.precision,
+                     dlabel=parsed.label(), dtext=parsed.text, pub_label=published.label(),
+                     day=day)
+        rows.append(found)
+    db.register(f"_acled_days_{tag}", pa.table({
+        "d": _texts(r["d"] for r in rows), "p": _texts(r["p"] for r in rows),
+        "y": _texts(r["y"] for r in rows),
+        "day": pa.array([r.get("day") for r in rows], pa.date32()),
+        "start": pa.array([r["start"] for r in rows], pa.date32()),
+        "end": pa.array([r["end"] for r in rows], pa.date32()),
+        "dprec": _texts(r["dprec"] for r in rows), "dlabel": _texts(r["dlabel"] for r in rows),
+        "dtext": _texts(r["dtext"] for r in rows),
+        "pub_label": _texts(r["pub_label"] for r in rows),
+        "warn": pa.array([r["warn"] for r in rows], pa.string()),
+        "wcol": pa.array([r["wcol"] for r in rows], pa.string())}))
+
+    types = db.execute(f"SELECT DISTINCT {cell('event_type')}, {cell('sub_event_type')} "
+                       f"FROM {raw} r").fetchall()
+    mapped = []
+    for acled_type, sub_type in types:
+        ours = acled._event_type(acled_type, sub_type)
+        warn = ("is empty; imported as 'other'" if not acled_type else
+                None if ours is not None else
+                f"unknown ACLED event type {acled_type!r}; imported as 'other'")
+        mapped.append((acled_type, sub_type, ours or "other", acled_type or "Event", warn))
+    db.register(f"_acled_types_{tag}", pa.table({
+        "t": _texts(m[0] for m in mapped), "s": _texts(m[1] for m in mapped),
+        "ours": _texts(m[2] for m in mapped), "label": _texts(m[3] for m in mapped),
+        "warn": pa.array([m[4] for m in mapped], pa.string())}))
+
+    geo = db.execute(f"SELECT DISTINCT {cell('geo_precision')} FROM {raw} r").fetchall()
+    geo_rows = []
+    for (value,) in geo:
+        try:
+            precision = acled.GEO_PRECISION.get(csvutil.to_int(value) or 1)
+        except ValueError:
+            precision = None
+        warn = None if precision is not None else (
+            f"{value!r} is not an ACLED geo precision (1, 2 or 3); the place is marked as a "
+            "region")
+        geo_rows.append((value, precision or "region", warn))
+    db.register(f"_acled_geo_{tag}", pa.table({
+        "g": _texts(g[0] for g in geo_rows), "precision": _texts(g[1] for g in geo_rows),
+        "warn": pa.array([g[2] for g in geo_rows], pa.string())}))
+
+    isos = db.execute(f"SELECT DISTINCT {cell('iso')}, {cell('country')} FROM {raw} r"
+                      ).fetchall()
+    db.register(f"_acled_iso_{tag}", pa.table({
+        "iso": _texts(i[0] for i in isos), "c": _texts(i[1] for i in isos),
+        "country": pa.array([acled._country(i[0], i[1]) for i in isos],
+                            pa.string())}))
+    db.execute(f"CREATE TEMP TABLE {raw}_sel AS {_acled_select(present, raw, tag)}")
+    _resolve_places(db, raw, tag)
+    notes = [days.note] if days.note else []
+    if days.two_digit_guessed:
+        notes.append(f"two-digit years (such as '{days.two_digit_guessed}') were given their "
+                     "century by dateutil's rule, as the file has no year column")
+    return notes
+
+
+#: Coordinates a row may keep: both given, both in range.
+_VALID = ("{p}lat IS NOT NULL AND {p}lon IS NOT NULL AND {p}lat BETWEEN -90 AND 90 "
+          "AND {p}lon BETWEEN -180 AND 180")
+
+
+def _resolve_places(db: object, raw: str, tag: str) -> None:
+    """Each row's place as the app resolves an article's place: its own coordinates, else
+    the gazetteer's (looked up once per distinct name and country), else off the map."""
+    from warlens.gazetteer import get_gazetteer
+
+    gaz = get_gazetteer()
+    valid = _VALID.format(p="s.")
+    names = db.execute(f"SELECT DISTINCT place_name, coalesce(country, '') FROM {raw}_sel s "
+                       f"WHERE place_name IS NOT NULL AND NOT ({valid})").fetchall()
+    hits = []
+    for name, country in names:
+        hit = gaz.lookup(name, context=[country] if country else [])
+        hits.append((name, country, *(
+            (hit.lat, hit.lon, hit.country or None, hit.geonames, hit.admin1)
+            if hit is not None else (None, None, None, None, ""))))
+    db.register(f"_acled_gaz_{tag}", pa.table({
+        "n": _texts(h[0] for h in hits), "c": _texts(h[1] for h in hits),
+        "glat": pa.array([h[2] for h in hits], pa.float64()),
+        "glon": pa.array([h[3] for h in hits], pa.float64()),
+        "gcountry": _texts(h[4] for h in hits),
+        "ggeonames": pa.array([h[5] for h in hits], pa.int64()),
+        "gadmin1": _texts(h[6] for h in hits)}))
+    codes = {c for (c,) in db.execute(f"SELECT DISTINCT country FROM {raw}_sel").fetchall()}
+    codes |= {h[4] for h in hits}
+    known = sorted(c for c in codes if c)
+    db.register(f"_acled_names_{tag}", pa.table({
+        "code": _texts(known), "cname": _texts(gaz.country_name(c) for c in known)}))
+    db.execute(f"""CREATE TEMP TABLE {raw}_ok AS
+        SELECT s.* EXCLUDE (lat, lon, country), s.lat AS lat_given, s.lon AS lon_given,
+            CASE WHEN {valid} THEN s.lat ELSE g.glat END AS lat,
+            CASE WHEN {valid} THEN s.lon ELSE g.glon END AS lon,
+            coalesce(s.country, g.gcountry) AS country,
+            coalesce(nm.cname, '') AS country_name, g.ggeonames AS geonames,
+            coalesce(g.gadmin1, '') AS admin1_found,
+            CASE WHEN {valid} THEN 'file' WHEN g.glat IS NOT NULL THEN 'gazetteer'
+                 ELSE 'none' END AS resolved_by
+        FROM {raw}_sel s
+        LEFT JOIN _acled_gaz_{tag} g ON g.n = s.place_name AND g.c = coalesce(s.country, '')
+        LEFT JOIN _acled_names_{tag} nm ON nm.code = coalesce(s.country, g.gcountry)""")
+
+
+def _acled_select(present: set[str], raw: str, tag: str) -> str:
+    """Each row with its mapped values, its article id, and whether it loads."""
+    cell = lambda name: _column(present, name)  # noqa: E731
+    slug = (f"rtrim(left(trim(regexp_replace(lower('acled-' || {cell('event_id_cnty')}), "
+            f"{_literal(_KEY_BAD.pattern)}, '-', 'g'), '-_'), 100), '-_')")
+    eslug = slug.replace("'acled-'", "'e-'")
+    lat, lon = (f"try_cast(replace({cell(c)}, ',', '.') AS DOUBLE)"
+                for c in ("latitude", "longitude"))
+    name = (f"coalesce(nullif({cell('location')}, ''), nullif({cell('admin2')}, ''), "
+            f"nullif({cell('admin1')}, ''), nullif({cell('country')}, ''))")
+    return f"""
+    SELECT r._line, {cell('event_id_cnty')} AS event_id, {slug} AS article, {eslug} AS eid,
+        row_number() OVER (PARTITION BY {slug} ORDER BY r._line) AS nth,
+        min(r._line) OVER (PARTITION BY {slug}) AS first_line,
+        d.day, d.start, d."end", d.dprec, d.dlabel, d.dtext, d.pub_label,
+        d.warn AS date_warn, d.wcol AS date_col,
+        t.ours AS type, t.label AS acled_type, t.warn AS type_warn,
+        g.precision, g.warn AS geo_warn, i.country,
+        {lat} AS lat, {lon} AS lon, {cell('latitude')} AS lat_text,
+        {cell('longitude')} AS lon_text, try_cast({cell('fatalities')} AS BIGINT) AS fatalities,
+        {cell('fatalities')} AS fatalities_text, {name} AS place_name,
+        {cell('admin1')} AS admin1, {cell('location')} AS location,
+        {cell('sub_event_type')} AS sub_type, {cell('notes')} AS notes,
+        {cell('actor1')} AS actor1, {cell('assoc_actor_1')} AS assoc1,
+        {cell('actor2')} AS actor2, {cell('assoc_actor_2')} AS assoc2,
+        {cell('disorder_type')} AS disorder_type, {cell('source')} AS source,
+        {cell('country')} AS country_text, {cell('event_type')} AS event_type_text,
+        {cell('source_scale')} AS source_scale,
+        {cell('civilian_targeting')} AS civilian_targeting,
+        {cell('time_precision')} AS time_prec_text, {cell('geo_precision')} AS geo_prec_text,
+        {cell('tags')} AS acled_tags, try_cast({cell('timestamp')} AS BIGINT) AS stamp
+    FROM {raw}_l r
+    LEFT JOIN _acled_days_{tag} d ON d.d = {cell('event_date')}
+        AND d.p = {cell('time_precision')} AND d.y = {cell('year')}
+    LEFT JOIN _acled_types_{tag} t ON t.t = {cell('event_type')}
+        AND t.s = {cell('sub_event_type')}
+    LEFT JOIN _acled_geo_{tag} g ON g.g = {cell('geo_precision')}
+    LEFT JOIN _acled_iso_{tag} i ON i.iso = {cell('iso')} AND i.c = {cell('country')}
+    """
+
+
+def _acled_problems(db: object, raw: str, tag: str, refused: list, display: str) -> pa.Table:
+    """Every row refused or loaded without a value, as problem rows (file:line: column)."""
+    ok = f"{raw}_ok"
+    shown = _literal(display)
+    query = f"""
+    SELECT {shown} AS file, _line AS line, 'event_id_cnty' AS field,
+           'is empty; the row was skipped' AS message, '{ERROR}' AS severity FROM {ok}
+           WHERE event_id = ''
+    UNION ALL
+    SELECT {shown}, _line, 'event_id_cnty', '''' || event_id || ''' was already imported '
+           || 'from line ' || first_line || '; the row was skipped', '{ERROR}' FROM {ok}
+           WHERE event_id <> '' AND nth > 1
+    UNION ALL
+    SELECT {shown}, _line, date_col, date_warn, '{WARNING}' FROM {ok}
+           WHERE event_id <> '' AND nth = 1 AND date_warn IS NOT NULL
+    UNION ALL
+    SELECT {shown}, _line, 'event_type', type_warn, '{WARNING}' FROM {ok}
+           WHERE event_id <> '' AND nth = 1 AND type_warn IS NOT NULL
+    UNION ALL
+    SELECT {shown}, _line, 'geo_precision', geo_warn, '{WARNING}' FROM {ok}
+           WHERE event_id <> '' AND nth = 1 AND geo_warn IS NOT NULL
+    UNION ALL
+    SELECT {shown}, _line, field, message || '; the place was imported by its name, '
+           || 'without coordinates', '{WARNING}' FROM (
+        SELECT _line, CASE
+            WHEN lat_given IS NULL AND lat_text <> '' THEN 'latitude'
+            WHEN lon_given IS NULL AND lon_text <> '' THEN 'longitude'
+            WHEN lat_given IS NULL AND lon_given IS NOT NULL THEN 'latitude'
+            WHEN lon_given IS NULL AND lat_given IS NOT NULL THEN 'longitude'
+            WHEN lat_given NOT BETWEEN -90 AND 90 THEN 'latitude'
+            WHEN lon_given NOT BETWEEN -180 AND 180 THEN 'longitude' END AS field, CASE
+            WHEN lat_given IS NULL AND lat_text <> '' THEN '''' || lat_text || ''' is not a number'
+            WHEN lon_given IS NULL AND lon_text <> '' THEN '''' || lon_text || ''' is not a number'
+            WHEN lat_given IS NULL AND lon_given IS NOT NULL
+                THEN 'is empty but the longitude is given'
+            WHEN lon_given IS NULL AND lat_given IS NOT NULL
+                THEN 'is empty but the latitude is given'
+            WHEN lat_given NOT BETWEEN -90 AND 90
+                THEN CAST(lat_given AS VARCHAR) || ' is out of range (-90 to 90)'
+            WHEN lon_given NOT BETWEEN -180 AND 180
+                THEN CAST(lon_given AS VARCHAR) || ' is out of range (-180 to 180)' END
+                AS message
+        FROM {ok} WHERE event_id <> '' AND nth = 1) WHERE field IS NOT NULL
+    UNION ALL
+    SELECT {shown}, _line, 'places[0].name', '''' || place_name || ''' is not in the '
+           || 'gazetteer and has no lat/lon: it stays off the map (add lat and lon, or an '
+           || 'alias)', '{WARNING}' FROM {ok}
+           WHERE event_id <> '' AND nth = 1 AND resolved_by = 'none' AND place_name IS NOT NULL
+    UNION ALL
+    SELECT {shown}, _line, 'fatalities', '''' || fatalities_text || ''' is not a whole '
+           || 'number; the event was imported without casualties', '{WARNING}' FROM {ok}
+           WHERE event_id <> '' AND nth = 1 AND fatalities IS NULL AND fatalities_text <> ''
+    """
+    found = db.execute(query).to_arrow_table()
+    refused_rows = pa.table({
+        "file": _texts([display] * len(refused)),
+        "line": pa.array([int(r[0]) for r in refused], pa.int64()),
+        "field": _texts(r[1] or "(row)" for r in refused),
+        "message": _texts(f"the CSV parser refused this row ({r[2].splitlines()[0]}); the "
+                          "row was skipped" for r in refused),
+        "severity": _texts([ERROR] * len(refused))})
+    return pa.concat_tables([found.cast(refused_rows.schema), refused_rows]) \
+        .sort_by([("line", "ascending")])
+
+
+def _split(cell: str) -> str:
+    """SQL: a ';'-separated cell as its non-empty, stripped parts, each once, in order
+    (`csvutil.split_list`)."""
+    parts = f"list_transform(string_split({cell}, ';'), x -> trim(x))"
+    return f"list_filter({parts}, (x, i) -> x <> '' AND list_position({parts}, x) = i)"
+
+
+def _acled_rows(db: object, store: Store, own: bool, raw: str, tag: str, path: str,
+                display: str) -> int:
+    """Insert the articles, events and places of the rows that load; how many loaded.
+
+    The texts are those `formats.acled` writes: the generated sentence for a row without
+    notes, the title, the summary, the tags (each `name: value`, in the reader's order).
+    """
+    ok = f"{raw}_ok"
+    good = f"FROM {ok} WHERE event_id <> '' AND nth = 1"
+    what = "coalesce(nullif(sub_type, ''), acled_type)"
+    summary = f"CASE WHEN location <> '' THEN {what} || ' in ' || location ELSE {what} END"
+    where = ("array_to_string(list_filter([location, admin1, country_text], x -> x <> ''), "
+             "', ')")
+    involved = "array_to_string(list_filter([actor1, actor2], x -> x <> ''), ' and ')"
+    generated = (f"'ACLED records an event of type ' || coalesce(nullif(sub_type, ''), "
+                 f"event_type_text) || CASE WHEN {where} <> '' THEN ' at ' || {where} "
+                 "ELSE '' END || coalesce(' on ' || strftime(day, '%Y-%m-%d'), '') || "
+                 f"CASE WHEN {involved} <> '' THEN ', involving ' || {involved} ELSE '' END "
+                 "|| coalesce(', with ' || fatalities || ' reported fatalities', '') || '.'")
+    text = f"CASE WHEN notes <> '' THEN notes ELSE {generated} END"
+    updated = ("CASE WHEN stamp > 0 THEN 'ACLED record last updated ' || "
+               "strftime(make_timestamp(stamp * 1000000), '%Y-%m-%d') || '.' END")
+    no_notes = ("CASE WHEN notes = '' THEN 'ACLED gives no notes for this event; the text "
+                "was generated from the record''s fields by warlens.' END")
+    notes = f"nullif(concat_ws(' ', {no_notes}, {updated}), '')"
+    # actor1, its associates, actor2, its associates: each named once, in that order
+    listed = ("list_transform(flatten([[actor1], string_split(assoc1, ';'), [actor2], "
+              "string_split(assoc2, ';')]), x -> trim(x))")
+    actors = (f"array_to_string(list_filter({listed}, (x, i) -> x <> '' AND "
+              f"list_position({listed}, x) = i), '; ')")
+    named = [f"CASE WHEN {c} <> '' THEN '{label}: ' || {c} END" for label, c in (
+        ("disorder_type", "disorder_type"), ("event_type", "event_type_text"),
+        ("sub_event_type", "sub_type"), ("source_scale", "source_scale"),
+        ("civilian_targeting", "civilian_targeting"), ("time_precision", "time_prec_text"),
+        ("geo_precision", "geo_prec_text"))]
+    tags = (f"array_to_string(list_concat(list_filter([{', '.join(named)}], "
+            "x -> x IS NOT NULL), list_transform(" + _split("source") + ", x -> 'source: ' "
+            "|| x), list_transform(" + _split("acled_tags") + ", x -> 'acled tag: ' || x)), "
+            "'; ')")
+    place_id = ("coalesce(nullif(rtrim(left(trim(regexp_replace(lower(place_name), "
+                f"{_literal(_KEY_BAD.pattern)}, '-', 'g'), '-_'), 100), '-_'), ''), 'place')")
+    named_place = "coalesce(place_name, CAST(lat AS VARCHAR) || ', ' || CAST(lon AS VARCHAR))"
+    has_place = "(place_name IS NOT NULL OR lat_given IS NOT NULL)"
+    src, shown = _literal(path), _literal(display)
+    title = (f"acled_type || ': ' || ({summary}) || ', ' || "
+             "coalesce(strftime(day, '%Y-%m-%d'), 'undated')")
+    statements = {
+        "articles": f"""SELECT article AS "{Col.ARTICLE}", {title} AS "{Col.TITLE}",
+            'ACLED' AS "{Col.OUTLET}", NULL AS "{Col.URL}",
+            CAST(day AS TIMESTAMP) AS "{Col.PUBLISHED_START}",
+            CAST(day AS TIMESTAMP) AS "{Col.PUBLISHED_END}",
+            pub_label AS "{Col.PUBLISHED_LABEL}",
+            day IS NOT NULL AS "{Col.PUBLISHED_INFERRED}", NULL AS "{Col.AUTHOR}",
+            'en' AS "{Col.LANGUAGE}", {text} AS "{Col.TEXT}", {notes} AS "{Col.NOTES}",
+            'ACLED' AS "{Col.TAGS}", NULL AS "{Col.LICENSE}", NULL AS "{Col.ATTRIBUTION}",
+            {shown} AS "{Col.FILE}", false AS "{Col.DRAFT}", {src} AS "{SRC}",
+            CAST(_line AS INTEGER) AS "{DOC}", _line AS "{ID_LINE}" {good}""",
+        "events": f"""SELECT article || '/' || eid AS "{Col.KEY}", article AS "{Col.ARTICLE}",
+            eid AS "{Col.ID}", {summary} AS "{Col.SUMMARY}", type AS "{Col.TYPE}",
+            CAST(start AS TIMESTAMP) AS "{Col.START}", CAST("end" AS TIMESTAMP) AS "{Col.END}",
+            dprec AS "{Col.DATE_PRECISION}", dlabel AS "{Col.DATE_LABEL}",
+            dtext AS "{Col.DATE_TEXT}",
+            CASE WHEN {has_place} THEN article || '/' || {place_id} END AS "{Col.PLACE}",
+            CASE WHEN {has_place} THEN {named_place} END AS "{Col.PLACE_NAME}",
+            lat AS "{Col.LAT}", lon AS "{Col.LON}",
+            CASE WHEN {has_place} THEN precision END AS "{Col.PRECISION}",
+            country AS "{Col.COUNTRY}", country_name AS "{Col.COUNTRY_NAME}",
+            admin1_found AS "{Col.ADMIN1}", {actors} AS "{Col.ACTORS}",
+            {text} AS "{Col.QUOTE}", 0 AS "{Col.SPAN_START}",
+            length({text}) AS "{Col.SPAN_END}", fatalities AS "{Col.CASUALTIES_LOW}",
+            fatalities AS "{Col.CASUALTIES_HIGH}",
+            CASE WHEN fatalities IS NOT NULL THEN 'ACLED fatalities' END
+                AS "{Col.CASUALTIES_TEXT}", '' AS "{Col.SOURCES}", {tags} AS "{Col.TAGS}",
+            false AS "{Col.CONTESTED}", 0 AS "{Col.N_CLAIMS}", '' AS "{Col.STORY}",
+            {shown} AS "{Col.FILE}", _line AS "{Col.LINE}", false AS "{Col.DRAFT}",
+            {src} AS "{SRC}", CAST(_line AS INTEGER) AS "{DOC}" {good}""",
+        "places": f"""SELECT article || '/' || {place_id} AS "{Col.KEY}",
+            article AS "{Col.ARTICLE}", {place_id} AS "{Col.ID}",
+            {named_place} AS "{Col.PLACE_NAME}", lat AS "{Col.LAT}", lon AS "{Col.LON}",
+            precision AS "{Col.PRECISION}", country AS "{Col.COUNTRY}",
+            country_name AS "{Col.COUNTRY_NAME}", geonames AS "{Col.GEONAMES}",
+            admin1_found AS "{Col.ADMIN1}", resolved_by AS "{Col.RESOLVED_BY}",
+            {shown} AS "{Col.FILE}", _line AS "{Col.LINE}", false AS "{Col.DRAFT}",
+            {src} AS "{SRC}", CAST(_line AS INTEGER) AS "{DOC}" {good} AND {has_place}""",
+    }
+    for table, select in statements.items():
+        columns = list(schema.stored(table))
+        if own:
+            db.execute(f'INSERT INTO "{table}" BY NAME {select}')
+        else:
+            for batch in db.execute(select).to_arrow_reader(BATCH_ROWS):
+                store.append(table, pa.Table.from_batches([batch]).select(columns))
+    return int(db.execute(f"SELECT count(*) {good}").fetchone()[0])
+
+
+__all__ = ["FORMATS", "BulkError", "Loaded", "bulk_format", "inside_folder", "load_file",
+           "record_lines"]
