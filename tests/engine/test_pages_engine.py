@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import fresh_store
+from engines import _why_not
 from warlens import engine
 from warlens.engine import ENV
 from warlens.workspace import load_corpus
@@ -45,6 +46,16 @@ LINKS: list[tuple[str, dict[str, list[str]]]] = [
     (STORIES, {"story": ["mariupol-capture-2022"]}),
     (PROBLEMS, {}),
 ]
+
+
+@pytest.fixture(scope="module", params=("duckdb", "postgres"))
+def engine_name(request) -> str:
+    """The engines a dashboard server reads (Spark serves builds of big event sets, and its
+    queries are checked in test_queries.py): DuckDB, and PostgreSQL where it runs."""
+    why = _why_not(request.param)
+    if why:
+        pytest.skip(why)
+    return request.param
 
 
 @pytest.fixture(scope="module")

@@ -227,6 +227,12 @@ def _articles_in_view_ids(tables: Tables, filters: query.Filters) -> ir.Table:
     return events.union(claims, distinct=True).filter(lambda t: t[Col.ARTICLE].notnull())
 
 
+def _whole(value: object) -> int:
+    """A count from an aggregate: an empty view's SUM is NULL (NaN once in pandas) on
+    some engines, and means none."""
+    return 0 if pd.isna(value) else int(value)
+
+
 def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
     """What the Overview counts in a view: articles, events, claims, places, contested
     events, and stories in view told by two outlets or more (one query per table)."""
@@ -240,8 +246,8 @@ def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
         "articles": count(_articles_in_view_ids(tables, filters)),
         "events": int(got["events"]),
         "claims": count(claims),
-        "places": int(got["places"] or 0),
-        "contested": int(got["contested"] or 0),
+        "places": _whole(got["places"]),
+        "contested": _whole(got["contested"]),
         "shared_stories": told.total,
     }
 
