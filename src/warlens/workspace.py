@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warlens import cache as store
 from warlens import engine
@@ -31,6 +32,9 @@ from warlens.corpus import Corpus, build_corpus, list_files, read_file
 from warlens.gazetteer import Gazetteer, get_gazetteer
 from warlens.problems import Problem
 from warlens.source import Source, memory_source
+
+if TYPE_CHECKING:  # the engine is imported only when one is used
+    from warlens.engine.source import EngineSource
 
 #: Where the app and the CLI look for articles unless WARLENS_DATA says otherwise.
 DEFAULT_DATA = Path("data/articles")
@@ -117,6 +121,17 @@ class _Seen:
     refreshing: bool = False
 
 
+@dataclass
+class _Served:
+    """The engine a folder is served from: its source, the build stamp its answers come
+    from, and when that stamp was last checked."""
+
+    url: str
+    source: EngineSource
+    stamp: tuple[int, int, int]
+    checked: float
+
+
 class Workspace:
     """One data folder: its watch, its store, its gazetteer and its current corpus."""
 
@@ -126,7 +141,7 @@ class Workspace:
         self._loading = threading.Lock()  # one load at a time; the others wait for it
         self._seen: _Seen | None = None
         self._loaded: tuple[str, Corpus] | None = None
-        self._engine: tuple[str, Source] | None = None
+        self._engine: _Served | None = None
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.folder)!r})"
@@ -195,12 +210,23 @@ class Workspace:
         url = self.engine_url
         if url is None:
             return memory_source(self.corpus())
-        current = self._engine
-        if current is None or current[0] != url:
-            with self._loading:
-                current = self._engine
-                if current is None or current[0] != url:
+        with self._loading:
+            current = self._engine
+            if current is None or current.url != url:
+                from warlens.engine.source import engine_source
+
+                source = engine_source(url, (str(self.folder),))
+                current = self._engine = _Served(url, source, source.stamp(), time.monotonic())
+            elif time.monotonic() - current.checked > FINGERPRINT_TTL_S:
+                # A build (another process, perhaps another machine) may have changed the
+                # store: every replica then forgets its answers and reads the new rows.
+                stamp = current.source.stamp()
+                if stamp != current.stamp:
                     from warlens.engine.source import engine_source
 
-                    current = self._engine = (url, engine_source(url, (str(self.folder),)))
-        return current[1]
+                    # A new connection: the old source closes its own when it goes.
+                    fresh = engine_source(url, (str(self.folder),))
+                    current = self._engine = _Served(url, fresh, stamp, time.monotonic())
+                else:
+                    current.checked = time.monotonic()
+        return current.source

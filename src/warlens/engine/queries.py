@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from warlens import query, stories
+from warlens.engine import schema
 from warlens.model import EVENT_TYPES, PROBLEM_COLUMNS, STANCES, Col
 
 if TYPE_CHECKING:
@@ -628,6 +629,15 @@ def problem_summary(tables: Tables) -> dict[str, int]:
     p = tables.problems
     return {"problems": count(p), "errors": count(p.filter(p["severity"] == "error")),
             "files": int(p["file"].nunique().to_pyarrow().as_py() or 0)}
+
+
+def build_stamp(tables: Tables) -> tuple[int, int, int]:
+    """What changes whenever a build changes the store: how many files it holds, their
+    bytes and their modification times summed (one small query on the files table)."""
+    f = tables.con.table("files")
+    got = f.aggregate(n=f.count(), size=f[schema.SIZE].sum(),
+                      mtime=f[schema.MTIME_NS].sum()).to_pandas().iloc[0]
+    return (_whole(got["n"]), _whole(got["size"]), _whole(got["mtime"]))
 
 
 def file_count(tables: Tables) -> int:

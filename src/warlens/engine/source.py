@@ -47,6 +47,10 @@ class EngineSource:
     def _memo(self, *key: object, build) -> object:
         return self.memo.get(key, build)
 
+    def stamp(self) -> tuple[int, int, int]:
+        """The store's build stamp now (never remembered: it says when to forget)."""
+        return queries.build_stamp(self.tables)
+
     @property
     def files(self) -> int:
         """How many data files the build read."""
