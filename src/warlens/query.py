@@ -775,3 +775,16 @@ def contested_pairs(claims: pd.DataFrame) -> pd.DataFrame:
     pairs = asserting.merge(denying, on=Col.EVENT, suffixes=("_asserts", "_denies"))
     pairs = pairs[pairs[f"{Col.CLAIMANT}_asserts"] != pairs[f"{Col.CLAIMANT}_denies"]]
     return pairs.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Some rows of a table in view, and how many the view holds in all."""
+
+    frame: pd.DataFrame
+    total: int
+
+    @property
+    def capped(self) -> bool:
+        """Whether rows were left out (the page says so)."""
+        return self.total > len(self.frame)

@@ -25,9 +25,8 @@ import pandas as pd
 
 from warlens import figures, query, stories
 from warlens.corpus import Corpus
-from warlens.engine.queries import Rows
 from warlens.model import Col
-from warlens.query import Filters, Vocabulary
+from warlens.query import Filters, Rows, Vocabulary
 
 
 class Source(Protocol):

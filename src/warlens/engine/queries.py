@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ import pandas as pd
 from warlens import query, stories
 from warlens.engine import schema
 from warlens.model import EVENT_TYPES, PROBLEM_COLUMNS, STANCES, Col
+from warlens.query import Rows
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -33,19 +33,6 @@ if TYPE_CHECKING:
 ORDER = (Col.FILE, Col.LINE)
 #: How many names a lazy vocabulary fetches at a time when a widget lists them.
 NAMES_PAGE = 1_000
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Some rows of a table in view, and how many the view holds in all."""
-
-    frame: pd.DataFrame
-    total: int
-
-    @property
-    def capped(self) -> bool:
-        """Whether rows were left out (the page says so)."""
-        return self.total > len(self.frame)
 
 
 class Tables:

@@ -16,9 +16,9 @@ import pandas as pd
 
 from warlens import figures, stories
 from warlens.engine import queries
-from warlens.engine.queries import Rows, Tables
+from warlens.engine.queries import Tables
 from warlens.model import Col
-from warlens.query import Filters, Vocabulary
+from warlens.query import Filters, Rows, Vocabulary
 from warlens.source import Memo
 
 
