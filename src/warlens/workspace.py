@@ -128,7 +128,7 @@ class _Served:
 
     url: str
     source: EngineSource
-    stamp: tuple[int, int, int]
+    stamp: tuple[int, ...]
     checked: float
 
 

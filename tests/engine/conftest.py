@@ -9,7 +9,6 @@ database of its own per test module (other suites use the shared test database).
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines, seedcorpus
 
-from engines import POSTGRES_ENV, _why_not
+from engines import _why_not, postgres_database
 from warlens import engine, stories
 from warlens.corpus import Corpus
 from warlens.model import Col
@@ -79,22 +78,6 @@ def fill(con, corpus: Corpus) -> None:
             con._session.read.parquet(str(path)).createOrReplaceTempView(name)
         else:
             con.create_table(name, arrow(frame), overwrite=True)
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards: its URL."""
-    import psycopg
-
-    base = os.environ[POSTGRES_ENV]
-    name = f"warlens_view_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager

@@ -618,13 +618,15 @@ def problem_summary(tables: Tables) -> dict[str, int]:
             "files": int(p["file"].nunique().to_pyarrow().as_py() or 0)}
 
 
-def build_stamp(tables: Tables) -> tuple[int, int, int]:
+def build_stamp(tables: Tables) -> tuple[int, ...]:
     """What changes whenever a build changes the store: how many files it holds, their
-    bytes and their modification times summed (one small query on the files table)."""
+    bytes and their modification times summed (one small query on the files table; a
+    store filled by other means than `warlens build` may keep only the paths)."""
     f = tables.con.table("files")
-    got = f.aggregate(n=f.count(), size=f[schema.SIZE].sum(),
-                      mtime=f[schema.MTIME_NS].sum()).to_pandas().iloc[0]
-    return (_whole(got["n"]), _whole(got["size"]), _whole(got["mtime"]))
+    sums = {name: f[name].sum() for name in (schema.SIZE, schema.MTIME_NS)
+            if name in f.columns}
+    got = f.aggregate(n=f.count(), **sums).to_pandas().iloc[0]
+    return tuple(_whole(got[name]) for name in ("n", *sums))
 
 
 def file_count(tables: Tables) -> int:

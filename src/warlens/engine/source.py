@@ -47,7 +47,7 @@ class EngineSource:
     def _memo(self, *key: object, build) -> object:
         return self.memo.get(key, build)
 
-    def stamp(self) -> tuple[int, int, int]:
+    def stamp(self) -> tuple[int, ...]:
         """The store's build stamp now (never remembered: it says when to forget)."""
         return queries.build_stamp(self.tables)
 
