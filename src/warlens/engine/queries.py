@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from warlens import query, stories
+from warlens import figures, query, stories
 from warlens.model import EVENT_TYPES, PROBLEM_COLUMNS, STANCES, Col
 
 if TYPE_CHECKING:
@@ -398,46 +398,25 @@ def vocabulary(tables: Tables) -> query.Vocabulary:
 
 #: The columns of `map_places`: a place, its precision, one event type and how many.
 MAP_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE)
+#: A place: the columns `map_places` orders its rows by.
+MAP_PLACE = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION)
 
 
-def map_places(tables: Tables, filters: query.Filters, summaries: int = 3) -> pd.DataFrame:
-    """Located events in view counted per place and type (MAP_GROUP and "n"), with the
-    place's first `summaries` event summaries ("summaries", a list): the first summary
-    of each of its types, in the order of their first file."""
+def map_places(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """Located events in view counted per place and type: rows of MAP_GROUP, the summary
+    of the type's first event there (Col.SUMMARY) and how many (figures.COUNT), which
+    `figures.make_map` draws as it would draw the events. A place's rows are together,
+    its types in the order of their first file, so its hover lists the first summary
+    of each of its first types."""
     events = where(tables, "events", filters)
     located = events.filter(events[Col.LAT].notnull() & events[Col.LON].notnull())
-    counts = located.group_by(list(MAP_GROUP)).aggregate(
-        n=located.count(), _summary=located[Col.SUMMARY].argmin(located[Col.FILE]),
-        _file=located[Col.FILE].min()).to_pandas()
-    place = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]
-    firsts = counts.sort_values("_file", kind="stable")
-    listed = firsts.groupby(place, dropna=False, sort=False)["_summary"].agg(
-        lambda s: list(s)[:summaries])
-    counts = counts.drop(columns=["_summary", "_file"]).merge(
-        listed.rename("summaries").reset_index(), on=place, how="left")
-    return counts
-
-
-def expand_places(places: pd.DataFrame) -> pd.DataFrame:
-    """`map_places` as one row per event (figures.MAP_EVENT_COLUMNS), which `make_map`
-    draws: each place's counts by type, its first summaries on its first rows."""
-    import numpy as np
-
-    if places.empty:
-        return pd.DataFrame(columns=[*MAP_GROUP, Col.SUMMARY])
-    place = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]
-    # A place's rows together, so its first rows can carry its summaries.
-    places = places.sort_values(place, kind="stable", na_position="last").reset_index(drop=True)
-    reps = places["n"].to_numpy(dtype=np.int64)
-    frame = places.loc[places.index.repeat(reps), list(MAP_GROUP)].reset_index(drop=True)
-    summaries = np.full(len(frame), None, dtype=object)
-    starts = np.concatenate([[0], np.cumsum(reps)[:-1]])
-    first = ~places.duplicated(place).to_numpy()
-    for at, listed in zip(starts[first], places.loc[first, "summaries"], strict=True):
-        for i, summary in enumerate(listed if isinstance(listed, list) else []):
-            summaries[at + i] = summary
-    frame[Col.SUMMARY] = summaries
-    return frame
+    counts = located.group_by(list(MAP_GROUP)).aggregate(**{
+        figures.COUNT: located.count(),
+        Col.SUMMARY: located[Col.SUMMARY].argmin(located[Col.FILE]),
+        "_file": located[Col.FILE].min()}).to_pandas()
+    counts = counts.sort_values([*MAP_PLACE, "_file", Col.TYPE], kind="stable",
+                                na_position="last", ignore_index=True)
+    return counts[[*MAP_GROUP, Col.SUMMARY, figures.COUNT]]
 
 
 def timeline_dated(tables: Tables, filters: query.Filters) -> int:
@@ -447,14 +426,20 @@ def timeline_dated(tables: Tables, filters: query.Filters) -> int:
                                & (events[Col.DATE_PRECISION].fill_null("") != "undated")))
 
 
+#: What the counted timeline counts dated events by.
+TIMELINE_GROUP = (Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION)
+
+
 def timeline_counts(tables: Tables, filters: query.Filters) -> pd.DataFrame:
-    """Dated events in view counted per (type, start, end): what the counted timeline
-    draws, in rows of figures.TIMELINE_COUNT_COLUMNS with a count "n"."""
+    """Dated events in view counted per (type, start, end, precision): what the counted
+    timeline draws, in rows of TIMELINE_GROUP with their count (figures.COUNT)."""
     events = where(tables, "events", filters)
     dated = events.filter(events[Col.START].notnull()
                           & (events[Col.DATE_PRECISION].fill_null("") != "undated"))
-    return dated.group_by([Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]).aggregate(
-        n=dated.count()).to_pandas()
+    counted = dated.group_by(list(TIMELINE_GROUP)).aggregate(
+        **{figures.COUNT: dated.count()}).to_pandas()
+    return counted.sort_values(list(TIMELINE_GROUP), kind="stable", na_position="last",
+                               ignore_index=True)
 
 
 def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limit: int

@@ -139,15 +139,14 @@ class EngineSource:
                                                            frame[Col.PLACE_NAME])})
 
     def map_events(self, filters: Filters) -> tuple[pd.DataFrame, int]:
-        """Located events in view, counted per place in the engine, as make_map's rows.
-
-        Only the counts are remembered: the rows repeated from them (one per event, what
-        `figures.make_map` reads) are made again per draw, never kept.
-        """
-        places = self._memo("map", _open(filters), build=lambda:
-                            queries.map_places(self.tables, _open(filters)))
-        located = self._label(queries.expand_places(places))
-        return located, self.counts(filters)["events"] - len(located)
+        """Located events in view counted per place and type in the engine (a row each,
+        with its count, as `figures.make_map` draws them), namesakes by their labels; and
+        how many events in view are not located."""
+        def build() -> tuple[pd.DataFrame, int]:
+            located = self._label(queries.map_places(self.tables, _open(filters)))
+            n_located = int(located[figures.COUNT].sum())
+            return located, self.counts(filters)["events"] - n_located
+        return self._memo("map", _open(filters), build=build)
 
     def story_points(self, filters: Filters) -> pd.DataFrame:
         """One mark per story in view (its linked, located events only)."""
@@ -168,13 +167,10 @@ class EngineSource:
                           build=lambda: queries.timeline_dated(self.tables, _open(filters)))
 
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
-        """Dated events counted per (type, start, end) in the engine, as one row each (made
-        again per draw from the remembered counts)."""
-        counted = self._memo("counted", _open(filters), build=lambda:
-                             queries.timeline_counts(self.tables, _open(filters)))
-        rows = counted.loc[counted.index.repeat(counted["n"].to_numpy(int)),
-                           [Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]]
-        return rows.assign(**{Col.ARTICLE: None}).reset_index(drop=True)
+        """Dated events counted per type and dates in the engine: a row each, with its
+        count, as `figures.make_timeline_counts` draws them."""
+        return self._memo("counted", _open(filters), build=lambda:
+                          queries.timeline_counts(self.tables, _open(filters)))
 
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view for make_timeline, namesakes labelled."""
