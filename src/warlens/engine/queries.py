@@ -405,16 +405,19 @@ MAP_PLACE = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION)
 def map_places(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """Located events in view counted per place and type: rows of MAP_GROUP, the summary
     of the type's first event there (Col.SUMMARY) and how many (figures.COUNT), which
-    `figures.make_map` draws as it would draw the events. A place's rows are together,
-    its types in the order of their first file, so its hover lists the first summary
-    of each of its first types."""
+    `figures.make_map` draws as it would draw the events. Places come in the order of
+    their first file, a place's rows together, its types in the order of their first
+    file, so its hover lists the first summary of each of its first types."""
     events = where(tables, "events", filters)
     located = events.filter(events[Col.LAT].notnull() & events[Col.LON].notnull())
     counts = located.group_by(list(MAP_GROUP)).aggregate(**{
         figures.COUNT: located.count(),
         Col.SUMMARY: located[Col.SUMMARY].argmin(located[Col.FILE]),
         "_file": located[Col.FILE].min()}).to_pandas()
-    counts = counts.sort_values([*MAP_PLACE, "_file", Col.TYPE], kind="stable",
+    # Places in the order of their first file (as the events are in memory), each
+    # place's rows together.
+    counts["_first"] = counts.groupby(list(MAP_PLACE), dropna=False)["_file"].transform("min")
+    counts = counts.sort_values(["_first", *MAP_PLACE, "_file", Col.TYPE], kind="stable",
                                 na_position="last", ignore_index=True)
     return counts[[*MAP_GROUP, Col.SUMMARY, figures.COUNT]]
 
