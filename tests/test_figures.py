@@ -598,3 +598,25 @@ def test_a_counted_timeline_draws_the_bars_of_its_events():
     by_count = make_timeline_counts(counted, NO_ARTICLES)
     assert by_count.to_json() == by_event.to_json()
     assert "4,900 dated events" in by_count.layout.title.text
+
+
+@pytest.mark.parametrize("n_articles", [12, 400])
+def test_counted_publication_dates_draw_what_their_articles_draw(n_articles):
+    events = _synthetic(3000)
+    days = pd.Timestamp("2021-12-01") + pd.to_timedelta(np.arange(n_articles) % 9 * 200,
+                                                         unit="D")
+    articles = _articles(*days.strftime("%Y-%m-%d"))
+    counted = (articles.groupby([Col.PUBLISHED_START, Col.PUBLISHED_END]).size()
+               .rename(COUNT).reset_index())
+    assert len(counted) == 9
+    by_article = make_timeline_counts(events, articles)
+    by_count = make_timeline_counts(events, counted)
+
+    def drawn(fig: go.Figure) -> tuple:  # the lines in any order: they are all alike
+        return (fig.data, sorted(s.to_plotly_json().__repr__() for s in fig.layout.shapes),
+                sorted(a.to_plotly_json().__repr__() for a in fig.layout.annotations),
+                fig.layout.xaxis.range, fig.layout.title.text)
+    assert drawn(by_count) == drawn(by_article)
+    lines = [s for s in by_count.layout.shapes if s.line.dash == "dash"]
+    assert len(lines) == (n_articles if n_articles <= 20 else 0)
+    assert by_count.layout.xaxis.range[0] < "2021-12-02"  # the first publication is in view

@@ -402,6 +402,10 @@ def focus_range(points: Sequence[pd.Timestamp]) -> list[pd.Timestamp] | None:
     return [lo, hi]
 
 
+#: The article columns `make_timeline_counts` reads (with COUNT, if counted).
+TIMELINE_PUBLICATION_COLUMNS = (Col.PUBLISHED_START, Col.PUBLISHED_END)
+
+
 def _publications(articles: pd.DataFrame) -> pd.DataFrame:
     """Dated articles with the point their publication is drawn at."""
     pubs = articles[articles[Col.PUBLISHED_START].notna()].copy()
@@ -420,6 +424,10 @@ def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
     """
     if pubs.empty:
         return
+    if COUNT in pubs.columns:  # counted dates (the counted timeline): a line per article
+        if int(weights(pubs).sum()) > MAX_PUBLICATION_LINES:
+            return
+        pubs = pubs.loc[pubs.index.repeat(weights(pubs))]
     labels = pubs.get(Col.PUBLISHED_LABEL, pubs[Col.PUBLISHED_START].dt.strftime("%Y-%m-%d"))
     if len(pubs) <= MAX_PUBLICATION_LINES:
         middle = x_lo + (x_hi - x_lo) / 2
@@ -750,8 +758,10 @@ def make_timeline_counts(events: pd.DataFrame, articles: pd.DataFrame) -> go.Fig
     """Dated events counted per week (or month, or year) stacked by type, saying so in the
     title: what the timeline shows of more events than a browser can draw as bars.
 
-    Reads only TIMELINE_COUNT_COLUMNS of the events, and COUNT when the rows are already
-    counted (one row per type and dates, standing for COUNT events): it draws the same.
+    Reads only TIMELINE_COUNT_COLUMNS of the events and TIMELINE_PUBLICATION_COLUMNS of
+    the articles, and COUNT of either when its rows are already counted (one row per type
+    and dates, per publication dates, standing for COUNT events or articles): it draws
+    the same.
     """
     return _aggregated_timeline(_dated(events), _publications(articles))
 

@@ -95,6 +95,11 @@ class Source(Protocol):
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view as `make_timeline` reads them, namesakes labelled."""
 
+    def publication_dates(self, filters: Filters) -> pd.DataFrame:
+        """The articles the events in view come from, counted per publication dates
+        (`figures.TIMELINE_PUBLICATION_COLUMNS` and `figures.COUNT`), for
+        `make_timeline_counts`: a row per date, never one per article."""
+
     def publications(self, filters: Filters, columns: Sequence[str]) -> pd.DataFrame:
         """These columns of the articles the events in view come from."""
 
@@ -307,6 +312,15 @@ class MemorySource:
         claims = self._in_view("claims", filters, (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE))
         return (query.label_places(self.corpus, events),
                 query.label_places(self.corpus, claims))
+
+    def publication_dates(self, filters: Filters) -> pd.DataFrame:
+        """The articles the events in view come from, counted per publication dates."""
+        def build() -> pd.DataFrame:
+            pubs = self.publications(filters, figures.TIMELINE_PUBLICATION_COLUMNS)
+            pubs = pubs[pubs[Col.PUBLISHED_START].notna()]
+            return (pubs.groupby(list(figures.TIMELINE_PUBLICATION_COLUMNS), dropna=False)
+                    .size().rename(figures.COUNT).reset_index())
+        return self.memo.get(("publication_dates", _open(filters)), build)
 
     def publications(self, filters: Filters, columns: Sequence[str]) -> pd.DataFrame:
         """The articles the events in view come from."""

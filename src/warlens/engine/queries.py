@@ -402,24 +402,27 @@ MAP_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE)
 MAP_PLACE = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION)
 
 
-def map_places(tables: Tables, filters: query.Filters) -> pd.DataFrame:
-    """Located events in view counted per place and type: rows of MAP_GROUP, the summary
+def map_places(tables: Tables, filters: query.Filters) -> tuple[pd.DataFrame, int]:
+    """Located events in view counted per place and type, and how many events in view
+    are not located (one scan for both). The rows are MAP_GROUP, the summary
     of the type's first event there (Col.SUMMARY) and how many (figures.COUNT), which
     `figures.make_map` draws as it would draw the events. Places come in the order of
     their first file, a place's rows together, its types in the order of their first
     file, so its hover lists the first summary of each of its first types."""
     events = where(tables, "events", filters)
-    located = events.filter(events[Col.LAT].notnull() & events[Col.LON].notnull())
-    counts = located.group_by(list(MAP_GROUP)).aggregate(**{
-        figures.COUNT: located.count(),
-        Col.SUMMARY: located[Col.SUMMARY].argmin(located[Col.FILE]),
-        "_file": located[Col.FILE].min()}).to_pandas()
+    counts = events.group_by(list(MAP_GROUP)).aggregate(**{
+        figures.COUNT: events.count(),
+        Col.SUMMARY: events[Col.SUMMARY].argmin(events[Col.FILE]),
+        "_file": events[Col.FILE].min()}).to_pandas()
+    placed = counts[Col.LAT].notna().to_numpy() & counts[Col.LON].notna().to_numpy()
+    missing = int(counts.loc[~placed, figures.COUNT].sum())
+    counts = counts[placed].copy()
     # Places in the order of their first file (as the events are in memory), each
     # place's rows together.
     counts["_first"] = counts.groupby(list(MAP_PLACE), dropna=False)["_file"].transform("min")
     counts = counts.sort_values(["_first", *MAP_PLACE, "_file", Col.TYPE], kind="stable",
                                 na_position="last", ignore_index=True)
-    return counts[[*MAP_GROUP, Col.SUMMARY, figures.COUNT]]
+    return counts[[*MAP_GROUP, Col.SUMMARY, figures.COUNT]], missing
 
 
 def timeline_dated(tables: Tables, filters: query.Filters) -> int:
@@ -475,6 +478,18 @@ def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -
         return pd.DataFrame(columns=list(columns))
     return (a.filter(a[Col.ARTICLE].isin(wanted)).order_by([Col.FILE]).select(*columns)
             .to_pandas())
+
+
+def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """The articles an event in view cites, counted per publication dates: rows of
+    figures.TIMELINE_PUBLICATION_COLUMNS with how many (figures.COUNT)."""
+    ids = where(tables, "events", filters).select(Col.ARTICLE).distinct()
+    a = tables.articles.semi_join(ids, Col.ARTICLE)
+    dated = a.filter(a[Col.PUBLISHED_START].notnull())
+    counted = dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
+        **{figures.COUNT: dated.count()}).to_pandas()
+    return counted.sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
+                               na_position="last", ignore_index=True)
 
 
 def publications(tables: Tables, filters: query.Filters, columns: Sequence[str]

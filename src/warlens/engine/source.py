@@ -143,9 +143,8 @@ class EngineSource:
         with its count, as `figures.make_map` draws them), namesakes by their labels; and
         how many events in view are not located."""
         def build() -> tuple[pd.DataFrame, int]:
-            located = self._label(queries.map_places(self.tables, _open(filters)))
-            n_located = int(located[figures.COUNT].sum())
-            return located, self.counts(filters)["events"] - n_located
+            located, missing = queries.map_places(self.tables, _open(filters))
+            return self._label(located), missing
         return self._memo("map", _open(filters), build=build)
 
     def story_points(self, filters: Filters) -> pd.DataFrame:
@@ -162,9 +161,9 @@ class EngineSource:
         return self._memo("story_points", _open(filters), build=build)
 
     def timeline_dated(self, filters: Filters) -> int:
-        """How many events in view are dated."""
-        return self._memo("dated", _open(filters),
-                          build=lambda: queries.timeline_dated(self.tables, _open(filters)))
+        """How many events in view are dated: the sum of the counted timeline's counts
+        (one query, remembered, serves both)."""
+        return figures.count_dated(self.timeline_counted(filters))
 
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
         """Dated events counted per type and dates in the engine: a row each, with its
@@ -179,6 +178,11 @@ class EngineSource:
             claims = self.claims(filters, (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE)).frame
             return self._label(events), self._label(claims)
         return self._memo("timeline", _open(filters), build=build)
+
+    def publication_dates(self, filters: Filters) -> pd.DataFrame:
+        """The articles the events in view come from, counted per publication dates."""
+        return self._memo("publication_dates", _open(filters), build=lambda:
+                          queries.publication_dates(self.tables, _open(filters)))
 
     def publications(self, filters: Filters, columns: Sequence[str]) -> pd.DataFrame:
         """The articles the events in view come from."""
