@@ -247,37 +247,33 @@ def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
 
 
 def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[str],
-                     limit: int) -> Rows:
+                     limit: int, total: int | None = None) -> Rows:
     """The view's articles, the `limit` most recently published, with how many events and
-    claims in view each reports (columns "events" and "claims")."""
+    claims in view each reports (columns "events" and "claims").
+
+    `total`, how many articles the view holds, when the caller knows it already
+    (`view_counts`' "articles"): the set of articles in view is then worked out once,
+    not twice.
+    """
     ids = _articles_in_view_ids(tables, filters)
     a = tables.articles
     chosen = a.semi_join(ids, Col.ARTICLE)
-    total = count(chosen)
+    if total is None:
+        total = count(chosen)
     # The most recently published when there are more than `limit`, else corpus order.
     order = [chosen[Col.PUBLISHED_START].desc(), chosen[Col.FILE]] if total > limit \
         else [chosen[Col.FILE]]
     wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
-    head = chosen.order_by(order).limit(limit).select(*wanted, _file=chosen[Col.FILE],
-                                                     _published=chosen[Col.PUBLISHED_START])
-    joined = head
-    listed = head.select(Col.ARTICLE)
+    frame = chosen.order_by(order).limit(limit).select(*wanted).to_pandas()
+    # Only the listed articles' rows are counted, by their ids: the view's articles are
+    # not worked out again for each table.
+    listed = frame[Col.ARTICLE].astype(str).tolist()
     for name in ("events", "claims"):
-        # Only the listed articles' rows are counted, not every article's in view.
-        t = where(tables, name, filters).semi_join(listed, Col.ARTICLE)
-        per = t.group_by(Col.ARTICLE).aggregate(**{name: t.count()})
-        joined = joined.left_join(per, Col.ARTICLE).drop(f"{Col.ARTICLE}_right")
-    last = [ibis_desc("_published"), "_file"] if total > limit else ["_file"]
-    frame = joined.order_by(last).select(*wanted, "events", "claims").to_pandas()
-    frame[["events", "claims"]] = frame[["events", "claims"]].fillna(0)
-    return Rows(frame, total)
-
-
-def ibis_desc(column: str) -> object:
-    """A descending sort key by column name."""
-    import ibis
-
-    return ibis.desc(column)
+        t = where(tables, name, filters)
+        t = t.filter(t[Col.ARTICLE].isin(listed)) if listed else t.limit(0)
+        per = t.group_by(Col.ARTICLE).aggregate(_n=t.count()).to_pandas()
+        frame[name] = frame[Col.ARTICLE].map(per.set_index(Col.ARTICLE)["_n"]).fillna(0)
+    return Rows(frame.reset_index(drop=True), total)
 
 
 # --- vocabularies ---------------------------------------------------------------------------

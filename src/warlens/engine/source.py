@@ -102,7 +102,8 @@ class EngineSource:
     def articles(self, filters: Filters, columns: Sequence[str], limit: int) -> Rows:
         """The articles in view with their events and claims in view counted."""
         return self._memo("articles", _open(filters), tuple(columns), limit, build=lambda:
-                          queries.articles_in_view(self.tables, _open(filters), columns, limit))
+                          queries.articles_in_view(self.tables, _open(filters), columns, limit,
+                                                   self.counts(filters)["articles"]))
 
     def article_choices(self, filters: Filters, limit: int) -> dict[str, str]:
         """Id -> title of the first articles with an event or claim in view."""
