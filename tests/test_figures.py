@@ -8,12 +8,15 @@ import plotly.graph_objects as go
 import pytest
 
 from warlens.figures import (
+    COUNT,
     HOVER_MAX,
     RANGE_TICK,
     TYPE_COLOURS,
+    count_dated,
     escape_hover,
     make_map,
     make_timeline,
+    make_timeline_counts,
     undated,
 )
 from warlens.model import ARTICLE_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, Col
@@ -518,3 +521,102 @@ def test_a_map_of_countries_fetches_the_coarse_outlines_and_a_town_the_finer_one
     world = make_map(_events(kyiv, far), basemap_url=BASEMAP, coarse_basemap_url="/coarse")
     assert [layer.source for layer in town.layout.map.layers] == [BASEMAP]
     assert [layer.source for layer in world.layout.map.layers] == ["/coarse"]
+
+
+# --- counted rows (what an engine hands the figures) --------------------------------------------
+
+
+def _per_place_and_type(events: pd.DataFrame) -> pd.DataFrame:
+    """The events as an engine counts them for the map: a row per place and type, in the
+    order of each's first event, with that event's summary and how many (COUNT)."""
+    group = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE]
+    counted = events.groupby(group, sort=False, dropna=False).agg(
+        **{Col.SUMMARY: (Col.SUMMARY, "first"), COUNT: (Col.KEY, "size")}).reset_index()
+    # A place's rows together, in the order of its first event, as the engine sends them.
+    first = counted.groupby(group[:-1], sort=False).ngroup()
+    return counted.iloc[np.argsort(first.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _villages(n: int, places: int = 30, seed: int = 1) -> pd.DataFrame:
+    """`n` events at a few villages and two regions, of mixed types."""
+    events = _synthetic(n, seed)
+    rng = np.random.default_rng(seed)
+    at = rng.integers(0, places, n)
+    events[Col.PLACE_NAME] = [f"Village {i}" for i in at]
+    events[Col.LAT] = 47.0 + at * 0.1
+    events[Col.LON] = 30.0 + at * 0.2
+    events[Col.PRECISION] = np.where(at < 2, "region", "settlement")
+    # The busiest village holds one type only, so its place keeps its first summaries.
+    events.loc[at == places - 1, Col.TYPE] = "battle"
+    events[Col.SUMMARY] = [f"Event {i} happened" for i in range(n)]
+    return events
+
+
+def _marks_of(fig: go.Figure) -> list[tuple]:
+    """What a reader sees of a map but the listed summaries: each trace's name, places,
+    sizes, colour, names, and every hover field but the summaries (customdata[4])."""
+    return [(t.name, t.legendgroup, tuple(t.lat), tuple(t.lon), tuple(np.round(t.marker.size, 6)),
+             t.marker.color, t.marker.opacity, None if t.text is None else tuple(t.text),
+             tuple(tuple(row[:4]) + tuple(row[5:]) for row in t.customdata))
+            for t in fig.data]
+
+
+@pytest.mark.parametrize("max_points", [5000, 10])
+def test_a_map_of_counted_rows_draws_the_marks_of_its_events(max_points):
+    events = _villages(2000)
+    counted = _per_place_and_type(events)
+    assert len(counted) < len(events) / 5
+    kwargs = {"basemap_url": BASEMAP, "max_points": max_points,
+              "glyphs_url": "/g/{fontstack}/{range}"}
+    by_event, by_count = make_map(events, **kwargs), make_map(counted, **kwargs)
+    assert _marks_of(by_count) == _marks_of(by_event)
+    assert by_count.layout.title.text == by_event.layout.title.text
+    assert "2,000 events" in by_count.layout.title.text
+    assert by_count.layout.map.center == by_event.layout.map.center
+    assert by_count.layout.map.zoom == by_event.layout.map.zoom
+
+
+def test_a_counted_place_lists_its_first_rows_summaries_and_counts_the_rest():
+    events = _villages(2000)
+    busiest = events[Col.PLACE_NAME].value_counts()
+    one_type = events[events[Col.PLACE_NAME] == "Village 29"]
+    fig = make_map(_per_place_and_type(events), basemap_url=BASEMAP)
+    (hover,) = [row[4] for t in fig.data for row in t.customdata
+                if row[0] == "Village 29" and len(row) > 4]
+    first = one_type[Col.SUMMARY].iloc[0]
+    assert hover == f"- {first}<br>... and {busiest['Village 29'] - 1:,} more"
+
+
+def test_a_counted_timeline_draws_the_bars_of_its_events():
+    events = _synthetic(5000)
+    events.loc[:99, Col.DATE_PRECISION] = "undated"
+    group = [Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]
+    counted = events.groupby(group, dropna=False).size().rename(COUNT).reset_index()
+    assert len(counted) < len(events)
+    assert count_dated(counted) == count_dated(events) == 4900
+    by_event = make_timeline_counts(events, NO_ARTICLES)
+    by_count = make_timeline_counts(counted, NO_ARTICLES)
+    assert by_count.to_json() == by_event.to_json()
+    assert "4,900 dated events" in by_count.layout.title.text
+
+
+@pytest.mark.parametrize("n_articles", [12, 400])
+def test_counted_publication_dates_draw_what_their_articles_draw(n_articles):
+    events = _synthetic(3000)
+    days = pd.Timestamp("2021-12-01") + pd.to_timedelta(np.arange(n_articles) % 9 * 200,
+                                                         unit="D")
+    articles = _articles(*days.strftime("%Y-%m-%d"))
+    counted = (articles.groupby([Col.PUBLISHED_START, Col.PUBLISHED_END]).size()
+               .rename(COUNT).reset_index())
+    assert len(counted) == 9
+    by_article = make_timeline_counts(events, articles)
+    by_count = make_timeline_counts(events, counted)
+
+    def drawn(fig: go.Figure) -> tuple:  # the lines in any order: they are all alike
+        return (fig.data, sorted(s.to_plotly_json().__repr__() for s in fig.layout.shapes),
+                sorted(a.to_plotly_json().__repr__() for a in fig.layout.annotations),
+                fig.layout.xaxis.range, fig.layout.title.text)
+    assert drawn(by_count) == drawn(by_article)
+    lines = [s for s in by_count.layout.shapes if s.line.dash == "dash"]
+    assert len(lines) == (n_articles if n_articles <= 20 else 0)
+    assert by_count.layout.xaxis.range[0] < "2021-12-02"  # the first publication is in view

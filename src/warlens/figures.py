@@ -174,6 +174,20 @@ NO_EVENT_ROW = "Claims about no listed event"
 UNDATED_PRECISION = "undated"
 
 
+#: A pre-counted row's column: how many events the row stands for. `make_map`,
+#: `make_timeline_counts` and `count_dated` sum it; a frame without it has one event a row,
+#: so an engine can hand them its counts (a row per place and type, or per date and type)
+#: instead of a row per event.
+COUNT = "n"
+
+
+def weights(rows: pd.DataFrame) -> np.ndarray:
+    """How many events each row stands for: its COUNT, or 1 where the frame has none."""
+    if COUNT in rows.columns:
+        return rows[COUNT].to_numpy(dtype=np.int64)
+    return np.ones(len(rows), dtype=np.int64)
+
+
 def _undated_mask(events: pd.DataFrame) -> pd.Series:
     return events[Col.START].isna() | (events[Col.DATE_PRECISION] == UNDATED_PRECISION)
 
@@ -388,6 +402,10 @@ def focus_range(points: Sequence[pd.Timestamp]) -> list[pd.Timestamp] | None:
     return [lo, hi]
 
 
+#: The article columns `make_timeline_counts` reads (with COUNT, if counted).
+TIMELINE_PUBLICATION_COLUMNS = (Col.PUBLISHED_START, Col.PUBLISHED_END)
+
+
 def _publications(articles: pd.DataFrame) -> pd.DataFrame:
     """Dated articles with the point their publication is drawn at."""
     pubs = articles[articles[Col.PUBLISHED_START].notna()].copy()
@@ -406,6 +424,10 @@ def _add_publications(fig: _Draft, pubs: pd.DataFrame, y: float | None,
     """
     if pubs.empty:
         return
+    if COUNT in pubs.columns:  # counted dates (the counted timeline): a line per article
+        if int(weights(pubs).sum()) > MAX_PUBLICATION_LINES:
+            return
+        pubs = pubs.loc[pubs.index.repeat(weights(pubs))]
     labels = pubs.get(Col.PUBLISHED_LABEL, pubs[Col.PUBLISHED_START].dt.strftime("%Y-%m-%d"))
     if len(pubs) <= MAX_PUBLICATION_LINES:
         middle = x_lo + (x_hi - x_lo) / 2
@@ -446,15 +468,15 @@ TIMELINE_CLAIM_COLUMNS = (Col.KEY, Col.ARTICLE, Col.EVENT, Col.CLAIMANT, Col.STA
                           Col.CONTESTED, Col.STORY)
 TIMELINE_ARTICLE_COLUMNS = (Col.ARTICLE, Col.TITLE, Col.PUBLISHED_START, Col.PUBLISHED_END,
                             Col.PUBLISHED_LABEL)
-#: The event columns `make_timeline_counts` and `count_dated` read.
+#: The event columns `make_timeline_counts` and `count_dated` read (with COUNT, if counted).
 TIMELINE_COUNT_COLUMNS = (Col.ARTICLE, Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION)
 #: The `meta` of the traces that mark the middle of date ranges (they repeat the bars' items).
 RANGE_TICK = "range-tick"
 
 
 def count_dated(events: pd.DataFrame) -> int:
-    """How many events the timeline would place on a date."""
-    return int((~_undated_mask(events)).sum())
+    """How many events the timeline would place on a date (rows weighed by COUNT)."""
+    return int(weights(events)[~_undated_mask(events).to_numpy(dtype=bool)].sum())
 
 
 def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataFrame, *,
@@ -736,7 +758,10 @@ def make_timeline_counts(events: pd.DataFrame, articles: pd.DataFrame) -> go.Fig
     """Dated events counted per week (or month, or year) stacked by type, saying so in the
     title: what the timeline shows of more events than a browser can draw as bars.
 
-    Reads only TIMELINE_COUNT_COLUMNS of the events.
+    Reads only TIMELINE_COUNT_COLUMNS of the events and TIMELINE_PUBLICATION_COLUMNS of
+    the articles, and COUNT of either when its rows are already counted (one row per type
+    and dates, per publication dates, standing for COUNT events or articles): it draws
+    the same.
     """
     return _aggregated_timeline(_dated(events), _publications(articles))
 
@@ -751,8 +776,8 @@ def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
             break
     bins = dated[Col.START].dt.to_period(freq).dt.start_time
     types = _type_keys(dated[Col.TYPE])
-    counts = (pd.DataFrame({"bin": bins.to_numpy(), "type": types})
-              .groupby(["type", "bin"]).size())
+    counts = (pd.DataFrame({"bin": bins.to_numpy(), "type": types, "n": weights(dated)})
+              .groupby(["type", "bin"])["n"].sum())
     fig = _Draft()
     width_days = {"week": 7, "month": 30, "year": 365}[unit]
     for type_key in EVENT_TYPES:
@@ -772,7 +797,7 @@ def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
         )
     times = [dated[Col.START].min(), dated[Col.END].max() + DAY, *pubs["_x"]]
     _add_publications(fig, pubs, None, min(times), max(times))
-    title = (f"Aggregated: {len(dated):,} dated events, counted per {unit} "
+    title = (f"Aggregated: {int(weights(dated).sum()):,} dated events, counted per {unit} "
              f"of their start date (zoom in or filter to see single events)")
     _base_layout(fig, title, 420, uirevision=f"timeline:aggregated:{unit}")
     fig.layout.update(
@@ -843,22 +868,27 @@ def _view(lat: np.ndarray, lon: np.ndarray, precisions: Sequence[str]) -> tuple[
 
 
 def _places(located: pd.DataFrame) -> pd.DataFrame:
-    """One row per place: where, how precise, how many events, its dominant type, summaries."""
+    """One row per place: where, how precise, how many events, its dominant type, summaries.
+
+    A row stands for `weights` events; a place's summaries are those of its first rows.
+    """
     frame = located.assign(
         _name=located[Col.PLACE_NAME].where(located[Col.PLACE_NAME].notna(), UNNAMED_PLACE),
         _prec=located[Col.PRECISION].where(located[Col.PRECISION].notna(), "settlement"),
         _type=_type_keys(located[Col.TYPE]),
+        _w=weights(located),
     )
     keys = [Col.LAT, Col.LON, "_name", "_prec"]
     grouped = frame.groupby(keys, sort=False, dropna=False)
-    places = grouped.size().rename("n").reset_index()
-    dominant = (frame.groupby([*keys, "_type"], sort=False).size().rename("k").reset_index()
+    places = grouped["_w"].sum().rename("n").reset_index()
+    dominant = (frame.groupby([*keys, "_type"], sort=False)["_w"].sum().rename("k")
+                .reset_index()
                 .sort_values("k", ascending=False, kind="stable")
                 .drop_duplicates(keys))
     places = places.merge(dominant[[*keys, "_type"]], on=keys, how="left")  # keeps the order
     # Every type at each place, most frequent first: [(type, count), ...].
     mix: dict[tuple, list[tuple[str, int]]] = {}
-    ranked = (frame.groupby([*keys, "_type"], sort=False, dropna=False).size()
+    ranked = (frame.groupby([*keys, "_type"], sort=False, dropna=False)["_w"].sum()
               .sort_values(ascending=False, kind="stable"))
     for (*where, type_key), k in ranked.items():
         mix.setdefault(tuple(where), []).append((type_key, int(k)))
@@ -881,7 +911,8 @@ def _n_places(located: pd.DataFrame) -> int:
 
 
 def _cells(located: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float]:
-    """Events counted in grid cells: the finest cell size leaving at most `max_points` cells."""
+    """Events counted in grid cells: the finest cell size leaving at most `max_points` cells
+    (a row stands for `weights` events)."""
     types = pd.Series(_type_keys(located[Col.TYPE]), index=located.index)
     extent = max(np.ptp(located[Col.LAT].to_numpy()), np.ptp(located[Col.LON].to_numpy()))
     for size in CELL_SIZES:
@@ -891,8 +922,10 @@ def _cells(located: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float]
         lon = (located[Col.LON] / size).round() * size
         if pd.MultiIndex.from_arrays([lat, lon]).nunique() <= max_points or size == CELL_SIZES[-1]:
             break
-    frame = pd.DataFrame({Col.LAT: lat, Col.LON: lon, "_type": types})
-    counts = frame.groupby([Col.LAT, Col.LON, "_type"]).size().rename("k").reset_index()
+    frame = pd.DataFrame({Col.LAT: lat, Col.LON: lon, "_type": types,
+                          "_w": weights(located)})
+    counts = (frame.groupby([Col.LAT, Col.LON, "_type"])["_w"].sum().rename("k")
+              .reset_index())
     cells = counts.groupby([Col.LAT, Col.LON])["k"].sum().rename("n").reset_index()
     dominant = counts.sort_values("k", ascending=False, kind="stable").drop_duplicates(
         [Col.LAT, Col.LON])
@@ -1011,6 +1044,10 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
 
     `coarse_basemap_url`, when given, replaces `basemap_url` for a view that opens
     below COARSE_BELOW_ZOOM: simpler outlines, a third of the bytes to fetch and draw.
+
+    `events` may be counted already: a row with a COUNT stands for that many events at
+    its place, of its type (an engine's counts per place and type), and draws as they
+    would; a place's hover lists the summaries of its first rows.
     """
     located = events[events[Col.LAT].notna() & events[Col.LON].notna()].reset_index(drop=True)
     aggregated = _n_places(located) > max_points

@@ -788,3 +788,7 @@ class Rows:
     def capped(self) -> bool:
         """Whether rows were left out (the page says so)."""
         return self.total > len(self.frame)
+
+
+#: What the counted timeline groups the events in view by (each group drawn with its count).
+TIMELINE_GROUP = (Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION)

@@ -26,7 +26,7 @@ import pandas as pd
 from warlens import figures, query, stories
 from warlens.corpus import Corpus
 from warlens.model import Col
-from warlens.query import Filters, Rows, Vocabulary
+from warlens.query import TIMELINE_GROUP, Filters, Rows, Vocabulary
 
 
 class Source(Protocol):
@@ -77,7 +77,9 @@ class Source(Protocol):
 
     def map_events(self, filters: Filters) -> tuple[pd.DataFrame, int]:
         """Located events in view as `figures.make_map` reads them (namesakes by their
-        labels), and how many events in view have no location."""
+        labels), and how many events in view have no location. Rows may be counted
+        (`figures.COUNT`: an engine's one row per place and type): never one per event
+        where there are millions."""
 
     def story_points(self, filters: Filters) -> pd.DataFrame:
         """`stories.story_points` of the view: one mark per story on the map."""
@@ -86,10 +88,16 @@ class Source(Protocol):
         """How many events in view have a date the timeline can place."""
 
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
-        """Rows of figures.TIMELINE_COUNT_COLUMNS for `make_timeline_counts`."""
+        """Dated events in view counted per type and dates (`figures.COUNT`), for
+        `make_timeline_counts`: a row per count, never one per event."""
 
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view as `make_timeline` reads them, namesakes labelled."""
+
+    def publication_dates(self, filters: Filters) -> pd.DataFrame:
+        """The articles the events in view come from, counted per publication dates
+        (`figures.TIMELINE_PUBLICATION_COLUMNS` and `figures.COUNT`), for
+        `make_timeline_counts`: a row per date, never one per article."""
 
     def publications(self, filters: Filters, columns: Sequence[str]) -> pd.DataFrame:
         """These columns of the articles the events in view come from."""
@@ -288,8 +296,14 @@ class MemorySource:
                                                  figures.TIMELINE_COUNT_COLUMNS))
 
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
-        """The events in view, in the columns the counted timeline reads."""
-        return self._in_view("events", filters, figures.TIMELINE_COUNT_COLUMNS)
+        """Dated events in view counted per type and dates, as the engine counts them."""
+        def build() -> pd.DataFrame:
+            events = self._in_view("events", filters, TIMELINE_GROUP)
+            dated = events[events[Col.START].notna()
+                           & (events[Col.DATE_PRECISION] != figures.UNDATED_PRECISION)]
+            return (dated.groupby(list(TIMELINE_GROUP), dropna=False, sort=True).size()
+                    .rename(figures.COUNT).reset_index())
+        return self.memo.get(("counted", _open(filters)), build)
 
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view for `make_timeline`, namesakes labelled."""
@@ -297,6 +311,15 @@ class MemorySource:
         claims = self._in_view("claims", filters, (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE))
         return (query.label_places(self.corpus, events),
                 query.label_places(self.corpus, claims))
+
+    def publication_dates(self, filters: Filters) -> pd.DataFrame:
+        """The articles the events in view come from, counted per publication dates."""
+        def build() -> pd.DataFrame:
+            pubs = self.publications(filters, figures.TIMELINE_PUBLICATION_COLUMNS)
+            pubs = pubs[pubs[Col.PUBLISHED_START].notna()]
+            return (pubs.groupby(list(figures.TIMELINE_PUBLICATION_COLUMNS), dropna=False)
+                    .size().rename(figures.COUNT).reset_index())
+        return self.memo.get(("publication_dates", _open(filters)), build)
 
     def publications(self, filters: Filters, columns: Sequence[str]) -> pd.DataFrame:
         """The articles the events in view come from."""

@@ -149,3 +149,33 @@ def test_a_crafted_link_is_checked_against_the_engine(
     notices = [w.value for w in at.warning]
     assert any("no such article" in n for n in notices), notices
     assert any("no such event" in n for n in notices), notices
+
+
+def test_the_map_and_the_counted_timeline_get_a_row_per_count_not_per_event(
+        engine_store: str) -> None:
+    from warlens import figures
+    from warlens.engine.source import engine_source
+    from warlens.model import Col
+    from warlens.query import Filters
+    from warlens.source import MemorySource
+
+    corpus = load_corpus(DATA, cache=False)
+    events = corpus.events
+    located = events.dropna(subset=[Col.LAT, Col.LON])
+    places_and_types = located.groupby(
+        [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE], dropna=False).ngroups
+    dated = events[events[Col.START].notna()
+                   & (events[Col.DATE_PRECISION] != figures.UNDATED_PRECISION)]
+    dates_and_types = dated.groupby([Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION],
+                                    dropna=False).ngroups
+    assert places_and_types < len(located) and dates_and_types < len(dated)
+
+    source = engine_source(engine_store)
+    rows, missing = source.map_events(Filters())
+    assert len(rows) == places_and_types
+    assert int(rows[figures.COUNT].sum()) == len(located)
+    assert missing == len(events) - len(located)
+    for either in (source, MemorySource(corpus)):
+        counted = either.timeline_counted(Filters())
+        assert len(counted) == dates_and_types, either
+        assert figures.count_dated(counted) == len(dated), either

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from warlens import query, stories
+from warlens import figures, query, stories
 from warlens.engine import schema
 from warlens.model import EVENT_TYPES, PROBLEM_COLUMNS, STANCES, Col
-from warlens.query import Rows
+from warlens.query import TIMELINE_GROUP, Rows
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -241,37 +241,33 @@ def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
 
 
 def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[str],
-                     limit: int) -> Rows:
+                     limit: int, total: int | None = None) -> Rows:
     """The view's articles, the `limit` most recently published, with how many events and
-    claims in view each reports (columns "events" and "claims")."""
+    claims in view each reports (columns "events" and "claims").
+
+    `total`, how many articles the view holds, when the caller knows it already
+    (`view_counts`' "articles"): the set of articles in view is then worked out once,
+    not twice.
+    """
     ids = _articles_in_view_ids(tables, filters)
     a = tables.articles
     chosen = a.semi_join(ids, Col.ARTICLE)
-    total = count(chosen)
+    if total is None:
+        total = count(chosen)
     # The most recently published when there are more than `limit`, else corpus order.
     order = [chosen[Col.PUBLISHED_START].desc(), chosen[Col.FILE]] if total > limit \
         else [chosen[Col.FILE]]
     wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
-    head = chosen.order_by(order).limit(limit).select(*wanted, _file=chosen[Col.FILE],
-                                                     _published=chosen[Col.PUBLISHED_START])
-    joined = head
-    listed = head.select(Col.ARTICLE)
+    frame = chosen.order_by(order).limit(limit).select(*wanted).to_pandas()
+    # Only the listed articles' rows are counted, by their ids: the view's articles are
+    # not worked out again for each table.
+    listed = frame[Col.ARTICLE].astype(str).tolist()
     for name in ("events", "claims"):
-        # Only the listed articles' rows are counted, not every article's in view.
-        t = where(tables, name, filters).semi_join(listed, Col.ARTICLE)
-        per = t.group_by(Col.ARTICLE).aggregate(**{name: t.count()})
-        joined = joined.left_join(per, Col.ARTICLE).drop(f"{Col.ARTICLE}_right")
-    last = [ibis_desc("_published"), "_file"] if total > limit else ["_file"]
-    frame = joined.order_by(last).select(*wanted, "events", "claims").to_pandas()
-    frame[["events", "claims"]] = frame[["events", "claims"]].fillna(0)
-    return Rows(frame, total)
-
-
-def ibis_desc(column: str) -> object:
-    """A descending sort key by column name."""
-    import ibis
-
-    return ibis.desc(column)
+        t = where(tables, name, filters)
+        t = t.filter(t[Col.ARTICLE].isin(listed)) if listed else t.limit(0)
+        per = t.group_by(Col.ARTICLE).aggregate(_n=t.count()).to_pandas()
+        frame[name] = frame[Col.ARTICLE].map(per.set_index(Col.ARTICLE)["_n"]).fillna(0)
+    return Rows(frame.reset_index(drop=True), total)
 
 
 # --- vocabularies ---------------------------------------------------------------------------
@@ -392,46 +388,31 @@ def vocabulary(tables: Tables) -> query.Vocabulary:
 
 #: The columns of `map_places`: a place, its precision, one event type and how many.
 MAP_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE)
+#: A place: the columns `map_places` orders its rows by.
+MAP_PLACE = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION)
 
 
-def map_places(tables: Tables, filters: query.Filters, summaries: int = 3) -> pd.DataFrame:
-    """Located events in view counted per place and type (MAP_GROUP and "n"), with the
-    place's first `summaries` event summaries ("summaries", a list): the first summary
-    of each of its types, in the order of their first file."""
+def map_places(tables: Tables, filters: query.Filters) -> tuple[pd.DataFrame, int]:
+    """Located events in view counted per place and type, and how many events in view
+    are not located (one scan for both). The rows are MAP_GROUP, the summary
+    of the type's first event there (Col.SUMMARY) and how many (figures.COUNT), which
+    `figures.make_map` draws as it would draw the events. Places come in the order of
+    their first file, a place's rows together, its types in the order of their first
+    file, so its hover lists the first summary of each of its first types."""
     events = where(tables, "events", filters)
-    located = events.filter(events[Col.LAT].notnull() & events[Col.LON].notnull())
-    counts = located.group_by(list(MAP_GROUP)).aggregate(
-        n=located.count(), _summary=located[Col.SUMMARY].argmin(located[Col.FILE]),
-        _file=located[Col.FILE].min()).to_pandas()
-    place = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]
-    firsts = counts.sort_values("_file", kind="stable")
-    listed = firsts.groupby(place, dropna=False, sort=False)["_summary"].agg(
-        lambda s: list(s)[:summaries])
-    counts = counts.drop(columns=["_summary", "_file"]).merge(
-        listed.rename("summaries").reset_index(), on=place, how="left")
-    return counts
-
-
-def expand_places(places: pd.DataFrame) -> pd.DataFrame:
-    """`map_places` as one row per event (figures.MAP_EVENT_COLUMNS), which `make_map`
-    draws: each place's counts by type, its first summaries on its first rows."""
-    import numpy as np
-
-    if places.empty:
-        return pd.DataFrame(columns=[*MAP_GROUP, Col.SUMMARY])
-    place = [Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION]
-    # A place's rows together, so its first rows can carry its summaries.
-    places = places.sort_values(place, kind="stable", na_position="last").reset_index(drop=True)
-    reps = places["n"].to_numpy(dtype=np.int64)
-    frame = places.loc[places.index.repeat(reps), list(MAP_GROUP)].reset_index(drop=True)
-    summaries = np.full(len(frame), None, dtype=object)
-    starts = np.concatenate([[0], np.cumsum(reps)[:-1]])
-    first = ~places.duplicated(place).to_numpy()
-    for at, listed in zip(starts[first], places.loc[first, "summaries"], strict=True):
-        for i, summary in enumerate(listed if isinstance(listed, list) else []):
-            summaries[at + i] = summary
-    frame[Col.SUMMARY] = summaries
-    return frame
+    counts = events.group_by(list(MAP_GROUP)).aggregate(**{
+        figures.COUNT: events.count(),
+        Col.SUMMARY: events[Col.SUMMARY].argmin(events[Col.FILE]),
+        "_file": events[Col.FILE].min()}).to_pandas()
+    placed = counts[Col.LAT].notna().to_numpy() & counts[Col.LON].notna().to_numpy()
+    missing = int(counts.loc[~placed, figures.COUNT].sum())
+    counts = counts[placed].copy()
+    # Places in the order of their first file (as the events are in memory), each
+    # place's rows together.
+    counts["_first"] = counts.groupby(list(MAP_PLACE), dropna=False)["_file"].transform("min")
+    counts = counts.sort_values(["_first", *MAP_PLACE, "_file", Col.TYPE], kind="stable",
+                                na_position="last", ignore_index=True)
+    return counts[[*MAP_GROUP, Col.SUMMARY, figures.COUNT]], missing
 
 
 def timeline_dated(tables: Tables, filters: query.Filters) -> int:
@@ -441,14 +422,19 @@ def timeline_dated(tables: Tables, filters: query.Filters) -> int:
                                & (events[Col.DATE_PRECISION].fill_null("") != "undated")))
 
 
+#: What the counted timeline counts dated events by.
+
+
 def timeline_counts(tables: Tables, filters: query.Filters) -> pd.DataFrame:
-    """Dated events in view counted per (type, start, end): what the counted timeline
-    draws, in rows of figures.TIMELINE_COUNT_COLUMNS with a count "n"."""
+    """Dated events in view counted per (type, start, end, precision): what the counted
+    timeline draws, in rows of TIMELINE_GROUP with their count (figures.COUNT)."""
     events = where(tables, "events", filters)
     dated = events.filter(events[Col.START].notnull()
                           & (events[Col.DATE_PRECISION].fill_null("") != "undated"))
-    return dated.group_by([Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]).aggregate(
-        n=dated.count()).to_pandas()
+    counted = dated.group_by(list(TIMELINE_GROUP)).aggregate(
+        **{figures.COUNT: dated.count()}).to_pandas()
+    return counted.sort_values(list(TIMELINE_GROUP), kind="stable", na_position="last",
+                               ignore_index=True)
 
 
 def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limit: int
@@ -481,6 +467,18 @@ def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -
         return pd.DataFrame(columns=list(columns))
     return (a.filter(a[Col.ARTICLE].isin(wanted)).order_by([Col.FILE]).select(*columns)
             .to_pandas())
+
+
+def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """The articles an event in view cites, counted per publication dates: rows of
+    figures.TIMELINE_PUBLICATION_COLUMNS with how many (figures.COUNT)."""
+    ids = where(tables, "events", filters).select(Col.ARTICLE).distinct()
+    a = tables.articles.semi_join(ids, Col.ARTICLE)
+    dated = a.filter(a[Col.PUBLISHED_START].notnull())
+    counted = dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
+        **{figures.COUNT: dated.count()}).to_pandas()
+    return counted.sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
+                               na_position="last", ignore_index=True)
 
 
 def publications(tables: Tables, filters: query.Filters, columns: Sequence[str]

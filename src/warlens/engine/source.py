@@ -106,7 +106,8 @@ class EngineSource:
     def articles(self, filters: Filters, columns: Sequence[str], limit: int) -> Rows:
         """The articles in view with their events and claims in view counted."""
         return self._memo("articles", _open(filters), tuple(columns), limit, build=lambda:
-                          queries.articles_in_view(self.tables, _open(filters), columns, limit))
+                          queries.articles_in_view(self.tables, _open(filters), columns, limit,
+                                                   self.counts(filters)["articles"]))
 
     def article_choices(self, filters: Filters, limit: int) -> dict[str, str]:
         """Id -> title of the first articles with an event or claim in view."""
@@ -143,15 +144,13 @@ class EngineSource:
                                                            frame[Col.PLACE_NAME])})
 
     def map_events(self, filters: Filters) -> tuple[pd.DataFrame, int]:
-        """Located events in view, counted per place in the engine, as make_map's rows.
-
-        Only the counts are remembered: the rows repeated from them (one per event, what
-        `figures.make_map` reads) are made again per draw, never kept.
-        """
-        places = self._memo("map", _open(filters), build=lambda:
-                            queries.map_places(self.tables, _open(filters)))
-        located = self._label(queries.expand_places(places))
-        return located, self.counts(filters)["events"] - len(located)
+        """Located events in view counted per place and type in the engine (a row each,
+        with its count, as `figures.make_map` draws them), namesakes by their labels; and
+        how many events in view are not located."""
+        def build() -> tuple[pd.DataFrame, int]:
+            located, missing = queries.map_places(self.tables, _open(filters))
+            return self._label(located), missing
+        return self._memo("map", _open(filters), build=build)
 
     def story_points(self, filters: Filters) -> pd.DataFrame:
         """One mark per story in view (its linked, located events only)."""
@@ -167,18 +166,15 @@ class EngineSource:
         return self._memo("story_points", _open(filters), build=build)
 
     def timeline_dated(self, filters: Filters) -> int:
-        """How many events in view are dated."""
-        return self._memo("dated", _open(filters),
-                          build=lambda: queries.timeline_dated(self.tables, _open(filters)))
+        """How many events in view are dated: the sum of the counted timeline's counts
+        (one query, remembered, serves both)."""
+        return figures.count_dated(self.timeline_counted(filters))
 
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
-        """Dated events counted per (type, start, end) in the engine, as one row each (made
-        again per draw from the remembered counts)."""
-        counted = self._memo("counted", _open(filters), build=lambda:
-                             queries.timeline_counts(self.tables, _open(filters)))
-        rows = counted.loc[counted.index.repeat(counted["n"].to_numpy(int)),
-                           [Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION]]
-        return rows.assign(**{Col.ARTICLE: None}).reset_index(drop=True)
+        """Dated events counted per type and dates in the engine: a row each, with its
+        count, as `figures.make_timeline_counts` draws them."""
+        return self._memo("counted", _open(filters), build=lambda:
+                          queries.timeline_counts(self.tables, _open(filters)))
 
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view for make_timeline, namesakes labelled."""
@@ -187,6 +183,11 @@ class EngineSource:
             claims = self.claims(filters, (*figures.TIMELINE_CLAIM_COLUMNS, Col.PLACE)).frame
             return self._label(events), self._label(claims)
         return self._memo("timeline", _open(filters), build=build)
+
+    def publication_dates(self, filters: Filters) -> pd.DataFrame:
+        """The articles the events in view come from, counted per publication dates."""
+        return self._memo("publication_dates", _open(filters), build=lambda:
+                          queries.publication_dates(self.tables, _open(filters)))
 
     def publications(self, filters: Filters, columns: Sequence[str]) -> pd.DataFrame:
         """The articles the events in view come from."""

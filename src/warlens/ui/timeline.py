@@ -40,13 +40,14 @@ def draw(view: View) -> None:
         help=f"Rows by place, article, type or story (one real-world event as every outlet "
              f"reported it), up to {view.limits.timeline_bars:,} dated events; "
              "above that the timeline counts them per week.") or "place"
-    articles = source.publications(filters, figures.TIMELINE_ARTICLE_COLUMNS)
     if not n_dated:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
         def build() -> go.Figure:
-            if counts_only:
-                return figures.make_timeline_counts(source.timeline_counted(filters), articles)
+            if counts_only:  # counts of events and of publications, never their rows
+                return figures.make_timeline_counts(source.timeline_counted(filters),
+                                                    source.publication_dates(filters))
+            articles = source.publications(filters, figures.TIMELINE_ARTICLE_COLUMNS)
             # Namesakes by their labels, so two Ivanivkas are two rows.
             events, claims = source.timeline_rows(filters)
             return figures.make_timeline(events, claims, articles, group_by=group,
