@@ -45,13 +45,16 @@ def draw(view: View) -> None:
         st.subheader("Stories across outlets")
         for row in multi.itertuples(index=False):
             get = row.__getattribute__
-            label = (f"{get(Col.STORY)}: {get(Col.DATE_LABEL)}, {get(stories.N_ARTICLES)} "
-                     f"reports from {get(stories.OUTLETS)}"
+            # The label stays short (a link's label never wraps, and a phone would cut it);
+            # who reported it goes under the link, where it wraps.
+            label = (f"{get(Col.STORY)}: {get(Col.DATE_LABEL)}"
                      + (" (contested)" if get(Col.CONTESTED) else ""))
             st.page_link(stories_ui.STORIES_PAGE, label=common.md_escape(label[:200]),
                          icon=":material/compare_arrows:",
                          query_params={**view.filters.without_selection().to_params(),
                                        "story": [get(Col.STORY)]})
+            st.caption(common.md_escape(f"{get(stories.N_ARTICLES)} reports from "
+                                        f"{get(stories.OUTLETS)}"))
 
     st.subheader("Contested events")
     if not contested.total:
