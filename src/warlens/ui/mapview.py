@@ -69,10 +69,7 @@ def draw(view: View) -> None:
     if marks == "stories":
         _draw_stories(view)
         return
-    tiles = os.environ.get(TILES_ENV) or None
-    fig, missing = common.built_once(
-        view, "map", (view.limits.map_places, tiles, static_url("")),
-        lambda: _places_map(view, tiles))
+    fig, missing = map_figure(view)
     st.caption(figures.MAP_KEY + " Select places (click, box or lasso) to filter every view.")
     if fig is None:
         st.info("No event in this view has a known location.")
@@ -90,6 +87,21 @@ def draw(view: View) -> None:
                      query_params=replace(view.filters, places=()).to_params())
     common.draw_downloads(view, claims=False)
     share_box(view)
+
+
+def map_figure(view: View) -> tuple[go.Figure | None, int]:
+    """The map of the places in view and how many events in view have no location,
+    built once per view for every session (and for the first view's sketch)."""
+    tiles = os.environ.get(TILES_ENV) or None
+    return common.built_once(view, "map", (view.limits.map_places, tiles, static_url("")),
+                             lambda: _places_map(view, tiles))
+
+
+def outline_file(fig: go.Figure) -> str:
+    """The static/ file of the country outlines this map opens on."""
+    layers = fig.layout.map.layers or ()
+    sources = [str(layer.source) for layer in layers if isinstance(layer.source, str)]
+    return COARSE_BASEMAP if any(s.endswith(COARSE_BASEMAP) for s in sources) else BASEMAP
 
 
 def _places_map(view: View, tiles: str | None) -> tuple[go.Figure | None, int]:

@@ -1,0 +1,285 @@
+"""The server's additions to Streamlit's: what a browser gets before any script has run.
+
+`middleware()` is handed to `st.App` (app.py). It puts two layers in front of Streamlit's
+own ASGI app:
+
+- `KeptFiles`: Streamlit's frontend files (JavaScript, CSS, fonts: 120-140 of them for a
+  new visitor, 9.6 MB) and the app's static/ files are read and compressed once, then
+  sent from memory. Streamlit reads every one from disk for every visitor and sends it
+  uncompressed (it leaves compression to a proxy).
+- `FirstView`: the HTML page of a shared link to the Map or the Claims carries a sketch
+  of that view (warlens/sketch.py), so the reader sees the events or claims while the
+  interactive page loads; the live page replaces it as soon as it has drawn its own.
+  The figure and rows it sketches are the ones the page then draws, built once
+  (`common.built_once`): the visitor's session finds them ready.
+
+Neither layer changes what a page shows, and either steps aside on any doubt: a request
+it does not know, a sketch that is not ready within SKETCH_BUDGET_S, an error (logged).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio
+from starlette.middleware import Middleware
+
+from warlens import query, sketch
+from warlens.limits import read_limits
+from warlens.model import Col
+
+log = logging.getLogger("warlens.server")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: The longest a page's HTML waits for its sketch; past it the page goes without one
+#: (the sketch is still made, for the page's own script to find).
+SKETCH_BUDGET_S = 0.6
+#: Bytes of compressed files kept in memory, at most (Streamlit's frontend is about 3 MB
+#: compressed; the map outlines 0.4 MB).
+KEPT_BYTES = 64 << 20
+#: Files worth compressing, by content type.
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json",
+                 "application/geo+json", "image/svg+xml", "application/manifest+json")
+#: The pages a shared link is sketched for, by the last part of their URL.
+SKETCHED = {"Map": "map", "Claims": "claims"}
+#: Contested events a Claims sketch sets side by side.
+CONTESTED_SKETCHED = 3
+STATIC = Path(__file__).resolve().parents[3] / "static"
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app: object) -> AsyncIterator[None]:
+    """Load the data folder while the server starts (in the background, so the server
+    answers at once): the first visitor's page and sketch then find it ready."""
+    threading.Thread(target=_warm, daemon=True, name="warlens-warm").start()
+    yield
+
+
+def _warm() -> None:
+    from warlens.ui import shell
+    from warlens.workspace import data_dir
+
+    try:
+        shell.workspace(str(data_dir())).source().vocabulary()
+    except Exception:  # the first page then loads it and shows why
+        log.exception("warlens: loading the data folder at start failed")
+
+
+def middleware() -> list[Middleware]:
+    """The layers `st.App` puts in front of Streamlit's own (outermost first)."""
+    return [Middleware(KeptFiles), Middleware(FirstView)]
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    return "gzip" in _header(scope, b"accept-encoding").lower()
+
+
+async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list, bytes]:
+    """Run the app for this request and collect its whole response."""
+    status, headers, body = 500, [], bytearray()
+
+    async def send(message: Message) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status, headers = message["status"], list(message.get("headers", ()))
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, headers, bytes(body)
+
+
+async def _respond(send: Send, status: int, headers: list, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _with(headers: list, **values: str) -> list:
+    """`headers` with these set (name_with_underscores -> name-with-dashes) and
+    content-length recomputed by the caller's values."""
+    names = {k.replace("_", "-").encode() for k in values}
+    kept = [(k, v) for k, v in headers if k.lower() not in names]
+    return kept + [(k.replace("_", "-").encode(), v.encode()) for k, v in values.items()]
+
+
+def _without_encoding(scope: Scope) -> Scope:
+    """The request as one that accepts no compression: the layer compresses itself."""
+    return {**scope, "headers": [(k, v) for k, v in scope.get("headers", ())
+                                 if k != b"accept-encoding"]}
+
+
+@dataclass(frozen=True)
+class _Kept:
+    status: int
+    headers: list
+    body: bytes
+    gzipped: bytes | None
+
+
+class KeptFiles:
+    """Streamlit's static files, compressed once and sent from memory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._kept: dict[str, _Kept] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._wanted(scope):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        kept = self._kept.get(path)
+        if kept is None:
+            status, headers, body = await _capture(self.app, _without_encoding(scope), receive)
+            kept = await anyio.to_thread.run_sync(self._keep, path, status, headers, body)
+        if kept.gzipped is not None and _accepts_gzip(scope):
+            headers = _with(kept.headers, content_encoding="gzip", vary="Accept-Encoding",
+                            content_length=str(len(kept.gzipped)))
+            await _respond(send, kept.status, headers, kept.gzipped)
+        else:
+            headers = _with(kept.headers, content_length=str(len(kept.body)))
+            await _respond(send, kept.status, headers, kept.body)
+
+    @staticmethod
+    def _wanted(scope: Scope) -> bool:
+        """A plain GET of a static file: not a range, not a revalidation."""
+        if scope["type"] != "http" or scope["method"] != "GET" or "/static/" not in scope["path"]:
+            return False
+        asked = {k for k, _ in scope.get("headers", ())}
+        return not asked & {b"range", b"if-none-match", b"if-modified-since"}
+
+    def _keep(self, path: str, status: int, headers: list, body: bytes) -> _Kept:
+        content_type = next((v.decode("latin-1") for k, v in headers
+                             if k.lower() == b"content-type"), "")
+        gzipped = (gzip.compress(body, compresslevel=6, mtime=0)
+                   if status == 200 and content_type.startswith(_COMPRESSIBLE)
+                   and len(body) > 1024 else None)
+        kept = _Kept(status, headers, body, gzipped)
+        with self._lock:
+            size = len(body) + len(gzipped or b"")
+            if status == 200 and self._bytes + size <= KEPT_BYTES:
+                self._kept[path] = kept
+                self._bytes += size
+        return kept
+
+
+class FirstView:
+    """A shared link's HTML page, with a sketch of its view drawn in."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._outlines: dict[str, sketch.Outlines] = {}
+        self._reading = threading.Lock()
+        # Read while the server starts, not in the first visitor's time budget.
+        threading.Thread(target=self._read_all, daemon=True, name="warlens-outlines").start()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = self._kind(scope)
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        params = parse_qs(scope.get("query_string", b"").decode("latin-1"),
+                          keep_blank_values=True)
+        drawn: list[str] = []
+        with anyio.move_on_after(SKETCH_BUDGET_S):
+            drawn.append(await anyio.to_thread.run_sync(self._sketch, kind, params,
+                                                        abandon_on_cancel=True))
+        status, headers, body = await _capture(self.app, _without_encoding(scope), receive)
+        if status == 200 and drawn and drawn[0] and b"<body>" in body:
+            body = body.replace(b"<body>", b"<body>" + drawn[0].encode(), 1)
+        if _accepts_gzip(scope) and status == 200:
+            body = gzip.compress(body, compresslevel=6)
+            headers = _with(headers, content_encoding="gzip", vary="Accept-Encoding")
+        await _respond(send, status, _with(headers, content_length=str(len(body))), body)
+
+    @staticmethod
+    def _kind(scope: Scope) -> str | None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        return SKETCHED.get(scope["path"].rstrip("/").rsplit("/", 1)[-1])
+
+    def _sketch(self, kind: str, params: dict[str, list[str]]) -> str:
+        """The sketch of this view, or "" (nothing to sketch, or it failed: logged)."""
+        try:
+            return _draw(kind, params, self._outline)
+        except Exception:  # a sketch never costs the visitor the page
+            log.exception("warlens: no first-view sketch for %s %s", kind, params)
+            return ""
+
+    def _outline(self, name: str) -> sketch.Outlines:
+        with self._reading:
+            if name not in self._outlines:
+                self._outlines[name] = sketch.Outlines.read(STATIC / name)
+            return self._outlines[name]
+
+    def _read_all(self) -> None:
+        from warlens.ui.mapview import BASEMAP, COARSE_BASEMAP
+
+        for name in (COARSE_BASEMAP, BASEMAP):
+            self._outline(name)
+
+
+def _draw(kind: str, params: dict[str, list[str]],
+          outlines: Callable[[str], sketch.Outlines]) -> str:
+    from warlens.ui import claims, mapview, shell
+    from warlens.workspace import data_dir
+
+    source = shell.workspace(str(data_dir())).source()
+    vocab = source.vocabulary()
+    filters, _notices = query.filters_from_params(params, vocab)
+    view = shell.View(getattr(source, "corpus", None), vocab, filters, (),
+                      read_limits()[0], source)
+    labels = {spec.param: spec.label or spec.param for spec in query.FILTERS
+              if spec.kind != "item"}
+    shown = sketch.in_force(filters.to_params(), labels)
+    if kind == "map":
+        fig, _missing = mapview.map_figure(view)
+        if fig is None:
+            return ""
+        body = (f"<h3>{sketch.text(fig.layout.title.text, 200)}</h3>"
+                + sketch.map_svg(fig, outlines(mapview.outline_file(fig)))
+                + sketch.legend(fig))
+        return sketch.page(kind, "Map", shown, body)
+    rows = source.claims(filters, [*claims.COLUMNS], limit=sketch.TABLE_ROWS,
+                         about=filters.event)
+    if rows.frame.empty:
+        return ""
+    pairs, n_events = source.contested_pairs(filters, filters.event, CONTESTED_SKETCHED)
+    groups: dict[str, tuple[str, list, list]] = {}
+    for pair in pairs.to_dict("records"):
+        _summary, asserting, denying = groups.setdefault(
+            str(pair[Col.EVENT]), (pair[Col.EVENT_SUMMARY], [], []))
+        for stance, side in (("asserts", asserting), ("denies", denying)):
+            said = (pair[f"{Col.CLAIMANT}_{stance}"], pair[f"{Col.CLAIM}_{stance}"])
+            if said not in side:
+                side.append(said)
+    contested = (f"<h3>Contested ({n_events:,} event{'s' * (n_events != 1)})</h3>"
+                 + sketch.pairs(list(groups.values())) if n_events else "")
+    columns = {col: claims.COLUMNS[col]["label"] for col in claims.COLUMNS
+               if col != Col.CONTESTED}
+    body = (contested + f"<h3>All claims ({rows.total:,})</h3>"
+            + sketch.table(rows.frame.fillna(""), columns, rows.total,
+                           narrow=(Col.CLAIMANT, Col.STANCE, Col.CLAIM)))
+    return sketch.page(kind, "Claims", shown, body)
