@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ CELL_CHARS = 180
 READY = {
     "map": '[data-testid="stMain"] .js-plotly-plot .main-svg',
     "claims": '[data-testid="stMain"] [data-testid="stDataFrame"] canvas',
+    "timeline": '[data-testid="stMain"] .js-plotly-plot .main-svg',
 }
 _IDLE_MS = 2500
 
@@ -57,6 +59,8 @@ font-family:"Source Sans",system-ui,-apple-system,"Segoe UI",sans-serif;color:#3
 #wl-first h3{font-size:1.5rem;font-weight:600;margin:1.2rem 0 .5rem}
 #wl-first .wl-note{color:#808495;font-size:.9rem;margin:.2rem 0 .8rem}
 #wl-first svg{display:block;width:100%;height:480px}
+#wl-first .wl-wide svg,#wl-first .wl-narrow svg{width:auto;height:auto;max-width:100%}
+#wl-first .wl-narrow{display:none}
 #wl-first table{border-collapse:collapse;font-size:.875rem;width:100%}
 #wl-first th,#wl-first td{border-bottom:1px solid #e6e9ef;padding:.3rem .5rem;text-align:left;
 vertical-align:top}
@@ -70,7 +74,8 @@ border-radius:.5rem;padding:.8rem 1rem;margin:.6rem 0}
 margin-right:.3rem;vertical-align:-.05rem}
 @media (max-width:640px){#wl-first .wl-side{display:none}
 #wl-first .wl-in{padding:4.5rem 1rem 1rem}#wl-first h1{font-size:2.2rem}
-#wl-first svg{height:420px}#wl-first .wl-wide{display:none}}
+#wl-first svg{height:420px}#wl-first .wl-wide{display:none}
+#wl-first .wl-narrow{display:block}}
 """
 
 # Removes the sketch once the live view is drawn, or once the page's script has been
@@ -274,10 +279,169 @@ def legend(figure: object) -> str:
         if trace.showlegend is False or not trace.name or trace.name in seen:
             continue
         colour = trace.marker.color if trace.marker is not None else None
-        seen[trace.name] = colour if isinstance(colour, str) else "#888888"
+        # Legend names are the figure's own text; a line break in one is a space here.
+        name = re.sub(r"<br\s*/?>", " ", str(trace.name))
+        seen[name] = colour if isinstance(colour, str) else "#888888"
     keys = "".join(f'<span><span class="wl-key" style="background:{text(c, 30)}"></span>'
-                   f"{text(name, 60)}</span>" for name, c in seen.items())
+                   f"{text(name, 100)}</span>" for name, c in seen.items())
     return f'<div class="wl-legend">{keys}</div>' if keys else ""
+
+
+# --- the timeline ----------------------------------------------------------------------
+
+#: The timeline sketch's sizes (px): a wide screen's and a phone's; CSS shows one.
+TIMELINE_WIDTHS = {"wl-wide": 1100, "wl-narrow": 350}
+_TICK_STEPS = (("D", 1), ("2D", 2), ("7D", 7), ("14D", 14), ("MS", 30), ("2MS", 61),
+               ("3MS", 91), ("6MS", 182), ("YS", 365), ("2YS", 730), ("5YS", 1826),
+               ("10YS", 3652))
+_MARKERS = {
+    "circle": '<circle cx="{x}" cy="{y}" r="{r}"{style}/>',
+    "square": '<rect x="{x0}" y="{y0}" width="{d}" height="{d}"{style}/>',
+    "triangle-up": '<path d="M{x} {y0}L{x1} {y1}L{x0} {y1}Z"{style}/>',
+    "triangle-down": '<path d="M{x0} {y0}L{x1} {y0}L{x} {y1}Z"{style}/>',
+    "x": '<path d="M{x0} {y0}L{x1} {y1}M{x1} {y0}L{x0} {y1}" stroke="{colour}" '
+         'stroke-width="2.5"/>',
+    "line-ns-open": '<path d="M{x} {y0}L{x} {y1}" stroke="{colour}" stroke-width="2"/>',
+}
+
+
+def _times(values: object) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(pd.Series(list(values)), errors="coerce"))
+
+
+def _date_ticks(lo: pd.Timestamp, hi: pd.Timestamp, width: float) -> list[tuple[pd.Timestamp, str]]:
+    """Round dates across [lo, hi], at most one per 90 px, labelled to their step."""
+    days = max((hi - lo).total_seconds() / 86400, 1e-3)
+    most = max(2, int(width // 90))
+    freq, step = next(((f, d) for f, d in _TICK_STEPS if days / d <= most), _TICK_STEPS[-1])
+    ticks = pd.date_range(lo.ceil("D"), hi, freq=freq)
+    if step < 30:
+        fmt = "%d %b"
+    elif step < 365:
+        fmt = "%b %Y"
+    else:
+        fmt = "%Y"
+    out = [(t, t.strftime(fmt).lstrip("0")) for t in ticks]
+    if out and step < 30:  # the year, once
+        out[0] = (out[0][0], out[0][0].strftime("%d %b %Y").lstrip("0"))
+    return out
+
+
+def timeline_svg(figure: object, width: int, height: int | None = None) -> str:
+    """A timeline figure of `figures` (event bars by row, claim and publication marks,
+    or counts stacked per period) drawn as SVG `width` px wide, over the figure's own
+    opening date range: a bar that runs past it is cut at the edge, as on the live chart."""
+    layout = figure.layout  # type: ignore[attr-defined]
+    traces = list(figure.data)  # type: ignore[attr-defined]
+    counted = layout.barmode == "stack"
+    # The live chart's plot height: its rows get the same room.
+    height = height or max(200, int(layout.height or 420) - 110)
+    # Rows (their labels) on the left, unless the chart counts.
+    ticks = list(zip(layout.yaxis.tickvals or (), layout.yaxis.ticktext or (), strict=False))
+    left = 8 if counted else min(12 + 6.5 * max((len(str(t)) for _v, t in ticks), default=0),
+                                 width * 0.32)
+    right, top, bottom = 8, 8, 26
+    plot_w, plot_h = width - left - right, height - top - bottom
+    if layout.xaxis.range:
+        lo, hi = (pd.Timestamp(v) for v in layout.xaxis.range)
+    else:
+        stamps = [t for tr in traces for t in _times(tr.x if tr.type == "scatter" else
+                                                    (tr.base if tr.base is not None else tr.x))]
+        lo, hi = min(stamps), max(stamps)
+    span = max((hi - lo).total_seconds(), 1.0)
+
+    def x_of(t: pd.Timestamp) -> float:
+        return left + (t - lo).total_seconds() / span * plot_w
+
+    if counted:
+        totals: dict[pd.Timestamp, float] = {}
+        for tr in traces:
+            if tr.type == "bar":
+                for t, n in zip(_times(tr.x), tr.y, strict=True):
+                    totals[t] = totals.get(t, 0) + float(n)
+        y_lo, y_hi, reverse = 0.0, max(totals.values(), default=1.0) * 1.08, False
+    else:
+        ys = [float(v) for tr in traces for v in (tr.y if tr.y is not None else ())]
+        y_lo, y_hi, reverse = min(ys, default=0) - 0.8, max(ys, default=1) + 0.8, True
+
+    def y_of(v: float) -> float:
+        share = (v - y_lo) / max(y_hi - y_lo, 1e-9)
+        return top + (share if reverse else 1 - share) * plot_h
+
+    out = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+           'role="img" aria-label="Timeline of the events">'
+           f'<defs><clipPath id="wl-plot-{width}"><rect x="{left:.0f}" y="0" '
+           f'width="{plot_w:.0f}" height="{height}"/></clipPath></defs>']
+    for t, label in _date_ticks(lo, hi, plot_w):  # the date axis, and its grid
+        x = x_of(t)
+        out.append(f'<path d="M{x:.1f} {top}V{top + plot_h}" stroke="#E6E6E6"/>'
+                   f'<text x="{x:.1f}" y="{height - 8}" font-size="11" fill="#555" '
+                   f'text-anchor="middle">{text(label, 20)}</text>')
+    for value, label in ticks:  # the rows
+        out.append(f'<text x="{left - 6:.0f}" y="{y_of(float(value)) + 4:.1f}" font-size="11" '
+                   f'fill="#444" text-anchor="end">{text(label, 40)}</text>')
+    out.append(f'<g clip-path="url(#wl-plot-{width})">')
+    for shape in layout.shapes or ():
+        if shape.type == "line" and shape.xref == "x":
+            x = x_of(pd.Timestamp(shape.x0))
+            out.append(f'<path d="M{x:.1f} {top}V{top + plot_h}" stroke="#6B6B6B" '
+                       'stroke-dasharray="4 3"/>')
+    stacked: dict[pd.Timestamp, float] = {}
+    for tr in traces:
+        if tr.type == "bar":
+            out.extend(_bars(tr, x_of, y_of, stacked, counted))
+        elif tr.type == "scatter" and tr.x is not None:
+            out.extend(_marks(tr, x_of, y_of))
+    out.append("</g></svg>")
+    return "".join(out)
+
+
+def _bars(trace: object, x_of, y_of, stacked: dict, counted: bool) -> list[str]:
+    colour = text(trace.marker.color, 30)  # type: ignore[attr-defined]
+    out = []
+    if counted:  # a period's count, stacked on the types before it
+        width_s = float(trace.width or 0) / 1000  # type: ignore[attr-defined]
+        for t, n in zip(_times(trace.x), trace.y, strict=True):  # type: ignore[attr-defined]
+            below = stacked.get(t, 0.0)
+            stacked[t] = below + float(n)
+            x0, x1 = x_of(t), x_of(t + pd.Timedelta(seconds=width_s))
+            y0, y1 = y_of(stacked[t]), y_of(below)
+            out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 1):.1f}" '
+                       f'height="{max(y1 - y0, 0.5):.1f}" fill="{colour}"/>')
+        return out
+    opacity = trace.marker.opacity if isinstance(trace.marker.opacity, (int, float)) else 1  # type: ignore[attr-defined]
+    half = float(trace.width or 0.8) / 2  # type: ignore[attr-defined]
+    for start, length, y in zip(_times(trace.base), trace.x, trace.y, strict=True):  # type: ignore[attr-defined]
+        x0 = x_of(start)
+        x1 = x_of(start + pd.Timedelta(milliseconds=float(length)))
+        y0, y1 = sorted((y_of(float(y) - half), y_of(float(y) + half)))
+        out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 2):.1f}" '
+                   f'height="{y1 - y0:.1f}" fill="{colour}" fill-opacity="{opacity:.2f}" '
+                   f'stroke="{colour}" stroke-width="1.5"/>')
+    return out
+
+
+def _marks(trace: object, x_of, y_of) -> list[str]:
+    marker = trace.marker  # type: ignore[attr-defined]
+    colour = text(marker.color if isinstance(marker.color, str) else "#333333", 30)
+    shape = _MARKERS.get(str(marker.symbol or "circle"), _MARKERS["circle"])
+    r = float(marker.size or 8) / 2
+    out = []
+    for t, y in zip(_times(trace.x), trace.y, strict=True):  # type: ignore[attr-defined]
+        if pd.isna(t):
+            continue
+        x, yy = x_of(t), y_of(float(y))
+        out.append(shape.format(x=f"{x:.1f}", y=f"{yy:.1f}", r=f"{r:.1f}", d=f"{2 * r:.1f}",
+                                x0=f"{x - r:.1f}", x1=f"{x + r:.1f}", y0=f"{yy - r:.1f}",
+                                y1=f"{yy + r:.1f}", colour=colour,
+                                style=f' fill="{colour}" stroke="#fff"'))
+    return out
+
+
+def timeline(figure: object) -> str:
+    """The timeline sketch at a wide screen's width and a phone's (CSS shows one)."""
+    return "".join(f'<div class="{cls}">{timeline_svg(figure, w)}</div>'
+                   for cls, w in TIMELINE_WIDTHS.items())
 
 
 # --- tables ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: The longest a page's HTML waits for its sketch; past it the page goes without one
 #: (the sketch is still made, for the page's own script to find).
-SKETCH_BUDGET_S = 0.6
+SKETCH_BUDGET_S = 1.0
 #: Bytes of compressed files kept in memory, at most (Streamlit's frontend is about 3 MB
 #: compressed; the map outlines 0.4 MB).
 KEPT_BYTES = 64 << 20
@@ -54,7 +55,7 @@ KEPT_BYTES = 64 << 20
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json",
                  "application/geo+json", "image/svg+xml", "application/manifest+json")
 #: The pages a shared link is sketched for, by the last part of their URL.
-SKETCHED = {"Map": "map", "Claims": "claims"}
+SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline"}
 #: Contested events a Claims sketch sets side by side.
 CONTESTED_SKETCHED = 3
 STATIC = Path(__file__).resolve().parents[3] / "static"
@@ -243,7 +244,7 @@ class FirstView:
 
 def _draw(kind: str, params: dict[str, list[str]],
           outlines: Callable[[str], sketch.Outlines]) -> str:
-    from warlens.ui import claims, mapview, shell
+    from warlens.ui import claims, mapview, shell, timeline
     from warlens.workspace import data_dir
 
     source = shell.workspace(str(data_dir())).source()
@@ -262,6 +263,14 @@ def _draw(kind: str, params: dict[str, list[str]],
                 + sketch.map_svg(fig, outlines(mapview.outline_file(fig)))
                 + sketch.legend(fig))
         return sketch.page(kind, "Map", shown, body)
+    if kind == "timeline":
+        n_dated = source.timeline_dated(filters)
+        if not n_dated:
+            return ""
+        fig = timeline.timeline_figure(view, n_dated)
+        title = re.sub(r"<[^>]*>", " ", str(fig.layout.title.text or ""))
+        body = f"<h3>{sketch.text(title, 200)}</h3>" + sketch.timeline(fig) + sketch.legend(fig)
+        return sketch.page(kind, "Timeline", shown, body)
     rows = source.claims(filters, [*claims.COLUMNS], limit=sketch.TABLE_ROWS,
                          about=filters.event)
     if rows.frame.empty:

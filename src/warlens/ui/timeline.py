@@ -13,6 +13,8 @@ from warlens.ui import common
 from warlens.ui.shell import View, share_box
 
 GROUPS = {"place": "Place", "article": "Article", "type": "Event type", "story": "Story"}
+#: How a fresh link groups the timeline's rows (the URL does not carry it).
+DEFAULT_GROUP = "place"
 
 
 def selected_key(selection: object) -> str | None:
@@ -23,6 +25,27 @@ def selected_key(selection: object) -> str | None:
         if data:
             return str(data[0] if isinstance(data, list | tuple) else data)
     return None
+
+
+def timeline_figure(view: View, n_dated: int, group: str = DEFAULT_GROUP) -> go.Figure:
+    """The timeline of a view with `n_dated` dated events (one at least), built once per
+    view for every session (and for the first view's sketch): its events in rows by
+    `group`, or counted per week when there are more than the limit's bars."""
+    source, filters = view.source, view.filters
+    counts_only = n_dated > view.limits.timeline_bars
+
+    def build() -> go.Figure:
+        if counts_only:  # counts of events and of publications, never their rows
+            return figures.make_timeline_counts(source.timeline_counted(filters),
+                                                source.publication_dates(filters))
+        articles = source.publications(filters, figures.TIMELINE_ARTICLE_COLUMNS)
+        # Namesakes by their labels, so two Ivanivkas are two rows.
+        events, claims = source.timeline_rows(filters)
+        return figures.make_timeline(events, claims, articles, group_by=group,
+                                     max_bars=view.limits.timeline_bars)
+
+    return common.built_once(view, "timeline", (counts_only, group, view.limits.timeline_bars),
+                             build)
 
 
 def draw(view: View) -> None:
@@ -36,25 +59,14 @@ def draw(view: View) -> None:
     counts_only = n_dated > view.limits.timeline_bars
     group = st.segmented_control(
         "Group by", list(GROUPS), format_func=GROUPS.__getitem__, key="timeline_group",
-        default="place", disabled=counts_only,
+        default=DEFAULT_GROUP, disabled=counts_only,
         help=f"Rows by place, article, type or story (one real-world event as every outlet "
              f"reported it), up to {view.limits.timeline_bars:,} dated events; "
-             "above that the timeline counts them per week.") or "place"
+             "above that the timeline counts them per week.") or DEFAULT_GROUP
     if not n_dated:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
-        def build() -> go.Figure:
-            if counts_only:  # counts of events and of publications, never their rows
-                return figures.make_timeline_counts(source.timeline_counted(filters),
-                                                    source.publication_dates(filters))
-            articles = source.publications(filters, figures.TIMELINE_ARTICLE_COLUMNS)
-            # Namesakes by their labels, so two Ivanivkas are two rows.
-            events, claims = source.timeline_rows(filters)
-            return figures.make_timeline(events, claims, articles, group_by=group,
-                                         max_bars=view.limits.timeline_bars)
-
-        fig = common.built_once(view, "timeline", (counts_only, group,
-                                                      view.limits.timeline_bars), build)
+        fig = timeline_figure(view, n_dated, group)
         chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
                                  key="timeline_chart", width="stretch")
         if not counts_only:

@@ -1,0 +1,247 @@
+"""The first view of a shared link: the sketch in its HTML page, and the server's layers.
+
+The sketch is what a new visitor sees first, so it must show the same view (the same
+marks where the map puts them, the same claims) and never turn data into markup. The
+server's layers must never cost a visitor the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import re
+import time
+
+import pandas as pd
+import pytest
+
+from warlens import figures, sketch
+from warlens.model import Col
+from warlens.ui import server
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"&'
+
+
+def _places(**columns: list) -> pd.DataFrame:
+    n = len(columns[Col.LAT])
+    base = {Col.PLACE_NAME: [f"Town {i}" for i in range(n)], Col.PRECISION: ["settlement"] * n,
+            Col.TYPE: ["battle"] * n, Col.SUMMARY: ["something happened"] * n}
+    return pd.DataFrame({**base, **columns})
+
+
+@pytest.fixture(scope="module")
+def outlines() -> sketch.Outlines:
+    return sketch.Outlines.read(server.STATIC / "countries-coarse.geojson")
+
+
+def _circles(svg: str) -> list[tuple[float, float, float]]:
+    return [(float(x), float(y), float(r)) for x, y, r in
+            re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)" r="([-\d.]+)"', svg)]
+
+
+def test_a_single_town_is_drawn_at_the_centre_of_the_sketch(outlines) -> None:
+    fig = figures.make_map(_places(**{Col.LAT: [48.5947], Col.LON: [38.0]}),
+                           basemap_url="/app/static/countries-50m.geojson")
+    svg = sketch.map_svg(fig, outlines)
+    (x, y, r), = _circles(svg)
+    assert abs(x) < 1 and abs(y) < 1 and r > 3
+
+
+def test_marks_keep_their_places_relative_to_each_other(outlines) -> None:
+    # Kyiv is west and north of Bakhmut: left of it and above it on the sketch.
+    fig = figures.make_map(_places(**{Col.LAT: [50.45, 48.5947], Col.LON: [30.52, 38.0]}),
+                           basemap_url="/app/static/countries-50m.geojson")
+    circles = _circles(sketch.map_svg(fig, outlines))
+    kyiv, bakhmut = sorted(circles)[:1][0], sorted(circles)[-1]
+    assert kyiv[0] < bakhmut[0] and kyiv[1] < bakhmut[1]
+    # Both fit in a phone's width (390 px) around the centre, as the live map's zoom does.
+    assert all(abs(x) < 195 for x, _y, _r in circles)
+
+
+def test_the_map_sketch_draws_the_country_outlines_around_the_events(outlines) -> None:
+    fig = figures.make_map(_places(**{Col.LAT: [48.5947], Col.LON: [38.0]}),
+                           basemap_url="/app/static/countries-50m.geojson")
+    path = re.search(r'<path d="([^"]*)"', sketch.map_svg(fig, outlines)).group(1)
+    assert path.count("M") >= 2  # Ukraine and Russia at least
+
+
+def test_names_on_the_map_sketch_are_text_never_markup(outlines) -> None:
+    events = _places(**{Col.LAT: [48.5947], Col.LON: [38.0]})
+    events[Col.PLACE_NAME] = HOSTILE
+    labels = pd.DataFrame({"name": [HOSTILE], "lat": [48.7], "lon": [37.6]})
+    fig = figures.make_map(events, basemap_url="/app/static/countries-50m.geojson",
+                           labels=labels, glyphs_url="/app/static/fonts/{fontstack}/{range}.pbf")
+    svg = sketch.map_svg(fig, outlines) + sketch.legend(fig)
+    assert "<script" not in svg and "<img" not in svg
+    assert "&lt;script&gt;" in svg
+
+
+def test_labels_that_would_overlap_are_left_out() -> None:
+    drawn = sketch._labels([(0, 0, "Kramatorsk", 11, "#888"), (5, 2, "Sonyachnyi", 11, "#888"),
+                            (0, 40, "Druzhkivka", 11, "#888")])
+    assert "Kramatorsk" in drawn and "Druzhkivka" in drawn and "Sonyachnyi" not in drawn
+
+
+def test_a_table_sketch_escapes_cells_and_says_how_many_it_leaves_out() -> None:
+    rows = pd.DataFrame({"claimant": [HOSTILE] * 50, "claim": ["x" * 500] * 50})
+    out = sketch.table(rows, {"claimant": "claimant", "claim": "claim"}, total=120)
+    assert "<script" not in out and "&lt;script&gt;" in out
+    assert out.count("<tr>") == 1 + sketch.TABLE_ROWS
+    assert f"The first {sketch.TABLE_ROWS} of 120" in out
+    assert "x" * sketch.CELL_CHARS not in out  # clipped
+
+
+def test_the_page_block_escapes_the_filters_it_names() -> None:
+    out = sketch.page("map", "Map", {"Place": HOSTILE}, "")
+    assert "<script>alert" not in out and "&lt;script&gt;alert" in out
+    assert out.count("<script>") == 1  # the sketch's own, which removes it
+
+
+def test_contested_pairs_sit_side_by_side() -> None:
+    out = sketch.pairs([("Bakhmut taken", [("Wagner Group", "We took it")],
+                         [("Volodymyr Zelenskyy", "It is not taken")])])
+    assert out.index("Asserts") < out.index("Wagner Group") < out.index("Denies") \
+        < out.index("Volodymyr Zelenskyy")
+
+
+# --- the server's layers, over a stand-in for Streamlit --------------------------------------
+
+INDEX = b"<!DOCTYPE html><html><head></head><body><div id=root></div></body></html>"
+SCRIPT = b"console.log('streamlit');" * 200
+
+
+class Streamlit:
+    """A stand-in for Streamlit's ASGI app: index.html for pages, a script under static/."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        self.calls.append(scope["path"])
+        self.compression_asked = any(k == b"accept-encoding" for k, _ in scope["headers"])
+        body, kind = ((SCRIPT, b"application/javascript") if "/static/" in scope["path"]
+                      else (INDEX, b"text/html; charset=utf-8"))
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", kind), (b"content-length",
+                                                          str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _get(app, path: str, query: bytes = b"", gzip_ok: bool = True, extra=()):
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": query,
+             "headers": [*([(b"accept-encoding", b"gzip, br")] if gzip_ok else []), *extra]}
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    headers = dict(sent[0]["headers"])
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    assert int(headers[b"content-length"]) == len(body)
+    if headers.get(b"content-encoding") == b"gzip":
+        body = gzip.decompress(body)
+    return sent[0]["status"], headers, body
+
+
+def test_streamlit_files_are_compressed_once_and_then_sent_from_memory() -> None:
+    inner = Streamlit()
+    kept = server.KeptFiles(inner)
+    for _ in range(3):
+        status, headers, body = _get(kept, "/static/js/index.js")
+        assert status == 200 and body == SCRIPT and headers[b"content-encoding"] == b"gzip"
+    assert inner.calls == ["/static/js/index.js"]
+    assert not inner.compression_asked  # the layer takes the plain file and compresses it
+    # A browser that takes no compression gets the file as it is.
+    _status, headers, body = _get(kept, "/static/js/index.js", gzip_ok=False)
+    assert body == SCRIPT and b"content-encoding" not in headers
+
+
+def test_range_and_revalidation_requests_go_to_streamlit() -> None:
+    inner = Streamlit()
+    kept = server.KeptFiles(inner)
+    _get(kept, "/static/js/index.js", extra=[(b"range", b"bytes=0-10")])
+    _get(kept, "/static/js/index.js", extra=[(b"if-none-match", b'"x"')])
+    assert len(inner.calls) == 2
+
+
+def test_a_map_link_gets_its_sketch_in_the_page(monkeypatch) -> None:
+    monkeypatch.setattr(server, "_draw", lambda kind, params, outlines:
+                        f"<div id=wl-first>{kind} {params['place'][0]}</div>")
+    status, _headers, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
+    assert status == 200
+    assert b"<body><div id=wl-first>map Bakhmut</div><div id=root>" in body
+
+
+def test_other_pages_and_files_pass_untouched(monkeypatch) -> None:
+    monkeypatch.setattr(server, "_draw", lambda *a: pytest.fail("no sketch for this page"))
+    _s, _h, body = _get(server.FirstView(Streamlit()), "/Article", b"article=x")
+    assert body == INDEX
+
+
+def test_a_failing_sketch_costs_the_visitor_nothing(monkeypatch, caplog) -> None:
+    def broken(*_args):
+        raise RuntimeError("no corpus")
+
+    monkeypatch.setattr(server, "_draw", broken)
+    status, _h, body = _get(server.FirstView(Streamlit()), "/Claims", b"place=Bakhmut")
+    assert status == 200 and body == INDEX
+    assert "no first-view sketch" in caplog.text
+
+
+def test_a_slow_sketch_is_not_waited_for(monkeypatch) -> None:
+    monkeypatch.setattr(server, "SKETCH_BUDGET_S", 0.2)
+    monkeypatch.setattr(server, "_draw", lambda *a: time.sleep(2) or "<div>late</div>")
+    started = time.perf_counter()
+    _s, _h, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
+    assert body == INDEX
+    assert time.perf_counter() - started < 1.5
+
+
+def test_the_bundled_data_sketches_bakhmut_on_the_map_and_its_contested_claims() -> None:
+    outlines: dict[str, sketch.Outlines] = {}
+
+    def read(name: str) -> sketch.Outlines:
+        return outlines.setdefault(name, sketch.Outlines.read(server.STATIC / name))
+
+    drawn = server._draw("map", {"place": ["Bakhmut"]}, read)
+    assert "<circle" in drawn and ">Bakhmut</text>" in drawn and "7 events at 2 places" in drawn
+    claims = server._draw("claims", {"place": ["Bakhmut"]}, read)
+    assert "Contested (1 event)" in claims and "All claims (16)" in claims
+    assert "Wagner Group" in claims
+    assert server._draw("map", {"place": ["Atlantis"]}, read).count("<circle") >= 1  # the
+    # unknown place is dropped with a notice, as on the live page: the whole map is drawn.
+
+
+def _rects(svg: str) -> list[tuple[float, float, float, float]]:
+    return [tuple(map(float, m)) for m in re.findall(
+        r'<rect x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="([-\d.]+)"', svg)]
+
+
+def test_the_timeline_sketch_opens_on_the_capture_of_bakhmut_as_the_live_chart_does() -> None:
+    drawn = server._draw("timeline", {"place": ["Bakhmut"]}, lambda name: None)
+    wide = re.search(r'<div class="wl-wide">(.*?)</div>', drawn).group(1)
+    # The capture (20-21 May 2023) is a bar of its own, wide enough to see at 1,100 px.
+    bars = [r for r in _rects(wide) if r[3] > 5]
+    assert max(w for _x, _y, w, _h in bars) >= 40
+    # The dates under it are May 2023's, and the rows are named.
+    assert "May 2023" in wide and ">Bakhmut</text>" in wide
+    assert "5 dated events" in drawn
+
+
+def test_the_timeline_sketch_of_many_events_counts_them_per_period() -> None:
+    events = pd.DataFrame({
+        Col.TYPE: ["battle", "protest"] * 300,
+        Col.START: pd.date_range("2022-01-01", periods=600, freq="D"),
+        Col.END: pd.date_range("2022-01-01", periods=600, freq="D"),
+        Col.DATE_PRECISION: ["day"] * 600, Col.ARTICLE: ["a"] * 600})
+    articles = pd.DataFrame({Col.PUBLISHED_START: pd.to_datetime(["2023-06-01"]),
+                             Col.PUBLISHED_END: pd.to_datetime(["2023-06-01"])})
+    fig = figures.make_timeline_counts(events, articles)
+    svg = sketch.timeline_svg(fig, 1100)
+    heights = [h for _x, _y, _w, h in _rects(svg)[1:]]
+    assert len(heights) > 20 and min(heights) > 0
+    assert "2022" in svg
