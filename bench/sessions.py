@@ -14,8 +14,10 @@ process group) and warmed by one visit, which loads the corpus. Then:
    100 ms per fresh session. Then the same from one browser whose cache is warm (new
    tabs: new sessions), which leaves out serving Streamlit's own frontend files.
 2. Visitors a second: for each rate in --rates, --visitors new visitors arrive at that
-   rate (asyncio, one Chromium); each one's first view is timed (navigation start to the
-   page drawn). Prints the median and the largest rate whose median stays under 2 s.
+   rate (asyncio, one Chromium); each one's first view is timed from navigation start to
+   the view seen (the sketch the server draws into the HTML page, warlens/sketch.py) and
+   to the live page drawn. Prints both medians, and the largest rate whose median stays
+   under 2 s, for each.
 
 --proxy puts nginx in front, configured from deploy/nginx-*.conf as the hosting guide
 ships them (bench/proxy.py): it compresses and keeps Streamlit's frontend files, so the
@@ -49,7 +51,9 @@ from first_view import (  # noqa: E402
     TIMEOUT_MS,
     VIEWPORT,
     WARLENS_MAP_DRAWN,
+    WARLENS_MAP_SKETCHED,
     WARLENS_TABLE_DRAWN,
+    WARLENS_TABLE_SKETCHED,
     start_warlens,
     stop,
 )
@@ -63,6 +67,7 @@ APP_IDLE = """() => {
         && !document.querySelector('[data-testid="stSkeleton"]')
         && !!document.querySelector('[data-testid="stMain"] h1');
 }"""
+WARLENS_TIMELINE_SKETCHED = "() => !!document.querySelector('#wl-first svg rect')"
 TARGET_CPU_S, TARGET_MEDIAN_S = 0.100, 2.0
 #: Seconds of quiet in which the server's CPU with nobody there is measured.
 IDLE_S = 10
@@ -90,8 +95,10 @@ class Meter:
         return now[0] - before[0], now[1] - before[1]
 
 
-async def visit(browser: Browser | BrowserContext, url: str, drawn: str) -> float:
-    """A new visitor opens `url`; seconds until it is drawn.
+async def visit(browser: Browser | BrowserContext, url: str, drawn: str,
+                sketched: str) -> tuple[float, float]:
+    """A new visitor opens `url`; seconds until the view is seen (the sketch in the HTML
+    page, or the page itself when there is none) and until the live page has drawn it.
 
     Given a browser, the visitor is new (a fresh context: empty cache); given a context,
     a returning one (a new tab, so a new session, with the browser's cache warm).
@@ -102,23 +109,31 @@ async def visit(browser: Browser | BrowserContext, url: str, drawn: str) -> floa
     try:
         start = time.perf_counter()
         await page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        await page.wait_for_function(f"() => ({sketched})() || ({drawn})()",
+                                     timeout=TIMEOUT_MS, polling="raf")
+        await page.evaluate(PAINTED)
+        seen = time.perf_counter() - start
         await page.wait_for_function(drawn, timeout=TIMEOUT_MS, polling=50)
         await page.evaluate(PAINTED)
-        return time.perf_counter() - start
+        return seen, time.perf_counter() - start
     finally:
         await (context.close() if fresh else page.close())
 
 
+def _medians(times: list[tuple[float, float]]) -> tuple[float, float]:
+    return (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
+
+
 async def run(base: str, place: str, meter: Meter, visitors: int, rates: list[float]) -> dict:
     q = quote_plus(place)
-    links = [(f"{base}/Map?place={q}", WARLENS_MAP_DRAWN),
-             (f"{base}/Claims?place={q}", WARLENS_TABLE_DRAWN),
-             (f"{base}/Timeline?place={q}", APP_IDLE)]
+    links = [(f"{base}/Map?place={q}", WARLENS_MAP_DRAWN, WARLENS_MAP_SKETCHED),
+             (f"{base}/Claims?place={q}", WARLENS_TABLE_DRAWN, WARLENS_TABLE_SKETCHED),
+             (f"{base}/Timeline?place={q}", APP_IDLE, WARLENS_TIMELINE_SKETCHED)]
     out: dict = {}
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for url, drawn in links:  # warm: the corpus is loaded, every page imported once
-            await visit(browser, url, drawn)
+        for link in links:  # warm: the corpus is loaded, every page imported once
+            await visit(browser, *link)
         # What the server spends with nobody there (the data folder's watch walks every file
         # now and then: at 10,000 articles that is not nothing), to tell it apart.
         before, started = meter.read(), time.perf_counter()
@@ -130,14 +145,15 @@ async def run(base: str, place: str, meter: Meter, visitors: int, rates: list[fl
         times = [await visit(browser, *links[i % len(links)]) for i in range(visitors)]
         idle = idle_rate * (time.perf_counter() - started) / visitors
         per_session, per_proxy = (cpu / visitors for cpu in meter.since(before))
+        seen, live = _medians(times)
         out["sequential"] = {"cpu_per_session_s": per_session, "proxy_cpu_per_session_s":
-                             per_proxy, "idle_share_s": idle,
-                             "median_first_view_s": statistics.median(times), "times": times}
+                             per_proxy, "idle_share_s": idle, "median_seen_s": seen,
+                             "median_first_view_s": live, "times": times}
         print(f"server CPU per fresh session: {per_session * 1000:.0f} ms, of which "
               f"{idle * 1000:.0f} ms is what it spends with nobody there "
               f"(target <= {TARGET_CPU_S * 1000:.0f} ms)"
               + (f"; proxy {per_proxy * 1000:.0f} ms" if meter.proxy else "")
-              + f"; first view one at a time: median {statistics.median(times):.2f} s")
+              + f"; one at a time: view seen median {seen:.2f} s, live page {live:.2f} s")
         # A server process runs Python on one core at a time: what its CPU alone allows.
         out["server_bound_rate"] = 1 / max(per_session - idle, 1e-3)
         print(f"the server's CPU alone would allow {out['server_bound_rate']:.1f} new "
@@ -150,10 +166,11 @@ async def run(base: str, place: str, meter: Meter, visitors: int, rates: list[fl
         times = [await visit(returning, *links[i % len(links)]) for i in range(visitors)]
         per_warm = meter.since(before)[0] / visitors
         await returning.close()
-        out["returning"] = {"cpu_per_session_s": per_warm,
-                            "median_first_view_s": statistics.median(times), "times": times}
+        seen, live = _medians(times)
+        out["returning"] = {"cpu_per_session_s": per_warm, "median_seen_s": seen,
+                            "median_first_view_s": live, "times": times}
         print(f"server CPU per new session of a returning browser (files cached): "
-              f"{per_warm * 1000:.0f} ms; first view median {statistics.median(times):.2f} s")
+              f"{per_warm * 1000:.0f} ms; seen median {seen:.2f} s, live {live:.2f} s")
         out["rates"] = {}
         for rate in rates:
             before = meter.read()
@@ -166,16 +183,19 @@ async def run(base: str, place: str, meter: Meter, visitors: int, rates: list[fl
             times = await asyncio.gather(*(arrive(i) for i in range(visitors)))
             wall = time.perf_counter() - started
             cpu = meter.since(before)[0]
-            median = statistics.median(times)
-            out["rates"][str(rate)] = {"median_s": median, "max_s": max(times), "times": times,
+            seen, live = _medians(times)
+            out["rates"][str(rate)] = {"median_seen_s": seen, "median_s": live,
+                                       "max_s": max(t[1] for t in times), "times": times,
                                        "server_cpu_s": cpu, "wall_s": wall}
-            print(f"{rate:4.1f} new visitors/s: first view median {median:.2f} s, "
-                  f"max {max(times):.2f} s; server CPU {cpu:.1f} s over {wall:.1f} s")
+            print(f"{rate:4.1f} new visitors/s: view seen median {seen:.2f} s, live page "
+                  f"median {live:.2f} s (max {max(t[1] for t in times):.2f} s); "
+                  f"server CPU {cpu:.1f} s over {wall:.1f} s")
         await browser.close()
-    ok = [float(r) for r, v in out["rates"].items() if v["median_s"] < TARGET_MEDIAN_S]
-    out["max_rate_under_2s"] = max(ok) if ok else 0.0
-    print(f"largest rate tried with median first view under {TARGET_MEDIAN_S:.0f} s: "
-          f"{out['max_rate_under_2s']} new visitors/s")
+    for key, what in (("median_seen_s", "view seen"), ("median_s", "live page")):
+        ok = [float(r) for r, v in out["rates"].items() if v[key] < TARGET_MEDIAN_S]
+        out[f"max_rate_under_2s_{key}"] = max(ok) if ok else 0.0
+        print(f"largest rate tried with the median {what} under {TARGET_MEDIAN_S:.0f} s: "
+              f"{max(ok) if ok else 'none'} new visitors/s")
     return out
 
 

@@ -49,7 +49,7 @@ _IDLE_MS = 2500
 
 _STYLE = """
 #wl-first{position:fixed;inset:0;z-index:1000000;background:#fff;overflow:auto;display:flex;
-font-family:"Source Sans",system-ui,-apple-system,"Segoe UI",sans-serif;color:#31333f}
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#31333f}
 #wl-first .wl-side{flex:0 0 244px;background:#f0f2f6;padding:4.6rem 1.5rem 1rem;font-size:.95rem}
 #wl-first .wl-side b{display:block;font-size:1.6rem;margin-bottom:1rem}
 #wl-first .wl-side dt{color:#808495;font-size:.85rem;margin-top:.8rem}

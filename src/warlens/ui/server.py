@@ -210,6 +210,10 @@ class FirstView:
         status, headers, body = await _capture(self.app, _without_encoding(scope), receive)
         if status == 200 and drawn and drawn[0] and b"<body>" in body:
             body = body.replace(b"<body>", b"<body>" + drawn[0].encode(), 1)
+            # Streamlit's stylesheet need not hold up the sketch's first paint: the
+            # sketch covers the page until the live view is drawn, long after it loads.
+            body = body.replace(b'<link rel="stylesheet"',
+                                b'<link rel="stylesheet" media="print" onload="this.media=\'all\'"')
         if _accepts_gzip(scope) and status == 200:
             body = gzip.compress(body, compresslevel=6)
             headers = _with(headers, content_encoding="gzip", vary="Accept-Encoding")
@@ -244,7 +248,7 @@ class FirstView:
 
 def _draw(kind: str, params: dict[str, list[str]],
           outlines: Callable[[str], sketch.Outlines]) -> str:
-    from warlens.ui import claims, mapview, shell, timeline
+    from warlens.ui import common, shell
     from warlens.workspace import data_dir
 
     source = shell.workspace(str(data_dir())).source()
@@ -252,6 +256,16 @@ def _draw(kind: str, params: dict[str, list[str]],
     filters, _notices = query.filters_from_params(params, vocab)
     view = shell.View(getattr(source, "corpus", None), vocab, filters, (),
                       read_limits()[0], source)
+    # Drawn once per view, like the figures it is drawn from: the source's memo forgets
+    # it with them when the data changes.
+    return common.built_once(view, f"sketch:{kind}", filters.event,
+                             lambda: _sketch_of(kind, view, outlines))
+
+
+def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outlines]) -> str:
+    from warlens.ui import claims, mapview, timeline
+
+    source, filters = view.source, view.filters  # type: ignore[attr-defined]
     labels = {spec.param: spec.label or spec.param for spec in query.FILTERS
               if spec.kind != "item"}
     shown = sketch.in_force(filters.to_params(), labels)
