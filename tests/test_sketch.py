@@ -245,3 +245,25 @@ def test_the_timeline_sketch_of_many_events_counts_them_per_period() -> None:
     heights = [h for _x, _y, _w, h in _rects(svg)[1:]]
     assert len(heights) > 20 and min(heights) > 0
     assert "2022" in svg
+
+
+def test_visitors_arriving_together_build_a_view_once() -> None:
+    import threading
+
+    from warlens.source import Memo
+
+    memo, builds = Memo(), []
+
+    def build() -> str:
+        builds.append(1)
+        time.sleep(0.2)
+        return "figure"
+
+    got: list[str] = []
+    threads = [threading.Thread(target=lambda: got.append(memo.get(("map", 1), build)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == ["figure"] * 8 and len(builds) == 1

@@ -139,21 +139,36 @@ MEMO_SIZE = 64
 
 
 class Memo:
-    """A bounded, thread-safe memo of a source's answers, keyed by question and filters."""
+    """A bounded, thread-safe memo of a source's answers, keyed by question and filters.
+
+    One build per key at a time: the visitors of a shared link who arrive together (and
+    the server's sketch of it) wait for the first one's answer rather than each build it.
+    """
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
         self._cache: cachetools.LRUCache = cachetools.LRUCache(size)
         self._lock = threading.Lock()
+        self._building: dict[tuple, threading.Lock] = {}
 
     def get(self, key: tuple, build: Callable[[], Any]) -> Any:
         """`build()`, remembered under `key`."""
         with self._lock:
             hit = self._cache.get(key, self)
-        if hit is not self:
-            return hit
-        value = build()
-        with self._lock, contextlib.suppress(ValueError):
-            self._cache[key] = value
+            if hit is not self:
+                return hit
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                hit = self._cache.get(key, self)
+            if hit is not self:
+                return hit
+            try:
+                value = build()
+                with self._lock, contextlib.suppress(ValueError):
+                    self._cache[key] = value
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
         return value
 
 
