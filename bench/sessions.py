@@ -195,7 +195,7 @@ async def run(base: str, place: str, meter: Meter, visitors: int, rates: list[fl
         ok = [float(r) for r, v in out["rates"].items() if v[key] < TARGET_MEDIAN_S]
         out[f"max_rate_under_2s_{key}"] = max(ok) if ok else 0.0
         print(f"largest rate tried with the median {what} under {TARGET_MEDIAN_S:.0f} s: "
-              f"{max(ok) if ok else 'none'} new visitors/s")
+              + (f"{max(ok)} new visitors/s" if ok else "none"))
     return out
 
 
