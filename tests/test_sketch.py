@@ -267,3 +267,24 @@ def test_visitors_arriving_together_build_a_view_once() -> None:
     for thread in threads:
         thread.join()
     assert got == ["figure"] * 8 and len(builds) == 1
+
+
+def test_a_story_link_sketches_the_dispute_with_every_quote_credited() -> None:
+    drawn = server._draw("stories", {"story": ["mariupol-capture-2022"]}, lambda name: None)
+    assert "The dispute" in drawn and "Reports in the order they were published (6)" in drawn
+    # Both sides, in one pair.
+    pair = drawn[drawn.index('class="wl-pair"'):]
+    pair = pair[:pair.index('class="wl-pair"', 10)]
+    assert "asserts" in pair and "denies" in pair
+    # Every quoted sentence comes with its text's attribution and licence.
+    quotes = drawn.count("<blockquote>")
+    assert quotes >= 6 and drawn.count("CC BY 4.0") + drawn.count("public domain") >= quotes
+
+
+def test_a_licence_the_attribution_names_is_not_repeated() -> None:
+    from warlens import text
+
+    assert text.credit("Source: kremlin.ru, CC BY 4.0", "CC BY 4.0") == \
+        "Source: kremlin.ru, CC BY 4.0"
+    assert text.credit("The White House", "public domain") == "The White House · public domain"
+    assert text.credit(None, float("nan")) == ""

@@ -44,6 +44,8 @@ READY = {
     "map": '[data-testid="stMain"] .js-plotly-plot .main-svg',
     "claims": '[data-testid="stMain"] [data-testid="stDataFrame"] canvas',
     "timeline": '[data-testid="stMain"] .js-plotly-plot .main-svg',
+    # A story is text: drawn once its first quoted sentence is.
+    "stories": '[data-testid="stMain"] blockquote',
 }
 _IDLE_MS = 2500
 
@@ -69,6 +71,9 @@ vertical-align:top}
 border-radius:.5rem;padding:.8rem 1rem;margin:.6rem 0}
 #wl-first .wl-pair h4{grid-column:1/-1;margin:0;font-size:1rem}
 #wl-first .wl-pair p{margin:.2rem 0;font-size:.95rem}
+#wl-first blockquote{margin:.3rem 0;padding-left:.8rem;border-left:3px solid #e6e9ef;color:#555}
+#wl-first .wl-card{border:1px solid #e6e9ef;border-radius:.5rem;padding:.6rem 1rem;margin:.5rem 0}
+@media (max-width:640px){#wl-first .wl-pair{grid-template-columns:1fr}}
 #wl-first .wl-legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.85rem;margin:.4rem 0}
 #wl-first .wl-key{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;
 margin-right:.3rem;vertical-align:-.05rem}
@@ -468,6 +473,16 @@ def _cell(value: object) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else ""
     return text(value)
+
+
+def said(claimant: object, stance: object, claim: object, outlet: object, published: object,
+         quote: object, credit: str) -> str:
+    """One claim as a report has it: who, how, what; where and when it was published; the
+    sentence it comes from, with the text's attribution and licence."""
+    return (f"<p><b>{text(claimant, 80)}</b> <i>{text(stance, 20)}</i>: {text(claim)}</p>"
+            f'<p class="wl-note">{text(outlet, 80)} · published {text(published, 40)}</p>'
+            f"<blockquote>{text(quote, 400)}</blockquote>"
+            + (f'<p class="wl-note">{text(credit, 300)}</p>' if credit else ""))
 
 
 def in_force(params: Mapping[str, Sequence[str]], labels: Mapping[str, str]) -> dict[str, str]:

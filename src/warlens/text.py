@@ -174,3 +174,12 @@ def _add_sentence(out: list[Sentence], text: str, start: int, end: int) -> None:
         out.append(Sentence(len(out), start, end, text[start:end]))
 
 
+
+
+def credit(attribution: object, licence: object) -> str:
+    """A text's attribution and licence as one line ("Source: ..., CC BY 4.0"), the
+    licence left out when the attribution already names it; "" when neither is known."""
+    parts = [str(v).strip() for v in (attribution, licence) if isinstance(v, str) and v.strip()]
+    if len(parts) == 2 and parts[1] in parts[0]:
+        parts = parts[:1]
+    return " · ".join(parts)

@@ -110,3 +110,13 @@ def test_a_timeline_link_shows_when_it_happened_before_the_page_has_loaded(
     visitor.wait_for_selector('[data-testid="stMain"] .js-plotly-plot .main-svg',
                               timeout=60_000)
     expect(visitor.locator(SKETCH)).to_have_count(0, timeout=5_000)
+
+
+def test_a_story_link_shows_the_dispute_before_the_page_has_loaded(visitor: Page,
+                                                                   app_server: str) -> None:
+    seen = _painted_before_streamlit(
+        visitor, f"{app_server}/Stories?story=mariupol-capture-2022", f"{SKETCH} .wl-pair")
+    assert seen["sketch"] and not seen["streamlit"]
+    expect(visitor.locator(f"{SKETCH} .wl-pair").first).to_contain_text("denies")
+    visitor.wait_for_selector('[data-testid="stMain"] blockquote', timeout=60_000)
+    expect(visitor.locator(SKETCH)).to_have_count(0, timeout=5_000)

@@ -33,7 +33,7 @@ from urllib.parse import parse_qs
 import anyio
 from starlette.middleware import Middleware
 
-from warlens import query, sketch
+from warlens import query, sketch, text
 from warlens.limits import read_limits
 from warlens.model import Col
 
@@ -55,9 +55,11 @@ KEPT_BYTES = 64 << 20
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json",
                  "application/geo+json", "image/svg+xml", "application/manifest+json")
 #: The pages a shared link is sketched for, by the last part of their URL.
-SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline"}
+SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline", "Stories": "stories"}
 #: Contested events a Claims sketch sets side by side.
 CONTESTED_SKETCHED = 3
+#: Reports a story's sketch lists (the live page lists them all).
+STORY_REPORTS_SKETCHED = 12
 STATIC = Path(__file__).resolve().parents[3] / "static"
 
 
@@ -277,6 +279,8 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
                 + sketch.map_svg(fig, outlines(mapview.outline_file(fig)))
                 + sketch.legend(fig))
         return sketch.page(kind, "Map", shown, body)
+    if kind == "stories":
+        return _story_sketch(view, shown)
     if kind == "timeline":
         n_dated = source.timeline_dated(filters)
         if not n_dated:
@@ -306,3 +310,53 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
             + sketch.table(rows.frame.fillna(""), columns, rows.total,
                            narrow=(Col.CLAIMANT, Col.STANCE, Col.CLAIM)))
     return sketch.page(kind, "Claims", shown, body)
+
+
+def _credit(row: dict) -> str:
+    return text.credit(row.get(Col.ATTRIBUTION), row.get(Col.LICENSE))
+
+
+def _story_sketch(view: object, shown: dict[str, str]) -> str:
+    """One story (`?story=slug`): the dispute side by side, then its reports in order of
+    publication, each quote with its text's attribution and licence."""
+    from warlens import stories
+
+    filters = view.filters  # type: ignore[attr-defined]
+    if len(filters.stories) != 1:
+        return ""
+    told, reports, claims = view.source.story(filters.stories[0])  # type: ignore[attr-defined]
+    if told is None:
+        return ""
+    verdict = ("contested: one claimant asserts it, another denies it" if told[Col.CONTESTED]
+               else "not contested in these sources")
+    n_reports, n_outlets = int(told[stories.N_ARTICLES]), int(told[stories.N_OUTLETS])
+    head = (f"<h3>{sketch.text(filters.stories[0], 120)}</h3><p class=\"wl-note\">"
+            + sketch.text(f"{told[Col.DATE_LABEL]} · {told[stories.PLACES] or 'no place given'}"
+                          f" · {n_reports:,} report{'s' * (n_reports != 1)} from {n_outlets:,} "
+                          f"outlet{'s' * (n_outlets != 1)} ({told[stories.OUTLETS]}) · {verdict}",
+                          400) + "</p>")
+    credits = {str(r[Col.ARTICLE]): _credit(r) for r in reports.to_dict("records")}
+
+    def one(claim: dict) -> str:
+        return sketch.said(claim[Col.CLAIMANT], claim[Col.STANCE], claim[Col.CLAIM],
+                           claim[Col.OUTLET], claim[Col.PUBLISHED_LABEL], claim[Col.QUOTE],
+                           credits.get(str(claim[Col.ARTICLE]), ""))
+
+    dispute = ""
+    records = claims.to_dict("records")
+    asserting = [c for c in records if c[Col.STANCE] == "asserts"]
+    denying = [c for c in records if c[Col.STANCE] == "denies"]
+    if told[Col.CONTESTED] and asserting and denying:
+        dispute = ("<h3>The dispute</h3>" + "".join(
+            f'<div class="wl-pair"><div>{one(a)}</div><div>{one(d)}</div></div>'
+            for d in denying[:2] for a in asserting[:2] if a[Col.CLAIMANT] != d[Col.CLAIMANT]))
+    told_by = "".join(
+        f'<div class="wl-card"><p><b>{sketch.text(r[Col.OUTLET], 80)}</b>, published '
+        f"{sketch.text(r[Col.PUBLISHED_LABEL], 40)}: {sketch.text(r[Col.TITLE], 200)}</p>"
+        f"<p>Reports: {sketch.text(r[Col.SUMMARY])}</p>"
+        f"<blockquote>{sketch.text(r[Col.QUOTE], 400)}</blockquote>"
+        + (f'<p class="wl-note">{sketch.text(_credit(r), 300)}</p>' if _credit(r) else "")
+        + "</div>" for r in reports.head(STORY_REPORTS_SKETCHED).to_dict("records"))
+    body = (head + dispute + f"<h3>Reports in the order they were published "
+            f"({len(reports):,})</h3>" + told_by)
+    return sketch.page("stories", "Stories", shown, body)

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from warlens import stories
+from warlens import stories, text
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
@@ -167,7 +167,6 @@ def _draw_reports(view: View, reports: pd.DataFrame) -> None:
                         f"{common.md_escape(place)}*")
             st.markdown(f"> {common.md_escape(get(Col.QUOTE))}")
             common.link_to_sentence(view, label="The sentence", event=get(Col.KEY))
-            credit = " · ".join(str(v) for v in (get(Col.ATTRIBUTION), get(Col.LICENSE))
-                                if isinstance(v, str) and v)
+            credit = text.credit(get(Col.ATTRIBUTION), get(Col.LICENSE))
             if credit:
                 st.caption(common.md_escape(credit))
