@@ -120,9 +120,12 @@ def test_the_overview_of_the_bundled_corpus_counts_stories_across_outlets(
     at = open_page()
     counts = metrics(at)
     assert (counts["Articles"], counts["Shared stories"]) == (21, 16)
-    links = [link.label for link in at.get("page_link")]
-    assert any(label.startswith("mariupol\\-capture\\-2022") and "contested" in label
-               for label in links), links
+    links = [link.label.replace("\\", "") for link in at.get("page_link")]
+    assert "mariupol-capture-2022" in links, links
+    # When, and that it is contested, go under the link, where they wrap on a phone.
+    notes = [c.value.replace("\\", "") for c in at.caption]
+    assert any(n.startswith("20\u201326 Apr 2022 · contested · 6 reports from")
+               for n in notes), notes
 
 
 def test_the_claims_page_lists_stories_contested_across_articles(

@@ -81,3 +81,20 @@ def test_a_story_link_opens_the_story_and_its_sentence_link_the_article(
     wait_for_app(page)
     expect(page.get_by_test_id("stMain")).to_contain_text(
         "Text: Source: President of Ukraine, president.gov.ua, CC BY 4.0")
+
+
+@pytest.mark.parametrize("path", ["/", "/Claims"])
+def test_no_link_to_a_story_or_an_event_is_cut_off_on_a_phone(browser, bundled_server: str,
+                                                              path: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(bundled_server + path)
+    page.get_by_role("link", name="mariupol-capture-2022").wait_for(timeout=60_000)
+    cut = page.evaluate("""() => [...document.querySelectorAll(
+            '[data-testid="stMain"] [data-testid="stPageLink-NavLink"]')].filter(a => {
+        const label = a.querySelector('p');
+        return a.getBoundingClientRect().right > innerWidth
+            || (label && label.scrollWidth > label.clientWidth + 1);
+    }).map(a => a.textContent)""")
+    context.close()
+    assert cut == []

@@ -121,13 +121,12 @@ def _draw_contested_stories(view: View) -> None:
         who = who_says.get(story, "")
         # A link's label never wraps: on a phone "who says what" would run off the screen,
         # so it goes under the link, where it wraps.
-        st.page_link(stories_ui.STORIES_PAGE,
-                     label=common.md_escape(f"{story} ({getattr(row, Col.DATE_LABEL)})"),
+        st.page_link(stories_ui.STORIES_PAGE, label=common.md_escape(story),
                      icon=":material/compare_arrows:",
                      query_params={**view.filters.without_selection().to_params(),
                                    "story": [story]})
-        if who:
-            st.caption(common.md_escape(who))
+        st.caption(common.md_escape(" · ".join(
+            part for part in (str(getattr(row, Col.DATE_LABEL)), who) if part)))
 
 
 def _who_says(view: View, slugs: list[str]) -> dict[str, str]:

@@ -45,16 +45,16 @@ def draw(view: View) -> None:
         st.subheader("Stories across outlets")
         for row in multi.itertuples(index=False):
             get = row.__getattribute__
-            # The label stays short (a link's label never wraps, and a phone would cut it);
-            # who reported it goes under the link, where it wraps.
-            label = (f"{get(Col.STORY)}: {get(Col.DATE_LABEL)}"
-                     + (" (contested)" if get(Col.CONTESTED) else ""))
-            st.page_link(stories_ui.STORIES_PAGE, label=common.md_escape(label[:200]),
+            # The label is the story's name alone (a link's label never wraps, and a phone
+            # cut a long date range off); when, whether contested and who reported it go
+            # under the link, where they wrap.
+            st.page_link(stories_ui.STORIES_PAGE, label=common.md_escape(get(Col.STORY)[:200]),
                          icon=":material/compare_arrows:",
                          query_params={**view.filters.without_selection().to_params(),
                                        "story": [get(Col.STORY)]})
-            st.caption(common.md_escape(f"{get(stories.N_ARTICLES)} reports from "
-                                        f"{get(stories.OUTLETS)}"))
+            st.caption(common.md_escape(
+                f"{get(Col.DATE_LABEL)}" + (" · contested" if get(Col.CONTESTED) else "")
+                + f" · {get(stories.N_ARTICLES)} reports from {get(stories.OUTLETS)}"))
 
     st.subheader("Contested events")
     if not contested.total:
@@ -64,11 +64,14 @@ def draw(view: View) -> None:
                    "them side by side.")
     for event in contested.frame.itertuples(index=False):
         row = getattr(event, Col.KEY)
-        label = f"{getattr(event, Col.SUMMARY)} ({getattr(event, Col.DATE_LABEL)})"
-        st.page_link(common.CLAIMS_PAGE, label=common.md_escape(label[:200]),
+        # What happened goes under the link, where it wraps; the label stays short.
+        st.page_link(common.CLAIMS_PAGE,
+                     label=common.md_escape(f"{getattr(event, Col.DATE_LABEL)}: "
+                                            "compare the claims"),
                      icon=":material/compare_arrows:",
                      query_params={**view.filters.without_selection().to_params(),
                                    "event": [row]})
+        st.caption(common.md_escape(str(getattr(event, Col.SUMMARY))))
 
     articles = source.articles(filters, ARTICLE_COLUMNS, view.limits.table_rows)
     st.subheader(f"Articles ({articles.total:,})")
