@@ -39,7 +39,7 @@ import pyarrow as pa
 from warlens import boundary, dates
 from warlens.engine import schema
 from warlens.engine.schema import DOC, ID_LINE, KIND, SRC
-from warlens.formats import acled, csvutil, ucdp
+from warlens.formats import acled, csvutil, gdelt, ucdp
 from warlens.formats.exportdates import DayColumn
 from warlens.model import Col
 from warlens.problems import ERROR, WARNING, Problem
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from warlens.engine.store import Store
 
 #: The dataset formats loaded in bulk, by name.
-FORMATS = ("acled", "ucdp")
+FORMATS = ("acled", "ucdp", "gdelt")
 #: Rows copied to a non-DuckDB engine at a time.
 BATCH_ROWS = 200_000
 
@@ -72,7 +72,7 @@ def bulk_format(path: Path, root: Path | str | None = None) -> str | None:
     if not boundary.is_regular(path, root):
         return None
     with contextlib.suppress(OSError):
-        for fmt in (acled, ucdp):
+        for fmt in (acled, ucdp, gdelt):
             if fmt.detect(path):
                 return fmt.NAME
     return None
@@ -139,7 +139,7 @@ def load_file(store: Store, key: str, path: str, display: str, *,
     """Load one dataset CSV found in the folder (`key` its absolute path, `path` inside
     the folder, `display` as problems name it) into the store's tables."""
     fmt = bulk_format(Path(key), root)
-    loaders = {acled.NAME: _load_acled, ucdp.NAME: _load_ucdp}
+    loaders = {acled.NAME: _load_acled, ucdp.NAME: _load_ucdp, gdelt.NAME: _load_gdelt}
     if fmt not in loaders:
         raise BulkError(f"{display}: not a dataset this build loads in bulk")
     boundary.contained(key, root)
@@ -156,7 +156,8 @@ def inside_folder(path: Path | str, root: Path) -> str:
     if bulk_format(Path(key), root) is None:
         raise BulkError(f"{path}: not an event dataset this build loads in bulk "
                         f"(formats: {', '.join(FORMATS)}); an ACLED CSV has event_id_cnty "
-                        "and event_date in its header")
+                        "and event_date in its header, a UCDP GED CSV date_start, where_prec "
+                        "and side_a, a GDELT export 61, 58 or 57 tab-separated cells a line")
     return key[len(prefix):]
 
 
@@ -622,8 +623,9 @@ def _acled_rows(db: object, store: Store, own: bool, raw: str, tag: str, path: s
 
 #: Python's whitespace (what str.split and str.strip take away) as an RE2 class: DuckDB's
 #: trim() takes only spaces, and the readers strip every cell the Python way.
-_WS = (r"[\s\x{0B}\x{1C}-\x{1F}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}"
-       r"\x{202F}\x{205F}\x{3000}]")
+_WS_CHARS = (r"\s\x{0B}\x{1C}-\x{1F}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}"
+             r"\x{202F}\x{205F}\x{3000}")
+_WS = f"[{_WS_CHARS}]"
 #: The problems a reader's own function said of a lookup's values.
 _PROBLEMS = pa.list_(pa.struct([("field", pa.string()), ("message", pa.string()),
                                 ("severity", pa.string())]))
@@ -1163,6 +1165,112 @@ def _ucdp_select(job: _Job, said: list[str]) -> str:
              ELSE '' END AS actors,
         array_to_string(list_filter(tag_list, x -> x IS NOT NULL), '; ') AS ev_tags
     FROM w
+    """
+
+
+# --- GDELT -------------------------------------------------------------------------------------
+
+
+def _load_gdelt(store: Store, key: str, path: str, display: str) -> Loaded:
+    """A GDELT events export (tab-separated, no header) through DuckDB, mapped as
+    `formats.gdelt` maps it; the layout is told by the first line, as the reader tells it."""
+    lines = [line for line in csvutil.head_lines(Path(key))[:1] if line.strip()]
+    layout = gdelt.layout_of(lines[0]) if lines else None
+    if layout is None:
+        raise BulkError(f"{display}: not a GDELT events export (61, 58 or 57 tab-separated "
+                        "cells on its first line)")
+    return _load(store, key, path, display, ("gdelt", -1, list(layout[1]), "\t", False),
+                 _gdelt_select, gdelt.ID, list)
+
+
+def _gdelt_day(row: csvutil.CsvRow, said: csvutil.CsvTable) -> dict:
+    """formats.gdelt's event day of one SQLDATE, and the event's dates from it."""
+    day = gdelt.event_day(row, said)
+    return {"day": day, **_day_labels(day.isoformat() if day else "undated")}
+
+
+def _gdelt_select(job: _Job) -> str:
+    """Each row of a GDELT export with the values `formats.gdelt` gives it."""
+    c = job.cell
+    days = job.lookup("days", (gdelt.DAY,), _gdelt_day, {"day": pa.date32(), **_DAY_LABELS})
+    added = job.lookup("added", (gdelt.ADDED,),
+                       lambda row, said: {"added": gdelt.published_day(row, said, None)[0]},
+                       {"added": pa.date32()})
+    type_keys = ("EventRootCode", "EventBaseCode")
+    types = job.lookup("types", type_keys, lambda row, said: dict(zip(
+        ("type", "what"), gdelt.event_types(row, said), strict=True)) | {
+            "cameo": gdelt.cameo_tag(row.get("EventRootCode"))},
+        {"type": pa.string(), "what": pa.string(), "cameo": pa.list_(pa.string())})
+    geo = job.lookup("geo", ("ActionGeo_Type",), lambda row, said: {
+        "precision": gdelt.geo_precision(row, said)}, {"precision": pa.string()})
+    countries = job.lookup("iso", ("ActionGeo_CountryCode",), lambda row, said: {
+        "iso": gdelt.country(row, said)}, {"iso": pa.string()})
+    one, two = c("Actor1Name"), c("Actor2Name")
+    # each named once, in order (`dict.fromkeys` in the reader)
+    actors = (f"CASE WHEN {one} <> '' AND {two} <> '' AND _wl_clip({one}) <> _wl_clip({two}) "
+              f"THEN [_wl_clip({one}), _wl_clip({two})] WHEN {one} <> '' THEN [_wl_clip({one})] "
+              f"WHEN {two} <> '' THEN [_wl_clip({two})] ELSE []::VARCHAR[] END")
+    tags = ", ".join(f"CASE WHEN {c(column)} <> '' THEN _wl_clip('{column}: ' || {c(column)}) END"
+                     for column in gdelt.TAG_COLUMNS)
+    url = _literal(f"(?i)^https?://[^{_WS_CHARS}/$.?#][^{_WS_CHARS}]*$")
+    iso = "strftime(day, '%Y-%m-%d')"
+    return f"""
+    WITH m AS (
+    SELECT r._line, {_record(job, gdelt.ID, 'gdelt')},
+        {_number(c(gdelt.LAT))} AS lat_given, {_number(c(gdelt.LON))} AS lon_given,
+        {c(gdelt.LAT)} AS lat_text, {c(gdelt.LON)} AS lon_text,
+        {c('ActionGeo_FullName')} AS name_raw, {c('EventCode')} AS code,
+        {c(gdelt.SOURCE)} AS source, {actors} AS actor_list,
+        list_concat(t.cameo, [{tags}]) AS tag_list,
+        d.day, d.ev_start, d.ev_end, d.dprec, d.dlabel, d.dtext, a.added, t.type, t.what,
+        g.precision, i.iso AS country,
+        {_said('d._problems', 'a._problems', 't._problems', 'g._problems', 'i._problems')}
+    FROM {job.rows} r
+    LEFT JOIN {days} d ON {job.on('d', (gdelt.DAY,))}
+    LEFT JOIN {added} a ON {job.on('a', (gdelt.ADDED,))}
+    LEFT JOIN {types} t ON {job.on('t', type_keys)}
+    LEFT JOIN {geo} g ON {job.on('g', ('ActionGeo_Type',))}
+    LEFT JOIN {countries} i ON {job.on('i', ('ActionGeo_CountryCode',))}
+    ), p AS (
+    SELECT *, coalesce(lat_given IS NOT NULL AND lon_given IS NOT NULL
+            AND lat_given BETWEEN -90 AND 90 AND lon_given BETWEEN -180 AND 180, false)
+            AS valid,
+        actor_list AS named
+    FROM m
+    ), q AS (
+    SELECT *, name_raw <> '' OR valid AS has_place,
+        _wl_clip(coalesce(nullif(name_raw, ''), CAST(lat_given AS VARCHAR) || ', '
+                          || CAST(lon_given AS VARCHAR))) AS place_name,
+        coalesce(nullif(_wl_slug(name_raw), ''), 'place') AS place_id,
+        NULL::VARCHAR AS alias
+    FROM p
+    ), w AS (
+    SELECT *, CASE WHEN has_place THEN place_name ELSE '' END AS at_where FROM q
+    ), s AS (
+    SELECT *, what || CASE WHEN at_where <> '' THEN ' in ' || at_where ELSE '' END
+              AS summary_text FROM w
+    )
+    SELECT * EXCLUDE (summary_text), {_coordinates(gdelt.LAT, gdelt.LON)},
+        _wl_clip(summary_text || ', ' || coalesce({iso}, 'undated')) AS title,
+        {_literal(gdelt.OUTLET)} AS outlet,
+        CASE WHEN regexp_matches(source, {url}) THEN source END AS url,
+        coalesce(added, day) AS pub_day, coalesce(added, day) IS NOT NULL AS pub_inferred,
+        'GDELT codes an event of type ' || what
+            || CASE WHEN code <> '' THEN ' (CAMEO ' || code || ')' ELSE '' END
+            || CASE WHEN at_where <> '' THEN ' at ' || at_where ELSE '' END
+            || coalesce(' on ' || {iso}, '')
+            || CASE WHEN len(named) > 0 THEN ', involving ' || array_to_string(named, ' and ')
+                    ELSE '' END
+            || '.' || CASE WHEN source <> '' THEN ' Source: ' || source ELSE '' END AS text,
+        {_literal(gdelt.GENERATED)} || CASE
+            WHEN added IS NOT NULL THEN ' ' || {_literal(gdelt.ADDED_NOTE)}
+            WHEN day IS NOT NULL THEN ' ' || {_literal(gdelt.DAY_NOTE)} ELSE '' END AS notes,
+        'GDELT' AS art_tags, _wl_clip(summary_text) AS summary,
+        array_to_string(named, '; ') AS actors,
+        NULL::BIGINT AS cas_low, NULL::BIGINT AS cas_high, NULL::VARCHAR AS cas_text,
+        array_to_string(list_filter(list_concat(tag_list, [CASE WHEN source <> ''
+            THEN _wl_clip('source: ' || source) END]), x -> x IS NOT NULL), '; ') AS ev_tags
+    FROM s
     """
 
 
