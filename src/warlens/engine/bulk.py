@@ -161,6 +161,41 @@ def inside_folder(path: Path | str, root: Path) -> str:
     return key[len(prefix):]
 
 
+def lines_at(path: str, offsets: list[int], block: int = 1 << 26) -> list[int]:
+    """The 1-based line of each byte offset of a file, counted a block at a time."""
+    wanted = np.asarray(offsets, dtype=np.int64)
+    found = np.zeros(len(wanted), dtype=np.int64)
+    lines_before = 0
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0,  # noqa: PTH123
+                                               access=mmap.ACCESS_READ) as data:
+        size = len(data)
+        for offset in range(0, size, block):
+            count = min(block, size - offset)
+            breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=count,
+                                                  offset=offset) == 0x0A) + offset
+            inside = (wanted >= offset) & (wanted < offset + count)
+            found[inside] = lines_before + np.searchsorted(breaks, wanted[inside]) + 1
+            lines_before += len(breaks)
+    return [int(x) for x in found]
+
+
+#: DuckDB's names for a record with another number of cells than the header's.
+_WRONG_LENGTH = ("MISSING COLUMNS", "TOO MANY COLUMNS")
+
+
+def _refused(db: object, key: str, rejects: str) -> list[tuple[int, str, str]]:
+    """The records DuckDB's CSV reader refused, once each: (the line the record starts
+    on, the column at fault or '(row)', DuckDB's message). DuckDB's own `line` counts
+    records, not lines, so the line is worked out from the record's byte offset."""
+    found = db.execute(f"SELECT line_byte_position, any_value(column_name ORDER BY column_idx), "
+                       f"any_value(error_type ORDER BY column_idx), "
+                       f"any_value(error_message ORDER BY column_idx) FROM {rejects} "
+                       "GROUP BY line_byte_position ORDER BY line_byte_position").fetchall()
+    lines = lines_at(key, [int(r[0]) for r in found])
+    return [(line, "(row)" if str(kind) in _WRONG_LENGTH else (column or "(row)"), message)
+            for line, (_, column, kind, message) in zip(lines, found, strict=True)]
+
+
 def _read_rows(db: object, key: str, display: str, header_index: int, columns: list[str],
                delimiter: str, raw: str, *, quoted: bool = True) -> tuple[list, list[Problem]]:
     """Read a CSV's records into temp tables `raw` (every cell as text) and `raw`_l (the
@@ -184,8 +219,7 @@ def _read_rows(db: object, key: str, display: str, header_index: int, columns: l
             f"ignore_errors=true, store_rejects=true, rejects_table='{rejects}', "
             f"rejects_scan='{scan}', strict_mode=false, encoding='{encoding}')",
             [key, header_index + 1, delimiter])
-        refused = db.execute(f"SELECT line, column_name, error_message FROM {rejects} "
-                             "ORDER BY line").fetchall()
+        refused = _refused(db, key, rejects)
         bad_text = [r for r in refused if "unicode" in str(r[2]).lower()]
         if not bad_text:
             break
