@@ -9,14 +9,15 @@
 `acled` writes a synthetic ACLED-shaped CSV (`acled_csv`) and loads it into a fresh DuckDB
 with `warlens build --events`; `ucdp` and `gdelt` do the same with a synthetic UCDP GED
 CSV (`ucdp_csv`) and a GDELT 2.0 events export (`gdelt_export`). `corpus` builds a
-synthetic YAML corpus (`warlens synth`, written once under bench/out/corpora/ as bench/run.py writes them) into each engine, cold,
-then again after one file changed. `scale` takes the DuckDB build of a corpus, copies its
-rows `--times` times over under new ids (the columnar path: rows arrive as tables, not as
-YAML files) and times what a rebuild does at that size: the checks across files, the
-stories, one changed file. Each measurement runs in a child process whose peak RSS (and
-its parse workers') is printed beside the wall time, the CPU time (its own and its
-workers') and the load average: this machine is shared, and under load the CPU time says
-more than the wall time. PostgreSQL's URL comes from WARLENS_TEST_POSTGRES (scripts/test sets it).
+synthetic YAML corpus (`warlens synth`, written once under bench/out/corpora/ as
+bench/run.py writes them) into each engine, cold, then again after one file changed.
+`scale` takes the DuckDB build of a corpus, copies its rows `--times` times over under new
+ids (the columnar path: rows arrive as tables, not as YAML files) and times what a rebuild
+does at that size: the checks across files, the stories, one changed file. Each
+measurement runs in a child process whose peak RSS (and its parse workers') is printed
+beside the wall time, the CPU time (its own and its workers') and the load average: this
+machine is shared, and under load the CPU time says more than the wall time. PostgreSQL's
+URL comes from WARLENS_TEST_POSTGRES (scripts/test sets it).
 """
 
 from __future__ import annotations
