@@ -630,7 +630,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Compile a data folder (and any event CSVs given) into an engine; print what happened."""
     from warlens.engine import EngineError
     from warlens.engine.build import build
-    from warlens.engine.bulk import FORMATS, BulkError
+    from warlens.engine.bulk import FORMATS, BulkError, bulk_format
 
     folder = args.path or data_dir()
     if not folder.is_dir():
@@ -639,6 +639,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _usage("warlens build", f"loading {args.format} files in bulk is not written "
                       f"yet (formats: {', '.join(FORMATS)}); without --events they are read "
                       "like any file")
+    for events in args.events if args.format else ():
+        found = bulk_format(events.resolve(), folder.resolve())
+        if found is not None and found != args.format:
+            return _usage("warlens build", f"{events} is a {found} file, not {args.format}")
     try:
         report = build(folder, args.engine, fresh=args.fresh, bulk=args.events)
     except (EngineError, BulkError) as exc:

@@ -199,9 +199,20 @@ def test_warlens_build_takes_ucdp_and_gdelt_files_in_bulk(tmp_path, capsys):
     assert bulk.bulk_format(folder / GDELT[1].name, folder) == "gdelt"
 
     code = cli.main(["build", str(folder), "--engine", f"duckdb://{tmp_path / 'e.duckdb'}",
-                     "--format", "gdelt", "--events", str(folder / GDELT[1].name),
+                     "--events", str(folder / GDELT[1].name),
                      "--events", str(folder / UCDP.name)])
 
     out = capsys.readouterr().out
     assert code == 0, out
     assert "2 loaded in bulk" in out and "11 events" in out
+
+
+def test_warlens_build_refuses_a_file_of_another_format_than_format_says(tmp_path, capsys):
+    folder = tmp_path / "data"
+    _copy(folder, UCDP)
+
+    code = cli.main(["build", str(folder), "--engine", f"duckdb://{tmp_path / 'e.duckdb'}",
+                     "--format", "gdelt", "--events", str(folder / UCDP.name)])
+
+    assert code == 2
+    assert "is a ucdp file, not gdelt" in capsys.readouterr().err
