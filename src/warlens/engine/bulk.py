@@ -1,15 +1,19 @@
-"""Big event datasets straight into an engine: an ACLED CSV of millions of rows, no YAML.
+"""Big event datasets straight into an engine: ACLED, UCDP GED and GDELT files of millions
+of rows, no YAML.
 
-The app reads an ACLED export row by row into article documents (`formats.acled`), which
-is right for a country file and far too slow for the full export. Here DuckDB reads the
-CSV (`read_csv`, every cell as text) and SQL makes the articles, events and places rows.
-The mapping is `formats.acled`'s own, applied once per distinct value rather than once per
-row: its event types, geo and time precisions, country codes and the date forms its
-`DayColumn` reads come back as small lookup tables that the SQL joins. Each row keeps its
-provenance: the file's path inside the data folder and the line the record starts on
-(worked out from the file's bytes, quoted line breaks and all).
+The app reads a dataset row by row into article documents (`formats.acled`,
+`formats.ucdp`, `formats.gdelt`), which is right for a country file and far too slow for
+a full export. Here DuckDB reads the file (`read_csv`, every cell as text) and SQL makes
+the articles, events and places rows. The mapping is the reader's own, applied once per
+distinct value rather than once per row: the reader's functions (event types, precisions,
+country codes, the dates its `DayColumn` reads, UCDP's estimates) run on each distinct
+combination of the cells they read, and come back as small lookup tables that the SQL
+joins, with what they said about those values; what is left per row (texts, titles,
+tags) is SQL written as the twin of the reader's Python. Each row keeps its provenance:
+the file's path inside the data folder and the line the record starts on (worked out from
+the file's bytes, quoted line breaks and all).
 
-Nothing is dropped without a word: a row CSV parsing rejects, a row with no event id or an
+Nothing is dropped without a word: a record CSV parsing rejects, a row with no id or an
 id already loaded, is an error naming file, line and column; a bad value (an unreadable
 date, coordinates out of range, an unknown type or precision) is a warning and the row
 loads without it, as the app loads it.
@@ -1308,5 +1312,5 @@ def _gdelt_select(job: _Job) -> str:
     """
 
 
-__all__ = ["FORMATS", "BulkError", "Loaded", "bulk_format", "inside_folder", "load_file",
-           "record_lines"]
+__all__ = ["FORMATS", "BulkError", "Loaded", "bulk_format", "inside_folder", "lines_at",
+           "load_file", "record_lines"]
