@@ -158,6 +158,24 @@ def test_bad_ucdp_rows_are_problems_naming_file_line_and_field_and_the_good_rows
     _assert_same_as_the_app(engine_url, folder, skip_lines=(11,))
 
 
+def test_notes_before_a_ucdp_header_are_said_as_the_app_says_them(engine_name, engine_url,
+                                                                tmp_path):
+    if engine_name == "spark":
+        pytest.skip("Spark: one bulk comparison per format runs there (the build is slow)")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    ged = folder / "ged.csv"
+    ged.write_text("UCDP GED sample, downloaded 2024-05-01\n\n" + UCDP.read_text(
+        encoding="utf-8"), encoding="utf-8")
+
+    report = build(folder, engine_url, bulk=[ged])
+
+    assert any(p.startswith("ged.csv:1: (file): warning: the header is on line 3")
+               for p in report.problems)
+    assert _table(engine_url, "events").set_index(Col.ID).loc["e-900001", Col.LINE] == 4
+    _assert_same_as_the_app(engine_url, folder)
+
+
 def test_gdelt_exports_in_bulk_hold_the_rows_the_app_reads_with_their_file_and_line(
         engine_name, engine_url, tmp_path):
     folder = tmp_path / "data"

@@ -135,7 +135,8 @@ def record_lines(path: str, header_index: int, block: int = 1 << 26, *,
     # blanks[k] says whether the record *ending* at end k is blank: record k (0-based)
     blank = np.concatenate([*blanks, [last_end >= size - 1]])
     records = starts[~blank]
-    return records[header_index + 1:]
+    # the records after the header's line (blank lines in the notes before it are no records)
+    return records[records > header_index + 1]
 
 
 def load_file(store: Store, key: str, path: str, display: str, *,
@@ -274,6 +275,7 @@ def _load_acled(store: Store, key: str, path: str, display: str) -> Loaded:
     raw = f"_acled_raw_{tag}"
     try:
         refused, notes = _read_rows(db, key, display, header_index, columns, delimiter, raw)
+        notes += _preamble(lines, header_index, display)
         notes += [Problem(display, header_index + 1, "event_date", note, WARNING)
                   for note in _register_lookups(db, raw, columns, tag)]
         problems = _acled_problems(db, raw, tag, refused, display)
@@ -291,6 +293,15 @@ def _load_acled(store: Store, key: str, path: str, display: str) -> Loaded:
         if not own:
             db.close()
     return Loaded(file_digest(key), counts, len(refused))
+
+
+def _preamble(lines: list[str], header_index: int, display: str) -> list[Problem]:
+    """The warning on lines of notes before a CSV's header, as `csvutil.read_table` says
+    it (none when the header is on line 1)."""
+    if header_index <= 0:
+        return []
+    skipped = [line.strip() for line in lines[:header_index]]
+    return [Problem(display, 1, "(file)", csvutil.notes_skipped(skipped), WARNING)]
 
 
 def _problem_frame(problems: list[Problem], path: str) -> pd.DataFrame:
@@ -1042,8 +1053,9 @@ def _load_ucdp(store: Store, key: str, path: str, display: str) -> Loaded:
     return _load(store, key, path, display,
                  ("ucdp", header_index, columns, csvutil.sniff_delimiter(header), True),
                  lambda job: _ucdp_select(job, said), "id",
-                 lambda: [Problem(display, header_index + 1, "date_start", note, WARNING)
-                          for note in said])
+                 lambda: _preamble(lines, header_index, display) + [
+                     Problem(display, header_index + 1, "date_start", note, WARNING)
+                     for note in said])
 
 
 def _ucdp_days(job: _Job, said: list[str]) -> str:
