@@ -803,7 +803,8 @@ def commands() -> tuple[Command, ...]:
             _option("--events", metavar="FILE", type=Path, action="append", default=[],
                     help="an event dataset CSV inside the folder to load in bulk (repeatable)"),
             _option("--format", choices=("acled", "ucdp", "gdelt"), default=None,
-                    help="the format of --events files (default: recognised from the header)"),
+                    help="the format of the --events files, checked against each (default: "
+                         "recognised from the file)"),
             _option("--fresh", action="store_true", help="drop what the engine holds first"),
         ), description="Compile a data folder into a query engine: articles, events, claims, "
                        "places, stories and problems, re-reading only the files that changed. "
