@@ -1,19 +1,23 @@
 """`warlens build` measured: build time, incremental rebuild, peak memory, rows.
 
     python bench/engine_build.py acled [--rows 2000000]
+    python bench/engine_build.py ucdp [--rows 1000000]
+    python bench/engine_build.py gdelt [--rows 1000000]
     python bench/engine_build.py corpus [--articles 100000] [--engines duckdb,postgres,spark]
     python bench/engine_build.py scale [--articles 100000] [--times 10]
 
 `acled` writes a synthetic ACLED-shaped CSV (`acled_csv`) and loads it into a fresh DuckDB
-with `warlens build --events`. `corpus` builds a synthetic YAML corpus (`warlens synth`,
-written once under bench/out/corpora/ as bench/run.py writes them) into each engine, cold,
-then again after one file changed. `scale` takes the DuckDB build of a corpus, copies its
-rows `--times` times over under new ids (the columnar path: rows arrive as tables, not as
-YAML files) and times what a rebuild does at that size: the checks across files, the
-stories, one changed file. Each measurement runs in a child process whose peak RSS (and
-its parse workers') is printed beside the wall time, the CPU time (its own and its
-workers') and the load average: this machine is shared, and under load the CPU time says
-more than the wall time. PostgreSQL's URL comes from WARLENS_TEST_POSTGRES (scripts/test sets it).
+with `warlens build --events`; `ucdp` and `gdelt` do the same with a synthetic UCDP GED
+CSV (`ucdp_csv`) and a GDELT 2.0 events export (`gdelt_export`). `corpus` builds a
+synthetic YAML corpus (`warlens synth`, written once under bench/out/corpora/ as
+bench/run.py writes them) into each engine, cold, then again after one file changed.
+`scale` takes the DuckDB build of a corpus, copies its rows `--times` times over under new
+ids (the columnar path: rows arrive as tables, not as YAML files) and times what a rebuild
+does at that size: the checks across files, the stories, one changed file. Each
+measurement runs in a child process whose peak RSS (and its parse workers') is printed
+beside the wall time, the CPU time (its own and its workers') and the load average: this
+machine is shared, and under load the CPU time says more than the wall time. PostgreSQL's
+URL comes from WARLENS_TEST_POSTGRES (scripts/test sets it).
 """
 
 from __future__ import annotations
@@ -88,6 +92,106 @@ def acled_csv(path: Path, rows: int, seed: int = 1) -> Path:
     return path
 
 
+#: UCDP GED's columns (the ones `formats.ucdp` reads and a few it passes by).
+UCDP_COLUMNS = [
+    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_name",
+    "dyad_name", "side_a", "side_b", "number_of_sources", "source_article", "source_office",
+    "source_date", "source_headline", "source_original", "where_prec", "where_coordinates",
+    "where_description", "adm_1", "adm_2", "latitude", "longitude", "country", "region",
+    "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
+    "deaths_civilians", "deaths_unknown", "best", "high", "low",
+]
+_SIDES = [("Government of Russia (Soviet Union)", "Government of Ukraine", 1),
+          ("Government of Russia (Soviet Union)", "Civilians", 3),
+          ("RSF", "SAF-aligned militia", 2)]
+
+
+def _day(rng: random.Random) -> str:
+    """A day in 2021-2024, ISO."""
+    day = 738000 + rng.randrange(900)
+    return time.strftime("%Y-%m-%d", time.gmtime((day - 719163) * 86400))
+
+
+def _complete(path: Path, rows: int, seed: int) -> bool:
+    marker = path.with_suffix(".complete")
+    return path.exists() and marker.exists() and marker.read_text() == f"{rows} {seed}"
+
+
+def ucdp_csv(path: Path, rows: int, seed: int = 1) -> Path:
+    """Write a synthetic UCDP GED-shaped CSV of `rows` events (once: kept if complete)."""
+    if _complete(path, rows, seed):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(UCDP_COLUMNS)
+        for n in range(rows):
+            side_a, side_b, violence = _SIDES[n % len(_SIDES)]
+            town, oblast, lat, lon = _PLACES[rng.randrange(len(_PLACES))]
+            start = _day(rng)
+            prec = rng.choice((1, 1, 1, 2, 3, 4, 6))
+            best = rng.choice((0, 1, 2, 5, 12))
+            located = prec != 6
+            out.writerow([
+                900000 + n, f"UKR-{start[:4]}-{violence}-{n}", start[:4], 1, "Clear", violence,
+                "Russia - Ukraine", f"{side_a} - {side_b}", side_a, side_b, 1,
+                f"Ukrinform,{start},Fighting near {town}", "Ukrinform", start,
+                f"Fighting near {town} (report {n + 1})", "Ukrainian military", prec,
+                f"{town} town" if located else "Ukraine", town if located else "Ukraine",
+                f"{oblast} oblast", f"{town} raion",
+                f"{lat + rng.uniform(-0.05, 0.05):.4f}" if located else "49.0",
+                f"{lon + rng.uniform(-0.05, 0.05):.4f}" if located else "32.0",
+                "Ukraine", "Europe", rng.choice((1, 1, 2)), rng.choice((1, 1, 1, 2, 4)), start,
+                start, best, 0, 0, 0, best, best + rng.choice((0, 2, 5)), best])
+    path.with_suffix(".complete").write_text(f"{rows} {seed}")
+    return path
+
+
+#: (CAMEO event code, ActionGeo_Type, FIPS country, place, lat, lon) of the synthetic rows.
+_GDELT_EVENTS = [("190", "4", "UP", "Bakhmut, Donets'k, Ukraine", 48.5956, 38.0003),
+                 ("195", "4", "UP", "Odesa, Odes'ka Oblast', Ukraine", 46.4775, 30.7326),
+                 ("141", "1", "UP", "Ukraine", 49.0, 32.0),
+                 ("043", "5", "UP", "Kyyiv, Misto, Ukraine", 50.4333, 30.5167),
+                 ("1832", "4", "UP", "Kramatorsk, Donets'k, Ukraine", 48.7233, 37.5556),
+                 ("202", "4", "SU", "Omdurman, Khartoum, Sudan", 15.6445, 32.4777)]
+
+
+def gdelt_export(path: Path, rows: int, seed: int = 1) -> Path:
+    """Write a synthetic GDELT 2.0 events export of `rows` events: 61 tab-separated
+    columns, no header (once: kept if complete)."""
+    from warlens.formats.gdelt import LAYOUTS
+
+    if _complete(path, rows, seed):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = LAYOUTS[61][1]
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(rows):
+            code, kind, fips, place, lat, lon = _GDELT_EVENTS[rng.randrange(len(_GDELT_EVENTS))]
+            day = _day(rng).replace("-", "")
+            a1, a2 = rng.sample([("RUS", "RUSSIA"), ("UKR", "UKRAINE"), ("UKRMIL", "UKRAINIAN "
+                                 "MILITARY"), ("SDNREB", "RAPID SUPPORT FORCES")], 2)
+            cells = dict.fromkeys(columns, "")
+            cells.update({
+                "GLOBALEVENTID": str(1100000000 + n), "SQLDATE": day, "MonthYear": day[:6],
+                "Year": day[:4], "FractionDate": day[:4] + ".5", "Actor1Code": a1[0],
+                "Actor1Name": a1[1], "Actor2Code": a2[0], "Actor2Name": a2[1],
+                "IsRootEvent": "1", "EventCode": code, "EventBaseCode": code[:3],
+                "EventRootCode": code[:2], "QuadClass": "4", "GoldsteinScale": "-10.0",
+                "NumMentions": str(rng.randrange(1, 40)), "NumSources": "1",
+                "NumArticles": "4", "AvgTone": f"{rng.uniform(-9, 2):.2f}",
+                "ActionGeo_Type": kind, "ActionGeo_FullName": place,
+                "ActionGeo_CountryCode": fips, "ActionGeo_ADM1Code": fips,
+                "ActionGeo_Lat": f"{lat:.4f}", "ActionGeo_Long": f"{lon:.4f}",
+                "ActionGeo_FeatureID": "-1036528", "DATEADDED": day + "120000",
+                "SOURCEURL": f"https://www.example.org/news/{day}/report-{n}"})
+            handle.write("\t".join(cells[c] for c in columns) + "\n")
+    path.with_suffix(".complete").write_text(f"{rows} {seed}")
+    return path
+
+
 def load_average() -> str:
     """The 1-minute load average, as printed beside each figure."""
     return f"{os.getloadavg()[0]:.2f}"
@@ -150,6 +254,27 @@ def bench_acled(rows: int) -> None:
             f"result = dict(seconds=round(time.perf_counter() - start, 1), counts=r.counts,"
             f" errors=r.errors, warnings=r.warnings)\n")
     row(f"ACLED {rows:,} rows -> DuckDB (--events)", child(code))
+
+
+def bench_dataset(name: str, rows: int) -> None:
+    """A synthetic UCDP GED CSV or GDELT export of `rows` events loaded into DuckDB."""
+    folder = OUT / name / str(rows)  # one file a folder: the build reads the whole folder
+    start = time.perf_counter()
+    write, file = {"ucdp": (ucdp_csv, f"ged-{rows}.csv"),
+                   "gdelt": (gdelt_export, f"{rows}.export.CSV")}[name]
+    path = write(folder / file, rows)
+    print(f"{name} file of {rows:,} rows: {path.stat().st_size / 1e6:,.0f} MB "
+          f"(written in {time.perf_counter() - start:.0f} s)", flush=True)
+    store = OUT / "engines" / f"{name}-{rows}.duckdb"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.unlink(missing_ok=True)
+    url = f"duckdb://{store}"
+    code = (f"from warlens.engine.build import build\n"
+            f"start = time.perf_counter()\n"
+            f"r = build({str(folder)!r}, {url!r}, fresh=True, bulk=[{str(path)!r}])\n"
+            f"result = dict(seconds=round(time.perf_counter() - start, 1), counts=r.counts,"
+            f" errors=r.errors, warnings=r.warnings)\n")
+    row(f"{name} {rows:,} rows -> DuckDB (--events)", child(code))
 
 
 def ensure_corpus(articles: int) -> Path:
@@ -264,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="what", required=True)
     acled = sub.add_parser("acled", help="the bulk ACLED load into DuckDB")
     acled.add_argument("--rows", type=int, default=2_000_000)
+    for name in ("ucdp", "gdelt"):
+        dataset = sub.add_parser(name, help=f"the bulk {name.upper()} load into DuckDB")
+        dataset.add_argument("--rows", type=int, default=1_000_000)
     corpus = sub.add_parser("corpus", help="cold and incremental builds of a YAML corpus")
     corpus.add_argument("--articles", type=int, default=100_000)
     corpus.add_argument("--engines", default="duckdb,postgres,spark")
@@ -274,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{os.cpu_count()} cores; load average {load_average()} at the start", flush=True)
     if args.what == "acled":
         bench_acled(args.rows)
+    elif args.what in ("ucdp", "gdelt"):
+        bench_dataset(args.what, args.rows)
     elif args.what == "corpus":
         bench_corpus(args.articles, args.engines.split(","))
     else:

@@ -630,7 +630,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Compile a data folder (and any event CSVs given) into an engine; print what happened."""
     from warlens.engine import EngineError
     from warlens.engine.build import build
-    from warlens.engine.bulk import FORMATS, BulkError
+    from warlens.engine.bulk import FORMATS, BulkError, bulk_format
 
     folder = args.path or data_dir()
     if not folder.is_dir():
@@ -639,6 +639,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _usage("warlens build", f"loading {args.format} files in bulk is not written "
                       f"yet (formats: {', '.join(FORMATS)}); without --events they are read "
                       "like any file")
+    for events in args.events if args.format else ():
+        found = bulk_format(events.resolve(), folder.resolve())
+        if found is not None and found != args.format:
+            return _usage("warlens build", f"{events} is a {found} file, not {args.format}")
     try:
         report = build(folder, args.engine, fresh=args.fresh, bulk=args.events)
     except (EngineError, BulkError) as exc:
@@ -799,7 +803,8 @@ def commands() -> tuple[Command, ...]:
             _option("--events", metavar="FILE", type=Path, action="append", default=[],
                     help="an event dataset CSV inside the folder to load in bulk (repeatable)"),
             _option("--format", choices=("acled", "ucdp", "gdelt"), default=None,
-                    help="the format of --events files (default: recognised from the header)"),
+                    help="the format of the --events files, checked against each (default: "
+                         "recognised from the file)"),
             _option("--fresh", action="store_true", help="drop what the engine holds first"),
         ), description="Compile a data folder into a query engine: articles, events, claims, "
                        "places, stories and problems, re-reading only the files that changed. "

@@ -134,3 +134,24 @@ def test_warlens_build_refuses_events_outside_the_folder(tmp_path, capsys):
 
     assert code == 2
     assert "give a regular file inside the data folder" in capsys.readouterr().err
+
+
+def test_a_note_and_a_blank_line_before_the_header_keep_every_row_on_its_line(
+        engine_name, engine_url, tmp_path):
+    _skip_slow(engine_name)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    csv = folder / "acled.csv"
+    csv.write_text("ACLED export (Sample)\n\n" + ACLED.read_text(encoding="utf-8"),
+                   encoding="utf-8")
+
+    report = build(folder, engine_url, bulk=[csv])
+
+    assert any(p.startswith("acled.csv:1: (file): warning: the header is on line 3")
+               for p in report.problems)
+    with contextlib.chdir(folder):
+        app = load_corpus(Path(), cache=False)
+    for name in ("articles", "events", "places", "problems"):
+        pd.testing.assert_frame_equal(engines.comparable(table(engine_url, name), name),
+                                      engines.comparable(getattr(app, name), name),
+                                      check_dtype=False, obj=name)

@@ -86,7 +86,9 @@ class Format:
 #: What the folder walk says of a .csv file no reader recognises.
 UNRECOGNISED_CSV = ("no reader recognises this CSV file: an ACLED export needs the columns "
                     "event_id_cnty and event_date, a UCDP GED export date_start, where_prec "
-                    "and side_a, in a header within its first lines; not read")
+                    "and side_a, in a header within its first lines; a GDELT events export "
+                    "has no header but 61 (2.0) or 58 or 57 (1.0) tab-separated cells a line, "
+                    "starting with an event id and a YYYYMMDD day; not read")
 
 #: What the folder walk says of a .json file no reader recognises.
 UNRECOGNISED_JSON = ("no reader recognises this JSON file: a Label Studio export is a list "

@@ -158,11 +158,7 @@ def read_table(path: Path, file: str, aliases: Mapping[str, str] | None = None,
     reader = csv.reader(stream, delimiter=delimiter)
     table = CsvTable(file, problems, columns=[], delimiter=delimiter, header_line=offset + 1)
     if skipped:
-        shown = " / ".join(repr(line[:60]) for line in skipped if line) or "blank"
-        lines = "the line" if offset == 1 else f"the {offset} lines"
-        table.add(1, "(file)", f"the header is on line {offset + 1}; {lines} before it "
-                  f"({shown}) {'was' if offset == 1 else 'were'} skipped as notes",
-                  WARNING)
+        table.add(1, "(file)", notes_skipped(skipped), WARNING)
     try:
         header = next(reader)
     except StopIteration:
@@ -174,6 +170,15 @@ def read_table(path: Path, file: str, aliases: Mapping[str, str] | None = None,
     table.columns = _column_names(header, aliases or {})
     _read_rows(reader, offset, table)
     return table
+
+
+def notes_skipped(skipped: list[str]) -> str:
+    """What is said of the lines (stripped) found before a file's header."""
+    offset = len(skipped)
+    shown = " / ".join(repr(line[:60]) for line in skipped if line) or "blank"
+    lines = "the line" if offset == 1 else f"the {offset} lines"
+    return (f"the header is on line {offset + 1}; {lines} before it ({shown}) "
+            f"{'was' if offset == 1 else 'were'} skipped as notes")
 
 
 def _skip_notes(text: str, stream: io.StringIO, signature: tuple[str, ...]) -> list[str]:
