@@ -215,10 +215,15 @@ def start(title: str) -> View:
     # A bundled icon: a material-symbol or emoji favicon is fetched from a font CDN.
     st.set_page_config(page_title=f"{title} · warlens", page_icon=str(ICON), layout="wide")
     source, vocab = get_source()
-    corpus = getattr(source, "corpus", None)  # None on an engine: no upload joins it
-    if corpus is not None:
+    corpus = getattr(source, "corpus", None)
+    on_engine = corpus is None
+    if not on_engine:
         # security/upload: this session's uploaded file joins its own copy of the corpus.
         corpus, vocab = upload.session_corpus(corpus, vocab)
+        source = memory_source(corpus)
+    elif (alone := upload.session_alone()) is not None:
+        # An engine's store takes nothing from a visitor: the file is shown on its own.
+        corpus, vocab = alone
         source = memory_source(corpus)
     params = current_params()
     url_filters, notices = query.filters_from_params(params, vocab)
@@ -230,8 +235,7 @@ def start(title: str) -> View:
     st.sidebar.title("warlens")
     nav = st.sidebar.container()  # filled last, so its links carry this run's view
     _draw_filters(source, vocab)
-    if corpus is not None:
-        upload.draw_upload()  # security/upload: the sidebar's "Open a file" box
+    upload.draw_upload(alone=on_engine)  # security/upload: the sidebar's "Open a file" box
     filters = _filters_from_widgets(url_filters, vocab)
     if filters.without_selection() != url_filters.without_selection():
         filters = filters.without_selection()  # a new view drops the old selection
@@ -242,6 +246,10 @@ def start(title: str) -> View:
     st.session_state[_SYNCED] = (title, new_params)
     _draw_nav(nav, new_params)
     _draw_credits()
+    if on_engine and corpus is not None:
+        st.info("Showing the file you opened, on its own: this server's articles are in a "
+                "shared store, which takes no file from a visitor. Close the file (sidebar, "
+                "Open a file) to see them again.", icon=":material/upload_file:")
     # Notices quote the link's values (and messages the environment's): escaped, never markdown.
     for notice in notices:
         st.warning(md_escape(notice), icon=":material/link_off:")

@@ -12,6 +12,10 @@ untrusted input from the network, so:
   of the same visitor, never sees it, and nothing is written to disk;
 - the shared, cached corpus is never modified: the session works on a combined copy,
   built once per upload and kept in its session state so reruns stay fast.
+
+On a server whose articles are in a query engine (`WARLENS_ENGINE`), the shared store
+takes nothing from a visitor: the file opens on its own, in the same pages, and the
+session goes back to the shared store when it is closed.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import streamlit as st
 
 from warlens import query
 from warlens.article import FileResult, read_article_file
-from warlens.corpus import NATIVE_SUFFIXES, Corpus, extend
+from warlens.corpus import NATIVE_SUFFIXES, Corpus, assemble, extend, tables_of
 from warlens.problems import Problem
 from warlens.query import Vocabulary
 from warlens.yamlio import MAX_BYTES
@@ -37,6 +41,8 @@ K_UPLOAD = "upload_file"
 #: Session-state keys: the parsed upload, and the corpus combined with it.
 _UPLOADED = "_warlens_upload"
 _COMBINED = "_warlens_upload_combined"
+#: The upload as a corpus of its own (a server on an engine).
+_ALONE = "_warlens_upload_alone"
 #: Longest file name shown; names are the uploader's text, so they are cut and cleaned.
 NAME_MAX = 100
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -109,6 +115,27 @@ def session_corpus_in(state: MutableMapping[str, Any], corpus: Corpus, vocab: Vo
     return combined, combined_vocab
 
 
+def alone_in(state: MutableMapping[str, Any]) -> tuple[Corpus, Vocabulary] | None:
+    """The file this session opened, as a corpus of its own (None: no file open), built
+    once per upload: what a session on an engine-backed server shows while it is open."""
+    upload: Upload | None = state.get(_UPLOADED)
+    if upload is None:
+        state.pop(_ALONE, None)
+        return None
+    cached = state.get(_ALONE)
+    if cached is not None and cached[0] == upload.digest:
+        return cached[1], cached[2]
+    corpus = assemble(tables_of([upload.result]), 1)
+    vocab = query.vocabulary(corpus)
+    state[_ALONE] = (upload.digest, corpus, vocab)
+    return corpus, vocab
+
+
+def session_alone() -> tuple[Corpus, Vocabulary] | None:
+    """`alone_in` this browser session's state."""
+    return alone_in(st.session_state)
+
+
 def session_corpus(corpus: Corpus, vocab: Vocabulary) -> tuple[Corpus, Vocabulary]:
     """The shared corpus plus the file this session uploaded, if any (this session only)."""
     return session_corpus_in(st.session_state, corpus, vocab)
@@ -128,15 +155,18 @@ def _close() -> None:
     st.session_state.pop(K_UPLOAD, None)
 
 
-def draw_upload() -> None:
-    """The sidebar's "Open a file" box: upload one article file for this session only."""
+def draw_upload(alone: bool = False) -> None:
+    """The sidebar's "Open a file" box: upload one article file for this session only
+    (`alone`: the server's articles are in an engine, and the file is shown on its own)."""
     upload: Upload | None = st.session_state.get(_UPLOADED)
+    where = ("on its own (this server's articles are in a shared store)" if alone
+             else "beside the shared articles")
     with st.sidebar.expander("Open a file", icon=":material/upload_file:",
                              expanded=upload is not None):
         st.file_uploader(
             "An article file (.yaml)", type=["yaml", "yml"], key=K_UPLOAD,
             on_change=_on_upload,
-            help=f"Shown beside the shared articles in this browser tab only, never saved. "
+            help=f"Shown {where} in this browser tab only, never saved. "
                  f"Up to {MAX_BYTES // 1_000_000} MB.")
         if upload is None:
             return
