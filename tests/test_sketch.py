@@ -178,7 +178,7 @@ def test_a_map_link_gets_its_sketch_in_the_page(monkeypatch) -> None:
 
 def test_other_pages_and_files_pass_untouched(monkeypatch) -> None:
     monkeypatch.setattr(server, "_draw", lambda *a: pytest.fail("no sketch for this page"))
-    _s, _h, body = _get(server.FirstView(Streamlit()), "/Article", b"article=x")
+    _s, _h, body = _get(server.FirstView(Streamlit()), "/Problems", b"severity=error")
     assert body == INDEX
 
 
@@ -288,3 +288,21 @@ def test_a_licence_the_attribution_names_is_not_repeated() -> None:
         "Source: kremlin.ru, CC BY 4.0"
     assert text.credit("The White House", "public domain") == "The White House · public domain"
     assert text.credit(None, float("nan")) == ""
+
+
+def test_a_link_to_a_sentence_sketches_its_article_with_the_sentence_marked() -> None:
+    drawn = server._draw(
+        "article", {"claim": ["bakhmut-falls-2023-05-21/zelenskyy-denies-capture"]},
+        lambda name: None)
+    assert "Selected sentence" in drawn
+    marked = re.findall(r'<mark class="focus">(.*?)</mark>', drawn)
+    assert len(marked) >= 2  # in the box, and in the text itself
+    assert "pyrrhic victory" in drawn  # the article's title
+    # A link that leaves the article to be picked has nothing to sketch.
+    assert server._draw("article", {}, lambda name: None) == ""
+
+
+def test_an_articles_text_is_escaped_in_its_sketch() -> None:
+    out = sketch.marked_text([(HOSTILE, None), ("\n", None), (HOSTILE, "focus")])
+    assert "<script" not in out and "<img" not in out
+    assert out.count("<p>") == 2 and '<mark class="focus">&lt;script&gt;' in out

@@ -46,6 +46,9 @@ READY = {
     "timeline": '[data-testid="stMain"] .js-plotly-plot .main-svg',
     # A story is text: drawn once its first quoted sentence is.
     "stories": '[data-testid="stMain"] blockquote',
+    # An article: once its text (the columns that hold it) is drawn.
+    "article": ('[data-testid="stMain"] [data-testid="stColumn"] '
+                '[data-testid="stMarkdownContainer"] p'),
 }
 _IDLE_MS = 2500
 
@@ -74,6 +77,11 @@ border-radius:.5rem;padding:.8rem 1rem;margin:.6rem 0}
 #wl-first blockquote{margin:.3rem 0;padding-left:.8rem;border-left:3px solid #e6e9ef;color:#555}
 #wl-first .wl-card{border:1px solid #e6e9ef;border-radius:.5rem;padding:.6rem 1rem;margin:.5rem 0}
 @media (max-width:640px){#wl-first .wl-pair{grid-template-columns:1fr}}
+#wl-first .wl-text{max-width:46rem;line-height:1.6}
+#wl-first mark{border-radius:.2rem;padding:0 .1rem}
+#wl-first mark.event{background:#ffe8cc}#wl-first mark.claim{background:#dbeafe}
+#wl-first mark.place{background:none;color:#15803d}
+#wl-first mark.focus{background:#fecaca}
 #wl-first .wl-legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.85rem;margin:.4rem 0}
 #wl-first .wl-key{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;
 margin-right:.3rem;vertical-align:-.05rem}
@@ -483,6 +491,22 @@ def said(claimant: object, stance: object, claim: object, outlet: object, publis
             f'<p class="wl-note">{text(outlet, 80)} · published {text(published, 40)}</p>'
             f"<blockquote>{text(quote, 400)}</blockquote>"
             + (f'<p class="wl-note">{text(credit, 300)}</p>' if credit else ""))
+
+
+def marked_text(segments: Sequence[tuple[str, str | None]]) -> str:
+    """An article's text in paragraphs, its marked runs (event, claim, place, focus) as
+    <mark> elements; every character of the text escaped."""
+    paragraphs: list[list[str]] = [[]]
+    for segment, kind in segments:
+        if segment == "\n":
+            paragraphs.append([])
+        elif kind and segment.strip():
+            paragraphs[-1].append(f'<mark class="{text(kind, 10)}">{text(segment, 10**7)}</mark>')
+        else:
+            paragraphs[-1].append(text(segment, 10**7))
+    return ('<div class="wl-text">'
+            + "".join(f"<p>{''.join(p)}</p>" for p in paragraphs if "".join(p).strip())
+            + "</div>")
 
 
 def in_force(params: Mapping[str, Sequence[str]], labels: Mapping[str, str]) -> dict[str, str]:

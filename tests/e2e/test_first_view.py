@@ -125,3 +125,13 @@ def test_a_story_link_shows_the_dispute_before_the_page_has_loaded(visitor: Page
     expect(visitor.locator(f"{SKETCH} .wl-pair").first).to_contain_text("denies")
     visitor.wait_for_selector('[data-testid="stMain"] blockquote', timeout=60_000)
     expect(visitor.locator(SKETCH)).to_have_count(0, timeout=5_000)
+
+
+def test_a_link_to_a_sentence_shows_it_marked_before_the_page_has_loaded(
+        visitor: Page, app_server: str) -> None:
+    url = f"{app_server}/Article?claim=bakhmut-falls-2023-05-21%2Fzelenskyy-denies-capture"
+    seen = _painted_before_streamlit(visitor, url, f"{SKETCH} mark.focus")
+    assert seen["sketch"] and not seen["streamlit"], seen
+    expect(visitor.locator(f"{SKETCH} .wl-card mark.focus")).to_contain_text("Zelenskyy")
+    wait_for_app(visitor)
+    expect(visitor.locator(SKETCH)).to_have_count(0, timeout=5_000)

@@ -55,7 +55,8 @@ KEPT_BYTES = 64 << 20
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json",
                  "application/geo+json", "image/svg+xml", "application/manifest+json")
 #: The pages a shared link is sketched for, by the last part of their URL.
-SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline", "Stories": "stories"}
+SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline", "Stories": "stories",
+            "Article": "article"}
 #: Contested events a Claims sketch sets side by side.
 CONTESTED_SKETCHED = 3
 #: Reports a story's sketch lists (the live page lists them all).
@@ -260,7 +261,7 @@ def _draw(kind: str, params: dict[str, list[str]],
                       read_limits()[0], source)
     # Drawn once per view, like the figures it is drawn from: the source's memo forgets
     # it with them when the data changes.
-    return common.built_once(view, f"sketch:{kind}", filters.event,
+    return common.built_once(view, f"sketch:{kind}", (filters.event, filters.claim),
                              lambda: _sketch_of(kind, view, outlines))
 
 
@@ -281,6 +282,8 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
         return sketch.page(kind, "Map", shown, body)
     if kind == "stories":
         return _story_sketch(view, shown)
+    if kind == "article":
+        return _article_sketch(view, shown)
     if kind == "timeline":
         n_dated = source.timeline_dated(filters)
         if not n_dated:
@@ -360,3 +363,50 @@ def _story_sketch(view: object, shown: dict[str, str]) -> str:
     body = (head + dispute + f"<h3>Reports in the order they were published "
             f"({len(reports):,})</h3>" + told_by)
     return sketch.page("stories", "Stories", shown, body)
+
+
+def _article_sketch(view: object, shown: dict[str, str]) -> str:
+    """A link to one article (or to a sentence in it): its text with the sentence marked,
+    and the text's attribution and licence. A link that leaves the article to be picked
+    gets no sketch."""
+    from warlens.ui import reader
+
+    source, filters = view.source, view.filters  # type: ignore[attr-defined]
+    article_id = None
+    for table, key in (("claims", filters.claim), ("events", filters.event)):
+        hit = source.item(table, key) if key else None
+        if hit is not None:
+            article_id = str(hit[Col.ARTICLE])
+            break
+    if article_id is None and len(filters.articles) == 1:
+        article_id = filters.articles[0]
+    found = source.article(article_id) if article_id else None
+    if found is None or found["articles"].empty:
+        return ""
+    article = found["articles"].iloc[0]
+    text_ = str(article[Col.TEXT])
+    focus, chosen = [], ""
+    for table, key in ((found["claims"], filters.claim), (found["events"], filters.event)):
+        hit = table[table[Col.KEY] == key] if key else table.iloc[0:0]
+        if len(hit):
+            row = hit.iloc[0]
+            focus.append((int(row[Col.SPAN_START]), int(row[Col.SPAN_END])))
+            chosen = (f'<div class="wl-card"><p class="wl-note">Selected sentence</p>'
+                      f'<p><mark class="focus">{sketch.text(row[Col.QUOTE], 2000)}</mark></p>'
+                      "</div>")
+    events, claims, places = found["events"], found["claims"], found["places"]
+    marks = {"focus": focus,
+             "claim": list(zip(claims[Col.SPAN_START].astype(int),
+                               claims[Col.SPAN_END].astype(int), strict=True)),
+             "event": list(zip(events[Col.SPAN_START].astype(int),
+                               events[Col.SPAN_END].astype(int), strict=True)),
+             "place": reader.place_spans(text_, list(places[Col.PLACE_NAME]))}
+    meta = " · ".join(str(v) for v in (article[Col.OUTLET],
+                                       f"published {article[Col.PUBLISHED_LABEL]}",
+                                       article.get(Col.AUTHOR)) if isinstance(v, str) and v)
+    credit = _credit(article.to_dict())
+    body = (f"<h3>{sketch.text(article[Col.TITLE], 300)}</h3>"
+            f'<p class="wl-note">{sketch.text(meta, 300)}</p>'
+            + (f'<p class="wl-note">Text: {sketch.text(credit, 300)}</p>' if credit else "")
+            + chosen + sketch.marked_text(reader.marked_segments(text_, marks)))
+    return sketch.page("article", "Article", shown, body)
