@@ -554,16 +554,7 @@ def _acled_problems(db: object, raw: str, tag: str, refused: list, display: str)
            || 'number; the event was imported without casualties', '{WARNING}' FROM {ok}
            WHERE event_id <> '' AND nth = 1 AND fatalities IS NULL AND fatalities_text <> ''
     """
-    found = db.execute(query).to_arrow_table()
-    refused_rows = pa.table({
-        "file": _texts([display] * len(refused)),
-        "line": pa.array([int(r[0]) for r in refused], pa.int64()),
-        "field": _texts(r[1] or "(row)" for r in refused),
-        "message": _texts(f"the CSV parser refused this row ({r[2].splitlines()[0]}); the "
-                          "row was skipped" for r in refused),
-        "severity": _texts([ERROR] * len(refused))})
-    return pa.concat_tables([found.cast(refused_rows.schema), refused_rows]) \
-        .sort_by([("line", "ascending")])
+    return _with_refused(db.execute(query).to_arrow_table(), refused, display)
 
 
 def _split(cell: str) -> str:
@@ -918,9 +909,14 @@ def _problems(job: _Job, ok: str, id_field: str, refused: list) -> pa.Table:
            || 'alias)', '{WARNING}' FROM {ok}
            WHERE {_GOOD} AND has_place AND resolved_by = 'none'
     """
-    found = job.db.execute(query).to_arrow_table()
+    return _with_refused(job.db.execute(query).to_arrow_table(), refused, job.display)
+
+
+def _with_refused(found: pa.Table, refused: list, display: str) -> pa.Table:
+    """Problems found in SQL, and a problem per row DuckDB's CSV parser refused (line,
+    column, its message), in line order."""
     refused_rows = pa.table({
-        "file": _texts([job.display] * len(refused)),
+        "file": _texts([display] * len(refused)),
         "line": pa.array([int(r[0]) for r in refused], pa.int64()),
         "field": _texts(r[1] or "(row)" for r in refused),
         "message": _texts(f"the CSV parser refused this row ({r[2].splitlines()[0]}); the "
