@@ -223,21 +223,120 @@ def _whole(value: object) -> int:
 
 def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
     """What the Overview counts in a view: articles, events, claims, places, contested
-    events, and stories in view told by two outlets or more (one query per table)."""
+    events, and stories in view told by two outlets or more.
+
+    One query for the events', claims' and articles' figures (each an aggregate of its
+    own scan, sent together), one for the stories (`story_totals`).
+    """
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
-    got = events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
-                           contested=events[Col.CONTESTED].fill_null(False)
-                           .ifelse(1, 0).sum()).to_pandas().iloc[0]
-    told = stories_of(tables, filters, "multi", limit=0)
+    ids = _articles_in_view_ids(tables, filters)
+    figures_ = (events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
+                                 contested=events[Col.CONTESTED].fill_null(False)
+                                 .ifelse(1, 0).sum())
+                .cross_join(claims.aggregate(claims=claims.count()))
+                .cross_join(ids.aggregate(articles=ids.count())))
+    got = figures_.to_pandas().iloc[0]
     return {
-        "articles": count(_articles_in_view_ids(tables, filters)),
-        "events": int(got["events"]),
-        "claims": count(claims),
+        "articles": _whole(got["articles"]),
+        "events": _whole(got["events"]),
+        "claims": _whole(got["claims"]),
         "places": _whole(got["places"]),
         "contested": _whole(got["contested"]),
-        "shared_stories": told.total,
+        "shared_stories": story_totals(tables, filters)["multi"],
     }
+
+
+#: How many candidates a prefix probe starts with, per row wanted, and how much it grows
+#: by when the prefix held too few rows in view.
+PROBE_START, PROBE_GROWTH = 4, 8
+
+
+def _counted(tables: Tables, filters: query.Filters, candidates: ir.Table,
+             order: Sequence[str | Any], limit: int) -> pd.DataFrame:
+    """The first `limit` of `candidates` (rows of the articles table) in `order` that have
+    an event or claim in view, with how many each has ("_events", "_claims"; missing for
+    none): one scan of each table, joined with the candidates' ids (an inner join: DuckDB
+    then skips the row groups outside the ids' range)."""
+    ids = candidates.select(_a=candidates[Col.ARTICLE])
+    per = {}
+    for name, column in (("events", "_events"), ("claims", "_claims")):
+        t = where(tables, name, filters).select(Col.ARTICLE)
+        t = t.join(ids, t[Col.ARTICLE] == ids._a)
+        per[name] = t.group_by("_a").aggregate(**{column: t.count()})
+    joined = (candidates.left_join(per["events"], candidates[Col.ARTICLE] == per["events"]._a)
+              .drop("_a"))
+    joined = joined.left_join(per["claims"], joined[Col.ARTICLE] == per["claims"]._a).drop("_a")
+    in_view = joined.filter(joined._events.notnull() | joined._claims.notnull())
+    return in_view.order_by(list(order)).limit(limit).to_pandas()
+
+
+def _newest_prefix(tables: Tables, size: int) -> ir.Table | None:
+    """The articles published on the newest days that hold `size` articles or more (all
+    of a day's, so the prefix ends between two days); None when that is every article."""
+    a = tables.articles
+    dated = a.filter(a[Col.PUBLISHED_START].notnull())
+    days = dated.group_by(Col.PUBLISHED_START).aggregate(_n=dated.count()).to_pandas()
+    if days.empty:
+        return None
+    days = days.sort_values(Col.PUBLISHED_START, ascending=False)
+    reached = days["_n"].cumsum().to_numpy() >= size
+    if not reached.any():
+        return None
+    since = days[Col.PUBLISHED_START].iloc[int(reached.argmax())]
+    return a.filter(a[Col.PUBLISHED_START] >= since)
+
+
+def _first_files_prefix(tables: Tables, size: int) -> ir.Table | None:
+    """The articles of the first files (corpus order) holding `size` articles or more (all
+    of a file's, so the prefix ends between two files); None when that is every article."""
+    a = tables.articles
+    last = a.select(Col.FILE).order_by(Col.FILE).limit(1, offset=size - 1).to_pandas()
+    if last.empty or pd.isna(last[Col.FILE].iloc[0]):
+        return None
+    return a.filter(a[Col.FILE] <= last[Col.FILE].iloc[0])
+
+
+#: The two orders articles are probed in: newest first, and corpus order.
+NEWEST, CORPUS_ORDER = "newest", "corpus"
+
+
+def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
+                   columns: Sequence[str], limit: int, share: float) -> pd.DataFrame:
+    """The first `limit` articles (newest first, or in corpus order: `kind`) with an event
+    or claim in view, and how many each has, found without working out every article in
+    view: the articles are taken a prefix at a time (the newest days, or the first
+    files), and only the prefix's events and claims are looked at. A prefix that holds
+    `limit` articles in view holds the first `limit` of them; one that holds fewer is
+    made longer (by the share it found in view, at most `PROBE_GROWTH` times). `share`,
+    the part of all articles that is in view (a guess is fine), sizes the first prefix.
+    """
+    import ibis
+
+    a = tables.articles
+    order = ([ibis.desc(Col.PUBLISHED_START), Col.FILE, Col.ARTICLE] if kind == NEWEST
+             else [Col.FILE, Col.ARTICLE])
+    prefix_of = _newest_prefix if kind == NEWEST else _first_files_prefix
+    keep = list(dict.fromkeys([*columns, Col.ARTICLE, Col.PUBLISHED_START, Col.FILE]))
+    size = max(PROBE_START * limit, int(2 * limit / max(share, 1e-9)))
+    while True:
+        prefix = prefix_of(tables, size)
+        frame = _counted(tables, filters, (a if prefix is None else prefix).select(*keep),
+                         order, limit)
+        if len(frame) >= limit or prefix is None:
+            return frame
+        # Long enough for the share of articles in view this prefix had, with a margin.
+        grown = 2 * limit * size / len(frame) if len(frame) else size * PROBE_GROWTH
+        size = int(min(max(grown, 2 * size), size * PROBE_GROWTH))
+
+
+def _with_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`_counted`'s rows as the pages read them: the columns asked for, "events", "claims"."""
+    wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
+    out = frame[wanted].reset_index(drop=True)
+    out["events"] = frame["_events"].fillna(0).to_numpy()
+    out["claims"] = frame["_claims"].fillna(0).to_numpy()
+    return out
 
 
 def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[str],
@@ -246,28 +345,20 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
     claims in view each reports (columns "events" and "claims").
 
     `total`, how many articles the view holds, when the caller knows it already
-    (`view_counts`' "articles"): the set of articles in view is then worked out once,
-    not twice.
+    (`view_counts`' "articles"). When there are more than `limit`, the newest are found
+    by probing the articles newest first (`_first_in_view`): a view of a million articles
+    is never joined whole with the articles table.
     """
-    ids = _articles_in_view_ids(tables, filters)
     a = tables.articles
-    chosen = a.semi_join(ids, Col.ARTICLE)
+    ids = _articles_in_view_ids(tables, filters)
     if total is None:
-        total = count(chosen)
-    # The most recently published when there are more than `limit`, else corpus order.
-    order = [chosen[Col.PUBLISHED_START].desc(), chosen[Col.FILE]] if total > limit \
-        else [chosen[Col.FILE]]
-    wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
-    frame = chosen.order_by(order).limit(limit).select(*wanted).to_pandas()
-    # Only the listed articles' rows are counted, by their ids: the view's articles are
-    # not worked out again for each table.
-    listed = frame[Col.ARTICLE].astype(str).tolist()
-    for name in ("events", "claims"):
-        t = where(tables, name, filters)
-        t = t.filter(t[Col.ARTICLE].isin(listed)) if listed else t.limit(0)
-        per = t.group_by(Col.ARTICLE).aggregate(_n=t.count()).to_pandas()
-        frame[name] = frame[Col.ARTICLE].map(per.set_index(Col.ARTICLE)["_n"]).fillna(0)
-    return Rows(frame.reset_index(drop=True), total)
+        total = count(a.semi_join(ids, Col.ARTICLE))
+    if total > limit:
+        frame = _first_in_view(tables, filters, NEWEST, columns, limit,
+                               share=total / max(count(a), 1))
+    else:  # few: all of them, in corpus order
+        frame = _counted(tables, filters, a.semi_join(ids, Col.ARTICLE), [Col.FILE], limit)
+    return Rows(_with_counts(frame, columns), total)
 
 
 # --- vocabularies ---------------------------------------------------------------------------
@@ -450,13 +541,11 @@ def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limi
 
 def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.DataFrame:
     """The first `limit` articles (corpus order) with an event or claim in view: their id
-    and title, for the Article page's picker."""
-    events = where(tables, "events", filters).select(Col.ARTICLE)
-    claims = where(tables, "claims", filters).select(Col.ARTICLE)
-    ids = events.union(claims, distinct=True)
-    a = tables.articles
-    return (a.semi_join(ids, Col.ARTICLE).order_by([Col.FILE]).select(Col.ARTICLE, Col.TITLE)
-            .limit(limit).to_pandas())
+    and title, for the Article page's picker (probed a prefix at a time, as
+    `_first_in_view` says: the view's articles are never all worked out)."""
+    frame = _first_in_view(tables, filters, CORPUS_ORDER, [Col.ARTICLE, Col.TITLE], limit,
+                           share=1 / PROBE_GROWTH)
+    return frame[[Col.ARTICLE, Col.TITLE]].reset_index(drop=True)
 
 
 def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -> pd.DataFrame:
@@ -508,10 +597,13 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
     # keeps them.
     firsts = pairs.group_by(a[Col.EVENT].name(Col.EVENT)).aggregate(
         _file=a[Col.FILE].min(), _line=a[Col.LINE].min())
-    n_events = count(firsts)
-    shown = firsts.order_by(["_file", "_line"]).limit(limit_events).to_pandas()
+    # How many, and the first ones, in one query
+    total = firsts.aggregate(_total=firsts.count())
+    shown = (firsts.order_by(["_file", "_line"]).limit(limit_events).cross_join(total)
+             .order_by(["_file", "_line"]).to_pandas())
     if shown.empty:
         return query.contested_pairs(pd.DataFrame(columns=list(query.PAIR_COLUMNS))), 0
+    n_events = int(shown["_total"].iloc[0])
     keep = shown[Col.EVENT].tolist()
     rows = (sided.filter(sided[Col.EVENT].isin(keep))
             .order_by([*ORDER]).select(*query.PAIR_COLUMNS).to_pandas())
@@ -539,14 +631,25 @@ STORY_KINDS = {"all": None, "multi": lambda t: t[stories.N_OUTLETS] >= 2,
                "contested": lambda t: t[Col.CONTESTED]}
 
 
-def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | None
-               ) -> Rows:
+def story_totals(tables: Tables, filters: query.Filters) -> dict[str, int]:
+    """How many stories in view there are of each kind (STORY_KINDS): one query."""
+    told = _stories_linked(tables, filters)
+    got = told.aggregate(**{
+        kind: (told.count() if test is None else test(told).fill_null(False).ifelse(1, 0).sum())
+        for kind, test in STORY_KINDS.items()}).to_pandas().iloc[0]
+    return {kind: _whole(got[kind]) for kind in STORY_KINDS}
+
+
+def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | None,
+               total: int | None = None) -> Rows:
     """The first `limit` stories in view of a kind (STORY_KINDS), contested first, then
-    those most outlets told, then the earliest (the pages' order); and how many."""
+    those most outlets told, then the earliest (the pages' order); and how many (`total`
+    when the caller knows it: `story_totals`)."""
     told = _stories_linked(tables, filters)
     if STORY_KINDS[kind] is not None:
         told = told.filter(STORY_KINDS[kind](told))
-    total = count(told)
+    if total is None:
+        total = count(told)
     if limit == 0:
         return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), total)
     import ibis

@@ -208,8 +208,17 @@ class EngineSource:
 
     def stories(self, filters: Filters, kind: str = "all", limit: int | None = None) -> Rows:
         """The first stories in view of a kind, in the pages' order, and how many."""
+        totals = self.story_totals(filters)
+        if limit == 0:
+            return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), totals[kind])
         return self._memo("stories", _open(filters), kind, limit, build=lambda:
-                          queries.stories_of(self.tables, _open(filters), kind, limit))
+                          queries.stories_of(self.tables, _open(filters), kind, limit,
+                                             totals[kind]))
+
+    def story_totals(self, filters: Filters) -> dict[str, int]:
+        """How many stories in view of each kind (one query for the three)."""
+        return self._memo("story_totals", _open(filters), build=lambda:
+                          queries.story_totals(self.tables, _open(filters)))
 
     def story(self, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
         """One story's row, reports and claims."""
