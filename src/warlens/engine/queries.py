@@ -13,6 +13,7 @@ were (`Rows.total`): nothing is dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -733,3 +734,66 @@ def build_stamp(tables: Tables) -> tuple[int, ...]:
 def file_count(tables: Tables) -> int:
     """How many data files the build read."""
     return count(tables.con.table("files"))
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+def timed_columns(tables: Tables, name: str, filters: query.Filters) -> frozenset[str]:
+    """The date columns of table `name` that hold a time of day somewhere in view (one
+    query): `export.csv_chunks` writes those in full and the others as days."""
+    t = where(tables, name, filters)
+    dates = [c for c, dtype in t.schema().items() if dtype.is_timestamp()
+             and not c.startswith("_")]
+    if not dates:
+        return frozenset()
+    got = t.aggregate(**{c: (t[c] != t[c].truncate("D")).fill_null(False).ifelse(1, 0).max()
+                         for c in dates}).to_pandas().iloc[0]
+    return frozenset(c for c in dates if _whole(got[c]))
+
+
+#: How the engine's columns become pandas in a download: whole numbers and flags with
+#: missing values stay whole numbers and flags (as in memory), not floats and objects.
+_EXPORT_TYPES = {"int64": pd.Int64Dtype(), "int32": pd.Int32Dtype()}
+
+
+def export_batches(tables: Tables, name: str, filters: query.Filters,
+                   columns: Sequence[str], rows: int) -> Iterator[pd.DataFrame]:
+    """These columns of the rows in view of table `name`, with their article's credits
+    (`export.CREDIT_COLUMNS`) joined in the engine, in corpus order, `rows` at a time."""
+    import pyarrow as pa
+
+    from warlens import export
+
+    t = where(tables, name, filters)
+    a = tables.articles
+    heads = a.select(_credit=a[Col.ARTICLE], **{c: a[c] for c in export.CREDIT_COLUMNS})
+    joined = t.left_join(heads, t[Col.ARTICLE] == heads._credit)
+    expr = joined.order_by(list(ORDER)).select(*columns, *export.CREDIT_COLUMNS)
+    mapper = {pa.int64(): _EXPORT_TYPES["int64"], pa.int32(): _EXPORT_TYPES["int32"]}
+    with _batches(tables, expr, rows) as reader:
+        for batch in reader:
+            if batch.num_rows:
+                yield batch.to_pandas(types_mapper=mapper.get)
+
+
+@contextlib.contextmanager
+def _batches(tables: Tables, expr: ir.Table, rows: int) -> Iterator[Iterable[Any]]:
+    """The rows of `expr` as Arrow record batches of `rows`, read as they are consumed.
+
+    DuckDB's on a cursor of its own: a result pending on the shared connection would be
+    dropped by the next query another session sends through it. PostgreSQL's through a
+    server-side cursor (ibis's own).
+    """
+    if tables.con.name == "duckdb":
+        cursor = tables.con.con.cursor()
+        try:
+            yield cursor.execute(tables.con.compile(expr)).to_arrow_reader(rows)
+        finally:
+            cursor.close()
+        return
+    reader = expr.to_pyarrow_batches(chunk_size=rows)
+    try:
+        yield reader
+    finally:
+        reader.close()

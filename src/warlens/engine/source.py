@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -19,7 +19,7 @@ from warlens.engine import queries
 from warlens.engine.queries import Tables
 from warlens.model import Col
 from warlens.query import Filters, Rows, Vocabulary
-from warlens.source import Memo
+from warlens.source import EXPORT_CHUNK, Memo
 
 
 def _disconnect(con: object) -> None:
@@ -253,6 +253,14 @@ class EngineSource:
         heads = queries.articles_by_id(self.tables, rows[Col.ARTICLE].dropna().unique(),
                                        [Col.ARTICLE, *export.CREDIT_COLUMNS])
         return export.credited(rows, heads)
+
+    def export_chunks(self, filters: Filters, table: str, rows: int = EXPORT_CHUNK
+                      ) -> tuple[frozenset[str], Iterator[pd.DataFrame]]:
+        """The rows in view, credited by a join in the engine, streamed `rows` at a time
+        in corpus order: a download of millions of rows never holds them all."""
+        columns = self._columns(table, None)
+        return (queries.timed_columns(self.tables, table, _open(filters)),
+                queries.export_batches(self.tables, table, _open(filters), columns, rows))
 
 
 #: What an embedded DuckDB may hold in memory while the app serves it (DuckDB's own
