@@ -204,16 +204,27 @@ def headline_counts(tables: Tables) -> dict[str, int]:
     }
 
 
-def _articles_in_view_ids(tables: Tables, filters: query.Filters) -> ir.Table:
-    """The ids of the articles a view shows (one column, Col.ARTICLE, distinct)."""
+def _open_articles(tables: Tables, filters: query.Filters) -> ir.Table | None:
+    """The articles in an open view (no filter, or articles named), every one of them
+    whether it reports anything or not, as in memory; None for any other view."""
     a = tables.articles
-    open_ = filters.without_selection()
-    if open_ in (query.Filters(), query.Filters(articles=filters.articles)):
-        kept = a.filter(a[Col.ARTICLE].isin(filters.articles)) if filters.articles else a
-        return kept.select(Col.ARTICLE)
+    if filters.without_selection() in (query.Filters(),
+                                       query.Filters(articles=filters.articles)):
+        return a.filter(a[Col.ARTICLE].isin(filters.articles)) if filters.articles else a
+    return None
+
+
+def _articles_shown(tables: Tables, filters: query.Filters) -> ir.Table:
+    """The rows of the articles table a view shows: in an open view every article (named),
+    else those with an event or claim in view."""
+    opened = _open_articles(tables, filters)
+    if opened is not None:
+        return opened
     events = where(tables, "events", filters).select(Col.ARTICLE)
     claims = where(tables, "claims", filters).select(Col.ARTICLE)
-    return events.union(claims, distinct=True).filter(lambda t: t[Col.ARTICLE].notnull())
+    # A semi-join takes each article once: the ids are not made distinct first (that
+    # would be a second hash of a million strings).
+    return tables.articles.semi_join(events.union(claims, distinct=False), Col.ARTICLE)
 
 
 def _whole(value: object) -> int:
@@ -231,12 +242,12 @@ def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
     """
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
-    ids = _articles_in_view_ids(tables, filters)
+    shown = _articles_shown(tables, filters)
     figures_ = (events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
                                  contested=events[Col.CONTESTED].fill_null(False)
                                  .ifelse(1, 0).sum())
                 .cross_join(claims.aggregate(claims=claims.count()))
-                .cross_join(ids.aggregate(articles=ids.count())))
+                .cross_join(shown.aggregate(articles=shown.count())))
     got = figures_.to_pandas().iloc[0]
     return {
         "articles": _whole(got["articles"]),
@@ -254,11 +265,13 @@ PROBE_START, PROBE_GROWTH = 4, 8
 
 
 def _counted(tables: Tables, filters: query.Filters, candidates: ir.Table,
-             order: Sequence[str | Any], limit: int) -> pd.DataFrame:
+             order: Sequence[str | Any], limit: int, *, cited_only: bool = True
+             ) -> pd.DataFrame:
     """The first `limit` of `candidates` (rows of the articles table) in `order` that have
-    an event or claim in view, with how many each has ("_events", "_claims"; missing for
-    none): one scan of each table, joined with the candidates' ids (an inner join: DuckDB
-    then skips the row groups outside the ids' range)."""
+    an event or claim in view (any, in an open view: not `cited_only`), with how many
+    each has ("_events", "_claims"; missing for none): one scan of each table, joined
+    with the candidates' ids (an inner join: DuckDB then skips the row groups outside
+    the ids' range)."""
     ids = candidates.select(_a=candidates[Col.ARTICLE])
     per = {}
     for name, column in (("events", "_events"), ("claims", "_claims")):
@@ -268,7 +281,8 @@ def _counted(tables: Tables, filters: query.Filters, candidates: ir.Table,
     joined = (candidates.left_join(per["events"], candidates[Col.ARTICLE] == per["events"]._a)
               .drop("_a"))
     joined = joined.left_join(per["claims"], joined[Col.ARTICLE] == per["claims"]._a).drop("_a")
-    in_view = joined.filter(joined._events.notnull() | joined._claims.notnull())
+    in_view = (joined.filter(joined._events.notnull() | joined._claims.notnull())
+               if cited_only else joined)
     return in_view.order_by(list(order)).limit(limit).to_pandas()
 
 
@@ -303,7 +317,8 @@ NEWEST, CORPUS_ORDER = "newest", "corpus"
 
 
 def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
-                   columns: Sequence[str], limit: int, share: float) -> pd.DataFrame:
+                   columns: Sequence[str], limit: int, share: float, *,
+                   cited_only: bool = True) -> pd.DataFrame:
     """The first `limit` articles (newest first, or in corpus order: `kind`) with an event
     or claim in view, and how many each has, found without working out every article in
     view: the articles are taken a prefix at a time (the newest days, or the first
@@ -323,7 +338,7 @@ def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
     while True:
         prefix = prefix_of(tables, size)
         frame = _counted(tables, filters, (a if prefix is None else prefix).select(*keep),
-                         order, limit)
+                         order, limit, cited_only=cited_only)
         if len(frame) >= limit or prefix is None:
             return frame
         # Long enough for the share of articles in view this prefix had, with a margin.
@@ -351,14 +366,15 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
     is never joined whole with the articles table.
     """
     a = tables.articles
-    ids = _articles_in_view_ids(tables, filters)
+    shown = _articles_shown(tables, filters)
     if total is None:
-        total = count(a.semi_join(ids, Col.ARTICLE))
+        total = count(shown)
+    cited_only = _open_articles(tables, filters) is None
     if total > limit:
         frame = _first_in_view(tables, filters, NEWEST, columns, limit,
-                               share=total / max(count(a), 1))
+                               share=total / max(count(a), 1), cited_only=cited_only)
     else:  # few: all of them, in corpus order
-        frame = _counted(tables, filters, a.semi_join(ids, Col.ARTICLE), [Col.FILE], limit)
+        frame = _counted(tables, filters, shown, [Col.FILE], limit, cited_only=cited_only)
     return Rows(_with_counts(frame, columns), total)
 
 
@@ -517,26 +533,40 @@ def timeline_dated(tables: Tables, filters: query.Filters) -> int:
 #: What the counted timeline counts dated events by.
 
 
-def timeline_counts(tables: Tables, filters: query.Filters) -> pd.DataFrame:
-    """Dated events in view counted per (type, start, end, precision): what the counted
-    timeline draws, in rows of TIMELINE_GROUP with their count (figures.COUNT)."""
+def timeline_groups(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """Every event in view counted per (type, start, end, precision), undated ones too:
+    rows of TIMELINE_GROUP with their count (figures.COUNT), in one scan. The counted
+    timeline draws the dated rows (`dated_rows`); the rest say how many are undated."""
     events = where(tables, "events", filters)
-    dated = events.filter(events[Col.START].notnull()
-                          & (events[Col.DATE_PRECISION].fill_null("") != "undated"))
-    counted = dated.group_by(list(TIMELINE_GROUP)).aggregate(
-        **{figures.COUNT: dated.count()}).to_pandas()
+    counted = events.group_by(list(TIMELINE_GROUP)).aggregate(
+        **{figures.COUNT: events.count()}).to_pandas()
     return counted.sort_values(list(TIMELINE_GROUP), kind="stable", na_position="last",
                                ignore_index=True)
 
 
-def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limit: int
-            ) -> Rows:
-    """The first `limit` undated events in view (figures.undated), and how many in all."""
+def dated_rows(groups: pd.DataFrame) -> pd.Series:
+    """Which rows of `timeline_groups` are dated (the timeline can place them)."""
+    return (groups[Col.START].notna()
+            & (groups[Col.DATE_PRECISION].fillna("") != figures.UNDATED_PRECISION))
+
+
+def timeline_counts(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """Dated events in view counted per (type, start, end, precision): what the counted
+    timeline draws, in rows of TIMELINE_GROUP with their count (figures.COUNT)."""
+    groups = timeline_groups(tables, filters)
+    return groups[dated_rows(groups).to_numpy()].reset_index(drop=True)
+
+
+def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limit: int,
+            total: int | None = None) -> Rows:
+    """The first `limit` undated events in view (figures.undated), and how many in all
+    (`total` when the caller knows it: `timeline_groups`)."""
     events = where(tables, "events", filters)
     table = events.filter(events[Col.START].isnull()
                           | (events[Col.DATE_PRECISION].fill_null("") == "undated"))
     frame = table.order_by(list(ORDER)).select(*columns).limit(limit).to_pandas()
-    total = len(frame) if len(frame) < limit else count(table)
+    if total is None:
+        total = len(frame) if len(frame) < limit else count(table)
     return Rows(frame, total)
 
 
@@ -562,7 +592,7 @@ def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -
 def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """The articles an event in view cites, counted per publication dates: rows of
     figures.TIMELINE_PUBLICATION_COLUMNS with how many (figures.COUNT)."""
-    ids = where(tables, "events", filters).select(Col.ARTICLE).distinct()
+    ids = where(tables, "events", filters).select(Col.ARTICLE)  # a semi-join: no distinct
     a = tables.articles.semi_join(ids, Col.ARTICLE)
     dated = a.filter(a[Col.PUBLISHED_START].notnull())
     counted = dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
@@ -574,7 +604,7 @@ def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
 def publications(tables: Tables, filters: query.Filters, columns: Sequence[str]
                  ) -> pd.DataFrame:
     """These columns of every article an event in view cites (the timeline's grey row)."""
-    ids = where(tables, "events", filters).select(Col.ARTICLE).distinct()
+    ids = where(tables, "events", filters).select(Col.ARTICLE)  # a semi-join: no distinct
     a = tables.articles
     return a.semi_join(ids, Col.ARTICLE).order_by([Col.FILE]).select(*columns).to_pandas()
 
@@ -617,7 +647,7 @@ def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
         return tables.stories  # every story has an event, and all are in view
     events = where(tables, "events", filters)
     linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
-        Col.STORY).distinct()
+        Col.STORY)  # a semi-join takes each story once: no distinct first
     return tables.stories.semi_join(linked, Col.STORY)
 
 

@@ -173,8 +173,16 @@ class EngineSource:
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
         """Dated events counted per type and dates in the engine: a row each, with its
         count, as `figures.make_timeline_counts` draws them."""
-        return self._memo("counted", _open(filters), build=lambda:
-                          queries.timeline_counts(self.tables, _open(filters)))
+        def build() -> pd.DataFrame:
+            groups = self._timeline_groups(filters)
+            return groups[queries.dated_rows(groups).to_numpy()].reset_index(drop=True)
+        return self._memo("counted", _open(filters), build=build)
+
+    def _timeline_groups(self, filters: Filters) -> pd.DataFrame:
+        """Every event in view counted per type and dates, undated ones too (one scan
+        serves the counted timeline and the count of undated events)."""
+        return self._memo("timeline_groups", _open(filters), build=lambda:
+                          queries.timeline_groups(self.tables, _open(filters)))
 
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view for make_timeline, namesakes labelled."""
@@ -196,8 +204,11 @@ class EngineSource:
 
     def undated(self, filters: Filters, columns: Sequence[str], limit: int) -> Rows:
         """The first undated events in view."""
-        return self._memo("undated", _open(filters), tuple(columns), limit, build=lambda:
-                          queries.undated(self.tables, _open(filters), columns, limit))
+        def build() -> Rows:
+            groups = self._timeline_groups(filters)
+            total = int(groups.loc[~queries.dated_rows(groups).to_numpy(), figures.COUNT].sum())
+            return queries.undated(self.tables, _open(filters), columns, limit, total)
+        return self._memo("undated", _open(filters), tuple(columns), limit, build=build)
 
     def contested_pairs(self, filters: Filters, event: str | None,
                         limit_events: int) -> tuple[pd.DataFrame, int]:
