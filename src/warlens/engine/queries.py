@@ -233,12 +233,14 @@ def _whole(value: object) -> int:
     return 0 if pd.isna(value) else int(value)
 
 
-def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
+def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | None = None
+                ) -> dict[str, int]:
     """What the Overview counts in a view: articles, events, claims, places, contested
     events, and stories in view told by two outlets or more.
 
     One query for the events', claims' and articles' figures (each an aggregate of its
-    own scan, sent together), one for the stories (`story_totals`).
+    own scan, sent together), one for the stories (`story_totals`) unless the caller
+    knows how many are told by two outlets or more (`shared_stories`).
     """
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
@@ -255,7 +257,8 @@ def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
         "claims": _whole(got["claims"]),
         "places": _whole(got["places"]),
         "contested": _whole(got["contested"]),
-        "shared_stories": story_totals(tables, filters)["multi"],
+        "shared_stories": (story_totals(tables, filters)["multi"] if shared_stories is None
+                           else shared_stories),
     }
 
 
@@ -665,10 +668,53 @@ STORY_KINDS = {"all": None, "multi": lambda t: t[stories.N_OUTLETS] >= 2,
 def story_totals(tables: Tables, filters: query.Filters) -> dict[str, int]:
     """How many stories in view there are of each kind (STORY_KINDS): one query."""
     told = _stories_linked(tables, filters)
-    got = told.aggregate(**{
-        kind: (told.count() if test is None else test(told).fill_null(False).ifelse(1, 0).sum())
-        for kind, test in STORY_KINDS.items()}).to_pandas().iloc[0]
+    got = told.aggregate(**_story_counters(told)).to_pandas().iloc[0]
     return {kind: _whole(got[kind]) for kind in STORY_KINDS}
+
+
+def _story_counters(told: ir.Table) -> dict[str, Any]:
+    return {kind: (told.count() if test is None
+                   else test(told).fill_null(False).ifelse(1, 0).sum())
+            for kind, test in STORY_KINDS.items()}
+
+
+def _story_order() -> list[Any]:
+    """The pages' order of stories: contested first, then by outlets, then earliest."""
+    import ibis
+
+    return [ibis.desc(Col.CONTESTED), ibis.desc(stories.N_OUTLETS), Col.START, Col.STORY]
+
+
+def story_heads(tables: Tables, filters: query.Filters, limit: int
+                ) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
+    """How many stories in view there are of each kind, and the first `limit` of each
+    (`stories_of`'s order), in one query: the stories in view are worked out once for
+    the Overview's, the Claims page's and the Stories page's lists and counts."""
+    import ibis
+
+    told = _stories_linked(tables, filters)
+    parts = None
+    for kind, test in STORY_KINDS.items():
+        kept = told if test is None else told.filter(test(told))
+        part = (kept.order_by(_story_order()).limit(limit)
+                .select(*stories.STORY_COLUMNS, _kind=ibis.literal(kind),
+                        _one=ibis.literal(1)))
+        parts = part if parts is None else parts.union(part, distinct=False)
+    totals = told.aggregate(_one=ibis.literal(1), **{f"_n_{k}": v for k, v in
+                                                     _story_counters(told).items()})
+    both = totals.left_join(parts, totals._one == parts._one).to_pandas()
+    counts = {kind: _whole(both[f"_n_{kind}"].iloc[0]) if len(both) else 0
+              for kind in STORY_KINDS}
+    heads = {}
+    for kind in STORY_KINDS:
+        rows = both[both["_kind"] == kind] if "_kind" in both else both.iloc[0:0]
+        if len(rows):
+            # the order again: a join keeps no order
+            rows = rows.sort_values([Col.CONTESTED, stories.N_OUTLETS, Col.START, Col.STORY],
+                                    ascending=[False, False, True, True], kind="stable",
+                                    na_position="last")
+        heads[kind] = rows[stories.STORY_COLUMNS].reset_index(drop=True)
+    return counts, heads
 
 
 def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | None,
@@ -683,10 +729,7 @@ def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | N
         total = count(told)
     if limit == 0:
         return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), total)
-    import ibis
-
-    ordered = told.order_by([ibis.desc(Col.CONTESTED), ibis.desc(stories.N_OUTLETS),
-                             Col.START, Col.STORY]).select(*stories.STORY_COLUMNS)
+    ordered = told.order_by(_story_order()).select(*stories.STORY_COLUMNS)
     frame = (ordered if limit is None else ordered.limit(limit)).to_pandas()
     return Rows(frame, total)
 

@@ -21,6 +21,10 @@ from warlens.model import Col
 from warlens.query import Filters, Rows, Vocabulary
 from warlens.source import EXPORT_CHUNK, Memo
 
+#: How many stories of each kind one query lists with the counts (the Overview and the
+#: Claims page list 20).
+STORY_HEADS = 20
+
 
 def _disconnect(con: object) -> None:
     with contextlib.suppress(Exception):
@@ -62,8 +66,8 @@ class EngineSource:
 
     def counts(self, filters: Filters) -> dict[str, int]:
         """The Overview's numbers for this view."""
-        return self._memo("counts", _open(filters),
-                          build=lambda: queries.view_counts(self.tables, _open(filters)))
+        return self._memo("counts", _open(filters), build=lambda: queries.view_counts(
+            self.tables, _open(filters), self._story_heads(filters)[0]["multi"]))
 
     def events(self, filters: Filters, columns: Sequence[str] | None,
                limit: int | None = None) -> Rows:
@@ -219,17 +223,20 @@ class EngineSource:
 
     def stories(self, filters: Filters, kind: str = "all", limit: int | None = None) -> Rows:
         """The first stories in view of a kind, in the pages' order, and how many."""
-        totals = self.story_totals(filters)
+        totals, heads = self._story_heads(filters)
         if limit == 0:
             return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), totals[kind])
+        if limit is not None and limit <= STORY_HEADS:
+            return Rows(heads[kind].head(limit), totals[kind])
         return self._memo("stories", _open(filters), kind, limit, build=lambda:
                           queries.stories_of(self.tables, _open(filters), kind, limit,
                                              totals[kind]))
 
-    def story_totals(self, filters: Filters) -> dict[str, int]:
-        """How many stories in view of each kind (one query for the three)."""
-        return self._memo("story_totals", _open(filters), build=lambda:
-                          queries.story_totals(self.tables, _open(filters)))
+    def _story_heads(self, filters: Filters) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
+        """How many stories in view of each kind, and the first STORY_HEADS of each: one
+        query serves the Overview, the Claims page and the Stories page's counts."""
+        return self._memo("story_heads", _open(filters), build=lambda:
+                          queries.story_heads(self.tables, _open(filters), STORY_HEADS))
 
     def story(self, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
         """One story's row, reports and claims."""
