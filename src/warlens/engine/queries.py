@@ -96,6 +96,22 @@ class Tables:
         return sorted({v for w in wanted for v in known.get(w.casefold(), ())})
 
     @cached_property
+    def summaries(self) -> frozenset[str]:
+        """The summary tables a build left (`SUMMARIES`) that answer for the store as it
+        is: none when the store changed since they were made (the stamp they keep is not
+        the store's), or when they were never made (a store filled by other means)."""
+        try:  # (not list_tables: ibis reads DuckDB's catalogue through a deprecated call)
+            for name in SUMMARIES:
+                self.con.table(name)
+        except Exception:  # whatever the engine raises for a missing table
+            return frozenset()
+        kept = self.con.table(SUMMARY_OPEN).select(*_STAMP).to_pandas()
+        if len(kept) != 1 or tuple(str(kept[c].iloc[0]) for c in _STAMP) != \
+                _padded(build_stamp(self)):
+            return frozenset()
+        return frozenset(SUMMARIES)
+
+    @cached_property
     def namesakes(self) -> dict[tuple[str, float, float], str]:
         """(casefolded name, lat, lon rounded to 0.01) -> "Ivanivka (Donetsk Oblast)".
 
@@ -135,6 +151,82 @@ def _namesake_spots(tables: Tables) -> dict[tuple[str, float, float], str]:
     return {(str(r[Col.PLACE_NAME]).casefold(), round(float(r[Col.LAT]), 2),
              round(float(r[Col.LON]), 2)): labels[r[Col.KEY]]
             for r in rows.to_dict("records") if r[Col.KEY] in labels}
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+#: Summary tables `engine.build.refresh_summaries` makes after every build, so that the
+#: views a reader opens first, and the map of any place, are read rather than worked out
+#: from millions of rows: the open view's counts (one row, with the build stamp they are
+#: true for), its timeline counts and publication dates, and the events counted per spot
+#: (place name, country, coordinates), precision and type.
+SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS = (
+    "_summary_open", "_summary_timeline", "_summary_publications", "_summary_spots")
+SUMMARIES = (SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS)
+#: The build stamp a summary is true for (`build_stamp`: files, bytes, modification times).
+_STAMP = ("_stamp_files", "_stamp_bytes", "_stamp_mtimes")
+#: What the spots summary counts events by: the map's place and type, and the country a
+#: place filter may name.
+SPOT_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.COUNTRY_NAME)
+
+
+def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
+    """A build stamp as the summaries keep it: as text (a sum of modification times in
+    nanoseconds outgrows a 64-bit whole number), three values whatever the store."""
+    return tuple(str(v) for v in (*stamp, 0, 0, 0)[:len(_STAMP)])
+
+
+def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
+    """Each summary table as the query that makes it (run by a build on the store)."""
+    import ibis
+
+    stamp = _padded(build_stamp(tables))
+    opened = query.Filters()
+    counts = _view_counts_expr(tables, opened).mutate(
+        **{c: ibis.literal(v, type="string") for c, v in zip(_STAMP, stamp, strict=True)})
+    e = tables.events
+    spots = e.group_by(list(SPOT_GROUP)).aggregate(**{
+        figures.COUNT: e.count(), Col.SUMMARY: e[Col.SUMMARY].argmin(e[Col.FILE]),
+        "_file": e[Col.FILE].min()})
+    # The open view's counts last: they carry the stamp, so a refresh stopped half-way
+    # leaves summaries that are not read.
+    return {SUMMARY_TIMELINE: _timeline_groups_expr(tables, opened),
+            SUMMARY_PUBLICATIONS: _publication_dates_expr(tables, opened),
+            SUMMARY_SPOTS: spots, SUMMARY_OPEN: counts}
+
+
+def _summarised(tables: Tables, filters: query.Filters) -> bool:
+    """Whether the open view's summaries answer for this view."""
+    return filters == query.Filters() and SUMMARY_OPEN in tables.summaries
+
+
+class _Spots:
+    """The spots summary where a place filter looks for the events table: the filter's
+    own predicate (`query.FILTERS`) then reads it, with the store's spellings."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.events = tables.con.table(SUMMARY_SPOTS)
+
+    def spellings(self, table: str, column: str, wanted: Iterable[str]) -> list[str]:
+        return self.tables.spellings(table, column, wanted)
+
+    @property
+    def namesakes(self) -> dict[tuple[str, float, float], str]:
+        return self.tables.namesakes
+
+
+def _spots_in_view(tables: Tables, filters: query.Filters) -> ir.Table | None:
+    """The spots summary's rows in a view that filters by place alone (or not at all);
+    None for any other view, or a store without summaries."""
+    if SUMMARY_SPOTS not in tables.summaries or \
+            filters != query.Filters(places=filters.places):
+        return None
+    spots = _Spots(tables)
+    if not filters.places:
+        return spots.events
+    spec = next(s for s in query.FILTERS if s.field == "places")
+    return spots.events.filter(spec.events_where(spots, filters.places))
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -233,24 +325,31 @@ def _whole(value: object) -> int:
     return 0 if pd.isna(value) else int(value)
 
 
+def _view_counts_expr(tables: Tables, filters: query.Filters) -> ir.Table:
+    """One row: the articles, events, claims, places and contested events in view."""
+    events = where(tables, "events", filters)
+    claims = where(tables, "claims", filters)
+    shown = _articles_shown(tables, filters)
+    return (events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
+                             contested=events[Col.CONTESTED].fill_null(False)
+                             .ifelse(1, 0).sum())
+            .cross_join(claims.aggregate(claims=claims.count()))
+            .cross_join(shown.aggregate(articles=shown.count())))
+
+
 def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | None = None
                 ) -> dict[str, int]:
     """What the Overview counts in a view: articles, events, claims, places, contested
     events, and stories in view told by two outlets or more.
 
     One query for the events', claims' and articles' figures (each an aggregate of its
-    own scan, sent together), one for the stories (`story_totals`) unless the caller
-    knows how many are told by two outlets or more (`shared_stories`).
+    own scan, sent together; the open view's are read from its summary), one for the
+    stories (`story_totals`) unless the caller knows how many are told by two outlets or
+    more (`shared_stories`).
     """
-    events = where(tables, "events", filters)
-    claims = where(tables, "claims", filters)
-    shown = _articles_shown(tables, filters)
-    figures_ = (events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
-                                 contested=events[Col.CONTESTED].fill_null(False)
-                                 .ifelse(1, 0).sum())
-                .cross_join(claims.aggregate(claims=claims.count()))
-                .cross_join(shown.aggregate(articles=shown.count())))
-    got = figures_.to_pandas().iloc[0]
+    expr = (tables.con.table(SUMMARY_OPEN) if _summarised(tables, filters)
+            else _view_counts_expr(tables, filters))
+    got = expr.to_pandas().iloc[0]
     return {
         "articles": _whole(got["articles"]),
         "events": _whole(got["events"]),
@@ -510,11 +609,18 @@ def map_places(tables: Tables, filters: query.Filters) -> tuple[pd.DataFrame, in
     `figures.make_map` draws as it would draw the events. Places come in the order of
     their first file, a place's rows together, its types in the order of their first
     file, so its hover lists the first summary of each of its first types."""
-    events = where(tables, "events", filters)
-    counts = events.group_by(list(MAP_GROUP)).aggregate(**{
-        figures.COUNT: events.count(),
-        Col.SUMMARY: events[Col.SUMMARY].argmin(events[Col.FILE]),
-        "_file": events[Col.FILE].min()}).to_pandas()
+    spots = _spots_in_view(tables, filters)
+    if spots is not None:  # the spots summary, counted again without the country
+        counts = spots.group_by(list(MAP_GROUP)).aggregate(**{
+            figures.COUNT: spots[figures.COUNT].sum(),
+            Col.SUMMARY: spots[Col.SUMMARY].argmin(spots["_file"]),
+            "_file": spots["_file"].min()}).to_pandas()
+    else:
+        events = where(tables, "events", filters)
+        counts = events.group_by(list(MAP_GROUP)).aggregate(**{
+            figures.COUNT: events.count(),
+            Col.SUMMARY: events[Col.SUMMARY].argmin(events[Col.FILE]),
+            "_file": events[Col.FILE].min()}).to_pandas()
     placed = counts[Col.LAT].notna().to_numpy() & counts[Col.LON].notna().to_numpy()
     missing = int(counts.loc[~placed, figures.COUNT].sum())
     counts = counts[placed].copy()
@@ -540,11 +646,15 @@ def timeline_groups(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """Every event in view counted per (type, start, end, precision), undated ones too:
     rows of TIMELINE_GROUP with their count (figures.COUNT), in one scan. The counted
     timeline draws the dated rows (`dated_rows`); the rest say how many are undated."""
+    expr = (tables.con.table(SUMMARY_TIMELINE) if _summarised(tables, filters)
+            else _timeline_groups_expr(tables, filters))
+    return expr.to_pandas().sort_values(list(TIMELINE_GROUP), kind="stable",
+                                        na_position="last", ignore_index=True)
+
+
+def _timeline_groups_expr(tables: Tables, filters: query.Filters) -> ir.Table:
     events = where(tables, "events", filters)
-    counted = events.group_by(list(TIMELINE_GROUP)).aggregate(
-        **{figures.COUNT: events.count()}).to_pandas()
-    return counted.sort_values(list(TIMELINE_GROUP), kind="stable", na_position="last",
-                               ignore_index=True)
+    return events.group_by(list(TIMELINE_GROUP)).aggregate(**{figures.COUNT: events.count()})
 
 
 def dated_rows(groups: pd.DataFrame) -> pd.Series:
@@ -595,13 +705,18 @@ def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -
 def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """The articles an event in view cites, counted per publication dates: rows of
     figures.TIMELINE_PUBLICATION_COLUMNS with how many (figures.COUNT)."""
+    expr = (tables.con.table(SUMMARY_PUBLICATIONS) if _summarised(tables, filters)
+            else _publication_dates_expr(tables, filters))
+    return expr.to_pandas().sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
+                               na_position="last", ignore_index=True)
+
+
+def _publication_dates_expr(tables: Tables, filters: query.Filters) -> ir.Table:
     ids = where(tables, "events", filters).select(Col.ARTICLE)  # a semi-join: no distinct
     a = tables.articles.semi_join(ids, Col.ARTICLE)
     dated = a.filter(a[Col.PUBLISHED_START].notnull())
-    counted = dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
-        **{figures.COUNT: dated.count()}).to_pandas()
-    return counted.sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
-                               na_position="last", ignore_index=True)
+    return dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
+        **{figures.COUNT: dated.count()})
 
 
 def publications(tables: Tables, filters: query.Filters, columns: Sequence[str]
