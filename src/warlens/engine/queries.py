@@ -364,6 +364,8 @@ def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | No
 #: How many candidates a prefix probe starts with, per row wanted, and how much it grows
 #: by when the prefix held too few rows in view.
 PROBE_START, PROBE_GROWTH = 4, 8
+#: How many times a probe's prefix the articles must outnumber for a probe to pay.
+PROBE_WORTH = 20
 
 
 def _counted(tables: Tables, filters: query.Filters, candidates: ir.Table,
@@ -685,11 +687,23 @@ def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limi
 
 def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.DataFrame:
     """The first `limit` articles (corpus order) with an event or claim in view: their id
-    and title, for the Article page's picker (probed a prefix at a time, as
-    `_first_in_view` says: the view's articles are never all worked out)."""
-    frame = _first_in_view(tables, filters, CORPUS_ORDER, [Col.ARTICLE, Col.TITLE], limit,
-                           share=1 / PROBE_GROWTH)
-    return frame[[Col.ARTICLE, Col.TITLE]].reset_index(drop=True)
+    and title, for the Article page's picker.
+
+    Where the articles are many, the first files are probed first (one prefix, as
+    `_first_in_view` probes): in a broad view they hold the `limit` articles, and the
+    view's articles are never all worked out. A narrow view is then asked of every
+    article at once."""
+    a = tables.articles
+    size = 2 * limit  # small: in a narrow view the probe is wasted, so it must be cheap
+    if count(a) > PROBE_WORTH * size:
+        prefix = _first_files_prefix(tables, size)
+        if prefix is not None:
+            got = _counted(tables, filters, prefix.select(Col.ARTICLE, Col.TITLE, Col.FILE),
+                           [Col.FILE, Col.ARTICLE], limit)
+            if len(got) >= limit:
+                return got[[Col.ARTICLE, Col.TITLE]].reset_index(drop=True)
+    return (_articles_shown(tables, filters).order_by([Col.FILE, Col.ARTICLE])
+            .select(Col.ARTICLE, Col.TITLE).limit(limit).to_pandas())
 
 
 def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -> pd.DataFrame:
