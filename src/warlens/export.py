@@ -288,13 +288,31 @@ def geojson_chunks(chunks: Iterable[pd.DataFrame], columns: Sequence[str],
 
 
 def spooled(pieces: Iterable[bytes], memory: int = 32 * 1024 * 1024) -> BinaryIO:
-    """A file holding `pieces` one after another, read from its start: kept in memory up
-    to `memory` bytes, on disk past that (a download of millions of rows)."""
-    out = tempfile.SpooledTemporaryFile(max_size=memory)  # noqa: SIM115 - the caller reads it
+    """A file holding `pieces` one after another, read from its start: in memory up to
+    `memory` bytes, past that on disk (a download of millions of rows).
+
+    What comes back is an `io.BytesIO` or a file opened for reading (`io.BufferedReader`),
+    the two kinds Streamlit's download button reads; the file on disk has no name left
+    once it is open, and goes when it is closed.
+    """
+    buffer = io.BytesIO()
+    pieces = iter(pieces)
     for piece in pieces:
-        out.write(piece)
-    out.seek(0)
-    return out  # type: ignore[return-value]
+        buffer.write(piece)
+        if buffer.tell() > memory:
+            break
+    else:
+        buffer.seek(0)
+        return buffer
+    with tempfile.NamedTemporaryFile(prefix="warlens-export-", delete=False) as disk:
+        disk.write(buffer.getvalue())
+        del buffer
+        for piece in pieces:
+            disk.write(piece)
+    try:
+        return open(disk.name, "rb")  # noqa: PTH123 - the caller reads it
+    finally:
+        os.unlink(disk.name)  # noqa: PTH108
 
 
 def events_to_geojson(events: pd.DataFrame, roots: Iterable[str | os.PathLike[str]] = (),

@@ -80,3 +80,17 @@ def test_the_in_memory_source_streams_the_same_file():
     assert b"".join(export.csv_chunks(chunks, export.EXPORT_EVENT_COLUMNS, corpus.sources,
                                       timed)) == \
         export.to_csv(whole, export.EXPORT_EVENT_COLUMNS, corpus.sources)
+
+
+@pytest.mark.parametrize("memory", [64, 1 << 20])
+def test_a_spooled_download_is_a_file_streamlit_serves(memory):
+    from streamlit.runtime.download_data_util import convert_data_to_bytes_and_infer_mime
+
+    corpus = corpus_named("bundled")
+    timed, chunks = memory_source(corpus).export_chunks(query.Filters(), "events", rows=CHUNK)
+    data = export.spooled(export.csv_chunks(chunks, export.EXPORT_EVENT_COLUMNS,
+                                            corpus.sources, timed), memory=memory)
+    served, _ = convert_data_to_bytes_and_infer_mime(data, ValueError("not servable"))
+    data.close()
+    assert served == export.to_csv(export.credited(corpus.events, corpus.articles),
+                                   export.EXPORT_EVENT_COLUMNS, corpus.sources)
