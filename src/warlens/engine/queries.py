@@ -927,7 +927,10 @@ def build_stamp(tables: Tables) -> tuple[int, ...]:
     bytes and their modification times summed (one small query on the files table; a
     store filled by other means than `warlens build` may keep only the paths)."""
     f = tables.con.table("files")
-    sums = {name: f[name].sum() for name in (schema.SIZE, schema.MTIME_NS)
+    # Summed as decimals: nanosecond modification times of a few files outgrow a 64-bit
+    # sum, which Spark refuses (DuckDB and PostgreSQL widen it themselves).
+    sums = {name: f[name].cast("decimal(38, 0)").sum() for name in (schema.SIZE,
+                                                                      schema.MTIME_NS)
             if name in f.columns}
     got = f.aggregate(n=f.count(), **sums).to_pandas().iloc[0]
     return tuple(_whole(got[name]) for name in ("n", *sums))
