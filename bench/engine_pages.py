@@ -39,8 +39,9 @@ TOWNS = ("Kyiv", "Kharkiv", "Aleppo", "Khartoum", "Bamako")
 
 
 def load() -> str:
-    """The 1-minute load average, as printed beside each figure."""
-    return f"{os.getloadavg()[0]:.1f}"
+    """The load averages (1, 5 and 15 minutes: `os.getloadavg()`), printed beside each
+    figure: the machine is shared, and a loaded machine makes every figure slower."""
+    return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def _summary(times: list[float]) -> dict[str, float]:
@@ -56,7 +57,7 @@ def _env(store: str) -> None:
     os.environ["WARLENS_ENGINE"] = store
 
 
-def measure_pages(store: str, reruns: int) -> dict[str, Any]:
+def measure_pages(store: str, reruns: int, pages: list[str] | None = None) -> dict[str, Any]:
     """Per page: the first draw and reruns after a place-filter change, with load."""
     _env(store)
     os.chdir(REPO)
@@ -64,6 +65,8 @@ def measure_pages(store: str, reruns: int) -> dict[str, Any]:
 
     results: dict[str, Any] = {}
     for name, path in PAGES.items():
+        if pages and name not in pages:
+            continue
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=900)
         start = time.perf_counter()
         at.run()
@@ -92,10 +95,11 @@ def measure_pages(store: str, reruns: int) -> dict[str, Any]:
         at.run()
         row["open_again_ms"] = 1000 * (time.perf_counter() - start)
         results[name] = row
-        print(f"  {name:9} first {first:6.2f} s   countries median "
-              f"{row['countries']['median_ms']:6.0f} ms p95 {row['countries']['p95_ms']:6.0f}"
-              f"   towns median {row['towns']['median_ms']:6.0f} ms p95 "
-              f"{row['towns']['p95_ms']:6.0f}   (load {row['towns']['load']})",
+        print(f"  {name:9} first {first:6.2f} s (load {row['load_first']})   countries "
+              f"median {row['countries']['median_ms']:6.0f} ms p95 "
+              f"{row['countries']['p95_ms']:6.0f} (load {row['countries']['load']})   "
+              f"towns median {row['towns']['median_ms']:6.0f} ms p95 "
+              f"{row['towns']['p95_ms']:6.0f} (load {row['towns']['load']})",
               file=sys.stderr, flush=True)
     results["server_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["load_end"] = load()
@@ -201,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", required=True, help="an engine URL holding a corpus")
     parser.add_argument("--label", default="")
     parser.add_argument("--reruns", type=int, default=10)
+    parser.add_argument("--pages", nargs="*", choices=list(PAGES),
+                        help="only these pages (default: every one)")
     parser.add_argument("--first-page", action="store_true")
     parser.add_argument("--no-pages", action="store_true")
     parser.add_argument("--copy-to", help="copy the store's tables here first, and use it")
@@ -222,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         result["first_page"] = first_page(store)
         print(f"first page of a fresh process: {result['first_page']}", file=sys.stderr)
     if not args.no_pages:
-        result["pages"] = measure_pages(store, args.reruns)
+        result["pages"] = measure_pages(store, args.reruns, args.pages)
         print(f"server peak RSS {result['pages']['server_rss_mb']:.0f} MB "
               f"(load {result['pages']['load_end']})", file=sys.stderr)
     text = json.dumps(result, indent=1, default=str)

@@ -11,7 +11,8 @@ report one of a few stories of their neighbours). Each table has the columns and
 the in-memory corpus frames (engine.TABLES); every article says it is synthetic.
 
 Per article: EVENTS events (10 by default: 1M articles = 10M events, as issue 16 asks),
-CLAIMS claims and PLACES places.
+CLAIMS claims and PLACES places. Last come the summary tables every `warlens build` makes
+(`engine.build.refresh_summaries`); `--summarise-only URL` makes them for an older store.
 """
 
 # ruff: noqa: S608 - every statement is built from this module's own constants and numbers
@@ -223,18 +224,44 @@ def make_store(path: Path, articles: int, **counts: int) -> dict[str, float]:
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
-        return write(con, articles, **counts)
+        timings = write(con, articles, **counts)
     finally:
         con.close()
+    start = time.perf_counter()
+    summarise(f"duckdb://{path}")
+    timings["summaries"] = time.perf_counter() - start
+    return timings
+
+
+def summarise(url: str) -> None:
+    """Make the summary tables a build makes (`engine.build.refresh_summaries`)."""
+    from warlens.engine import connect
+    from warlens.engine.build import refresh_summaries
+    from warlens.engine.store import Store
+
+    store = Store(connect(url), url)
+    try:
+        refresh_summaries(store)
+        store.sql("CHECKPOINT")
+    finally:
+        store.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Write a synthetic DuckDB store and say how long each table took."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--summarise-only", metavar="URL",
+                        help="make a store's summary tables, nothing else")
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    if args.summarise_only:
+        summarise(args.summarise_only)
+        print(f"summaries  {time.perf_counter() - start:7.1f} s -> {args.summarise_only}")
+        return 0
+    if args.out is None:
+        parser.error("--out is required")
     timings = make_store(args.out, args.articles)
     for name, seconds in timings.items():
         print(f"{name:10} {seconds:7.1f} s")

@@ -29,8 +29,9 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
-from typing import Any
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -94,14 +95,6 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
-def _iso_dates(column: pd.Series) -> pd.Series:
-    """Timestamps as ISO text: a day when every value is midnight, else the full time."""
-    present = column.dropna()
-    if (present == present.dt.normalize()).all():
-        return column.dt.strftime("%Y-%m-%d")
-    return column.map(lambda t: t.isoformat() if pd.notna(t) else None)
-
-
 def _is_plain(column: pd.Series) -> bool:
     """True for columns written as they are: numbers and booleans."""
     return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
@@ -150,6 +143,42 @@ def _with_relative_files(table: pd.DataFrame, columns: Sequence[str],
     return out
 
 
+def timed_columns(table: pd.DataFrame) -> frozenset[str]:
+    """The date columns of `table` that hold a time of day (written in full, not as days)."""
+    out = set()
+    for col in table.columns:
+        column = table[col]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            present = column.dropna()
+            if not (present == present.dt.normalize()).all():
+                out.add(col)
+    return frozenset(out)
+
+
+def _iso(column: pd.Series, timed: bool) -> pd.Series:
+    """Timestamps as ISO text: the full time when `timed`, else the day."""
+    if timed:
+        return column.map(lambda t: t.isoformat() if pd.notna(t) else None)
+    return column.dt.strftime("%Y-%m-%d")
+
+
+def _csv_text(table: pd.DataFrame, columns: Sequence[str],
+              roots: Iterable[str | os.PathLike[str]], timed: frozenset[str],
+              header: bool) -> str:
+    """Rows of `table` as CSV text (see `to_csv`), dates as `timed` says."""
+    out = _with_relative_files(_with_credits(table), columns, roots)
+    for col in out.columns:
+        column = out[col]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            out[col] = _iso(column, col in timed)
+        elif not _is_plain(column):
+            out[col] = column.astype(object).map(neutralise_cell)
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, header=header, lineterminator="\r\n",
+               quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue()
+
+
 def to_csv(table: pd.DataFrame, columns: Sequence[str],
            roots: Iterable[str | os.PathLike[str]] = ()) -> bytes:
     """The chosen columns of `table` as spreadsheet-safe CSV bytes (see the module notes).
@@ -159,16 +188,27 @@ def to_csv(table: pd.DataFrame, columns: Sequence[str],
     `credited` has empty credit cells). Files are named
     relative to `roots`, the data folders.
     """
-    out = _with_relative_files(_with_credits(table), columns, roots)
-    for col in out.columns:
-        column = out[col]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            out[col] = _iso_dates(column)
-        elif not _is_plain(column):
-            out[col] = column.astype(object).map(neutralise_cell)
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue().encode(CSV_ENCODING)
+    timed = timed_columns(table)
+    return _csv_text(table, columns, roots, timed, header=True).encode(CSV_ENCODING)
+
+
+def csv_chunks(chunks: Iterable[pd.DataFrame], columns: Sequence[str],
+               roots: Iterable[str | os.PathLike[str]] = (),
+               timed: frozenset[str] = frozenset()) -> Iterator[bytes]:
+    """`to_csv` of a table that comes a chunk of rows at a time: the same bytes, in
+    pieces, without the whole table ever in memory. `timed` names the date columns that
+    hold a time of day anywhere in the table (`timed_columns` of the whole): a chunk
+    alone cannot tell."""
+    roots = list(roots)
+    first = True
+    for chunk in chunks:
+        if len(chunk) or first:
+            text = _csv_text(chunk, columns, roots, timed, header=first)
+            yield (text.encode(CSV_ENCODING) if first else text.encode("utf-8"))
+            first = False
+    if first:  # no rows at all: the header alone
+        yield _csv_text(pd.DataFrame(columns=list(columns)), columns, roots, timed,
+                        header=True).encode(CSV_ENCODING)
 
 
 def _json_value(value: object) -> Any:
@@ -198,13 +238,9 @@ def _point(lat: object, lon: object) -> list[float] | None:
     return [round(lon_f, COORDINATE_DECIMALS), round(lat_f, COORDINATE_DECIMALS)]
 
 
-def table_to_geojson(table: pd.DataFrame, columns: Sequence[str],
-                     roots: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Any]:
-    """Rows with a point -> an RFC 7946 FeatureCollection; the rest counted as skipped.
-
-    Each Feature's id is the row's key; its properties are `columns` except lat and
-    lon, which live in the geometry. Files are named relative to `roots`.
-    """
+def _features(table: pd.DataFrame, columns: Sequence[str],
+              roots: Iterable[str | os.PathLike[str]]) -> tuple[list[dict[str, Any]], int]:
+    """The rows of `table` with a point as GeoJSON Features, and how many had none."""
     properties = [c for c in columns if c not in (Col.LAT, Col.LON)]
     features: list[dict[str, Any]] = []
     skipped = 0
@@ -220,7 +256,63 @@ def table_to_geojson(table: pd.DataFrame, columns: Sequence[str],
         feature["geometry"] = {"type": "Point", "coordinates": point}
         feature["properties"] = {c: _json_value(row[c]) for c in properties}
         features.append(feature)
+    return features, skipped
+
+
+def table_to_geojson(table: pd.DataFrame, columns: Sequence[str],
+                     roots: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Any]:
+    """Rows with a point -> an RFC 7946 FeatureCollection; the rest counted as skipped.
+
+    Each Feature's id is the row's key; its properties are `columns` except lat and
+    lon, which live in the geometry. Files are named relative to `roots`.
+    """
+    features, skipped = _features(table, columns, roots)
     return {"type": "FeatureCollection", "features": features, SKIPPED_MEMBER: skipped}
+
+
+def geojson_chunks(chunks: Iterable[pd.DataFrame], columns: Sequence[str],
+                   roots: Iterable[str | os.PathLike[str]] = ()) -> Iterator[bytes]:
+    """`encode_geojson(table_to_geojson(...))` of a table that comes a chunk of rows at a
+    time: the same bytes, in pieces, a chunk's Features at a time."""
+    roots = list(roots)
+    yield b'{"type": "FeatureCollection", "features": ['
+    skipped, first = 0, True
+    for chunk in chunks:
+        features, missed = _features(chunk, columns, roots)
+        skipped += missed
+        for feature in features:
+            text = json.dumps(feature, allow_nan=False, ensure_ascii=False)
+            yield (text if first else ", " + text).encode("utf-8")
+            first = False
+    yield f'], "{SKIPPED_MEMBER}": {skipped}}}'.encode()
+
+
+def spooled(pieces: Iterable[bytes], memory: int = 32 * 1024 * 1024) -> BinaryIO:
+    """A file holding `pieces` one after another, read from its start: in memory up to
+    `memory` bytes, past that on disk (a download of millions of rows).
+
+    What comes back is an `io.BytesIO` or a file opened for reading (`io.BufferedReader`),
+    the two kinds Streamlit's download button reads; the file on disk has no name left
+    once it is open, and goes when it is closed.
+    """
+    buffer = io.BytesIO()
+    pieces = iter(pieces)
+    for piece in pieces:
+        buffer.write(piece)
+        if buffer.tell() > memory:
+            break
+    else:
+        buffer.seek(0)
+        return buffer
+    with tempfile.NamedTemporaryFile(prefix="warlens-export-", delete=False) as disk:
+        disk.write(buffer.getvalue())
+        del buffer
+        for piece in pieces:
+            disk.write(piece)
+    try:
+        return open(disk.name, "rb")  # noqa: PTH123 - the caller reads it
+    finally:
+        os.unlink(disk.name)  # noqa: PTH108
 
 
 def events_to_geojson(events: pd.DataFrame, roots: Iterable[str | os.PathLike[str]] = (),

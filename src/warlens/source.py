@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import cachetools
@@ -27,6 +27,9 @@ from warlens import figures, query, stories
 from warlens.corpus import Corpus
 from warlens.model import Col
 from warlens.query import TIMELINE_GROUP, Filters, Rows, Vocabulary
+
+#: Rows a download reads at a time: an engine's export never holds every row in view.
+EXPORT_CHUNK = 50_000
 
 
 class Source(Protocol):
@@ -129,6 +132,12 @@ class Source(Protocol):
 
     def export_rows(self, filters: Filters, table: str) -> pd.DataFrame:
         """Every row in view of "events" or "claims", credited (for a download)."""
+
+    def export_chunks(self, filters: Filters, table: str, rows: int = EXPORT_CHUNK
+                      ) -> tuple[frozenset[str], Iterator[pd.DataFrame]]:
+        """Every row in view of "events" or "claims", credited, `rows` at a time, in
+        corpus order; and which date columns hold a time of day somewhere in view
+        (`export.csv_chunks` needs to know before the first chunk)."""
 
 
 #: How the pages order stories: contested first, then told by the most outlets, earliest.
@@ -407,6 +416,18 @@ class MemorySource:
         from warlens import export
 
         return export.credited(self._in_view(table, filters, None), self.corpus.articles)
+
+    def export_chunks(self, filters: Filters, table: str, rows: int = EXPORT_CHUNK
+                      ) -> tuple[frozenset[str], Iterator[pd.DataFrame]]:
+        """The rows in view, credited, a chunk at a time (they are in memory already)."""
+        from warlens import export
+
+        full = self._in_view(table, filters, None)
+
+        def chunks() -> Iterator[pd.DataFrame]:
+            for start in range(0, max(len(full), 1), rows):
+                yield export.credited(full.iloc[start:start + rows], self.corpus.articles)
+        return export.timed_columns(full), chunks()
 
 
 def memory_source(corpus: Corpus) -> MemorySource:

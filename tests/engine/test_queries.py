@@ -20,6 +20,7 @@ from warlens.corpus import Corpus
 from warlens.engine import queries
 from warlens.model import Col
 from warlens.query import Filters
+from warlens.source import memory_source
 from warlens.workspace import load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,6 +232,17 @@ def test_the_stories_in_view_are_the_same(corpus, tables):
         got = queries.stories_in_view(tables, filters)
         assert got[Col.STORY].tolist() == want[Col.STORY].tolist(), name
         assert got[stories.N_OUTLETS].tolist() == want[stories.N_OUTLETS].tolist()
+
+
+def test_the_story_lists_and_counts_of_one_query_are_the_pages_lists(corpus, tables):
+    source = memory_source(corpus)
+    for name, filters in _each_view(corpus):
+        totals, heads = queries.story_heads(tables, filters, limit=2)
+        for kind in queries.STORY_KINDS:
+            want = source.stories(filters, kind, 2)
+            assert totals[kind] == want.total, (name, kind)
+            assert heads[kind][Col.STORY].tolist() == want.frame[Col.STORY].tolist(), \
+                (name, kind)
 
 
 def test_one_story_has_the_same_reports_and_claims(corpus, tables):

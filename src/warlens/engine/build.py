@@ -195,6 +195,7 @@ def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
     store.append("problems", _problem_rows(found.problems, "", schema.KIND_WALK))
     resolve_duplicates(store)
     write_stories(store)
+    refresh_summaries(store)
     _finish(store, report)
 
 
@@ -394,6 +395,29 @@ def write_stories(store: Store) -> None:
     store.replace("stories", table[stories.STORY_COLUMNS])
 
 
+def refresh_summaries(store: Store) -> None:
+    """Make the summary tables again from the tables as they are now
+    (`engine.queries.SUMMARIES`): the open view's counts, timeline and publication dates,
+    and the events counted per spot and type (what the map of any place reads). Each
+    keeps the build stamp it is true for, and the app reads none that another stamp made.
+
+    Every build calls this last; a load that writes the tables outside `build` (a bulk
+    load run on its own) calls it when done. It reads every row once (seconds at
+    millions of events): the counts of distinct places and articles cannot be patched
+    file by file, so they are made whole.
+    """
+    from warlens.engine import queries
+
+    tables = queries.Tables(store.con)
+    if store.exists(queries.SUMMARY_OPEN):  # a refresh stopped half-way leaves none read
+        store.drop(queries.SUMMARY_OPEN)
+    for name, expr in queries.summary_expressions(tables).items():
+        if store.exists(name):
+            store.rewrite(name, expr)
+        else:
+            store.con.create_table(name, expr)
+
+
 def _joined(values: object) -> str:
     """A story's distinct names, sorted and joined as `stories.story_table` joins them."""
     if values is None or (isinstance(values, float) and np.isnan(values)):
@@ -416,5 +440,5 @@ def _finish(store: Store, report: BuildReport) -> None:
     report.warnings = int((ordered["severity"] == WARNING).sum())
 
 
-__all__ = ["BULK_MIN_BYTES", "CHUNK_FILES", "BuildReport", "build", "resolve_duplicates",
-           "write_stories"]
+__all__ = ["BULK_MIN_BYTES", "CHUNK_FILES", "BuildReport", "build", "refresh_summaries",
+           "resolve_duplicates", "write_stories"]

@@ -13,6 +13,7 @@ were (`Rows.total`): nothing is dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -95,6 +96,22 @@ class Tables:
         return sorted({v for w in wanted for v in known.get(w.casefold(), ())})
 
     @cached_property
+    def summaries(self) -> frozenset[str]:
+        """The summary tables a build left (`SUMMARIES`) that answer for the store as it
+        is: none when the store changed since they were made (the stamp they keep is not
+        the store's), or when they were never made (a store filled by other means)."""
+        try:  # (not list_tables: ibis reads DuckDB's catalogue through a deprecated call)
+            for name in SUMMARIES:
+                self.con.table(name)
+        except Exception:  # whatever the engine raises for a missing table
+            return frozenset()
+        kept = self.con.table(SUMMARY_OPEN).select(*_STAMP).to_pandas()
+        if len(kept) != 1 or tuple(str(kept[c].iloc[0]) for c in _STAMP) != \
+                _padded(build_stamp(self)):
+            return frozenset()
+        return frozenset(SUMMARIES)
+
+    @cached_property
     def namesakes(self) -> dict[tuple[str, float, float], str]:
         """(casefolded name, lat, lon rounded to 0.01) -> "Ivanivka (Donetsk Oblast)".
 
@@ -134,6 +151,82 @@ def _namesake_spots(tables: Tables) -> dict[tuple[str, float, float], str]:
     return {(str(r[Col.PLACE_NAME]).casefold(), round(float(r[Col.LAT]), 2),
              round(float(r[Col.LON]), 2)): labels[r[Col.KEY]]
             for r in rows.to_dict("records") if r[Col.KEY] in labels}
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+#: Summary tables `engine.build.refresh_summaries` makes after every build, so that the
+#: views a reader opens first, and the map of any place, are read rather than worked out
+#: from millions of rows: the open view's counts (one row, with the build stamp they are
+#: true for), its timeline counts and publication dates, and the events counted per spot
+#: (place name, country, coordinates), precision and type.
+SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS = (
+    "_summary_open", "_summary_timeline", "_summary_publications", "_summary_spots")
+SUMMARIES = (SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS)
+#: The build stamp a summary is true for (`build_stamp`: files, bytes, modification times).
+_STAMP = ("_stamp_files", "_stamp_bytes", "_stamp_mtimes")
+#: What the spots summary counts events by: the map's place and type, and the country a
+#: place filter may name.
+SPOT_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.COUNTRY_NAME)
+
+
+def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
+    """A build stamp as the summaries keep it: as text (a sum of modification times in
+    nanoseconds outgrows a 64-bit whole number), three values whatever the store."""
+    return tuple(str(v) for v in (*stamp, 0, 0, 0)[:len(_STAMP)])
+
+
+def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
+    """Each summary table as the query that makes it (run by a build on the store)."""
+    import ibis
+
+    stamp = _padded(build_stamp(tables))
+    opened = query.Filters()
+    counts = _view_counts_expr(tables, opened).mutate(
+        **{c: ibis.literal(v, type="string") for c, v in zip(_STAMP, stamp, strict=True)})
+    e = tables.events
+    spots = e.group_by(list(SPOT_GROUP)).aggregate(**{
+        figures.COUNT: e.count(), Col.SUMMARY: e[Col.SUMMARY].argmin(e[Col.FILE]),
+        "_file": e[Col.FILE].min()})
+    # The open view's counts last: they carry the stamp, so a refresh stopped half-way
+    # leaves summaries that are not read.
+    return {SUMMARY_TIMELINE: _timeline_groups_expr(tables, opened),
+            SUMMARY_PUBLICATIONS: _publication_dates_expr(tables, opened),
+            SUMMARY_SPOTS: spots, SUMMARY_OPEN: counts}
+
+
+def _summarised(tables: Tables, filters: query.Filters) -> bool:
+    """Whether the open view's summaries answer for this view."""
+    return filters == query.Filters() and SUMMARY_OPEN in tables.summaries
+
+
+class _Spots:
+    """The spots summary where a place filter looks for the events table: the filter's
+    own predicate (`query.FILTERS`) then reads it, with the store's spellings."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.events = tables.con.table(SUMMARY_SPOTS)
+
+    def spellings(self, table: str, column: str, wanted: Iterable[str]) -> list[str]:
+        return self.tables.spellings(table, column, wanted)
+
+    @property
+    def namesakes(self) -> dict[tuple[str, float, float], str]:
+        return self.tables.namesakes
+
+
+def _spots_in_view(tables: Tables, filters: query.Filters) -> ir.Table | None:
+    """The spots summary's rows in a view that filters by place alone (or not at all);
+    None for any other view, or a store without summaries."""
+    if SUMMARY_SPOTS not in tables.summaries or \
+            filters != query.Filters(places=filters.places):
+        return None
+    spots = _Spots(tables)
+    if not filters.places:
+        return spots.events
+    spec = next(s for s in query.FILTERS if s.field == "places")
+    return spots.events.filter(spec.events_where(spots, filters.places))
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -203,16 +296,27 @@ def headline_counts(tables: Tables) -> dict[str, int]:
     }
 
 
-def _articles_in_view_ids(tables: Tables, filters: query.Filters) -> ir.Table:
-    """The ids of the articles a view shows (one column, Col.ARTICLE, distinct)."""
+def _open_articles(tables: Tables, filters: query.Filters) -> ir.Table | None:
+    """The articles in an open view (no filter, or articles named), every one of them
+    whether it reports anything or not, as in memory; None for any other view."""
     a = tables.articles
-    open_ = filters.without_selection()
-    if open_ in (query.Filters(), query.Filters(articles=filters.articles)):
-        kept = a.filter(a[Col.ARTICLE].isin(filters.articles)) if filters.articles else a
-        return kept.select(Col.ARTICLE)
+    if filters.without_selection() in (query.Filters(),
+                                       query.Filters(articles=filters.articles)):
+        return a.filter(a[Col.ARTICLE].isin(filters.articles)) if filters.articles else a
+    return None
+
+
+def _articles_shown(tables: Tables, filters: query.Filters) -> ir.Table:
+    """The rows of the articles table a view shows: in an open view every article (named),
+    else those with an event or claim in view."""
+    opened = _open_articles(tables, filters)
+    if opened is not None:
+        return opened
     events = where(tables, "events", filters).select(Col.ARTICLE)
     claims = where(tables, "claims", filters).select(Col.ARTICLE)
-    return events.union(claims, distinct=True).filter(lambda t: t[Col.ARTICLE].notnull())
+    # A semi-join takes each article once: the ids are not made distinct first (that
+    # would be a second hash of a million strings).
+    return tables.articles.semi_join(events.union(claims, distinct=False), Col.ARTICLE)
 
 
 def _whole(value: object) -> int:
@@ -221,23 +325,138 @@ def _whole(value: object) -> int:
     return 0 if pd.isna(value) else int(value)
 
 
-def view_counts(tables: Tables, filters: query.Filters) -> dict[str, int]:
-    """What the Overview counts in a view: articles, events, claims, places, contested
-    events, and stories in view told by two outlets or more (one query per table)."""
+def _view_counts_expr(tables: Tables, filters: query.Filters) -> ir.Table:
+    """One row: the articles, events, claims, places and contested events in view."""
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
-    got = events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
-                           contested=events[Col.CONTESTED].fill_null(False)
-                           .ifelse(1, 0).sum()).to_pandas().iloc[0]
-    told = stories_of(tables, filters, "multi", limit=0)
+    shown = _articles_shown(tables, filters)
+    return (events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
+                             contested=events[Col.CONTESTED].fill_null(False)
+                             .ifelse(1, 0).sum())
+            .cross_join(claims.aggregate(claims=claims.count()))
+            .cross_join(shown.aggregate(articles=shown.count())))
+
+
+def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | None = None
+                ) -> dict[str, int]:
+    """What the Overview counts in a view: articles, events, claims, places, contested
+    events, and stories in view told by two outlets or more.
+
+    One query for the events', claims' and articles' figures (each an aggregate of its
+    own scan, sent together; the open view's are read from its summary), one for the
+    stories (`story_totals`) unless the caller knows how many are told by two outlets or
+    more (`shared_stories`).
+    """
+    expr = (tables.con.table(SUMMARY_OPEN) if _summarised(tables, filters)
+            else _view_counts_expr(tables, filters))
+    got = expr.to_pandas().iloc[0]
     return {
-        "articles": count(_articles_in_view_ids(tables, filters)),
-        "events": int(got["events"]),
-        "claims": count(claims),
+        "articles": _whole(got["articles"]),
+        "events": _whole(got["events"]),
+        "claims": _whole(got["claims"]),
         "places": _whole(got["places"]),
         "contested": _whole(got["contested"]),
-        "shared_stories": told.total,
+        "shared_stories": (story_totals(tables, filters)["multi"] if shared_stories is None
+                           else shared_stories),
     }
+
+
+#: How many candidates a prefix probe starts with, per row wanted, and how much it grows
+#: by when the prefix held too few rows in view.
+PROBE_START, PROBE_GROWTH = 4, 8
+#: How many times a probe's prefix the articles must outnumber for a probe to pay.
+PROBE_WORTH = 20
+
+
+def _counted(tables: Tables, filters: query.Filters, candidates: ir.Table,
+             order: Sequence[str | Any], limit: int, *, cited_only: bool = True
+             ) -> pd.DataFrame:
+    """The first `limit` of `candidates` (rows of the articles table) in `order` that have
+    an event or claim in view (any, in an open view: not `cited_only`), with how many
+    each has ("_events", "_claims"; missing for none): one scan of each table, joined
+    with the candidates' ids (an inner join: DuckDB then skips the row groups outside
+    the ids' range)."""
+    ids = candidates.select(_a=candidates[Col.ARTICLE])
+    per = {}
+    for name, column in (("events", "_events"), ("claims", "_claims")):
+        t = where(tables, name, filters).select(Col.ARTICLE)
+        t = t.join(ids, t[Col.ARTICLE] == ids._a)
+        per[name] = t.group_by("_a").aggregate(**{column: t.count()})
+    joined = (candidates.left_join(per["events"], candidates[Col.ARTICLE] == per["events"]._a)
+              .drop("_a"))
+    joined = joined.left_join(per["claims"], joined[Col.ARTICLE] == per["claims"]._a).drop("_a")
+    in_view = (joined.filter(joined._events.notnull() | joined._claims.notnull())
+               if cited_only else joined)
+    return in_view.order_by(list(order)).limit(limit).to_pandas()
+
+
+def _newest_prefix(tables: Tables, size: int) -> ir.Table | None:
+    """The articles published on the newest days that hold `size` articles or more (all
+    of a day's, so the prefix ends between two days); None when that is every article."""
+    a = tables.articles
+    dated = a.filter(a[Col.PUBLISHED_START].notnull())
+    days = dated.group_by(Col.PUBLISHED_START).aggregate(_n=dated.count()).to_pandas()
+    if days.empty:
+        return None
+    days = days.sort_values(Col.PUBLISHED_START, ascending=False)
+    reached = days["_n"].cumsum().to_numpy() >= size
+    if not reached.any():
+        return None
+    since = days[Col.PUBLISHED_START].iloc[int(reached.argmax())]
+    return a.filter(a[Col.PUBLISHED_START] >= since)
+
+
+def _first_files_prefix(tables: Tables, size: int) -> ir.Table | None:
+    """The articles of the first files (corpus order) holding `size` articles or more (all
+    of a file's, so the prefix ends between two files); None when that is every article."""
+    a = tables.articles
+    last = a.select(Col.FILE).order_by(Col.FILE).limit(1, offset=size - 1).to_pandas()
+    if last.empty or pd.isna(last[Col.FILE].iloc[0]):
+        return None
+    return a.filter(a[Col.FILE] <= last[Col.FILE].iloc[0])
+
+
+#: The two orders articles are probed in: newest first, and corpus order.
+NEWEST, CORPUS_ORDER = "newest", "corpus"
+
+
+def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
+                   columns: Sequence[str], limit: int, share: float, *,
+                   cited_only: bool = True) -> pd.DataFrame:
+    """The first `limit` articles (newest first, or in corpus order: `kind`) with an event
+    or claim in view, and how many each has, found without working out every article in
+    view: the articles are taken a prefix at a time (the newest days, or the first
+    files), and only the prefix's events and claims are looked at. A prefix that holds
+    `limit` articles in view holds the first `limit` of them; one that holds fewer is
+    made longer (by the share it found in view, at most `PROBE_GROWTH` times). `share`,
+    the part of all articles that is in view (a guess is fine), sizes the first prefix.
+    """
+    import ibis
+
+    a = tables.articles
+    order = ([ibis.desc(Col.PUBLISHED_START), Col.FILE, Col.ARTICLE] if kind == NEWEST
+             else [Col.FILE, Col.ARTICLE])
+    prefix_of = _newest_prefix if kind == NEWEST else _first_files_prefix
+    keep = list(dict.fromkeys([*columns, Col.ARTICLE, Col.PUBLISHED_START, Col.FILE]))
+    size = max(PROBE_START * limit, int(2 * limit / max(share, 1e-9)))
+    while True:
+        prefix = prefix_of(tables, size)
+        frame = _counted(tables, filters, (a if prefix is None else prefix).select(*keep),
+                         order, limit, cited_only=cited_only)
+        if len(frame) >= limit or prefix is None:
+            return frame
+        # Long enough for the share of articles in view this prefix had, with a margin.
+        grown = 2 * limit * size / len(frame) if len(frame) else size * PROBE_GROWTH
+        size = int(min(max(grown, 2 * size), size * PROBE_GROWTH))
+
+
+def _with_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """`_counted`'s rows as the pages read them: the columns asked for, "events", "claims"."""
+    wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
+    out = frame[wanted].reset_index(drop=True)
+    out["events"] = frame["_events"].fillna(0).to_numpy()
+    out["claims"] = frame["_claims"].fillna(0).to_numpy()
+    return out
 
 
 def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[str],
@@ -246,28 +465,21 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
     claims in view each reports (columns "events" and "claims").
 
     `total`, how many articles the view holds, when the caller knows it already
-    (`view_counts`' "articles"): the set of articles in view is then worked out once,
-    not twice.
+    (`view_counts`' "articles"). When there are more than `limit`, the newest are found
+    by probing the articles newest first (`_first_in_view`): a view of a million articles
+    is never joined whole with the articles table.
     """
-    ids = _articles_in_view_ids(tables, filters)
     a = tables.articles
-    chosen = a.semi_join(ids, Col.ARTICLE)
+    shown = _articles_shown(tables, filters)
     if total is None:
-        total = count(chosen)
-    # The most recently published when there are more than `limit`, else corpus order.
-    order = [chosen[Col.PUBLISHED_START].desc(), chosen[Col.FILE]] if total > limit \
-        else [chosen[Col.FILE]]
-    wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
-    frame = chosen.order_by(order).limit(limit).select(*wanted).to_pandas()
-    # Only the listed articles' rows are counted, by their ids: the view's articles are
-    # not worked out again for each table.
-    listed = frame[Col.ARTICLE].astype(str).tolist()
-    for name in ("events", "claims"):
-        t = where(tables, name, filters)
-        t = t.filter(t[Col.ARTICLE].isin(listed)) if listed else t.limit(0)
-        per = t.group_by(Col.ARTICLE).aggregate(_n=t.count()).to_pandas()
-        frame[name] = frame[Col.ARTICLE].map(per.set_index(Col.ARTICLE)["_n"]).fillna(0)
-    return Rows(frame.reset_index(drop=True), total)
+        total = count(shown)
+    cited_only = _open_articles(tables, filters) is None
+    if total > limit:
+        frame = _first_in_view(tables, filters, NEWEST, columns, limit,
+                               share=total / max(count(a), 1), cited_only=cited_only)
+    else:  # few: all of them, in corpus order
+        frame = _counted(tables, filters, shown, [Col.FILE], limit, cited_only=cited_only)
+    return Rows(_with_counts(frame, columns), total)
 
 
 # --- vocabularies ---------------------------------------------------------------------------
@@ -399,11 +611,18 @@ def map_places(tables: Tables, filters: query.Filters) -> tuple[pd.DataFrame, in
     `figures.make_map` draws as it would draw the events. Places come in the order of
     their first file, a place's rows together, its types in the order of their first
     file, so its hover lists the first summary of each of its first types."""
-    events = where(tables, "events", filters)
-    counts = events.group_by(list(MAP_GROUP)).aggregate(**{
-        figures.COUNT: events.count(),
-        Col.SUMMARY: events[Col.SUMMARY].argmin(events[Col.FILE]),
-        "_file": events[Col.FILE].min()}).to_pandas()
+    spots = _spots_in_view(tables, filters)
+    if spots is not None:  # the spots summary, counted again without the country
+        counts = spots.group_by(list(MAP_GROUP)).aggregate(**{
+            figures.COUNT: spots[figures.COUNT].sum(),
+            Col.SUMMARY: spots[Col.SUMMARY].argmin(spots["_file"]),
+            "_file": spots["_file"].min()}).to_pandas()
+    else:
+        events = where(tables, "events", filters)
+        counts = events.group_by(list(MAP_GROUP)).aggregate(**{
+            figures.COUNT: events.count(),
+            Col.SUMMARY: events[Col.SUMMARY].argmin(events[Col.FILE]),
+            "_file": events[Col.FILE].min()}).to_pandas()
     placed = counts[Col.LAT].notna().to_numpy() & counts[Col.LON].notna().to_numpy()
     missing = int(counts.loc[~placed, figures.COUNT].sum())
     counts = counts[placed].copy()
@@ -425,38 +644,66 @@ def timeline_dated(tables: Tables, filters: query.Filters) -> int:
 #: What the counted timeline counts dated events by.
 
 
+def timeline_groups(tables: Tables, filters: query.Filters) -> pd.DataFrame:
+    """Every event in view counted per (type, start, end, precision), undated ones too:
+    rows of TIMELINE_GROUP with their count (figures.COUNT), in one scan. The counted
+    timeline draws the dated rows (`dated_rows`); the rest say how many are undated."""
+    expr = (tables.con.table(SUMMARY_TIMELINE) if _summarised(tables, filters)
+            else _timeline_groups_expr(tables, filters))
+    return expr.to_pandas().sort_values(list(TIMELINE_GROUP), kind="stable",
+                                        na_position="last", ignore_index=True)
+
+
+def _timeline_groups_expr(tables: Tables, filters: query.Filters) -> ir.Table:
+    events = where(tables, "events", filters)
+    return events.group_by(list(TIMELINE_GROUP)).aggregate(**{figures.COUNT: events.count()})
+
+
+def dated_rows(groups: pd.DataFrame) -> pd.Series:
+    """Which rows of `timeline_groups` are dated (the timeline can place them)."""
+    return (groups[Col.START].notna()
+            & (groups[Col.DATE_PRECISION].fillna("") != figures.UNDATED_PRECISION))
+
+
 def timeline_counts(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """Dated events in view counted per (type, start, end, precision): what the counted
     timeline draws, in rows of TIMELINE_GROUP with their count (figures.COUNT)."""
-    events = where(tables, "events", filters)
-    dated = events.filter(events[Col.START].notnull()
-                          & (events[Col.DATE_PRECISION].fill_null("") != "undated"))
-    counted = dated.group_by(list(TIMELINE_GROUP)).aggregate(
-        **{figures.COUNT: dated.count()}).to_pandas()
-    return counted.sort_values(list(TIMELINE_GROUP), kind="stable", na_position="last",
-                               ignore_index=True)
+    groups = timeline_groups(tables, filters)
+    return groups[dated_rows(groups).to_numpy()].reset_index(drop=True)
 
 
-def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limit: int
-            ) -> Rows:
-    """The first `limit` undated events in view (figures.undated), and how many in all."""
+def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limit: int,
+            total: int | None = None) -> Rows:
+    """The first `limit` undated events in view (figures.undated), and how many in all
+    (`total` when the caller knows it: `timeline_groups`)."""
     events = where(tables, "events", filters)
     table = events.filter(events[Col.START].isnull()
                           | (events[Col.DATE_PRECISION].fill_null("") == "undated"))
     frame = table.order_by(list(ORDER)).select(*columns).limit(limit).to_pandas()
-    total = len(frame) if len(frame) < limit else count(table)
+    if total is None:
+        total = len(frame) if len(frame) < limit else count(table)
     return Rows(frame, total)
 
 
 def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.DataFrame:
     """The first `limit` articles (corpus order) with an event or claim in view: their id
-    and title, for the Article page's picker."""
-    events = where(tables, "events", filters).select(Col.ARTICLE)
-    claims = where(tables, "claims", filters).select(Col.ARTICLE)
-    ids = events.union(claims, distinct=True)
+    and title, for the Article page's picker.
+
+    Where the articles are many, the first files are probed first (one prefix, as
+    `_first_in_view` probes): in a broad view they hold the `limit` articles, and the
+    view's articles are never all worked out. A narrow view is then asked of every
+    article at once."""
     a = tables.articles
-    return (a.semi_join(ids, Col.ARTICLE).order_by([Col.FILE]).select(Col.ARTICLE, Col.TITLE)
-            .limit(limit).to_pandas())
+    size = 2 * limit  # small: in a narrow view the probe is wasted, so it must be cheap
+    if count(a) > PROBE_WORTH * size:
+        prefix = _first_files_prefix(tables, size)
+        if prefix is not None:
+            got = _counted(tables, filters, prefix.select(Col.ARTICLE, Col.TITLE, Col.FILE),
+                           [Col.FILE, Col.ARTICLE], limit)
+            if len(got) >= limit:
+                return got[[Col.ARTICLE, Col.TITLE]].reset_index(drop=True)
+    return (_articles_shown(tables, filters).order_by([Col.FILE, Col.ARTICLE])
+            .select(Col.ARTICLE, Col.TITLE).limit(limit).to_pandas())
 
 
 def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -> pd.DataFrame:
@@ -472,19 +719,24 @@ def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -
 def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """The articles an event in view cites, counted per publication dates: rows of
     figures.TIMELINE_PUBLICATION_COLUMNS with how many (figures.COUNT)."""
-    ids = where(tables, "events", filters).select(Col.ARTICLE).distinct()
+    expr = (tables.con.table(SUMMARY_PUBLICATIONS) if _summarised(tables, filters)
+            else _publication_dates_expr(tables, filters))
+    return expr.to_pandas().sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
+                               na_position="last", ignore_index=True)
+
+
+def _publication_dates_expr(tables: Tables, filters: query.Filters) -> ir.Table:
+    ids = where(tables, "events", filters).select(Col.ARTICLE)  # a semi-join: no distinct
     a = tables.articles.semi_join(ids, Col.ARTICLE)
     dated = a.filter(a[Col.PUBLISHED_START].notnull())
-    counted = dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
-        **{figures.COUNT: dated.count()}).to_pandas()
-    return counted.sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
-                               na_position="last", ignore_index=True)
+    return dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
+        **{figures.COUNT: dated.count()})
 
 
 def publications(tables: Tables, filters: query.Filters, columns: Sequence[str]
                  ) -> pd.DataFrame:
     """These columns of every article an event in view cites (the timeline's grey row)."""
-    ids = where(tables, "events", filters).select(Col.ARTICLE).distinct()
+    ids = where(tables, "events", filters).select(Col.ARTICLE)  # a semi-join: no distinct
     a = tables.articles
     return a.semi_join(ids, Col.ARTICLE).order_by([Col.FILE]).select(*columns).to_pandas()
 
@@ -508,10 +760,13 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
     # keeps them.
     firsts = pairs.group_by(a[Col.EVENT].name(Col.EVENT)).aggregate(
         _file=a[Col.FILE].min(), _line=a[Col.LINE].min())
-    n_events = count(firsts)
-    shown = firsts.order_by(["_file", "_line"]).limit(limit_events).to_pandas()
+    # How many, and the first ones, in one query
+    total = firsts.aggregate(_total=firsts.count())
+    shown = (firsts.order_by(["_file", "_line"]).limit(limit_events).cross_join(total)
+             .order_by(["_file", "_line"]).to_pandas())
     if shown.empty:
         return query.contested_pairs(pd.DataFrame(columns=list(query.PAIR_COLUMNS))), 0
+    n_events = int(shown["_total"].iloc[0])
     keep = shown[Col.EVENT].tolist()
     rows = (sided.filter(sided[Col.EVENT].isin(keep))
             .order_by([*ORDER]).select(*query.PAIR_COLUMNS).to_pandas())
@@ -524,7 +779,7 @@ def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
         return tables.stories  # every story has an event, and all are in view
     events = where(tables, "events", filters)
     linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
-        Col.STORY).distinct()
+        Col.STORY)  # a semi-join takes each story once: no distinct first
     return tables.stories.semi_join(linked, Col.STORY)
 
 
@@ -539,20 +794,71 @@ STORY_KINDS = {"all": None, "multi": lambda t: t[stories.N_OUTLETS] >= 2,
                "contested": lambda t: t[Col.CONTESTED]}
 
 
-def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | None
-               ) -> Rows:
+def story_totals(tables: Tables, filters: query.Filters) -> dict[str, int]:
+    """How many stories in view there are of each kind (STORY_KINDS): one query."""
+    told = _stories_linked(tables, filters)
+    got = told.aggregate(**_story_counters(told)).to_pandas().iloc[0]
+    return {kind: _whole(got[kind]) for kind in STORY_KINDS}
+
+
+def _story_counters(told: ir.Table) -> dict[str, Any]:
+    return {kind: (told.count() if test is None
+                   else test(told).fill_null(False).ifelse(1, 0).sum())
+            for kind, test in STORY_KINDS.items()}
+
+
+def _story_order() -> list[Any]:
+    """The pages' order of stories: contested first, then by outlets, then earliest."""
+    import ibis
+
+    return [ibis.desc(Col.CONTESTED), ibis.desc(stories.N_OUTLETS), Col.START, Col.STORY]
+
+
+def story_heads(tables: Tables, filters: query.Filters, limit: int
+                ) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
+    """How many stories in view there are of each kind, and the first `limit` of each
+    (`stories_of`'s order), in one query: the stories in view are worked out once for
+    the Overview's, the Claims page's and the Stories page's lists and counts."""
+    import ibis
+
+    told = _stories_linked(tables, filters)
+    parts = None
+    for kind, test in STORY_KINDS.items():
+        kept = told if test is None else told.filter(test(told))
+        part = (kept.order_by(_story_order()).limit(limit)
+                .select(*stories.STORY_COLUMNS, _kind=ibis.literal(kind),
+                        _one=ibis.literal(1)))
+        parts = part if parts is None else parts.union(part, distinct=False)
+    totals = told.aggregate(_one=ibis.literal(1), **{f"_n_{k}": v for k, v in
+                                                     _story_counters(told).items()})
+    both = totals.left_join(parts, totals._one == parts._one).to_pandas()
+    counts = {kind: _whole(both[f"_n_{kind}"].iloc[0]) if len(both) else 0
+              for kind in STORY_KINDS}
+    heads = {}
+    for kind in STORY_KINDS:
+        rows = both[both["_kind"] == kind] if "_kind" in both else both.iloc[0:0]
+        if len(rows):
+            # the order again: a join keeps no order
+            rows = rows.sort_values([Col.CONTESTED, stories.N_OUTLETS, Col.START, Col.STORY],
+                                    ascending=[False, False, True, True], kind="stable",
+                                    na_position="last")
+        heads[kind] = rows[stories.STORY_COLUMNS].reset_index(drop=True)
+    return counts, heads
+
+
+def stories_of(tables: Tables, filters: query.Filters, kind: str, limit: int | None,
+               total: int | None = None) -> Rows:
     """The first `limit` stories in view of a kind (STORY_KINDS), contested first, then
-    those most outlets told, then the earliest (the pages' order); and how many."""
+    those most outlets told, then the earliest (the pages' order); and how many (`total`
+    when the caller knows it: `story_totals`)."""
     told = _stories_linked(tables, filters)
     if STORY_KINDS[kind] is not None:
         told = told.filter(STORY_KINDS[kind](told))
-    total = count(told)
+    if total is None:
+        total = count(told)
     if limit == 0:
         return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), total)
-    import ibis
-
-    ordered = told.order_by([ibis.desc(Col.CONTESTED), ibis.desc(stories.N_OUTLETS),
-                             Col.START, Col.STORY]).select(*stories.STORY_COLUMNS)
+    ordered = told.order_by(_story_order()).select(*stories.STORY_COLUMNS)
     frame = (ordered if limit is None else ordered.limit(limit)).to_pandas()
     return Rows(frame, total)
 
@@ -621,7 +927,10 @@ def build_stamp(tables: Tables) -> tuple[int, ...]:
     bytes and their modification times summed (one small query on the files table; a
     store filled by other means than `warlens build` may keep only the paths)."""
     f = tables.con.table("files")
-    sums = {name: f[name].sum() for name in (schema.SIZE, schema.MTIME_NS)
+    # Summed as decimals: nanosecond modification times of a few files outgrow a 64-bit
+    # sum, which Spark refuses (DuckDB and PostgreSQL widen it themselves).
+    sums = {name: f[name].cast("decimal(38, 0)").sum() for name in (schema.SIZE,
+                                                                      schema.MTIME_NS)
             if name in f.columns}
     got = f.aggregate(n=f.count(), **sums).to_pandas().iloc[0]
     return tuple(_whole(got[name]) for name in ("n", *sums))
@@ -630,3 +939,66 @@ def build_stamp(tables: Tables) -> tuple[int, ...]:
 def file_count(tables: Tables) -> int:
     """How many data files the build read."""
     return count(tables.con.table("files"))
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+def timed_columns(tables: Tables, name: str, filters: query.Filters) -> frozenset[str]:
+    """The date columns of table `name` that hold a time of day somewhere in view (one
+    query): `export.csv_chunks` writes those in full and the others as days."""
+    t = where(tables, name, filters)
+    dates = [c for c, dtype in t.schema().items() if dtype.is_timestamp()
+             and not c.startswith("_")]
+    if not dates:
+        return frozenset()
+    got = t.aggregate(**{c: (t[c] != t[c].truncate("D")).fill_null(False).ifelse(1, 0).max()
+                         for c in dates}).to_pandas().iloc[0]
+    return frozenset(c for c in dates if _whole(got[c]))
+
+
+#: How the engine's columns become pandas in a download: whole numbers and flags with
+#: missing values stay whole numbers and flags (as in memory), not floats and objects.
+_EXPORT_TYPES = {"int64": pd.Int64Dtype(), "int32": pd.Int32Dtype()}
+
+
+def export_batches(tables: Tables, name: str, filters: query.Filters,
+                   columns: Sequence[str], rows: int) -> Iterator[pd.DataFrame]:
+    """These columns of the rows in view of table `name`, with their article's credits
+    (`export.CREDIT_COLUMNS`) joined in the engine, in corpus order, `rows` at a time."""
+    import pyarrow as pa
+
+    from warlens import export
+
+    t = where(tables, name, filters)
+    a = tables.articles
+    heads = a.select(_credit=a[Col.ARTICLE], **{c: a[c] for c in export.CREDIT_COLUMNS})
+    joined = t.left_join(heads, t[Col.ARTICLE] == heads._credit)
+    expr = joined.order_by(list(ORDER)).select(*columns, *export.CREDIT_COLUMNS)
+    mapper = {pa.int64(): _EXPORT_TYPES["int64"], pa.int32(): _EXPORT_TYPES["int32"]}
+    with _batches(tables, expr, rows) as reader:
+        for batch in reader:
+            if batch.num_rows:
+                yield batch.to_pandas(types_mapper=mapper.get)
+
+
+@contextlib.contextmanager
+def _batches(tables: Tables, expr: ir.Table, rows: int) -> Iterator[Iterable[Any]]:
+    """The rows of `expr` as Arrow record batches of `rows`, read as they are consumed.
+
+    DuckDB's on a cursor of its own: a result pending on the shared connection would be
+    dropped by the next query another session sends through it. PostgreSQL's through a
+    server-side cursor (ibis's own).
+    """
+    if tables.con.name == "duckdb":
+        cursor = tables.con.con.cursor()
+        try:
+            yield cursor.execute(tables.con.compile(expr)).to_arrow_reader(rows)
+        finally:
+            cursor.close()
+        return
+    reader = expr.to_pyarrow_batches(chunk_size=rows)
+    try:
+        yield reader
+    finally:
+        reader.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -19,7 +19,11 @@ from warlens.engine import queries
 from warlens.engine.queries import Tables
 from warlens.model import Col
 from warlens.query import Filters, Rows, Vocabulary
-from warlens.source import Memo
+from warlens.source import EXPORT_CHUNK, Memo
+
+#: How many stories of each kind one query lists with the counts (the Overview and the
+#: Claims page list 20).
+STORY_HEADS = 20
 
 
 def _disconnect(con: object) -> None:
@@ -62,8 +66,8 @@ class EngineSource:
 
     def counts(self, filters: Filters) -> dict[str, int]:
         """The Overview's numbers for this view."""
-        return self._memo("counts", _open(filters),
-                          build=lambda: queries.view_counts(self.tables, _open(filters)))
+        return self._memo("counts", _open(filters), build=lambda: queries.view_counts(
+            self.tables, _open(filters), self._story_heads(filters)[0]["multi"]))
 
     def events(self, filters: Filters, columns: Sequence[str] | None,
                limit: int | None = None) -> Rows:
@@ -173,8 +177,16 @@ class EngineSource:
     def timeline_counted(self, filters: Filters) -> pd.DataFrame:
         """Dated events counted per type and dates in the engine: a row each, with its
         count, as `figures.make_timeline_counts` draws them."""
-        return self._memo("counted", _open(filters), build=lambda:
-                          queries.timeline_counts(self.tables, _open(filters)))
+        def build() -> pd.DataFrame:
+            groups = self._timeline_groups(filters)
+            return groups[queries.dated_rows(groups).to_numpy()].reset_index(drop=True)
+        return self._memo("counted", _open(filters), build=build)
+
+    def _timeline_groups(self, filters: Filters) -> pd.DataFrame:
+        """Every event in view counted per type and dates, undated ones too (one scan
+        serves the counted timeline and the count of undated events)."""
+        return self._memo("timeline_groups", _open(filters), build=lambda:
+                          queries.timeline_groups(self.tables, _open(filters)))
 
     def timeline_rows(self, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(events, claims) in view for make_timeline, namesakes labelled."""
@@ -196,8 +208,11 @@ class EngineSource:
 
     def undated(self, filters: Filters, columns: Sequence[str], limit: int) -> Rows:
         """The first undated events in view."""
-        return self._memo("undated", _open(filters), tuple(columns), limit, build=lambda:
-                          queries.undated(self.tables, _open(filters), columns, limit))
+        def build() -> Rows:
+            groups = self._timeline_groups(filters)
+            total = int(groups.loc[~queries.dated_rows(groups).to_numpy(), figures.COUNT].sum())
+            return queries.undated(self.tables, _open(filters), columns, limit, total)
+        return self._memo("undated", _open(filters), tuple(columns), limit, build=build)
 
     def contested_pairs(self, filters: Filters, event: str | None,
                         limit_events: int) -> tuple[pd.DataFrame, int]:
@@ -208,8 +223,20 @@ class EngineSource:
 
     def stories(self, filters: Filters, kind: str = "all", limit: int | None = None) -> Rows:
         """The first stories in view of a kind, in the pages' order, and how many."""
+        totals, heads = self._story_heads(filters)
+        if limit == 0:
+            return Rows(pd.DataFrame(columns=stories.STORY_COLUMNS), totals[kind])
+        if limit is not None and limit <= STORY_HEADS:
+            return Rows(heads[kind].head(limit), totals[kind])
         return self._memo("stories", _open(filters), kind, limit, build=lambda:
-                          queries.stories_of(self.tables, _open(filters), kind, limit))
+                          queries.stories_of(self.tables, _open(filters), kind, limit,
+                                             totals[kind]))
+
+    def _story_heads(self, filters: Filters) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
+        """How many stories in view of each kind, and the first STORY_HEADS of each: one
+        query serves the Overview, the Claims page and the Stories page's counts."""
+        return self._memo("story_heads", _open(filters), build=lambda:
+                          queries.story_heads(self.tables, _open(filters), STORY_HEADS))
 
     def story(self, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd.DataFrame]:
         """One story's row, reports and claims."""
@@ -244,6 +271,14 @@ class EngineSource:
         heads = queries.articles_by_id(self.tables, rows[Col.ARTICLE].dropna().unique(),
                                        [Col.ARTICLE, *export.CREDIT_COLUMNS])
         return export.credited(rows, heads)
+
+    def export_chunks(self, filters: Filters, table: str, rows: int = EXPORT_CHUNK
+                      ) -> tuple[frozenset[str], Iterator[pd.DataFrame]]:
+        """The rows in view, credited by a join in the engine, streamed `rows` at a time
+        in corpus order: a download of millions of rows never holds them all."""
+        columns = self._columns(table, None)
+        return (queries.timed_columns(self.tables, table, _open(filters)),
+                queries.export_batches(self.tables, table, _open(filters), columns, rows))
 
 
 #: What an embedded DuckDB may hold in memory while the app serves it (DuckDB's own

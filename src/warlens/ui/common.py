@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import replace
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -111,14 +111,16 @@ def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> N
     roots = view.source.sources
     wanted = {"events": events, "claims": claims}
 
-    def payload(file_name: str, table: str) -> Callable[[], bytes]:
-        def build() -> bytes:
-            rows = view.source.export_rows(view.filters, table)
+    def payload(file_name: str, table: str) -> Callable[[], BinaryIO]:
+        def build() -> BinaryIO:
+            # The rows come a chunk at a time, into a file that spills to disk when big
+            timed, chunks = view.source.export_chunks(view.filters, table)
             if file_name.endswith(".geojson"):
-                return export.geojson_bytes(rows, roots)
+                return export.spooled(export.geojson_chunks(
+                    chunks, export.EXPORT_EVENT_COLUMNS, roots))
             columns = (export.EXPORT_EVENT_COLUMNS if table == "events"
                        else export.EXPORT_CLAIM_COLUMNS)
-            return export.to_csv(rows, columns, roots)
+            return export.spooled(export.csv_chunks(chunks, columns, roots, timed))
         return build
 
     cols = iter(st.columns(3))

@@ -1,0 +1,87 @@
+"""The summary tables a build makes answer as the tables they summarise do.
+
+`engine.build.refresh_summaries` keeps the open view's counts, timeline and publication
+dates, and the events counted per spot and type, so that the views a reader opens first
+and the map of a place are read instead of worked out from every row. Here each test
+corpus is written into a store, summarised, and every view is asked twice: through the
+summaries, and through the tables alone. The answers must be equal, and equal to the
+in-memory corpus's (the comparisons of test_queries.py, run again here on the summarised
+store). A store changed after its summaries were made no longer reads them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_queries import (  # noqa: F401 - the fixture and the tests, run on this module's store
+    _each_view,
+    corpus,
+    test_the_map_counts_each_places_events_by_type,
+    test_the_overview_counts_match_in_every_view,
+    test_the_timeline_counts_dated_and_lists_undated_events,
+)
+
+import engines
+from warlens import query
+from warlens.engine import queries
+from warlens.engine.build import refresh_summaries
+from warlens.engine.store import Store
+from warlens.model import Col
+
+pytestmark = engines.ENGINE_WARNINGS  # a build's writes list tables through ibis
+_SUMMARISED: set[int] = set()
+
+
+@pytest.fixture
+def tables(store_of, corpus, engine_name) -> queries.Tables:  # noqa: F811 - corpus: a fixture
+    """The corpus in the engine under test, with the build's summaries made."""
+    if engine_name == "spark":
+        pytest.skip("Spark's test stores are temporary views: nothing to summarise into")
+    con = store_of(corpus)
+    if id(con) not in _SUMMARISED:
+        refresh_summaries(Store(con, f"{engine_name}://"))
+        _SUMMARISED.add(id(con))
+    summarised = queries.Tables(con)
+    assert summarised.summaries == frozenset(queries.SUMMARIES)
+    return summarised
+
+
+def _unsummarised(tables: queries.Tables) -> queries.Tables:
+    plain = queries.Tables(tables.con)
+    plain.summaries = frozenset()  # a cached_property: set, it is never worked out
+    return plain
+
+
+def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus, tables):  # noqa: F811
+    plain = _unsummarised(tables)
+    for name, filters in _each_view(corpus):
+        assert queries.view_counts(tables, filters) == queries.view_counts(plain, filters), name
+        got, missing = queries.map_places(tables, filters)
+        want, want_missing = queries.map_places(plain, filters)
+        assert missing == want_missing, name
+        others = [c for c in got.columns if c != Col.SUMMARY]
+        pd.testing.assert_frame_equal(got[others], want[others], check_dtype=False, obj=name)
+        # A place's hover names its type's first event there: the first file's; which
+        # of that file's events is the engine's pick (both paths pick one of them).
+        events = query.filter_events(corpus, filters)
+        for row in got.to_dict("records"):
+            at = events
+            for column in queries.MAP_GROUP:
+                value = row[column]
+                at = at[at[column].isna() if pd.isna(value) else at[column] == value]
+            first = at[at[Col.FILE] == at[Col.FILE].min()]
+            assert row[Col.SUMMARY] in set(first[Col.SUMMARY]), name
+        for ask in (queries.timeline_groups, queries.publication_dates):
+            pd.testing.assert_frame_equal(ask(tables, filters), ask(plain, filters),
+                                          check_dtype=False, obj=name)
+
+
+def test_a_store_changed_after_its_summaries_reads_none_of_them(corpus, tables):  # noqa: F811
+    con = tables.con
+    files = con.table("files").to_pandas()
+    con.insert("files", files.head(1))  # one more file: another build stamp
+    try:
+        assert queries.Tables(con).summaries == frozenset()
+    finally:
+        con.insert("files", files, overwrite=True)
+    assert queries.Tables(con).summaries == frozenset(queries.SUMMARIES)
