@@ -251,6 +251,17 @@ def _read_rows(db: object, key: str, display: str, header_index: int, columns: l
     return refused, notes
 
 
+def _header(key: str, display: str, signature: tuple[str, ...], name: str
+            ) -> tuple[list[str], int, str]:
+    """A dataset CSV's first lines, the index of its header line among them, and the header
+    (a file without one is refused, naming it)."""
+    lines = csvutil.head_lines(Path(key))
+    index = csvutil.find_header(lines, signature)
+    if index is None:
+        raise BulkError(f"{display}: no {name} header in its first lines")
+    return lines, index, lines[index]
+
+
 # --- ACLED ------------------------------------------------------------------------------------
 
 
@@ -258,11 +269,7 @@ def _load_acled(store: Store, key: str, path: str, display: str) -> Loaded:
     """An ACLED CSV through DuckDB: rows with lines, lookups, then SQL inserts."""
     import duckdb
 
-    lines = csvutil.head_lines(Path(key))
-    header_index = csvutil.find_header(lines, acled.SIGNATURE)
-    if header_index is None:
-        raise BulkError(f"{display}: no ACLED header in its first lines")
-    header = lines[header_index]
+    lines, header_index, header = _header(key, display, acled.SIGNATURE, "ACLED")
     columns = [acled.ALIASES.get(c, c) for c in csvutil.split_header(header)]
     delimiter = csvutil.sniff_delimiter(header)
     checked = csvutil.CsvTable(display, columns=columns, header_line=header_index + 1)
@@ -1035,11 +1042,7 @@ def _load(store: Store, key: str, path: str, display: str, read: tuple,
 
 def _load_ucdp(store: Store, key: str, path: str, display: str) -> Loaded:
     """A UCDP GED CSV through DuckDB, mapped as `formats.ucdp` maps it."""
-    lines = csvutil.head_lines(Path(key))
-    header_index = csvutil.find_header(lines, ucdp.SIGNATURE)
-    if header_index is None:
-        raise BulkError(f"{display}: no UCDP GED header in its first lines")
-    header = lines[header_index]
+    lines, header_index, header = _header(key, display, ucdp.SIGNATURE, "UCDP GED")
     columns = csvutil.split_header(header)
     checked = csvutil.CsvTable(display, columns=columns, header_line=header_index + 1)
     if csvutil.missing_columns(checked, ucdp.REQUIRED):
