@@ -108,6 +108,7 @@ def test_contested_pairs_sit_side_by_side() -> None:
 
 INDEX = b"<!DOCTYPE html><html><head></head><body><div id=root></div></body></html>"
 SCRIPT = b"console.log('streamlit');" * 200
+ETAG = b'"index-v1"'
 
 
 class Streamlit:
@@ -121,9 +122,13 @@ class Streamlit:
         self.compression_asked = any(k == b"accept-encoding" for k, _ in scope["headers"])
         body, kind = ((SCRIPT, b"application/javascript") if "/static/" in scope["path"]
                       else (INDEX, b"text/html; charset=utf-8"))
+        if (b"if-none-match", ETAG) in scope["headers"]:  # the browser's copy is current
+            await send({"type": "http.response.start", "status": 304, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", kind), (b"content-length",
-                                                          str(len(body)).encode())]})
+                    "headers": [(b"content-type", kind), (b"etag", ETAG),
+                                (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -174,6 +179,15 @@ def test_a_map_link_gets_its_sketch_in_the_page(monkeypatch) -> None:
     status, _headers, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
     assert status == 200
     assert b"<body><div id=wl-first>map Bakhmut</div><div id=root>" in body
+
+
+def test_a_revisit_gets_the_page_again_never_a_stale_sketch(monkeypatch) -> None:
+    monkeypatch.setattr(server, "_draw", lambda *a: "<div id=wl-first>now</div>")
+    inner = Streamlit()
+    status, headers, body = _get(server.FirstView(inner), "/Map", b"place=Bakhmut",
+                                 extra=[(b"if-none-match", ETAG)])
+    assert status == 200 and b"now" in body
+    assert b"etag" not in headers and b"last-modified" not in headers
 
 
 def test_other_pages_and_files_pass_untouched(monkeypatch) -> None:

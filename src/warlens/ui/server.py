@@ -210,7 +210,12 @@ class FirstView:
         with anyio.move_on_after(SKETCH_BUDGET_S):
             drawn.append(await anyio.to_thread.run_sync(self._sketch, kind, params,
                                                         abandon_on_cancel=True))
-        status, headers, body = await _capture(self.app, _without_encoding(scope), receive)
+        # Always the whole page: a browser's cached copy would hold an older sketch.
+        asked = _without_encoding(scope)
+        asked["headers"] = [(k, v) for k, v in asked["headers"]
+                            if k not in (b"if-none-match", b"if-modified-since")]
+        status, headers, body = await _capture(self.app, asked, receive)
+        headers = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"last-modified")]
         if status == 200 and drawn and drawn[0] and b"<body>" in body:
             body = body.replace(b"<body>", b"<body>" + drawn[0].encode(), 1)
             # Streamlit's stylesheet need not hold up the sketch's first paint: the
