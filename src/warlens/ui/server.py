@@ -271,36 +271,46 @@ def _draw(kind: str, params: dict[str, list[str]],
 
 
 def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outlines]) -> str:
-    from warlens.ui import claims, mapview, timeline
-
-    source, filters = view.source, view.filters  # type: ignore[attr-defined]
+    """The sketch of `view` on page `kind` ("" when the page would draw nothing)."""
     labels = {spec.param: spec.label or spec.param for spec in query.FILTERS
               if spec.kind != "item"}
-    shown = sketch.in_force(filters.to_params(), labels)
-    if kind == "map":
-        fig, _missing = mapview.map_figure(view)
-        if fig is None:
-            return ""
-        body = (f"<h3>{sketch.text(fig.layout.title.text, 200)}</h3>"
-                + sketch.map_svg(fig, outlines(mapview.outline_file(fig)))
-                + sketch.legend(fig))
-        return sketch.page(kind, "Map", shown, body)
-    if kind == "stories":
-        return _story_sketch(view, shown)
-    if kind == "article":
-        return _article_sketch(view, shown)
-    if kind == "timeline":
-        n_dated = source.timeline_dated(filters)
-        if not n_dated:
-            return ""
-        fig = timeline.timeline_figure(view, n_dated)
-        title = re.sub(r"<[^>]*>", " ", str(fig.layout.title.text or ""))
-        body = f"<h3>{sketch.text(title, 200)}</h3>" + sketch.timeline(fig) + sketch.legend(fig)
-        return sketch.page(kind, "Timeline", shown, body)
+    shown = sketch.in_force(view.filters.to_params(), labels)  # type: ignore[attr-defined]
+    title, body = _SKETCHES[kind](view, outlines)
+    return sketch.page(kind, title, shown, body) if body else ""
+
+
+def _map_sketch(view: object, outlines: Callable[[str], sketch.Outlines]) -> tuple[str, str]:
+    from warlens.ui import mapview
+
+    fig, _missing = mapview.map_figure(view)
+    if fig is None:
+        return "Map", ""
+    return "Map", (f"<h3>{sketch.text(fig.layout.title.text, 200)}</h3>"
+                   + sketch.map_svg(fig, outlines(mapview.outline_file(fig)))
+                   + sketch.legend(fig))
+
+
+def _timeline_sketch(view: object, _outlines: object) -> tuple[str, str]:
+    from warlens.ui import timeline
+
+    n_dated = view.source.timeline_dated(view.filters)  # type: ignore[attr-defined]
+    if not n_dated:
+        return "Timeline", ""
+    fig = timeline.timeline_figure(view, n_dated)
+    title = re.sub(r"<[^>]*>", " ", str(fig.layout.title.text or ""))
+    return "Timeline", (f"<h3>{sketch.text(title, 200)}</h3>" + sketch.timeline(fig)
+                        + sketch.legend(fig))
+
+
+def _claims_sketch(view: object, _outlines: object) -> tuple[str, str]:
+    """The contested claims side by side, then the first rows of the claims table."""
+    from warlens.ui import claims
+
+    source, filters = view.source, view.filters  # type: ignore[attr-defined]
     rows = source.claims(filters, [*claims.COLUMNS], limit=sketch.TABLE_ROWS,
                          about=filters.event)
     if rows.frame.empty:
-        return ""
+        return "Claims", ""
     pairs, n_events = source.contested_pairs(filters, filters.event, CONTESTED_SKETCHED)
     groups: dict[str, tuple[str, list, list]] = {}
     for pair in pairs.to_dict("records"):
@@ -314,27 +324,26 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
                  + sketch.pairs(list(groups.values())) if n_events else "")
     columns = {col: claims.COLUMNS[col]["label"] for col in claims.COLUMNS
                if col != Col.CONTESTED}
-    body = (contested + f"<h3>All claims ({rows.total:,})</h3>"
-            + sketch.table(rows.frame.fillna(""), columns, rows.total,
-                           narrow=(Col.CLAIMANT, Col.STANCE, Col.CLAIM)))
-    return sketch.page(kind, "Claims", shown, body)
+    return "Claims", (contested + f"<h3>All claims ({rows.total:,})</h3>"
+                      + sketch.table(rows.frame.fillna(""), columns, rows.total,
+                                     narrow=(Col.CLAIMANT, Col.STANCE, Col.CLAIM)))
 
 
 def _credit(row: dict) -> str:
     return text.credit(row.get(Col.ATTRIBUTION), row.get(Col.LICENSE))
 
 
-def _story_sketch(view: object, shown: dict[str, str]) -> str:
+def _story_sketch(view: object, _outlines: object) -> tuple[str, str]:
     """One story (`?story=slug`): the dispute side by side, then its reports in order of
     publication, each quote with its text's attribution and licence."""
     from warlens import stories
 
     filters = view.filters  # type: ignore[attr-defined]
     if len(filters.stories) != 1:
-        return ""
+        return "Stories", ""
     told, reports, claims = view.source.story(filters.stories[0])  # type: ignore[attr-defined]
     if told is None:
-        return ""
+        return "Stories", ""
     verdict = ("contested: one claimant asserts it, another denies it" if told[Col.CONTESTED]
                else "not contested in these sources")
     n_reports, n_outlets = int(told[stories.N_ARTICLES]), int(told[stories.N_OUTLETS])
@@ -365,12 +374,11 @@ def _story_sketch(view: object, shown: dict[str, str]) -> str:
         f"<blockquote>{sketch.text(r[Col.QUOTE], 400)}</blockquote>"
         + (f'<p class="wl-note">{sketch.text(_credit(r), 300)}</p>' if _credit(r) else "")
         + "</div>" for r in reports.head(STORY_REPORTS_SKETCHED).to_dict("records"))
-    body = (head + dispute + f"<h3>Reports in the order they were published "
-            f"({len(reports):,})</h3>" + told_by)
-    return sketch.page("stories", "Stories", shown, body)
+    return "Stories", (head + dispute + f"<h3>Reports in the order they were published "
+                       f"({len(reports):,})</h3>" + told_by)
 
 
-def _article_sketch(view: object, shown: dict[str, str]) -> str:
+def _article_sketch(view: object, _outlines: object) -> tuple[str, str]:
     """A link to one article (or to a sentence in it): its text with the sentence marked,
     and the text's attribution and licence. A link that leaves the article to be picked
     gets no sketch."""
@@ -387,7 +395,7 @@ def _article_sketch(view: object, shown: dict[str, str]) -> str:
         article_id = filters.articles[0]
     found = source.article(article_id) if article_id else None
     if found is None or found["articles"].empty:
-        return ""
+        return "Article", ""
     article = found["articles"].iloc[0]
     text_ = str(article[Col.TEXT])
     focus, chosen = [], ""
@@ -410,8 +418,14 @@ def _article_sketch(view: object, shown: dict[str, str]) -> str:
                                        f"published {article[Col.PUBLISHED_LABEL]}",
                                        article.get(Col.AUTHOR)) if isinstance(v, str) and v)
     credit = _credit(article.to_dict())
-    body = (f"<h3>{sketch.text(article[Col.TITLE], 300)}</h3>"
-            f'<p class="wl-note">{sketch.text(meta, 300)}</p>'
-            + (f'<p class="wl-note">Text: {sketch.text(credit, 300)}</p>' if credit else "")
-            + chosen + sketch.marked_text(reader.marked_segments(text_, marks)))
-    return sketch.page("article", "Article", shown, body)
+    return "Article", (f"<h3>{sketch.text(article[Col.TITLE], 300)}</h3>"
+                       f'<p class="wl-note">{sketch.text(meta, 300)}</p>'
+                       + (f'<p class="wl-note">Text: {sketch.text(credit, 300)}</p>'
+                          if credit else "")
+                       + chosen + sketch.marked_text(reader.marked_segments(text_, marks)))
+
+
+#: What each sketched page draws: (its title, the sketch's body, "" for nothing).
+_SKETCHES: dict[str, Callable[[object, Callable[[str], sketch.Outlines]], tuple[str, str]]] = {
+    "map": _map_sketch, "timeline": _timeline_sketch, "claims": _claims_sketch,
+    "stories": _story_sketch, "article": _article_sketch}
