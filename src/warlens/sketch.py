@@ -355,27 +355,13 @@ def timeline_svg(figure: object, width: int, height: int | None = None) -> str:
                                  width * 0.32)
     right, top, bottom = 8, 8, 26
     plot_w, plot_h = width - left - right, height - top - bottom
-    if layout.xaxis.range:
-        lo, hi = (pd.Timestamp(v) for v in layout.xaxis.range)
-    else:
-        stamps = [t for tr in traces for t in _times(tr.x if tr.type == "scatter" else
-                                                    (tr.base if tr.base is not None else tr.x))]
-        lo, hi = min(stamps), max(stamps)
+    lo, hi = _date_range(layout, traces)
     span = max((hi - lo).total_seconds(), 1.0)
 
     def x_of(t: pd.Timestamp) -> float:
         return left + (t - lo).total_seconds() / span * plot_w
 
-    if counted:
-        totals: dict[pd.Timestamp, float] = {}
-        for tr in traces:
-            if tr.type == "bar":
-                for t, n in zip(_times(tr.x), tr.y, strict=True):
-                    totals[t] = totals.get(t, 0) + float(n)
-        y_lo, y_hi, reverse = 0.0, max(totals.values(), default=1.0) * 1.08, False
-    else:
-        ys = [float(v) for tr in traces for v in (tr.y if tr.y is not None else ())]
-        y_lo, y_hi, reverse = min(ys, default=0) - 0.8, max(ys, default=1) + 0.8, True
+    y_lo, y_hi, reverse = _value_range(traces, counted)
 
     def y_of(v: float) -> float:
         share = (v - y_lo) / max(y_hi - y_lo, 1e-9)
@@ -407,6 +393,29 @@ def timeline_svg(figure: object, width: int, height: int | None = None) -> str:
             out.extend(_marks(tr, x_of, y_of))
     out.append("</g></svg>")
     return "".join(out)
+
+
+def _date_range(layout: object, traces: list) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The dates the chart opens on: its own range, else every trace's."""
+    if layout.xaxis.range:  # type: ignore[attr-defined]
+        lo, hi = (pd.Timestamp(v) for v in layout.xaxis.range)  # type: ignore[attr-defined]
+        return lo, hi
+    stamps = [t for tr in traces for t in _times(tr.x if tr.type == "scatter" else
+                                                (tr.base if tr.base is not None else tr.x))]
+    return min(stamps), max(stamps)
+
+
+def _value_range(traces: list, counted: bool) -> tuple[float, float, bool]:
+    """(lowest, highest, upside down): the stacked counts from zero, or the rows top down."""
+    if counted:
+        totals: dict[pd.Timestamp, float] = {}
+        for tr in traces:
+            if tr.type == "bar":
+                for t, n in zip(_times(tr.x), tr.y, strict=True):
+                    totals[t] = totals.get(t, 0) + float(n)
+        return 0.0, max(totals.values(), default=1.0) * 1.08, False
+    ys = [float(v) for tr in traces for v in (tr.y if tr.y is not None else ())]
+    return min(ys, default=0) - 0.8, max(ys, default=1) + 0.8, True
 
 
 def _bars(trace: object, x_of, y_of, stacked: dict, counted: bool) -> list[str]:
