@@ -274,7 +274,11 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
     """The sketch of `view` on page `kind` ("" when the page would draw nothing)."""
     labels = {spec.param: spec.label or spec.param for spec in query.FILTERS
               if spec.kind != "item"}
-    shown = sketch.in_force(view.filters.to_params(), labels)  # type: ignore[attr-defined]
+    filters = view.filters  # type: ignore[attr-defined]
+    shown = sketch.in_force(filters.to_params(), labels)
+    for what, key in (("Selected event", filters.event), ("Selected claim", filters.claim)):
+        if key:
+            shown[what] = key
     title, body = _SKETCHES[kind](view, outlines)
     return sketch.page(kind, title, shown, body) if body else ""
 
