@@ -8,6 +8,7 @@ server's layers must never cost a visitor the page.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gzip
 import re
 import time
@@ -143,7 +144,10 @@ def _get(app, path: str, query: bytes = b"", gzip_ok: bool = True, extra=()):
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # A loop of its own, in a thread: a browser test earlier in the session may have left
+    # one running in this thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     headers = dict(sent[0]["headers"])
     body = b"".join(m.get("body", b"") for m in sent[1:])
     assert int(headers[b"content-length"]) == len(body)

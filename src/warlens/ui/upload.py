@@ -159,15 +159,14 @@ def draw_upload(alone: bool = False) -> None:
     """The sidebar's "Open a file" box: upload one article file for this session only
     (`alone`: the server's articles are in an engine, and the file is shown on its own)."""
     upload: Upload | None = st.session_state.get(_UPLOADED)
-    where = ("on its own (this server's articles are in a shared store)" if alone
-             else "beside the shared articles")
     with st.sidebar.expander("Open a file", icon=":material/upload_file:",
                              expanded=upload is not None):
         st.file_uploader(
             "An article file (.yaml)", type=["yaml", "yml"], key=K_UPLOAD,
             on_change=_on_upload,
-            help=f"Shown {where} in this browser tab only, never saved. "
-                 f"Up to {MAX_BYTES // 1_000_000} MB.")
+            help=("Shown on its own (this server's articles are in a shared store)" if alone
+                  else "Shown beside the shared articles")
+                 + f" in this browser tab only, never saved. Up to {MAX_BYTES // 1_000_000} MB.")
         if upload is None:
             return
         st.text(f"{upload.name}: {upload.loaded} article(s) loaded")
