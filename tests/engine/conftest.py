@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +19,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines, seedcorpus
 
-from engines import _why_not, postgres_database
+import engines
+from engines import _why_not
 from warlens import engine, stories
 from warlens.corpus import Corpus
 from warlens.model import Col
@@ -82,14 +82,13 @@ def fill(con, corpus: Corpus) -> None:
 
 @contextlib.contextmanager
 def fresh_store(name: str, tmp: Path) -> Iterator[str]:
-    """The URL of a fresh, empty store on engine `name`."""
-    if name == "duckdb":
-        yield f"duckdb://{tmp / f'{uuid.uuid4().hex}.duckdb'}"
-    elif name == "postgres":
-        with postgres_database() as url:
-            yield url
-    else:
+    """The URL of a fresh, empty store on engine `name`: `engines.fresh_store`, except on
+    Spark, where the suite's stores are the session's temporary views (`fill`)."""
+    if name == "spark":
         yield "pyspark://"  # local[*]; "pyspark://local[2]" trips urlsplit in scheme_of
+        return
+    with engines.fresh_store(name, tmp) as url:
+        yield url
 
 
 #: ibis and pyspark convert results with pandas options pandas 3 deprecates; not ours.
