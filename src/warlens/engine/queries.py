@@ -524,18 +524,27 @@ class Names(Mapping[str, str]):
     def __len__(self) -> int:
         return self._size
 
-    def values(self) -> Iterator[str]:  # type: ignore[override]
-        """Every name, sorted, fetched a page at a time (a widget takes the first few)."""
+    def _page(self, offset: int) -> list[str]:
         col = self._col()
         distinct = (_table(self.tables, self.table).filter(col.notnull() & (col != ""))
                     .select(col.name("v")).distinct().order_by("v"))
-        offset = 0
+        return [str(v) for v in distinct.limit(NAMES_PAGE, offset=offset).to_pandas()["v"]]
+
+    @cached_property
+    def _first_page(self) -> list[str]:
+        # What a widget lists on every rerun: sorting a million distinct ids once, not
+        # per rerun (about 100 ms at a million articles).
+        return self._page(0)
+
+    def values(self) -> Iterator[str]:  # type: ignore[override]
+        """Every name, sorted, fetched a page at a time (a widget takes the first few)."""
+        page, offset = self._first_page, 0
         while True:
-            page = distinct.limit(NAMES_PAGE, offset=offset).to_pandas()["v"].tolist()
-            yield from (str(v) for v in page)
+            yield from page
             if len(page) < NAMES_PAGE:
                 return
             offset += NAMES_PAGE
+            page = self._page(offset)
 
     def __iter__(self) -> Iterator[str]:
         return (v.casefold() for v in self.values())
