@@ -800,5 +800,18 @@ class Rows:
         return self.total > len(self.frame)
 
 
+#: A place as the Overview counts places: its name and its spot. Bakhmut reported by five
+#: articles is one place (each article's own place key would count it five times), and
+#: two villages of one name in two oblasts are two.
+PLACE_SPOT = (Col.PLACE_NAME, Col.LAT, Col.LON)
+
+
+def count_places(events: pd.DataFrame) -> int:
+    """How many places (PLACE_SPOT) these events happened at; an event without a named
+    place has none."""
+    named = events[events[Col.PLACE_NAME].fillna("").astype(str) != ""]
+    return len(named.drop_duplicates(list(PLACE_SPOT)))
+
+
 #: What the counted timeline groups the events in view by (each group drawn with its count).
 TIMELINE_GROUP = (Col.TYPE, Col.START, Col.END, Col.DATE_PRECISION)

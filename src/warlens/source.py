@@ -220,12 +220,12 @@ class MemorySource:
     def counts(self, filters: Filters) -> dict[str, int]:
         """The Overview's numbers for this view."""
         def build() -> dict[str, int]:
-            events = self._in_view("events", filters, [Col.ARTICLE, Col.PLACE, Col.CONTESTED])
+            events = self._in_view("events", filters, [*query.PLACE_SPOT, Col.CONTESTED])
             told = self.stories(filters, "multi", 0)
             return {"articles": len(self._article_frame(filters, [Col.ARTICLE])),
                     "events": len(events),
                     "claims": int(self._mask("claims", filters).sum()),
-                    "places": int(events[Col.PLACE].nunique()),
+                    "places": query.count_places(events),
                     "contested": int(events[Col.CONTESTED].sum()),
                     "shared_stories": told.total}
         return self.memo.get(("counts", _open(filters)), build)

@@ -135,7 +135,7 @@ def _memory_view_counts(corpus: Corpus, filters: Filters) -> dict[str, int]:
                                                     claims[[Col.ARTICLE]]]), [Col.ARTICLE])
     told = corpus.stories[corpus.stories[Col.STORY].isin(events[Col.STORY].dropna())]
     return {"articles": len(arts), "events": len(events), "claims": len(claims),
-            "places": events[Col.PLACE].nunique(),
+            "places": query.count_places(events),
             "contested": int(events[Col.CONTESTED].sum()),
             "shared_stories": int((told[stories.N_OUTLETS] >= 2).sum())}
 

@@ -170,10 +170,18 @@ _STAMP = ("_stamp_files", "_stamp_bytes", "_stamp_mtimes")
 SPOT_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.COUNTRY_NAME)
 
 
+#: Which way of summarising made a summary: raised when what a summary holds changes
+#: (2: places counted by name and spot), so that a store summarised by older code is
+#: answered live until its next build.
+SUMMARY_VERSION = 2
+
+
 def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
     """A build stamp as the summaries keep it: as text (a sum of modification times in
-    nanoseconds outgrows a 64-bit whole number), three values whatever the store."""
-    return tuple(str(v) for v in (*stamp, 0, 0, 0)[:len(_STAMP)])
+    nanoseconds outgrows a 64-bit whole number), three values whatever the store, the
+    first marked with SUMMARY_VERSION."""
+    files, *rest = (str(v) for v in (*stamp, 0, 0, 0)[:len(_STAMP)])
+    return (f"v{SUMMARY_VERSION}:{files}", *rest)
 
 
 def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
@@ -330,9 +338,14 @@ def _view_counts_expr(tables: Tables, filters: query.Filters) -> ir.Table:
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
     shown = _articles_shown(tables, filters)
-    return (events.aggregate(events=events.count(), places=events[Col.PLACE].nunique(),
+    # Places are few (a name and a spot: `query.PLACE_SPOT`), so this is a small hash
+    # table however many events there are.
+    named = events.filter(events[Col.PLACE_NAME].notnull() & (events[Col.PLACE_NAME] != ""))
+    spots = named.select(*query.PLACE_SPOT).distinct()
+    return (events.aggregate(events=events.count(),
                              contested=events[Col.CONTESTED].fill_null(False)
                              .ifelse(1, 0).sum())
+            .cross_join(spots.aggregate(places=spots.count()))
             .cross_join(claims.aggregate(claims=claims.count()))
             .cross_join(shown.aggregate(articles=shown.count())))
 
