@@ -903,10 +903,14 @@ def story(tables: Tables, slug: str) -> tuple[pd.Series | None, pd.DataFrame, pd
 def story_sides(tables: Tables, slugs: Sequence[str], stances: Sequence[str]
                 ) -> pd.DataFrame:
     """The claims of these stories with these stances, with each claim's outlet."""
-    c, a = tables.claims, tables.articles
-    sided = c.filter(c[Col.STORY].isin(list(slugs)) & c[Col.STANCE].isin(list(stances)))
-    joined = sided.left_join(a.select(Col.ARTICLE, Col.OUTLET), Col.ARTICLE)
-    return joined.select(Col.STORY, Col.STANCE, Col.ARTICLE, Col.OUTLET).to_pandas()
+    c = tables.claims
+    sided = (c.filter(c[Col.STORY].isin(list(slugs)) & c[Col.STANCE].isin(list(stances)))
+             .select(Col.STORY, Col.STANCE, Col.ARTICLE).to_pandas())
+    # The outlets of these few articles looked up by id: a join would hash every article.
+    heads = articles_by_id(tables, sided[Col.ARTICLE], [Col.ARTICLE, Col.OUTLET])
+    outlets = dict(zip(heads[Col.ARTICLE], heads[Col.OUTLET], strict=True))
+    sided[Col.OUTLET] = sided[Col.ARTICLE].map(outlets)
+    return sided
 
 
 def article(tables: Tables, article_id: str) -> dict[str, pd.DataFrame]:

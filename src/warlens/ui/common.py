@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import replace
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,9 @@ from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
 from warlens.ui.safe import md_escape as md_escape  # re-exported: the one path
 from warlens.ui.shell import REWRITE_URL, View
+
+if TYPE_CHECKING:
+    from warlens.source import Source
 
 ARTICLE_PAGE = "pages/4_Article.py"
 CLAIMS_PAGE = "pages/2_Claims.py"
@@ -102,31 +106,56 @@ DOWNLOADS = (
 )
 
 
-def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> None:
-    """Export buttons for the current view; the files are built only when clicked.
+#: Where the server streams a view's export (`server.Downloads`): the app's address, then
+#: this, then the file's name, then the view's parameters.
+EXPORT_ROUTE = "export"
+
+
+def export_pieces(source: Source, filters: Filters, file_name: str) -> Iterator[bytes]:
+    """The bytes of one of DOWNLOADS for this view, a piece at a time: the rows come from
+    the source a chunk at a time, so no export is ever whole in memory.
 
     Every row carries its article's outlet, licence and attribution, and names its file
     relative to the data folder.
     """
-    roots = view.source.sources
+    table = next(t for _label, name, _mime, t in DOWNLOADS if name == file_name)
+    timed, chunks = source.export_chunks(filters, table)
+    if file_name.endswith(".geojson"):
+        return export.geojson_chunks(chunks, export.EXPORT_EVENT_COLUMNS, source.sources)
+    columns = export.EXPORT_EVENT_COLUMNS if table == "events" else export.EXPORT_CLAIM_COLUMNS
+    return export.csv_chunks(chunks, columns, source.sources, timed)
+
+
+def export_link(filters: Filters, file_name: str) -> str:
+    """The address of a view's export, relative to the page (so it works under any base
+    path the app is served at)."""
+    query_string = urlencode(filters.without_selection().to_params(), doseq=True)
+    return f"{EXPORT_ROUTE}/{file_name}" + (f"?{query_string}" if query_string else "")
+
+
+def draw_downloads(view: View, *, events: bool = True, claims: bool = True) -> None:
+    """Export buttons for the current view; the files are made only when asked for.
+
+    The data folder's views are streamed by the server from their own address
+    (`export_link`): a download of millions of rows goes out as it is read, and nothing
+    holds it whole. A file a visitor opened lives in that visitor's session, which the
+    server's route cannot see: it is exported through Streamlit (it is small: uploads are
+    limited in size).
+    """
     wanted = {"events": events, "claims": claims}
 
-    def payload(file_name: str, table: str) -> Callable[[], BinaryIO]:
-        def build() -> BinaryIO:
-            # The rows come a chunk at a time, into a file that spills to disk when big
-            timed, chunks = view.source.export_chunks(view.filters, table)
-            if file_name.endswith(".geojson"):
-                return export.spooled(export.geojson_chunks(
-                    chunks, export.EXPORT_EVENT_COLUMNS, roots))
-            columns = (export.EXPORT_EVENT_COLUMNS if table == "events"
-                       else export.EXPORT_CLAIM_COLUMNS)
-            return export.spooled(export.csv_chunks(chunks, columns, roots, timed))
-        return build
+    def payload(file_name: str) -> Callable[[], BinaryIO]:
+        return lambda: export.spooled(export_pieces(view.source, view.filters, file_name))
 
     cols = iter(st.columns(3))
     for button_text, name, mime, table in DOWNLOADS:
         if not wanted[table]:
             continue
-        next(cols).download_button(button_text, data=payload(name, table), file_name=name,
-                                   mime=mime, key=f"dl_{name.split('-')[1].replace('.', '_')}",
-                                   icon=":material/download:", on_click="ignore")
+        if view.shared:
+            next(cols).link_button(button_text, export_link(view.filters, name),
+                                   icon=":material/download:")
+        else:
+            next(cols).download_button(button_text, data=payload(name), file_name=name,
+                                       mime=mime,
+                                       key=f"dl_{name.split('-')[1].replace('.', '_')}",
+                                       icon=":material/download:", on_click="ignore")

@@ -7,6 +7,9 @@ own ASGI app:
   new visitor, 9.6 MB) and the app's static/ files are read and compressed once, then
   sent from memory. Streamlit reads every one from disk for every visitor and sends it
   uncompressed (it leaves compression to a proxy).
+- `Downloads`: a view's CSV or GeoJSON export (`common.export_link`), streamed from the
+  data folder's source as its rows are read: a download of millions of rows is never
+  whole in memory (Streamlit's download button holds its file in memory to serve it).
 - `FirstView`: the HTML page of a shared link to the Map or the Claims carries a sketch
   of that view (warlens/sketch.py), so the reader sees the events or claims while the
   interactive page loads; the live page replaces it as soon as it has drawn its own.
@@ -84,7 +87,7 @@ def _warm() -> None:
 
 def middleware() -> list[Middleware]:
     """The layers `st.App` puts in front of Streamlit's own (outermost first)."""
-    return [Middleware(KeptFiles), Middleware(FirstView)]
+    return [Middleware(KeptFiles), Middleware(Downloads), Middleware(FirstView)]
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -187,6 +190,59 @@ class KeptFiles:
                 self._kept[path] = kept
                 self._bytes += size
         return kept
+
+
+class Downloads:
+    """A view's export, streamed from the data folder's source as it is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = self._name(scope)
+        if name is None:
+            await self.app(scope, receive, send)
+            return
+        from starlette.responses import PlainTextResponse, StreamingResponse
+
+        params = parse_qs(scope.get("query_string", b"").decode("latin-1"),
+                          keep_blank_values=True)
+        try:
+            pieces, mime = await anyio.to_thread.run_sync(_export, name, params)
+        except Exception:  # the reader gets a plain answer; the log gets the cause
+            log.exception("warlens: no export %s for %s", name, params)
+            response: Any = PlainTextResponse(
+                "warlens could not make this export; the server's log says why.",
+                status_code=500)
+        else:
+            # A sync iterator: Starlette reads it on a worker thread, a piece at a time,
+            # and stops when the browser goes away.
+            response = StreamingResponse(pieces, media_type=mime, headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _name(scope: Scope) -> str | None:
+        """The export a request asks for (its file name), or None for any other request."""
+        from warlens.ui.common import DOWNLOADS, EXPORT_ROUTE
+
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return None
+        route, _, name = scope["path"].rstrip("/").rpartition("/")
+        known = {n for _label, n, _mime, _table in DOWNLOADS}
+        return name if route.rsplit("/", 1)[-1] == EXPORT_ROUTE and name in known else None
+
+
+def _export(name: str, params: dict[str, list[str]]) -> tuple[Any, str]:
+    """The pieces of export `name` of the view these parameters name, and its type."""
+    from warlens.ui import common, shell
+    from warlens.workspace import data_dir
+
+    source = shell.workspace(str(data_dir())).source()
+    filters, _notices = query.filters_from_params(params, source.vocabulary())
+    mime = next(m for _label, n, m, _table in common.DOWNLOADS if n == name)
+    return common.export_pieces(source, filters, name), mime
 
 
 class FirstView:

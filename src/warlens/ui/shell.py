@@ -76,6 +76,9 @@ class View:
     notices: tuple[str, ...]
     limits: Limits = field(default_factory=Limits)
     source: Source = None  # type: ignore[assignment]  # the corpus's own when not given
+    #: Whether `source` is the data folder's, which the server itself can read (a
+    #: visitor's opened file lives in that visitor's session alone).
+    shared: bool = False
 
     def __post_init__(self) -> None:
         if self.source is None:
@@ -215,6 +218,7 @@ def start(title: str) -> View:
     # A bundled icon: a material-symbol or emoji favicon is fetched from a font CDN.
     st.set_page_config(page_title=f"{title} · warlens", page_icon=str(ICON), layout="wide")
     source, vocab = get_source()
+    served = source
     corpus = getattr(source, "corpus", None)
     on_engine = corpus is None
     if not on_engine:
@@ -256,7 +260,8 @@ def start(title: str) -> View:
     limits, wrong = read_limits()
     for message in wrong:
         st.warning(md_escape(message), icon=":material/settings:")
-    return View(corpus, vocab, filters, tuple(notices), limits, source)
+    return View(corpus, vocab, filters, tuple(notices), limits, source,
+                shared=source is served)
 
 
 #: The session-state key of the share box.
