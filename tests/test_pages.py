@@ -128,6 +128,14 @@ def test_the_overview_of_the_bundled_corpus_counts_stories_across_outlets(
                for n in notes), notes
 
 
+def test_a_town_many_articles_report_is_one_place(
+        open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))
+    counts = metrics(open_page(place="Mariupol"))
+    assert counts["Articles"] == 8
+    assert counts["Places"] == 1  # Mariupol, however many articles name it
+
+
 def test_the_claims_page_lists_stories_contested_across_articles(
         open_page: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARLENS_DATA", str(REPO_ROOT / "data" / "articles"))

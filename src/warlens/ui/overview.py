@@ -35,7 +35,10 @@ def draw(view: View) -> None:
                    "Shared stories"),
             (counts["articles"], counts["events"], counts["claims"], counts["places"],
              counts["contested"], counts["shared_stories"]),
-            (None, None, None, None, "One claimant asserts the event, another denies it.",
+            (None, None, None,
+             "Where the events in view happened: a place is a name at a spot, however many "
+             "articles name it.",
+             "One claimant asserts the event, another denies it.",
              "Real-world events reported by more than one outlet (the Stories page)."),
             strict=True):
         col.metric(common.md_escape(label), f"{n:,}",
