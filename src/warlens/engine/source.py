@@ -9,8 +9,10 @@ the app serves it; `warlens build` writes a new state, and a restart picks it up
 from __future__ import annotations
 
 import contextlib
+import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -281,6 +283,44 @@ class EngineSource:
                 queries.export_batches(self.tables, table, _open(filters), columns, rows))
 
 
+class ThreadCursors:
+    """An embedded DuckDB connection as ibis sees it, with a cursor of its own per thread.
+
+    DuckDB's Python connection runs one query at a time: when a second thread (another
+    visitor's page, the server's first-view sketch) sends one, the first thread's pending
+    result is dropped ("Attempting to execute an unsuccessful or closed pending query
+    result"). A cursor is another connection to the same database, made in microseconds;
+    each thread gets one, with the connection's own local settings, and the threads'
+    queries then run side by side.
+    """
+
+    def __init__(self, con: Any, settings: Sequence[str]) -> None:
+        self._con = con
+        self._settings = tuple(settings)
+        self._local = threading.local()
+
+    def _cursor(self) -> Any:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._con.cursor()
+            for statement in self._settings:
+                cursor.execute(statement)
+            self._local.cursor = cursor
+        return cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor(), name)
+
+    def close(self) -> None:
+        """Close the database connection itself (every cursor goes with it)."""
+        self._con.close()
+
+
+#: The settings ibis gives its DuckDB connection that hold for that connection alone, not
+#: for its cursors (ibis.backends.duckdb.Backend._post_connect).
+_CURSOR_SETTINGS = ("SET TimeZone = 'UTC'", "SET python_enable_replacements = false")
+
+
 #: What an embedded DuckDB may hold in memory while the app serves it (DuckDB's own
 #: default is 80% of the machine's RAM, which a 2 GB server cannot give it).
 DUCKDB_MEMORY_ENV, DUCKDB_MEMORY = "WARLENS_DUCKDB_MEMORY", "512MB"
@@ -307,5 +347,6 @@ def engine_source(url: str, sources: tuple[str, ...] = ()) -> EngineSource:
     if not limit.replace(" ", "").rstrip("KMGTkmgtiBb").replace(".", "").isdigit():
         raise engine.EngineError(f"{DUCKDB_MEMORY_ENV}={limit!r}: use a size like 512MB")
     con.raw_sql(f"SET memory_limit = '{limit}'")
+    con.con = ThreadCursors(con.con, _CURSOR_SETTINGS)
     return EngineSource(con, sources)
 
