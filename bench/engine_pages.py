@@ -196,20 +196,14 @@ def copy_to(source: str, target: str) -> float:
                 while chunk := data.read(1 << 20):
                     copy.write(chunk)
         print(f"  copied {name} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
-    if engine.scheme_of(target) == "postgres":
-        with psycopg.connect(target, autocommit=True) as pg:
-            for table, column in PG_INDEXES:
-                pg.execute(f'CREATE INDEX ON "{table}" ("{column}")')
-            pg.execute("ANALYZE")
+    if engine.scheme_of(target) == "postgres":  # what `warlens build` ends with
+        from warlens.engine.build import refresh_summaries
+        from warlens.engine.store import Store
+
+        copied = Store(dst, target)
+        refresh_summaries(copied)
+        copied.index()
     return time.perf_counter() - start
-
-
-#: The look-ups a page makes by key, indexed in a PostgreSQL copy (`warlens build` may
-#: make its own).
-PG_INDEXES = (("events", "key"), ("events", "article"), ("events", "story"),
-              ("claims", "key"), ("claims", "article"), ("claims", "event"),
-              ("claims", "story"), ("articles", "article"), ("places", "article"),
-              ("stories", "story"))
 
 
 def spark_views(source: str, folder: Path) -> float:

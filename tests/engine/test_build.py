@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines
 
 import engines
 from warlens import cli
-from warlens.engine import connect
+from warlens.engine import connect, schema
 from warlens.engine.build import build
 from warlens.model import Col
 from warlens.workspace import load_corpus
@@ -121,6 +121,32 @@ def test_a_rebuild_after_one_edit_parses_that_file_alone_and_shows_the_change(
     titles = table(engine_url, "articles").set_index(Col.ARTICLE)[Col.TITLE]
     assert titles[article] == "Rewritten after the first build"
     _assert_same_tables(folder, engine_url)
+
+
+def _indexed(url: str) -> set[tuple[str, str]]:
+    """(table, column) of every single-column index in a PostgreSQL store."""
+    import psycopg
+
+    with psycopg.connect(url) as pg:
+        rows = pg.execute("SELECT t.relname, a.attname FROM pg_index i "
+                          "JOIN pg_class t ON t.oid = i.indrelid "
+                          "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] "
+                          "WHERE i.indnatts = 1").fetchall()
+    return {(t, c) for t, c in rows}
+
+
+def test_a_postgresql_store_is_indexed_for_what_the_pages_look_up(engine_name, engine_url,
+                                                                  folder):
+    if engine_name != "postgres":
+        pytest.skip("only PostgreSQL is indexed (DuckDB and Spark skip by file statistics)")
+    wanted = {(t, c) for t, columns in schema.INDEXED.items() for c in columns}
+    build(folder, engine_url)
+    assert wanted <= _indexed(engine_url)
+    # A rebuild that rewrites tables (a story's articles changed) keeps them indexed.
+    article, path = _first_article(folder)
+    path.unlink()
+    build(folder, engine_url)
+    assert wanted <= _indexed(engine_url)
 
 
 def test_a_rebuild_with_nothing_changed_parses_nothing(engine_name, engine_url, folder):

@@ -196,6 +196,7 @@ def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
     resolve_duplicates(store)
     write_stories(store)
     refresh_summaries(store)
+    store.index()
     _finish(store, report)
 
 

@@ -53,6 +53,20 @@ HELPERS: dict[str, dict[str, str]] = {
     "files": {},
 }
 
+#: The columns a page looks rows up by or filters on, per table: an item by its key, an
+#: article's rows, a story's, the claims about an event, the place filter's names, the
+#: newest articles and the first files. A PostgreSQL store indexes them (`Store.index`):
+#: without, each look-up reads the whole table. DuckDB and Spark skip what they need not
+#: read by their files' own statistics (zone maps, Parquet row groups) and keep none.
+INDEXED: dict[str, tuple[str, ...]] = {
+    "articles": (Col.ARTICLE, Col.PUBLISHED_START, Col.FILE),
+    "events": (Col.KEY, Col.ARTICLE, Col.STORY, Col.PLACE_NAME, Col.COUNTRY_NAME),
+    "claims": (Col.KEY, Col.ARTICLE, Col.EVENT, Col.STORY, Col.PLACE_NAME,
+               Col.COUNTRY_NAME, Col.CLAIMANT),
+    "places": (Col.ARTICLE,),
+    "stories": (Col.STORY,),
+}
+
 _MODEL_COLUMNS = {
     "articles": model.ARTICLE_COLUMNS,
     "events": model.EVENT_COLUMNS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -233,6 +233,21 @@ class Store:
                     copy.write_row((key,))
             native.commit()
         return name
+
+    def index(self, columns: Mapping[str, Sequence[str]] = schema.INDEXED) -> None:
+        """On PostgreSQL, an index on each of these columns (table -> columns) that has
+        none, then fresh planner statistics; nothing on the other engines.
+
+        Called at the end of every build: a table a build rewrote has lost its indexes,
+        and the rest are kept up to date by PostgreSQL as rows come and go.
+        """
+        if self.backend != "postgres":
+            return
+        for table, names in columns.items():
+            for column in names:
+                self.sql(f"CREATE INDEX IF NOT EXISTS {_quote(f'wl_{table}_{column}')} "
+                         f"ON {_quote(table)} ({_quote(column)})")
+        self.sql("ANALYZE")
 
     def sql(self, statement: str, params: Sequence[object] = ()) -> None:
         """Run one statement that returns nothing, committed; `params` fill its `?`s.
