@@ -85,3 +85,16 @@ def test_a_store_changed_after_its_summaries_reads_none_of_them(corpus, tables):
     finally:
         con.insert("files", files, overwrite=True)
     assert queries.Tables(con).summaries == frozenset(queries.SUMMARIES)
+
+
+def test_the_vocabulary_reads_the_same_from_the_names_summary(corpus, tables):  # noqa: F811
+    plain = _unsummarised(tables)
+    got, want = queries.vocabulary(tables), queries.vocabulary(plain)
+    for param in (query.P_OUTLET, query.P_PLACE, query.P_ACTOR):
+        assert dict(got.names[param]) == dict(want.names[param]), param
+    assert got.choices == want.choices
+    assert tables.namesakes == plain.namesakes
+    # and the in-memory corpus's: every place name, country and actor it offers
+    memory = query.vocabulary(corpus)
+    for param in (query.P_OUTLET, query.P_PLACE, query.P_ACTOR):
+        assert set(dict(got.names[param])) == set(dict(memory.names[param])), param

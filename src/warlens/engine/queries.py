@@ -112,6 +112,21 @@ class Tables:
         return frozenset(SUMMARIES)
 
     @cached_property
+    def names(self) -> pd.DataFrame:
+        """The store's short vocabularies (`names_frame`): read from the names summary
+        that every build leaves, else worked out from the tables (seconds on
+        PostgreSQL at 100,000 articles: four tables' distinct values and the namesakes)."""
+        with self._lock:  # built once even when two sessions open together
+            if SUMMARY_NAMES in self.summaries:
+                return self.con.table(SUMMARY_NAMES).to_pandas()
+            return names_frame(self)
+
+    def names_of(self, kind: str) -> list[str]:
+        """The names of one kind (NAME_KINDS but "namesake"), in the order kept."""
+        names = self.names
+        return [str(v) for v in names.loc[names[NAME_KIND] == kind, NAME]]
+
+    @cached_property
     def namesakes(self) -> dict[tuple[str, float, float], str]:
         """(casefolded name, lat, lon rounded to 0.01) -> "Ivanivka (Donetsk Oblast)".
 
@@ -119,8 +134,10 @@ class Tables:
         distinct spots of the places table (one row each, its first in corpus order), so
         the engine never sends every place row.
         """
-        with self._lock:  # built once even when two sessions open together
-            return _namesake_spots(self)
+        names = self.names
+        kept = names[names[NAME_KIND] == "namesake"]
+        return {(str(r[NAME]), float(r[Col.LAT]), float(r[Col.LON])): str(r[NAME_LABEL])
+                for r in kept.to_dict("records")}
 
 
 def _table(tables: Tables, name: str) -> ir.Table:
@@ -160,9 +177,19 @@ def _namesake_spots(tables: Tables) -> dict[tuple[str, float, float], str]:
 #: from millions of rows: the open view's counts (one row, with the build stamp they are
 #: true for), its timeline counts and publication dates, and the events counted per spot
 #: (place name, country, coordinates), precision and type.
-SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS = (
-    "_summary_open", "_summary_timeline", "_summary_publications", "_summary_spots")
-SUMMARIES = (SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS)
+SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES = (
+    "_summary_open", "_summary_timeline", "_summary_publications", "_summary_spots",
+    "_summary_names")
+SUMMARIES = (SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS,
+             SUMMARY_NAMES)
+#: The names summary's columns: what kind of name (NAME_KINDS), the name, and for a
+#: namesake its spot and label.
+NAME_KIND, NAME, NAME_LABEL = "kind", "name", "label"
+NAMES_SCHEMA = {NAME_KIND: "string", NAME: "string", Col.LAT: "float64",
+                Col.LON: "float64", NAME_LABEL: "string"}
+#: The short vocabularies the names summary keeps: the places table's place and country
+#: names, the namesakes' spots and labels, every actor and claimant, every outlet.
+NAME_KINDS = ("place", "country", "namesake", "actor", "outlet")
 #: The build stamp a summary is true for (`build_stamp`: files, bytes, modification times).
 _STAMP = ("_stamp_files", "_stamp_bytes", "_stamp_mtimes")
 #: What the spots summary counts events by: the map's place and type, and the country a
@@ -171,9 +198,9 @@ SPOT_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.COU
 
 
 #: Which way of summarising made a summary: raised when what a summary holds changes
-#: (2: places counted by name and spot), so that a store summarised by older code is
-#: answered live until its next build.
-SUMMARY_VERSION = 2
+#: (2: places counted by name and spot; 3: the names summary), so that a store
+#: summarised by older code is answered live until its next build.
+SUMMARY_VERSION = 3
 
 
 def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
@@ -200,7 +227,7 @@ def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
     # leaves summaries that are not read.
     return {SUMMARY_TIMELINE: _timeline_groups_expr(tables, opened),
             SUMMARY_PUBLICATIONS: _publication_dates_expr(tables, opened),
-            SUMMARY_SPOTS: spots, SUMMARY_OPEN: counts}
+            SUMMARY_SPOTS: spots, SUMMARY_NAMES: summary_names(tables), SUMMARY_OPEN: counts}
 
 
 def _summarised(tables: Tables, filters: query.Filters) -> bool:
@@ -580,12 +607,33 @@ def _distinct(expr: ir.Column) -> list[str]:
     return [str(v) for v in frame["v"] if isinstance(v, str) and v]
 
 
+def names_frame(tables: Tables) -> pd.DataFrame:
+    """The store's short vocabularies as rows of NAMES_SCHEMA, worked out from its tables:
+    what the names summary keeps (`summary_names`) and the vocabulary reads."""
+    p, e, c = tables.places, tables.events, tables.claims
+    actors = {a for joined in _distinct(e[Col.ACTORS]) for a in joined.split("; ") if a}
+    plain = {"place": _distinct(p[Col.PLACE_NAME]), "country": _distinct(p[Col.COUNTRY_NAME]),
+             "actor": sorted(actors | set(_distinct(c[Col.CLAIMANT]))),
+             "outlet": _distinct(tables.articles[Col.OUTLET])}
+    rows = [{NAME_KIND: kind, NAME: name} for kind, names in plain.items() for name in names]
+    rows += [{NAME_KIND: "namesake", NAME: name, Col.LAT: lat, Col.LON: lon, NAME_LABEL: label}
+             for (name, lat, lon), label in _namesake_spots(tables).items()]
+    frame = pd.DataFrame(rows, columns=list(NAMES_SCHEMA))
+    return frame.astype({k: "string" if v == "string" else v for k, v in NAMES_SCHEMA.items()})
+
+
+def summary_names(tables: Tables) -> ir.Table:
+    """The names summary, made from the tables as they are now (`names_frame`)."""
+    import ibis
+
+    return ibis.memtable(names_frame(tables), schema=NAMES_SCHEMA)
+
+
 def place_names(tables: Tables) -> tuple[list[str], list[str]]:
     """(every name the Place filter accepts, what it lists): as `query._place_names` and
     `query._place_choices` in memory."""
-    p = tables.places
-    names = _distinct(p[Col.PLACE_NAME])
-    countries = _distinct(p[Col.COUNTRY_NAME])
+    names = tables.names_of("place")
+    countries = tables.names_of("country")
     labels = sorted(set(tables.namesakes.values()))
     ambiguous = {name for name, _, _ in tables.namesakes}
     offered = [n for n in names if n.casefold() not in ambiguous]
@@ -594,9 +642,7 @@ def place_names(tables: Tables) -> tuple[list[str], list[str]]:
 
 def actor_names(tables: Tables) -> list[str]:
     """Every actor any event names, and every claimant."""
-    e, c = tables.events, tables.claims
-    actors = {a for joined in _distinct(e[Col.ACTORS]) for a in joined.split("; ") if a}
-    return sorted(actors | set(_distinct(c[Col.CLAIMANT])))
+    return tables.names_of("actor")
 
 
 def vocabulary(tables: Tables) -> query.Vocabulary:
@@ -606,7 +652,7 @@ def vocabulary(tables: Tables) -> query.Vocabulary:
     place_all, place_offered = place_names(tables)
     names: dict[str, Mapping[str, str]] = {
         query.P_ARTICLE: Names(tables, "articles", Col.ARTICLE),
-        query.P_OUTLET: folded(_distinct(tables.articles[Col.OUTLET])),
+        query.P_OUTLET: folded(tables.names_of("outlet")),
         query.P_STORY: Names(tables, "stories", Col.STORY),
         query.P_PLACE: folded(place_all),
         query.P_TYPE: {str(v).casefold(): str(v) for v in EVENT_TYPES},
