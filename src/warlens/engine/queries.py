@@ -1069,8 +1069,24 @@ def _batches(tables: Tables, expr: ir.Table, rows: int) -> Iterator[Iterable[Any
         finally:
             cursor.close()
         return
-    reader = expr.to_pyarrow_batches(chunk_size=rows)
+    dedicated = getattr(tables.con.con, "dedicated", None)
+    if dedicated is None:  # Spark, or a connection made outside `engine_source`
+        reader = expr.to_pyarrow_batches(chunk_size=rows)
+        try:
+            yield reader
+        finally:
+            reader.close()
+        return
+    # PostgreSQL: a server-side cursor holds its connection's transaction open while the
+    # download goes out (minutes), and the pieces are read on whichever worker thread is
+    # free: a connection of its own, closed when done.
+    con = dedicated()
     try:
-        yield reader
+        backend = type(tables.con).from_connection(con)
+        reader = backend.to_pyarrow_batches(expr, chunk_size=rows)
+        try:
+            yield reader
+        finally:
+            reader.close()
     finally:
-        reader.close()
+        con.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -283,37 +283,101 @@ class EngineSource:
                 queries.export_batches(self.tables, table, _open(filters), columns, rows))
 
 
-class ThreadCursors:
-    """An embedded DuckDB connection as ibis sees it, with a cursor of its own per thread.
+class ThreadConnections:
+    """An engine connection as ibis sees it (`Backend.con`), with a connection of its own
+    for each thread that uses it.
 
-    DuckDB's Python connection runs one query at a time: when a second thread (another
-    visitor's page, the server's first-view sketch) sends one, the first thread's pending
-    result is dropped ("Attempting to execute an unsuccessful or closed pending query
-    result"). A cursor is another connection to the same database, made in microseconds;
-    each thread gets one, with the connection's own local settings, and the threads'
-    queries then run side by side.
+    One connection runs one query at a time. On DuckDB a second thread's query drops the
+    first one's pending result ("Attempting to execute an unsuccessful or closed pending
+    query result"); on PostgreSQL two threads' transactions nest on the one connection
+    ("transaction commit at the wrong nesting level"). A server's sessions, and its
+    first-view sketches, each run on a thread of their own: two visitors at once met
+    these. So each thread gets a connection of its own, made by `make` (a DuckDB cursor:
+    microseconds; a PostgreSQL connection: milliseconds, so those are kept `pooled` when
+    their thread ends, up to POOL_IDLE, and given to the next thread).
     """
 
-    def __init__(self, con: Any, settings: Sequence[str]) -> None:
-        self._con = con
-        self._settings = tuple(settings)
+    def __init__(self, base: Any, make: Callable[[], Any], *, pooled: bool) -> None:
+        self._base, self._make, self._pooled = base, make, pooled
         self._local = threading.local()
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
 
-    def _cursor(self) -> Any:
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is None:
-            cursor = self._con.cursor()
-            for statement in self._settings:
-                cursor.execute(statement)
-            self._local.cursor = cursor
-        return cursor
+    def _current(self) -> Any:
+        held = getattr(self._local, "held", None)
+        if held is None:
+            with self._lock:
+                con = self._idle.pop() if self._idle else None
+            held = _Held(con if con is not None else self._make())
+            # Given back when the thread ends (its locals go, and `held` with them).
+            weakref.finalize(held, self._give_back, held.con)
+            self._local.held = held
+        return held.con
+
+    def _give_back(self, con: Any) -> None:
+        idle = getattr(getattr(con, "info", None), "transaction_status", None)
+        reusable = self._pooled and not con.closed and idle == _PG_IDLE
+        with self._lock:
+            if reusable and len(self._idle) < POOL_IDLE:
+                self._idle.append(con)
+                return
+        with contextlib.suppress(Exception):
+            con.close()
+
+    def dedicated(self) -> Any:
+        """A connection no other thread uses, for one long read (a streamed download):
+        the caller closes it."""
+        return self._make()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._cursor(), name)
+        return getattr(self._current(), name)
 
     def close(self) -> None:
-        """Close the database connection itself (every cursor goes with it)."""
-        self._con.close()
+        """Close the idle connections and the first one (DuckDB: every cursor with it)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for con in idle:
+            with contextlib.suppress(Exception):
+                con.close()
+        self._base.close()
+
+
+class _Held:
+    """A thread's connection, held in its thread-local storage."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+
+#: PostgreSQL connections kept for the next thread, at most, per app process.
+POOL_IDLE = 8
+#: psycopg's "no transaction open" status (psycopg.pq.TransactionStatus.IDLE).
+_PG_IDLE = 0
+
+
+def _duckdb_cursors(con: Any) -> ThreadConnections:
+    def make() -> Any:
+        cursor = con.cursor()
+        for statement in _CURSOR_SETTINGS:
+            cursor.execute(statement)
+        return cursor
+    return ThreadConnections(con, make, pooled=False)
+
+
+def _postgres_connections(con: Any) -> ThreadConnections:
+    """More connections like `con` (ibis's own), each set up as ibis sets its up
+    (`ibis.backends.postgres.Backend._post_connect`)."""
+    def make() -> Any:
+        import psycopg
+        from ibis.backends.postgres import NatDumper
+
+        fresh = psycopg.connect(**con.info.get_parameters(), password=con.info.password,
+                                autocommit=con.autocommit)
+        fresh.adapters.register_dumper(type(pd.NaT), NatDumper)
+        with fresh.cursor() as cursor, fresh.transaction():
+            cursor.execute("SET TIMEZONE = UTC")
+        return fresh
+    return ThreadConnections(con, make, pooled=True)
 
 
 #: The settings ibis gives its DuckDB connection that hold for that connection alone, not
@@ -333,8 +397,12 @@ def engine_source(url: str, sources: tuple[str, ...] = ()) -> EngineSource:
 
     from warlens import engine
 
-    if engine.scheme_of(url) != "duckdb":
-        return EngineSource(engine.connect(url), sources)
+    scheme = engine.scheme_of(url)
+    if scheme != "duckdb":
+        con = engine.connect(url)
+        if scheme == "postgres":
+            con.con = _postgres_connections(con.con)
+        return EngineSource(con, sources)
     import ibis
 
     # Read-only: several app processes can then serve one file, and none can change it.
@@ -347,6 +415,6 @@ def engine_source(url: str, sources: tuple[str, ...] = ()) -> EngineSource:
     if not limit.replace(" ", "").rstrip("KMGTkmgtiBb").replace(".", "").isdigit():
         raise engine.EngineError(f"{DUCKDB_MEMORY_ENV}={limit!r}: use a size like 512MB")
     con.raw_sql(f"SET memory_limit = '{limit}'")
-    con.con = ThreadCursors(con.con, _CURSOR_SETTINGS)
+    con.con = _duckdb_cursors(con.con)
     return EngineSource(con, sources)
 

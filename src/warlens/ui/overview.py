@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
+import pandas as pd
 import streamlit as st
 
 from warlens import stories
 from warlens.model import Col
+from warlens.query import Filters, Rows
 from warlens.ui import common
 from warlens.ui import stories as stories_ui
 from warlens.ui.shell import View, share_box
+
+if TYPE_CHECKING:
+    from warlens.limits import Limits
+    from warlens.source import Source
 
 #: What the page shows of an article (its text is most of the table: never copied here).
 ARTICLE_COLUMNS = (Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INFERRED,
@@ -19,16 +26,36 @@ ARTICLE_COLUMNS = (Col.TITLE, Col.OUTLET, Col.PUBLISHED_LABEL, Col.PUBLISHED_INF
 CONTESTED_LIMIT = 20
 
 
+class Asked(NamedTuple):
+    """What the page asks its source for a view (`ask`)."""
+
+    counts: dict[str, int]
+    contested: Rows
+    multi: pd.DataFrame
+    articles: Rows
+    problems: dict[str, int]
+
+
+def ask(source: Source, filters: Filters, limits: Limits) -> Asked:
+    """Everything the page draws for a view, from the source (which remembers it): the
+    server asks it for the open view while it starts (`server.lifespan`), so the first
+    visitor's page finds it ready."""
+    return Asked(
+        counts=source.counts(filters),
+        contested=source.events(replace(filters.without_selection(), contested=True),
+                                [Col.KEY, Col.SUMMARY, Col.DATE_LABEL], limit=CONTESTED_LIMIT),
+        multi=source.stories(filters, "multi", CONTESTED_LIMIT).frame,
+        articles=source.articles(filters, ARTICLE_COLUMNS, limits.table_rows),
+        problems=source.problem_counts())
+
+
 def draw(view: View) -> None:
     """Counts, articles, contested events and a pointer to the problems."""
     st.title("warlens")
     st.markdown("What was reported, who claims what, and where: every event and claim "
                 "traced to the sentence it comes from.")
-    source, filters = view.source, view.filters
-    counts = source.counts(filters)
-    contested = source.events(replace(filters.without_selection(), contested=True),
-                              [Col.KEY, Col.SUMMARY, Col.DATE_LABEL], limit=CONTESTED_LIMIT)
-    multi = source.stories(filters, "multi", CONTESTED_LIMIT).frame
+    source = view.source
+    counts, contested, multi, articles, problems = ask(source, view.filters, view.limits)
     cols = st.columns(6)
     for col, label, n, help_ in zip(
             cols, ("Articles", "Events", "Claims", "Places", "Contested events",
@@ -76,7 +103,6 @@ def draw(view: View) -> None:
                                    "event": [row]})
         st.caption(common.md_escape(str(getattr(event, Col.SUMMARY))))
 
-    articles = source.articles(filters, ARTICLE_COLUMNS, view.limits.table_rows)
     st.subheader(f"Articles ({articles.total:,})")
     if articles.capped:
         st.caption(f"The {view.limits.table_rows:,} most recently published; "
@@ -95,7 +121,6 @@ def draw(view: View) -> None:
                      "claims": st.column_config.NumberColumn(format="%d", width="small"),
                  })
 
-    problems = source.problem_counts()
     if problems["problems"]:
         errors = problems["errors"]
         st.page_link(common.PROBLEMS_PAGE,

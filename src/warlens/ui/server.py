@@ -76,11 +76,15 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
 
 
 def _warm() -> None:
-    from warlens.ui import shell
+    from warlens.ui import overview, shell
     from warlens.workspace import data_dir
 
     try:
-        shell.workspace(str(data_dir())).source().vocabulary()
+        source = shell.workspace(str(data_dir())).source()
+        source.vocabulary()
+        # The page most links open first, for the open view: the first visitor's script
+        # then finds its answers (and the page's modules) ready.
+        overview.ask(source, query.Filters(), read_limits()[0])
     except Exception:  # the first page then loads it and shows why
         log.exception("warlens: loading the data folder at start failed")
 
