@@ -80,9 +80,9 @@ def _forgetting() -> Any:
 
     def forget() -> None:
         for memo in list(memos):
-            with memo._lock:  # noqa: SLF001 - the bench's own reach into the memo
-                for key in [k for k in memo._cache if k[0] not in STORE_WIDE]:  # noqa: SLF001
-                    memo._cache.pop(key, None)  # noqa: SLF001
+            with memo._lock:
+                for key in [k for k in memo._cache if k[0] not in STORE_WIDE]:
+                    memo._cache.pop(key, None)
     return forget
 
 

@@ -1,6 +1,7 @@
 """A freshly started server's first page in Chromium, from the moment the process starts.
 
-    python bench/fresh_server.py --store duckdb:///tmp/s100k.duckdb [--link /] [--link /Map?place=Ukraine]
+    python bench/fresh_server.py --store duckdb:///tmp/s100k.duckdb \
+        [--link /] [--link "/Map?place=Ukraine"]
 
 For each link: starts `streamlit run app.py` on the store (an empty data folder: the
 engine holds the corpus), polls until the server answers, opens the link in a new
@@ -57,7 +58,7 @@ def first_page(browser: object, store: str, link: str) -> dict[str, object]:
     try:
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
                                        timeout=1).read()
                 break
             except OSError:

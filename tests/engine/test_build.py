@@ -143,7 +143,7 @@ def test_a_postgresql_store_is_indexed_for_what_the_pages_look_up(engine_name, e
     build(folder, engine_url)
     assert wanted <= _indexed(engine_url)
     # A rebuild that rewrites tables (a story's articles changed) keeps them indexed.
-    article, path = _first_article(folder)
+    _article, path = _first_article(folder)
     path.unlink()
     build(folder, engine_url)
     assert wanted <= _indexed(engine_url)
