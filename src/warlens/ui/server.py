@@ -101,6 +101,11 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
+def _params(scope: Scope) -> dict[str, list[str]]:
+    """A request's query parameters, every value as a list (as a page reads its URL)."""
+    return parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+
 def _accepts_gzip(scope: Scope) -> bool:
     return "gzip" in _header(scope, b"accept-encoding").lower()
 
@@ -209,8 +214,7 @@ class Downloads:
             return
         from starlette.responses import PlainTextResponse, StreamingResponse
 
-        params = parse_qs(scope.get("query_string", b"").decode("latin-1"),
-                          keep_blank_values=True)
+        params = _params(scope)
         try:
             pieces, mime = await anyio.to_thread.run_sync(_export, name, params)
         except Exception:  # the reader gets a plain answer; the log gets the cause
@@ -264,8 +268,7 @@ class FirstView:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        params = parse_qs(scope.get("query_string", b"").decode("latin-1"),
-                          keep_blank_values=True)
+        params = _params(scope)
         drawn: list[str] = []
         with anyio.move_on_after(SKETCH_BUDGET_S):
             drawn.append(await anyio.to_thread.run_sync(self._sketch, kind, params,
