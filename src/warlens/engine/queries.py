@@ -1069,7 +1069,8 @@ def _batches(tables: Tables, expr: ir.Table, rows: int) -> Iterator[Iterable[Any
         finally:
             cursor.close()
         return
-    dedicated = getattr(tables.con.con, "dedicated", None)
+    # (Spark's backend holds a session, not a `con`.)
+    dedicated = getattr(getattr(tables.con, "con", None), "dedicated", None)
     if dedicated is None:  # Spark, or a connection made outside `engine_source`
         reader = expr.to_pyarrow_batches(chunk_size=rows)
         try:
