@@ -365,7 +365,7 @@ def _duckdb_cursors(con: Any) -> ThreadConnections:
 
 
 def _postgres_connections(con: Any) -> ThreadConnections:
-    """More connections like `con` (ibis's own), each set up as ibis sets its up
+    """More connections like `con` (ibis's own), each set up as ibis sets up its own
     (`ibis.backends.postgres.Backend._post_connect`)."""
     def make() -> Any:
         import psycopg
