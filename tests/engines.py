@@ -132,6 +132,16 @@ SORT_KEYS = {"articles": ["article", "file"], "events": ["key", "file"],
              "problems": ["file", "line", "field", "message"], "stories": ["story"]}
 
 
+def table(url: str, name: str) -> pd.DataFrame:
+    """Every row of one engine table."""
+    con = engine.connect(url)
+    try:
+        return con.table(name).to_pandas()
+    finally:
+        if not url.startswith("pyspark"):
+            con.disconnect()
+
+
 def comparable(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Table `name`'s public columns with one type per kind of value, sorted by its keys:
     an engine's rows and the in-memory corpus's side by side."""

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines
 
 import engines
 from warlens import cli
-from warlens.engine import connect, schema
+from warlens.engine import schema
 from warlens.engine.build import build
 from warlens.model import Col
 from warlens.workspace import load_corpus
@@ -48,19 +48,9 @@ def _in_memory(folder: Path) -> dict[str, pd.DataFrame]:
             "places": corpus.places, "problems": problems, "stories": corpus.stories}
 
 
-def table(url: str, name: str) -> pd.DataFrame:
-    """Every row of one engine table."""
-    con = connect(url)
-    try:
-        return con.table(name).to_pandas()
-    finally:
-        if not url.startswith("pyspark"):
-            con.disconnect()
-
-
 def _assert_same_tables(folder: Path, url: str) -> None:
     for name, expected in _in_memory(folder).items():
-        pd.testing.assert_frame_equal(engines.comparable(table(url, name), name),
+        pd.testing.assert_frame_equal(engines.comparable(engines.table(url, name), name),
                                       engines.comparable(expected, name), check_dtype=False,
                                       obj=name)
 
@@ -118,7 +108,7 @@ def test_a_rebuild_after_one_edit_parses_that_file_alone_and_shows_the_change(
     again = build(folder, engine_url)
 
     assert (again.parsed, again.unchanged, again.removed) == (1, first.parsed - 1, 0)
-    titles = table(engine_url, "articles").set_index(Col.ARTICLE)[Col.TITLE]
+    titles = engines.table(engine_url, "articles").set_index(Col.ARTICLE)[Col.TITLE]
     assert titles[article] == "Rewritten after the first build"
     _assert_same_tables(folder, engine_url)
 
@@ -169,7 +159,7 @@ def test_a_removed_files_rows_are_gone_from_every_table(engine_name, engine_url,
 
     assert (report.parsed, report.removed) == (0, 1)
     for name in ("articles", "events", "claims", "places"):
-        assert article not in set(table(engine_url, name)[Col.ARTICLE]), name
+        assert article not in set(engines.table(engine_url, name)[Col.ARTICLE]), name
     _assert_same_tables(folder, engine_url)
 
 
@@ -187,7 +177,7 @@ def test_a_bad_file_is_listed_by_file_line_and_field_and_the_good_ones_load(
 
     # the article loads without its bad event, as the app loads it
     assert report.parsed == 1 and report.counts["articles"] == good + 1
-    assert "broken" not in set(table(engine_url, "events")[Col.ARTICLE])
+    assert "broken" not in set(engines.table(engine_url, "events")[Col.ARTICLE])
     assert any(p.startswith("broken.yaml:9: events[0].type: ") for p in report.problems), \
         report.problems
     _assert_same_tables(folder, engine_url)
@@ -207,7 +197,7 @@ def test_a_link_leading_out_of_the_folder_is_a_problem_and_nothing_of_it_gets_in
     assert any(p.startswith("secret.yaml: (file): ") and "outside the data folder" in p
                for p in report.problems), report.problems
     for name in ("articles", "events", "claims", "places", "problems", "stories", "files"):
-        rows = table(engine_url, name).astype(str)
+        rows = engines.table(engine_url, name).astype(str)
         assert not rows.apply(lambda col: col.str.contains("ecret-article|Not for the")).any(
             ).any(), name
     _assert_same_tables(folder, engine_url)
@@ -231,7 +221,7 @@ def test_an_article_id_used_twice_keeps_the_first_and_the_second_comes_back_when
     again = build(folder, engine_url)
 
     assert again.parsed == 0 and not any("already used" in p for p in again.problems)
-    titles = table(engine_url, "articles").set_index(Col.ARTICLE)[Col.TITLE]
+    titles = engines.table(engine_url, "articles").set_index(Col.ARTICLE)[Col.TITLE]
     assert titles[article].startswith("The copy of ")
     _assert_same_tables(folder, engine_url)
 

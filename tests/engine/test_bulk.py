@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines
 
 import engines
 from warlens import cli
-from warlens.engine import connect
 from warlens.engine.build import build
 from warlens.model import Col
 from warlens.workspace import load_corpus
@@ -31,16 +30,6 @@ engine_name, engine_url = engines.engine_name, engines.engine_url
 ACLED = Path(__file__).resolve().parents[1] / "fixtures" / "acled" / "acled-ukraine-2023.csv"
 HEADER = ("event_id_cnty,event_date,year,time_precision,event_type,sub_event_type,actor1,"
           "country,iso,admin1,location,latitude,longitude,geo_precision,notes,fatalities\n")
-
-
-def table(url: str, name: str) -> pd.DataFrame:
-    """Every row of one engine table."""
-    con = connect(url)
-    try:
-        return con.table(name).to_pandas()
-    finally:
-        if not url.startswith("pyspark"):
-            con.disconnect()
 
 
 def _skip_slow(engine_name: str) -> None:
@@ -63,7 +52,7 @@ def test_bulk_rows_are_the_rows_the_app_reads_with_their_file_and_line(engine_na
     with contextlib.chdir(folder):
         app = load_corpus(Path(), cache=False)
     for name in ("articles", "events", "places", "problems"):
-        pd.testing.assert_frame_equal(engines.comparable(table(engine_url, name), name),
+        pd.testing.assert_frame_equal(engines.comparable(engines.table(engine_url, name), name),
                                       engines.comparable(getattr(app, name), name),
                                       check_dtype=False, obj=name)
 
@@ -96,7 +85,7 @@ def test_bad_rows_are_problems_with_file_line_and_column_and_the_good_rows_load(
     assert any(p.startswith("events.csv:7: latitude: warning: ") for p in report.problems)
     assert any(p.startswith("events.csv:8: fatalities: warning: ") for p in report.problems)
     assert report.errors == 2 and report.warnings == 2
-    events = table(engine_url, "events").set_index(Col.ID)
+    events = engines.table(engine_url, "events").set_index(Col.ID)
     assert sorted(events.index) == ["e-ukr1", "e-ukr4", "e-ukr5"]
     assert events[Col.LINE].to_dict() == {"e-ukr1": 2, "e-ukr4": 7, "e-ukr5": 8}
     # the bad coordinates are dropped and the place found by its name, as the app does
@@ -120,7 +109,7 @@ def test_a_big_dataset_in_the_folder_is_loaded_in_bulk_once_and_again_when_it_ch
 
     assert first.bulk == 1 and (same.bulk, same.unchanged) == (0, 1)
     assert changed.bulk == 1 and changed.counts == first.counts
-    assert "Kharkiv city" in set(table(engine_url, "events")[Col.PLACE_NAME])
+    assert "Kharkiv city" in set(engines.table(engine_url, "events")[Col.PLACE_NAME])
 
 
 def test_warlens_build_refuses_events_outside_the_folder(tmp_path, capsys):
@@ -152,6 +141,6 @@ def test_a_note_and_a_blank_line_before_the_header_keep_every_row_on_its_line(
     with contextlib.chdir(folder):
         app = load_corpus(Path(), cache=False)
     for name in ("articles", "events", "places", "problems"):
-        pd.testing.assert_frame_equal(engines.comparable(table(engine_url, name), name),
+        pd.testing.assert_frame_equal(engines.comparable(engines.table(engine_url, name), name),
                                       engines.comparable(getattr(app, name), name),
                                       check_dtype=False, obj=name)

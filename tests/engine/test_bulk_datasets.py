@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines
 
 import engines
 from warlens import cli
-from warlens.engine import bulk, connect
+from warlens.engine import bulk
 from warlens.engine.build import build
 from warlens.model import Col
 from warlens.workspace import load_corpus
@@ -80,15 +80,6 @@ UCDP_ROWS = (
 )
 
 
-def _table(url: str, name: str) -> pd.DataFrame:
-    con = connect(url)
-    try:
-        return con.table(name).to_pandas()
-    finally:
-        if not url.startswith("pyspark"):
-            con.disconnect()
-
-
 def _app(folder: Path):
     with contextlib.chdir(folder):
         return load_corpus(Path(), cache=False)
@@ -99,7 +90,7 @@ def _assert_same_as_the_app(url: str, folder: Path, skip_lines: tuple[int, ...] 
     (problems on `skip_lines` left out: where the two readers word a refusal apart)."""
     app = _app(folder)
     for name in TABLES:
-        ours, theirs = _table(url, name), getattr(app, name)
+        ours, theirs = engines.table(url, name), getattr(app, name)
         if name == "problems":
             ours = ours[~ours[Col.LINE].isin(skip_lines)]
             theirs = theirs[~theirs[Col.LINE].isin(skip_lines)]
@@ -126,7 +117,7 @@ def test_a_ucdp_file_in_bulk_holds_the_rows_the_app_reads_with_their_file_and_li
 
     assert report.bulk == 1 and report.parsed == 0
     _assert_same_as_the_app(engine_url, folder)
-    events = _table(engine_url, "events").set_index(Col.ID)
+    events = engines.table(engine_url, "events").set_index(Col.ID)
     assert events.loc["e-900007", Col.LINE] == 8  # the line its record starts on
     assert events.loc["e-900008", Col.LINE] == 11  # after a headline over three lines
 
@@ -151,7 +142,7 @@ def test_bad_ucdp_rows_are_problems_naming_file_line_and_field_and_the_good_rows
     assert {"ged.csv:6: date_start", "ged.csv:6: where_prec", "ged.csv:6: latitude",
             "ged.csv:7: type_of_violence", "ged.csv:7: low", "ged.csv:8: date_end"} <= said
     assert any(p.startswith("ged.csv:11: ") and "refused" in p for p in report.problems)
-    ids = sorted(_table(engine_url, "events")[Col.ID])
+    ids = sorted(engines.table(engine_url, "events")[Col.ID])
     assert ids == ["e-g1", "e-g4", "e-g5", "e-g6", "e-g7"]
     # everything else is what the app reads, column for column (it words the refusal of
     # the short row on line 11 its own way)
@@ -172,7 +163,7 @@ def test_notes_before_a_ucdp_header_are_said_as_the_app_says_them(engine_name, e
 
     assert any(p.startswith("ged.csv:1: (file): warning: the header is on line 3")
                for p in report.problems)
-    assert _table(engine_url, "events").set_index(Col.ID).loc["e-900001", Col.LINE] == 4
+    assert engines.table(engine_url, "events").set_index(Col.ID).loc["e-900001", Col.LINE] == 4
     _assert_same_as_the_app(engine_url, folder)
 
 
@@ -186,7 +177,7 @@ def test_gdelt_exports_in_bulk_hold_the_rows_the_app_reads_with_their_file_and_l
     assert report.bulk == 2 and report.parsed == 0
     assert report.errors == 2  # an id given twice, a row without one
     _assert_same_as_the_app(engine_url, folder)
-    events = _table(engine_url, "events").set_index(Col.ID)
+    events = engines.table(engine_url, "events").set_index(Col.ID)
     assert events.loc["e-1101000012", Col.LINE] == 12
     assert events.loc["e-1101000003", Col.PRECISION] == "country"
 
@@ -206,7 +197,7 @@ def test_a_short_gdelt_row_is_an_error_at_its_line_and_the_rest_load(engine_name
 
     assert any(p.startswith("events.export.CSV:3: ") and "refused" in p
                for p in report.problems)
-    assert len(_table(engine_url, "events")) == 9
+    assert len(engines.table(engine_url, "events")) == 9
     _assert_same_as_the_app(engine_url, folder, skip_lines=(3,))
 
 
