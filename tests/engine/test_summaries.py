@@ -71,9 +71,41 @@ def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus,
                 at = at[at[column].isna() if pd.isna(value) else at[column] == value]
             first = at[at[Col.FILE] == at[Col.FILE].min()]
             assert row[Col.SUMMARY] in set(first[Col.SUMMARY]), name
-        for ask in (queries.timeline_groups, queries.publication_dates):
+        for ask in (queries.timeline_groups, queries.publication_dates,
+                    queries.stories_in_view):
             pd.testing.assert_frame_equal(ask(tables, filters), ask(plain, filters),
                                           check_dtype=False, obj=name)
+        assert queries.story_totals(tables, filters) == queries.story_totals(plain, filters)
+        got_counts, got_heads = queries.story_heads(tables, filters, 3)
+        want_counts, want_heads = queries.story_heads(plain, filters, 3)
+        assert got_counts == want_counts, name
+        for kind, want in want_heads.items():
+            pd.testing.assert_frame_equal(got_heads[kind], want, check_dtype=False, obj=name)
+        (got, got_n), (want, want_n) = (queries.contested_pairs(t, filters, None, 2)
+                                        for t in (tables, plain))
+        assert got_n == want_n, name
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=name)
+
+
+def test_a_view_of_one_place_or_country_is_read_from_its_summaries(corpus, tables):  # noqa: F811
+    views = dict(_each_view(corpus))
+    plain = _unsummarised(tables)
+    for name in ("place", "country"):
+        spelled = views[name].places[0]
+        # typed in another case, the filter finds the store's spelling, and its rows
+        typed = query.Filters(places=(spelled.upper(),))
+        for filters in (views[name], typed):
+            assert queries._summary_key(tables, filters) == spelled, name
+            assert queries.view_counts(tables, filters) == \
+                queries.view_counts(plain, filters), name
+            assert queries.view_counts(tables, filters)["events"] > 0, name
+    # Any other view is worked out from the tables.
+    place, country = views["place"].places[0], views["country"].places[0]
+    for other in (query.Filters(places=(place, country)), views["mix"], views["dates"],
+                  query.Filters(places=("nowhere at all",))):
+        assert queries._summary_key(tables, other) is None, other
+    if "namesake" in views:
+        assert queries._summary_key(tables, views["namesake"]) is None
 
 
 def test_a_store_changed_after_its_summaries_reads_none_of_them(corpus, tables):  # noqa: F811

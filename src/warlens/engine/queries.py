@@ -180,8 +180,18 @@ def _namesake_spots(tables: Tables) -> dict[tuple[str, float, float], str]:
 SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES = (
     "_summary_open", "_summary_timeline", "_summary_publications", "_summary_spots",
     "_summary_names")
-SUMMARIES = (SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS,
-             SUMMARY_NAMES)
+SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS = (
+    "_summary_counts", "_summary_stories", "_summary_pairs")
+SUMMARIES = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_TIMELINE,
+             SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES, SUMMARY_OPEN)
+#: Which view a row of a keyed summary (counts, timeline, publication dates, stories)
+#: answers for: "" the open view; else the one place or country name a view is filtered
+#: by, as the store spells it. A place is the filter readers reach for first, and at a
+#: million articles one country is most of them: its view is read, not worked out.
+SUMMARY_KEY = "_key"
+#: The keyed summaries (`engine.schema.INDEXED` indexes their key on PostgreSQL).
+SUMMARIES_KEYED = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_TIMELINE,
+                   SUMMARY_PUBLICATIONS)
 #: The names summary's columns: what kind of name (NAME_KINDS), the name, and for a
 #: namesake its spot and label.
 NAME_KIND, NAME, NAME_LABEL = "kind", "name", "label"
@@ -198,9 +208,10 @@ SPOT_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.COU
 
 
 #: Which way of summarising made a summary: raised when what a summary holds changes
-#: (2: places counted by name and spot; 3: the names summary), so that a store
-#: summarised by older code is answered live until its next build.
-SUMMARY_VERSION = 3
+#: (2: places counted by name and spot; 3: the names summary; 4: the views of one place
+#: or country, keyed), so that a store summarised by older code is answered live until
+#: its next build.
+SUMMARY_VERSION = 4
 
 
 def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
@@ -225,14 +236,118 @@ def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
         "_file": e[Col.FILE].min()})
     # The open view's counts last: they carry the stamp, so a refresh stopped half-way
     # leaves summaries that are not read.
-    return {SUMMARY_TIMELINE: _timeline_groups_expr(tables, opened),
-            SUMMARY_PUBLICATIONS: _publication_dates_expr(tables, opened),
+    return {SUMMARY_COUNTS: _counts_by_name(tables),
+            SUMMARY_STORIES: _stories_by_name(tables),
+            SUMMARY_PAIRS: _keyed(_first_pairs(_sided(tables.claims)),
+                                  _first_pairs(_sided(_by_name(tables.claims, _PAIRED)),
+                                               SUMMARY_KEY)),
+            SUMMARY_TIMELINE: _keyed(_timeline_groups_expr(tables, opened),
+                                     _timeline_by_name(tables)),
+            SUMMARY_PUBLICATIONS: _keyed(_publication_dates_expr(tables, opened),
+                                         _publications_by_name(tables)),
             SUMMARY_SPOTS: spots, SUMMARY_NAMES: summary_names(tables), SUMMARY_OPEN: counts}
 
 
-def _summarised(tables: Tables, filters: query.Filters) -> bool:
-    """Whether the open view's summaries answer for this view."""
-    return filters == query.Filters() and SUMMARY_OPEN in tables.summaries
+def _by_name(t: ir.Table, columns: Sequence[str]) -> ir.Table:
+    """These columns of each row of an events or claims table, once under every name a
+    one-place view finds the row by (SUMMARY_KEY): its place's name, and its country's
+    when that is another name (a view of Ukraine holds Bakhmut's events; `_places_where`)."""
+    place, country = t[Col.PLACE_NAME], t[Col.COUNTRY_NAME]
+    by_place = t.filter(place.notnull() & (place != "")).select(
+        **{SUMMARY_KEY: place}, **{c: t[c] for c in columns})
+    by_country = t.filter(country.notnull() & (country != "")
+                          & (place.isnull() | (place != country))).select(
+        **{SUMMARY_KEY: country}, **{c: t[c] for c in columns})
+    return by_place.union(by_country, distinct=False)
+
+
+def _keyed(opened: ir.Table, by_name: ir.Table) -> ir.Table:
+    """The open view's rows (key "") and the one-place views' rows in one table, in
+    key order (DuckDB then reads one key's row groups alone)."""
+    import ibis
+
+    columns = [c for c in by_name.columns if c != SUMMARY_KEY]
+    opened = opened.select(**{SUMMARY_KEY: ibis.literal("", type="string")},
+                           **{c: opened[c] for c in columns})
+    both = opened.union(by_name.select(SUMMARY_KEY, *columns), distinct=False)
+    return both.order_by(SUMMARY_KEY)
+
+
+def _counts_by_name(tables: Tables) -> ir.Table:
+    """`_view_counts_expr` for every one-place view at once, a row per name, and the
+    open view's ("")."""
+    key = SUMMARY_KEY
+    e = _by_name(tables.events, [Col.ARTICLE, Col.CONTESTED, *query.PLACE_SPOT])
+    c = _by_name(tables.claims, [Col.ARTICLE])
+    events = e.group_by(key).aggregate(
+        events=e.count(), contested=e[Col.CONTESTED].fill_null(False).ifelse(1, 0).sum())
+    named = e.filter(e[Col.PLACE_NAME].notnull() & (e[Col.PLACE_NAME] != ""))
+    spots = named.select(key, *query.PLACE_SPOT).distinct()
+    places = spots.group_by(key).aggregate(places=spots.count())
+    claims = c.group_by(key).aggregate(claims=c.count())
+    # Every event and claim names its article, so each name has a row here.
+    cited = e.select(key, Col.ARTICLE).union(c.select(key, Col.ARTICLE), distinct=False)
+    articles = cited.group_by(key).aggregate(articles=cited[Col.ARTICLE].nunique())
+    joined = articles
+    for part in (events, places, claims):
+        joined = joined.left_join(part, key).select(
+            key, *[n for n in joined.columns if n != key],
+            *[part[n] for n in part.columns if n != key])
+    whole = {n: joined[n].fill_null(0).cast("int64") for n in
+             ("events", "contested", "places", "claims", "articles")}
+    return _keyed(_view_counts_expr(tables, query.Filters()),
+                  joined.select(key, **whole))
+
+
+def _timeline_by_name(tables: Tables) -> ir.Table:
+    e = _by_name(tables.events, list(TIMELINE_GROUP))
+    return e.group_by([SUMMARY_KEY, *TIMELINE_GROUP]).aggregate(**{figures.COUNT: e.count()})
+
+
+def _publications_by_name(tables: Tables) -> ir.Table:
+    cited = _by_name(tables.events, [Col.ARTICLE]).distinct()
+    a = tables.articles
+    dated = a.filter(a[Col.PUBLISHED_START].notnull()).select(
+        Col.ARTICLE, *figures.TIMELINE_PUBLICATION_COLUMNS)
+    both = cited.join(dated, Col.ARTICLE)
+    return both.group_by([SUMMARY_KEY, *figures.TIMELINE_PUBLICATION_COLUMNS]).aggregate(
+        **{figures.COUNT: both.count()})
+
+
+def _stories_by_name(tables: Tables) -> ir.Table:
+    """The stories each one-place view holds, every column of each (`_stories_linked`
+    then reads a view's stories from here alone, in the pages' order)."""
+    e = _by_name(tables.events, [Col.STORY])
+    told = e.filter(e[Col.STORY].notnull() & (e[Col.STORY] != "")).distinct()
+    s = tables.stories.select(*stories.STORY_COLUMNS)
+    return told.join(s, Col.STORY).select(SUMMARY_KEY, *stories.STORY_COLUMNS).order_by(
+        SUMMARY_KEY)
+
+
+def _summary_key(tables: Tables, filters: query.Filters) -> str | None:
+    """Under which key (SUMMARY_KEY) the keyed summaries answer for this view: "" for the
+    open view, the name for a view of one place or country; None for any other view, a
+    name spelled two ways in the store, a namesake's label, or a store without
+    summaries."""
+    if SUMMARY_OPEN not in tables.summaries:
+        return None
+    if filters == query.Filters():
+        return ""
+    if len(filters.places) != 1 or filters != query.Filters(places=filters.places):
+        return None
+    wanted = filters.places[0].casefold()
+    if any(label.casefold() == wanted for label in tables.namesakes.values()):
+        return None
+    spelled = {s for table in ("events", "claims")
+               for column in (Col.PLACE_NAME, Col.COUNTRY_NAME)
+               for s in tables.spellings(table, column, [wanted])}
+    return spelled.pop() if len(spelled) == 1 else None
+
+
+def _summary(tables: Tables, name: str, key: str) -> ir.Table:
+    """A keyed summary's rows for one view, without the key."""
+    t = tables.con.table(name)
+    return t.filter(t[SUMMARY_KEY] == key).drop(SUMMARY_KEY)
 
 
 class _Spots:
@@ -387,9 +502,11 @@ def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | No
     stories (`story_totals`) unless the caller knows how many are told by two outlets or
     more (`shared_stories`).
     """
-    expr = (tables.con.table(SUMMARY_OPEN) if _summarised(tables, filters)
-            else _view_counts_expr(tables, filters))
-    got = expr.to_pandas().iloc[0]
+    key = _summary_key(tables, filters)
+    expr = (_view_counts_expr(tables, filters) if key is None
+            else _summary(tables, SUMMARY_COUNTS, key))
+    got = expr.to_pandas()
+    got = got.iloc[0] if len(got) else pd.Series(0, index=got.columns)
     return {
         "articles": _whole(got["articles"]),
         "events": _whole(got["events"]),
@@ -716,8 +833,9 @@ def timeline_groups(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """Every event in view counted per (type, start, end, precision), undated ones too:
     rows of TIMELINE_GROUP with their count (figures.COUNT), in one scan. The counted
     timeline draws the dated rows (`dated_rows`); the rest say how many are undated."""
-    expr = (tables.con.table(SUMMARY_TIMELINE) if _summarised(tables, filters)
-            else _timeline_groups_expr(tables, filters))
+    key = _summary_key(tables, filters)
+    expr = (_timeline_groups_expr(tables, filters) if key is None
+            else _summary(tables, SUMMARY_TIMELINE, key))
     return expr.to_pandas().sort_values(list(TIMELINE_GROUP), kind="stable",
                                         na_position="last", ignore_index=True)
 
@@ -787,8 +905,9 @@ def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -
 def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """The articles an event in view cites, counted per publication dates: rows of
     figures.TIMELINE_PUBLICATION_COLUMNS with how many (figures.COUNT)."""
-    expr = (tables.con.table(SUMMARY_PUBLICATIONS) if _summarised(tables, filters)
-            else _publication_dates_expr(tables, filters))
+    key = _summary_key(tables, filters)
+    expr = (_publication_dates_expr(tables, filters) if key is None
+            else _summary(tables, SUMMARY_PUBLICATIONS, key))
     return expr.to_pandas().sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
                                na_position="last", ignore_index=True)
 
@@ -812,22 +931,40 @@ def publications(tables: Tables, filters: query.Filters, columns: Sequence[str]
 # --- claims, stories, articles, problems ----------------------------------------------------
 
 
+#: The claim columns a contested pair is found by.
+_PAIRED = (Col.EVENT, Col.CLAIMANT, Col.STANCE, Col.CONTESTED, Col.FILE, Col.LINE)
+
+
+def _sided(claims: ir.Table) -> ir.Table:
+    """The asserting and denying claims about contested events."""
+    return claims.filter(claims[Col.CONTESTED] & claims[Col.STANCE].isin(["asserts",
+                                                                          "denies"]))
+
+
+def _first_pairs(sided: ir.Table, *by: str) -> ir.Table:
+    """Each event (per `by`) one claimant asserts and another denies among these claims,
+    with its first asserting claim in such a pair (`_file`, `_line`): the order the
+    Claims page lists contested events in, as pandas' merge keeps them."""
+    a = sided.filter(sided[Col.STANCE] == "asserts").select(*by, *_PAIRED)
+    d = sided.filter(sided[Col.STANCE] == "denies").select(*by, Col.EVENT, Col.CLAIMANT)
+    pairs = a.join(d, [*(a[k] == d[k] for k in by), a[Col.EVENT] == d[Col.EVENT],
+                       a[Col.CLAIMANT] != d[Col.CLAIMANT]])
+    return pairs.group_by([*(a[k].name(k) for k in by), a[Col.EVENT].name(Col.EVENT)]
+                          ).aggregate(_file=a[Col.FILE].min(), _line=a[Col.LINE].min())
+
+
 def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
                     limit_events: int) -> tuple[pd.DataFrame, int]:
     """`query.contested_pairs` of the claims in view (about `event` when given), for the
     first `limit_events` contested events in corpus order; and how many there are."""
     claims = where(tables, "claims", filters)
-    if event:
-        claims = claims.filter(claims[Col.EVENT] == event)
-    sided = claims.filter(claims[Col.CONTESTED] & claims[Col.STANCE].isin(["asserts",
-                                                                          "denies"]))
-    a = sided.filter(sided[Col.STANCE] == "asserts")
-    d = sided.filter(sided[Col.STANCE] == "denies")
-    pairs = a.join(d, [a[Col.EVENT] == d[Col.EVENT], a[Col.CLAIMANT] != d[Col.CLAIMANT]])
-    # Events in the order of their first asserting claim in a pair, as pandas' merge
-    # keeps them.
-    firsts = pairs.group_by(a[Col.EVENT].name(Col.EVENT)).aggregate(
-        _file=a[Col.FILE].min(), _line=a[Col.LINE].min())
+    key = None if event else _summary_key(tables, filters)
+    if key is not None:
+        firsts = _summary(tables, SUMMARY_PAIRS, key)
+    else:
+        if event:
+            claims = claims.filter(claims[Col.EVENT] == event)
+        firsts = _first_pairs(_sided(claims))
     # How many, and the first ones, in one query
     total = firsts.aggregate(_total=firsts.count())
     shown = (firsts.order_by(["_file", "_line"]).limit(limit_events).cross_join(total)
@@ -836,6 +973,7 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
         return query.contested_pairs(pd.DataFrame(columns=list(query.PAIR_COLUMNS))), 0
     n_events = int(shown["_total"].iloc[0])
     keep = shown[Col.EVENT].tolist()
+    sided = _sided(claims)
     rows = (sided.filter(sided[Col.EVENT].isin(keep))
             .order_by([*ORDER]).select(*query.PAIR_COLUMNS).to_pandas())
     rows[Col.CONTESTED] = rows[Col.CONTESTED].astype(bool)
@@ -845,6 +983,9 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
 def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
     if filters.without_selection().is_empty:
         return tables.stories  # every story has an event, and all are in view
+    key = _summary_key(tables, filters)
+    if key:
+        return _summary(tables, SUMMARY_STORIES, key)
     events = where(tables, "events", filters)
     linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
         Col.STORY)  # a semi-join takes each story once: no distinct first

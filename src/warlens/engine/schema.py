@@ -65,6 +65,10 @@ INDEXED: dict[str, tuple[str, ...]] = {
                Col.COUNTRY_NAME, Col.CLAIMANT),
     "places": (Col.ARTICLE,),
     "stories": (Col.STORY,),
+    # the keyed summaries (`engine.queries.SUMMARIES_KEYED`): a view reads one key's rows
+    **{summary: ("_key",) for summary in ("_summary_counts", "_summary_stories",
+                                          "_summary_pairs", "_summary_timeline",
+                                          "_summary_publications")},
 }
 
 _MODEL_COLUMNS = {
