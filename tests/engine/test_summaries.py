@@ -23,12 +23,13 @@ from test_queries import (  # noqa: F401 - the fixture and the tests, run on thi
 
 import engines
 from warlens import query
-from warlens.engine import queries
+from warlens.engine import queries, schema
 from warlens.engine.build import refresh_summaries
 from warlens.engine.store import Store
 from warlens.model import Col
 
 pytestmark = engines.ENGINE_WARNINGS  # a build's writes list tables through ibis
+_ARTICLE_COLUMNS = [Col.TITLE, Col.OUTLET, Col.PUBLISHED_START, Col.ARTICLE]
 _SUMMARISED: set[int] = set()
 
 
@@ -81,6 +82,13 @@ def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus,
         assert got_counts == want_counts, name
         for kind, want in want_heads.items():
             pd.testing.assert_frame_equal(got_heads[kind], want, check_dtype=False, obj=name)
+        # the newest few; all of them in corpus order, with a column the summary leaves out
+        for limit, columns in ((2, _ARTICLE_COLUMNS), (10_000, [*_ARTICLE_COLUMNS, Col.NOTES])):
+            got_rows, want_rows = (queries.articles_in_view(t, filters, columns, limit)
+                                   for t in (tables, plain))
+            assert got_rows.total == want_rows.total, name
+            pd.testing.assert_frame_equal(got_rows.frame, want_rows.frame, check_dtype=False,
+                                          obj=name)
         (got, got_n), (want, want_n) = (queries.contested_pairs(t, filters, None, 2)
                                         for t in (tables, plain))
         assert got_n == want_n, name
@@ -130,3 +138,8 @@ def test_the_vocabulary_reads_the_same_from_the_names_summary(corpus, tables):  
     memory = query.vocabulary(corpus)
     for param in (query.P_OUTLET, query.P_PLACE, query.P_ACTOR):
         assert set(dict(got.names[param])) == set(dict(memory.names[param])), param
+
+
+def test_postgresql_indexes_the_key_of_every_keyed_summary():
+    keyed = {name for name, columns in schema.INDEXED.items() if columns == ("_key",)}
+    assert keyed == set(queries.SUMMARIES_KEYED)

@@ -180,18 +180,25 @@ def _namesake_spots(tables: Tables) -> dict[tuple[str, float, float], str]:
 SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES = (
     "_summary_open", "_summary_timeline", "_summary_publications", "_summary_spots",
     "_summary_names")
-SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS = (
-    "_summary_counts", "_summary_stories", "_summary_pairs")
-SUMMARIES = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_TIMELINE,
-             SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES, SUMMARY_OPEN)
+SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES = (
+    "_summary_counts", "_summary_stories", "_summary_pairs", "_summary_articles")
+SUMMARIES = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES,
+             SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES,
+             SUMMARY_OPEN)
 #: Which view a row of a keyed summary (counts, timeline, publication dates, stories)
 #: answers for: "" the open view; else the one place or country name a view is filtered
 #: by, as the store spells it. A place is the filter readers reach for first, and at a
 #: million articles one country is most of them: its view is read, not worked out.
 SUMMARY_KEY = "_key"
 #: The keyed summaries (`engine.schema.INDEXED` indexes their key on PostgreSQL).
-SUMMARIES_KEYED = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_TIMELINE,
-                   SUMMARY_PUBLICATIONS)
+SUMMARIES_KEYED = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES,
+                   SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS)
+#: The article columns the articles summary leaves out: long texts no list shows.
+_NOT_SUMMARISED = frozenset({Col.TEXT, Col.NOTES})
+#: How many articles of each view the articles summary keeps, the newest first: the
+#: Overview's list (`limits.table_rows`, 1,000 unless a deployment sets more; a longer
+#: list is worked out from the tables).
+SUMMARY_ARTICLES_TOP = 1_000
 #: The names summary's columns: what kind of name (NAME_KINDS), the name, and for a
 #: namesake its spot and label.
 NAME_KIND, NAME, NAME_LABEL = "kind", "name", "label"
@@ -238,6 +245,7 @@ def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
     # leaves summaries that are not read.
     return {SUMMARY_COUNTS: _counts_by_name(tables),
             SUMMARY_STORIES: _stories_by_name(tables),
+            SUMMARY_ARTICLES: _newest_by_name(tables),
             SUMMARY_PAIRS: _keyed(_first_pairs(_sided(tables.claims)),
                                   _first_pairs(_sided(_by_name(tables.claims, _PAIRED)),
                                                SUMMARY_KEY)),
@@ -312,6 +320,37 @@ def _publications_by_name(tables: Tables) -> ir.Table:
     both = cited.join(dated, Col.ARTICLE)
     return both.group_by([SUMMARY_KEY, *figures.TIMELINE_PUBLICATION_COLUMNS]).aggregate(
         **{figures.COUNT: both.count()})
+
+
+def _newest_by_name(tables: Tables) -> ir.Table:
+    """The newest SUMMARY_ARTICLES_TOP articles of each one-place view, and of the open
+    view (every article, cited or not), each with its rank in `articles_in_view`'s
+    order (`_rank`, from 0) and how many events and claims it has in that view."""
+    import ibis
+
+    key = SUMMARY_KEY
+    cited = (_by_name(tables.events, [Col.ARTICLE]).mutate(_e=1, _c=0)
+             .union(_by_name(tables.claims, [Col.ARTICLE]).mutate(_e=0, _c=1),
+                    distinct=False))
+    named = cited.group_by([key, Col.ARTICLE]).aggregate(_events=cited._e.sum(),
+                                                        _claims=cited._c.sum())
+    e, c = tables.events, tables.claims
+    per = (e.select(Col.ARTICLE, _e=ibis.literal(1), _c=ibis.literal(0))
+           .union(c.select(Col.ARTICLE, _e=ibis.literal(0), _c=ibis.literal(1)),
+                  distinct=False))
+    per = per.group_by(Col.ARTICLE).aggregate(_events=per._e.sum(), _claims=per._c.sum())
+    a = tables.articles
+    a = a.select(*[c for c in a.columns if c not in _NOT_SUMMARISED])
+    opened = a.left_join(per, Col.ARTICLE).select(
+        **{key: ibis.literal("", type="string")}, **{c: a[c] for c in a.columns},
+        _events=per._events.fill_null(0), _claims=per._claims.fill_null(0))
+    both = opened.union(named.join(a, Col.ARTICLE).select(*opened.columns), distinct=False)
+    ranked = both.mutate(_rank=ibis.row_number().over(
+        group_by=both[key], order_by=[ibis.desc(both[Col.PUBLISHED_START]),
+                                      both[Col.FILE], both[Col.ARTICLE]]))
+    return (ranked.filter(ranked._rank < SUMMARY_ARTICLES_TOP)
+            .select(key, "_rank", "_events", "_claims", *a.columns)
+            .order_by([key, "_rank"]))
 
 
 def _stories_by_name(tables: Tables) -> ir.Table:
@@ -607,6 +646,22 @@ def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
         size = int(min(max(grown, 2 * size), size * PROBE_GROWTH))
 
 
+def _newest_read(tables: Tables, key: str, columns: Sequence[str], limit: int, total: int
+                 ) -> pd.DataFrame:
+    """`articles_in_view`'s rows read from the articles summary: the first `limit` in
+    rank; all of them in corpus order when the view holds no more than `limit`."""
+    top = (_summary(tables, SUMMARY_ARTICLES, key).order_by("_rank").limit(limit)
+           .to_pandas())
+    if total <= limit:
+        top = top.sort_values([Col.FILE, "_rank"], kind="stable")
+    missing = [c for c in columns if c not in top.columns]
+    if not missing:
+        return top
+    # a column the summary leaves out (an article's text or notes): looked up by id
+    heads = articles_by_id(tables, top[Col.ARTICLE], [Col.ARTICLE, *missing])
+    return top.merge(heads, on=Col.ARTICLE, how="left")
+
+
 def _with_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """`_counted`'s rows as the pages read them: the columns asked for, "events", "claims"."""
     wanted = list(dict.fromkeys([*columns, Col.ARTICLE]))
@@ -630,6 +685,10 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
     shown = _articles_shown(tables, filters)
     if total is None:
         total = count(shown)
+    key = _summary_key(tables, filters)
+    if key is not None and limit <= SUMMARY_ARTICLES_TOP:
+        return Rows(_with_counts(_newest_read(tables, key, columns, limit, total), columns),
+                    total)
     cited_only = _open_articles(tables, filters) is None
     if total > limit:
         frame = _first_in_view(tables, filters, NEWEST, columns, limit,
