@@ -122,7 +122,8 @@ class Source(Protocol):
         """One story's row, reports and claims (`stories.reports`, `story_claims`)."""
 
     def story_sides(self, slugs: Sequence[str], stances: Sequence[str]) -> pd.DataFrame:
-        """Claims of these stories with these stances: story, stance, article, outlet."""
+        """The outlets whose articles claim these stances in these stories: (story,
+        stance, outlet) rows, each once."""
 
     def problems(self, severities: Sequence[str], limit: int) -> Rows:
         """The first `limit` problems of these severities (file, line order)."""
@@ -391,13 +392,14 @@ class MemorySource:
                 stories.story_claims(corpus.claims, corpus.articles, slug))
 
     def story_sides(self, slugs: Sequence[str], stances: Sequence[str]) -> pd.DataFrame:
-        """Claims of these stories with these stances, with their outlet."""
+        """Who takes which stance in these stories: (story, stance, outlet) rows."""
         claims = self.corpus.claims
         sided = claims.loc[claims[Col.STORY].isin(list(slugs))
                            & claims[Col.STANCE].isin(list(stances)),
                            [Col.STORY, Col.STANCE, Col.ARTICLE]]
         outlets = self.corpus.articles.set_index(Col.ARTICLE)[Col.OUTLET]
-        return sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
+        sided = sided.assign(**{Col.OUTLET: sided[Col.ARTICLE].map(outlets)})
+        return sided[[Col.STORY, Col.STANCE, Col.OUTLET]].drop_duplicates(ignore_index=True)
 
     def problems(self, severities: Sequence[str], limit: int) -> Rows:
         """The problems of these severities."""

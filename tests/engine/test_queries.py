@@ -271,3 +271,13 @@ def test_problems_are_counted_and_capped(corpus, tables):
     assert got.total == len(corpus.problems)
     assert errors == corpus.n_errors
     assert len(got.frame) == min(2, len(corpus.problems))
+
+
+def test_articles_are_looked_up_by_id_however_many_ids_are_asked(corpus, tables, monkeypatch):
+    arts = corpus.articles
+    ids = arts[Col.ARTICLE].tolist()
+    titles = dict(zip(arts[Col.ARTICLE], arts[Col.TITLE], strict=True))
+    for inline in (len(ids) + 1, 1):  # written into the query; sent as a table and joined
+        monkeypatch.setattr(queries, "IDS_INLINE", inline)
+        got = queries.articles_by_id(tables, [*ids, "no-such-article"], [Col.ARTICLE, Col.TITLE])
+        assert dict(zip(got[Col.ARTICLE], got[Col.TITLE], strict=True)) == titles, inline

@@ -143,3 +143,19 @@ def test_the_vocabulary_reads_the_same_from_the_names_summary(corpus, tables):  
 def test_postgresql_indexes_the_key_of_every_keyed_summary():
     keyed = {name for name, columns in schema.INDEXED.items() if columns == ("_key",)}
     assert keyed == set(queries.SUMMARIES_KEYED)
+
+
+def test_the_sides_of_every_story_read_the_same_from_their_summary(corpus, tables):  # noqa: F811
+    from warlens.source import MemorySource
+
+    slugs = corpus.stories[Col.STORY].tolist()
+    stances = ["asserts", "denies"]
+
+    def sides(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+        return sorted(tuple(map(str, row)) for row in
+                      frame[[Col.STORY, Col.STANCE, Col.OUTLET]].itertuples(index=False))
+
+    got = queries.story_sides(tables, slugs, stances)
+    assert sides(got) == sides(queries.story_sides(_unsummarised(tables), slugs, stances))
+    assert sides(got) == sides(MemorySource(corpus).story_sides(slugs, stances))
+    assert len(got) == len(got.drop_duplicates())

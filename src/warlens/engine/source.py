@@ -245,7 +245,7 @@ class EngineSource:
         return self._memo("story", slug, build=lambda: queries.story(self.tables, slug))
 
     def story_sides(self, slugs: Sequence[str], stances: Sequence[str]) -> pd.DataFrame:
-        """Claims of these stories with these stances, with their outlet."""
+        """Who takes which stance in these stories: (story, stance, outlet) rows."""
         return self._memo("sides", tuple(slugs), tuple(stances), build=lambda:
                           queries.story_sides(self.tables, slugs, stances))
 
