@@ -89,6 +89,10 @@ def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus,
             assert got_rows.total == want_rows.total, name
             pd.testing.assert_frame_equal(got_rows.frame, want_rows.frame, check_dtype=False,
                                           obj=name)
+        for limit in (2, 10_000):  # the Article page's picker: the first in corpus order
+            pd.testing.assert_frame_equal(queries.article_choices(tables, filters, limit),
+                                          queries.article_choices(plain, filters, limit),
+                                          check_dtype=False, obj=name)
         (got, got_n), (want, want_n) = (queries.contested_pairs(t, filters, None, 2)
                                         for t in (tables, plain))
         assert got_n == want_n, name
