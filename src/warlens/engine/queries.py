@@ -938,16 +938,20 @@ def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.Da
     Where the articles are many, the first files are probed first (one prefix, as
     `_first_in_view` probes): in a broad view they hold the `limit` articles, and the
     view's articles are never all worked out. A narrow view is then asked of every
-    article at once; when the summaries say how many articles a view holds (a view of
-    one place), a view that narrow skips the probe."""
+    article at once. When the summaries say how many articles a view holds (a view of
+    one place), the probe is sized by that share, and a view too narrow for it skips
+    it."""
     a = tables.articles
     size = 2 * limit  # small: in a narrow view the probe is wasted, so it must be cheap
     n = count(a)
     key = _summary_key(tables, filters)
     if key:  # how many articles the view holds is read: is it broad enough to probe?
         held = _summary(tables, SUMMARY_COUNTS, key).select("articles").to_pandas()
-        if (int(held["articles"].iloc[0]) if len(held) else 0) * size < limit * n:
-            n = 0  # a prefix of `size` would hold too few: ask the view whole
+        share = (int(held["articles"].iloc[0]) if len(held) else 0) / max(n, 1)
+        if share * size >= limit:  # a prefix twice as long as the share needs holds them
+            got = _first_in_view(tables, filters, CORPUS_ORDER, [Col.TITLE], limit, share)
+            return got[[Col.ARTICLE, Col.TITLE]].reset_index(drop=True)
+        n = 0  # a prefix of `size` would hold too few: ask the view whole
     if n > PROBE_WORTH * size:
         prefix = _first_files_prefix(tables, size)
         if prefix is not None:
