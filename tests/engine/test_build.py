@@ -113,23 +113,25 @@ def test_a_rebuild_after_one_edit_parses_that_file_alone_and_shows_the_change(
     _assert_same_tables(folder, engine_url)
 
 
-def _indexed(url: str) -> set[tuple[str, str]]:
-    """(table, column) of every single-column index in a PostgreSQL store."""
+def _indexed(url: str) -> set[tuple[str, tuple[str, ...]]]:
+    """(table, its columns in order) of every index in a PostgreSQL store."""
     import psycopg
 
     with psycopg.connect(url) as pg:
-        rows = pg.execute("SELECT t.relname, a.attname FROM pg_index i "
+        rows = pg.execute("SELECT t.relname, array_agg(a.attname ORDER BY k.n) FROM pg_index i "
                           "JOIN pg_class t ON t.oid = i.indrelid "
-                          "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] "
-                          "WHERE i.indnatts = 1").fetchall()
-    return {(t, c) for t, c in rows}
+                          "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+                          "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+                          "GROUP BY i.indexrelid, t.relname").fetchall()
+    return {(t, tuple(c)) for t, c in rows}
 
 
 def test_a_postgresql_store_is_indexed_for_what_the_pages_look_up(engine_name, engine_url,
                                                                   folder):
     if engine_name != "postgres":
         pytest.skip("only PostgreSQL is indexed (DuckDB and Spark skip by file statistics)")
-    wanted = {(t, c) for t, columns in schema.INDEXED.items() for c in columns}
+    wanted = {(t, (c,) if isinstance(c, str) else tuple(c))
+              for t, columns in schema.INDEXED.items() for c in columns}
     build(folder, engine_url)
     assert wanted <= _indexed(engine_url)
     # A rebuild that rewrites tables (a story's articles changed) keeps them indexed.

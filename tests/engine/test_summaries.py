@@ -145,7 +145,7 @@ def test_the_vocabulary_reads_the_same_from_the_names_summary(corpus, tables):  
 
 
 def test_postgresql_indexes_the_key_of_every_keyed_summary():
-    keyed = {name for name, columns in schema.INDEXED.items() if columns == ("_key",)}
+    keyed = {name for name, columns in schema.INDEXED.items() if columns == (queries.SUMMARY_KEY,)}
     assert keyed == set(queries.SUMMARIES_KEYED)
 
 

@@ -55,14 +55,17 @@ HELPERS: dict[str, dict[str, str]] = {
 
 #: The columns a page looks rows up by or filters on, per table: an item by its key, an
 #: article's rows, a story's, the claims about an event, the place filter's names, the
-#: newest articles and the first files. A PostgreSQL store indexes them (`Store.index`):
+#: newest articles, the first files, and a view's first rows in corpus order (a tuple:
+#: one index on those columns together). A PostgreSQL store indexes them (`Store.index`):
 #: without, each look-up reads the whole table. DuckDB and Spark skip what they need not
 #: read by their files' own statistics (zone maps, Parquet row groups) and keep none.
-INDEXED: dict[str, tuple[str, ...]] = {
+INDEXED: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "articles": (Col.ARTICLE, Col.PUBLISHED_START, Col.FILE),
-    "events": (Col.KEY, Col.ARTICLE, Col.STORY, Col.PLACE_NAME, Col.COUNTRY_NAME),
+    # (file, line): the corpus order, which PostgreSQL then walks for a view's first rows
+    "events": (Col.KEY, Col.ARTICLE, Col.STORY, Col.PLACE_NAME, Col.COUNTRY_NAME,
+               (Col.FILE, Col.LINE)),
     "claims": (Col.KEY, Col.ARTICLE, Col.EVENT, Col.STORY, Col.PLACE_NAME,
-               Col.COUNTRY_NAME, Col.CLAIMANT),
+               Col.COUNTRY_NAME, Col.CLAIMANT, (Col.FILE, Col.LINE)),
     "places": (Col.ARTICLE,),
     "stories": (Col.STORY,),
     # the keyed summaries (`engine.queries.SUMMARIES_KEYED`): a view reads one key's rows

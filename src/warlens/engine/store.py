@@ -234,7 +234,8 @@ class Store:
             native.commit()
         return name
 
-    def index(self, columns: Mapping[str, Sequence[str]] = schema.INDEXED) -> None:
+    def index(self, columns: Mapping[str, Sequence[str | Sequence[str]]] = schema.INDEXED
+              ) -> None:
         """On PostgreSQL, an index on each of these columns (table -> columns) that has
         none, then fresh planner statistics; nothing on the other engines.
 
@@ -245,8 +246,10 @@ class Store:
             return
         for table, names in columns.items():
             for column in names:
-                self.sql(f"CREATE INDEX IF NOT EXISTS {_quote(f'wl_{table}_{column}')} "
-                         f"ON {_quote(table)} ({_quote(column)})")
+                together = (column,) if isinstance(column, str) else tuple(column)
+                self.sql(f"CREATE INDEX IF NOT EXISTS "
+                         f"{_quote('wl_' + table + '_' + '_'.join(together))} "
+                         f"ON {_quote(table)} ({', '.join(_quote(c) for c in together)})")
         self.sql("ANALYZE")
 
     def sql(self, statement: str, params: Sequence[object] = ()) -> None:
