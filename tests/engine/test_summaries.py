@@ -163,3 +163,23 @@ def test_the_sides_of_every_story_read_the_same_from_their_summary(corpus, table
     assert sides(got) == sides(queries.story_sides(_unsummarised(tables), slugs, stances))
     assert sides(got) == sides(MemorySource(corpus).story_sides(slugs, stances))
     assert len(got) == len(got.drop_duplicates())
+
+
+def test_a_views_newest_articles_are_kept_however_few_the_summary_keeps(
+        corpus, tables, engine_name, monkeypatch):  # noqa: F811
+    # Few kept per view, so that the newest days' cut-off decides which are ranked.
+    plain = _unsummarised(tables)
+    store = Store(tables.con, f"{engine_name}://")
+    monkeypatch.setattr(queries, "SUMMARY_ARTICLES_TOP", 3)
+    try:
+        refresh_summaries(store)
+        again = queries.Tables(tables.con)
+        for name, filters in _each_view(corpus):
+            for limit in (1, 3):
+                got, want = (queries.articles_in_view(t, filters, _ARTICLE_COLUMNS, limit)
+                             for t in (again, plain))
+                pd.testing.assert_frame_equal(got.frame, want.frame, check_dtype=False,
+                                              obj=f"{name}, {limit}")
+    finally:
+        monkeypatch.undo()
+        refresh_summaries(store)
