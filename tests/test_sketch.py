@@ -12,6 +12,7 @@ import concurrent.futures
 import gzip
 import re
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -108,6 +109,8 @@ def test_contested_pairs_sit_side_by_side() -> None:
 # --- the server's layers, over a stand-in for Streamlit --------------------------------------
 
 INDEX = b"<!DOCTYPE html><html><head></head><body><div id=root></div></body></html>"
+#: INDEX as a page comes out of the first-view layer: naming the element modules to fetch.
+PRELOADING = INDEX.replace(b"</head>", server._preloads() + b"</head>")
 SCRIPT = b"console.log('streamlit');" * 200
 ETAG = b'"index-v1"'
 
@@ -206,7 +209,7 @@ def test_a_failing_sketch_costs_the_visitor_nothing(monkeypatch, caplog) -> None
 
     monkeypatch.setattr(server, "_draw", broken)
     status, _h, body = _get(server.FirstView(Streamlit()), "/Claims", b"place=Bakhmut")
-    assert status == 200 and body == INDEX
+    assert status == 200 and body == PRELOADING
     assert "no first-view sketch" in caplog.text
 
 
@@ -215,8 +218,26 @@ def test_a_slow_sketch_is_not_waited_for(monkeypatch) -> None:
     monkeypatch.setattr(server, "_draw", lambda *a: time.sleep(2) or "<div>late</div>")
     started = time.perf_counter()
     _s, _h, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
-    assert body == INDEX
+    assert body == PRELOADING
     assert time.perf_counter() - started < 1.5
+
+
+def test_a_page_names_the_element_modules_its_first_run_loads(monkeypatch) -> None:
+    import streamlit
+
+    monkeypatch.setattr(server, "_draw", lambda *a: pytest.fail("the Overview has no sketch"))
+    status, _h, body = _get(server.FirstView(Streamlit()), "/")
+    assert status == 200
+    names = re.findall(rb'<link rel="modulepreload" crossorigin href="\./static/js/([^"]+)">',
+                       body)
+    # The sidebar's date filter, the page links, the metrics and the articles' table,
+    # with what they import; each a file this Streamlit ships, none its page names already.
+    for element in (b"DateInput.", b"PageLink.", b"Metric.", b"DataFrame."):
+        assert any(n.startswith(element) for n in names), element
+    static = Path(streamlit.__file__).parent / "static"
+    assert all((static / "static" / "js" / n.decode()).is_file() for n in names)
+    own = (static / "index.html").read_bytes()
+    assert not [n for n in names if n in own]
 
 
 def test_the_bundled_data_sketches_bakhmut_on_the_map_and_its_contested_claims() -> None:

@@ -14,7 +14,9 @@ own ASGI app:
   of that view (warlens/sketch.py), so the reader sees the events or claims while the
   interactive page loads; the live page replaces it as soon as it has drawn its own.
   The figure and rows it sketches are the ones the page then draws, built once
-  (`common.built_once`): the visitor's session finds them ready.
+  (`common.built_once`): the visitor's session finds them ready. The Overview's page
+  and the sketched ones also name the frontend modules their first run loads
+  (`PRELOADED`), so the browser fetches them while the script runs.
 
 Neither layer changes what a page shows, and either steps aside on any doubt: a request
 it does not know, a sketch that is not ready within SKETCH_BUDGET_S, an error (logged).
@@ -23,6 +25,7 @@ it does not know, a sketch that is not ready within SKETCH_BUDGET_S, an error (l
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import logging
 import re
@@ -270,15 +273,18 @@ class FirstView:
             return
         params = _params(scope)
         drawn: list[str] = []
-        with anyio.move_on_after(SKETCH_BUDGET_S):
-            drawn.append(await anyio.to_thread.run_sync(self._sketch, kind, params,
-                                                        abandon_on_cancel=True))
+        if kind:
+            with anyio.move_on_after(SKETCH_BUDGET_S):
+                drawn.append(await anyio.to_thread.run_sync(self._sketch, kind, params,
+                                                            abandon_on_cancel=True))
         # Always the whole page: a browser's cached copy would hold an older sketch.
         asked = _without_encoding(scope)
         asked["headers"] = [(k, v) for k, v in asked["headers"]
                             if k not in (b"if-none-match", b"if-modified-since")]
         status, headers, body = await _capture(self.app, asked, receive)
         headers = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"last-modified")]
+        if status == 200 and b"</head>" in body:
+            body = body.replace(b"</head>", _preloads() + b"</head>", 1)
         if status == 200 and drawn and drawn[0] and b"<body>" in body:
             body = body.replace(b"<body>", b"<body>" + drawn[0].encode(), 1)
             # Streamlit's stylesheet need not hold up the sketch's first paint: the
@@ -292,8 +298,12 @@ class FirstView:
 
     @staticmethod
     def _kind(scope: Scope) -> str | None:
+        """The sketch a page's HTML gets ("" for the Overview: none); None for anything
+        but a page."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
+        if scope["path"].strip("/") == "":
+            return ""
         return SKETCHED.get(scope["path"].rstrip("/").rsplit("/", 1)[-1])
 
     def _sketch(self, kind: str, params: dict[str, list[str]]) -> str:
@@ -313,8 +323,44 @@ class FirstView:
     def _read_all(self) -> None:
         from warlens.ui.mapview import BASEMAP, COARSE_BASEMAP
 
+        _preloads()
         for name in (COARSE_BASEMAP, BASEMAP):
             self._outline(name)
+
+
+#: The frontend's element modules the pages draw from their first run (the sidebar's
+#: filters, links, metrics and tables). Streamlit loads each when its first element
+#: arrives, after the script has started; named in the page's head, the browser fetches
+#: and compiles them while the server runs the script.
+PRELOADED = ("PageLink", "DateInput", "TextInput", "Checkbox", "Button", "FileUploader",
+             "Metric", "DataFrame")
+#: A static import in Streamlit's built modules (`import{a as b}from"./X.js"`,
+#: `import"./X.js"`); not a dynamic `import("./X.js")`, which loads only when asked.
+_IMPORTED = re.compile(rb'(?:^|[;}])import(?:\{[^}]*\}from|\*as \w+ from|[\w$]+ from|)'
+                       rb'"\./([\w.$-]+\.js)"')
+
+
+@functools.cache
+def _preloads() -> bytes:
+    """`<link rel="modulepreload">` for PRELOADED and the modules they import, as
+    Streamlit's own page names its first modules (none if this Streamlit has none)."""
+    import streamlit
+
+    static = Path(streamlit.__file__).parent / "static"
+    js = static / "static" / "js"
+    # What the page names already (its script and the modules it preloads) is not
+    # named twice, nor followed: the main bundle's own imports are there.
+    named = set(re.findall(r'\./static/js/([\w.$-]+\.js)', (static / "index.html").read_text()))
+    wanted = [p.name for p in js.glob("*.js") if p.name.split(".", 1)[0] in PRELOADED]
+    seen: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in seen or name in named or not (js / name).is_file():
+            continue
+        seen.add(name)
+        wanted.extend(m.decode() for m in _IMPORTED.findall((js / name).read_bytes()))
+    return b"".join(b'<link rel="modulepreload" crossorigin href="./static/js/'
+                    + name.encode() + b'">' for name in sorted(seen))
 
 
 def _draw(kind: str, params: dict[str, list[str]],
