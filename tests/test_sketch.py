@@ -19,7 +19,7 @@ import pytest
 
 from warlens import figures, sketch
 from warlens.model import Col
-from warlens.ui import server
+from warlens.ui import server, sketches
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"&'
 
@@ -33,7 +33,7 @@ def _places(**columns: list) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def outlines() -> sketch.Outlines:
-    return sketch.Outlines.read(server.STATIC / "countries-coarse.geojson")
+    return sketch.Outlines.read(sketches.STATIC / "countries-coarse.geojson")
 
 
 def _circles(svg: str) -> list[tuple[float, float, float]]:
@@ -181,7 +181,7 @@ def test_range_and_revalidation_requests_go_to_streamlit() -> None:
 
 
 def test_a_map_link_gets_its_sketch_in_the_page(monkeypatch) -> None:
-    monkeypatch.setattr(server, "_draw", lambda kind, params, outlines:
+    monkeypatch.setattr(sketches, "draw", lambda kind, params:
                         f"<div id=wl-first>{kind} {params['place'][0]}</div>")
     status, _headers, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
     assert status == 200
@@ -189,7 +189,7 @@ def test_a_map_link_gets_its_sketch_in_the_page(monkeypatch) -> None:
 
 
 def test_a_revisit_gets_the_page_again_never_a_stale_sketch(monkeypatch) -> None:
-    monkeypatch.setattr(server, "_draw", lambda *a: "<div id=wl-first>now</div>")
+    monkeypatch.setattr(sketches, "draw", lambda *a: "<div id=wl-first>now</div>")
     inner = Streamlit()
     status, headers, body = _get(server.FirstView(inner), "/Map", b"place=Bakhmut",
                                  extra=[(b"if-none-match", ETAG)])
@@ -198,7 +198,7 @@ def test_a_revisit_gets_the_page_again_never_a_stale_sketch(monkeypatch) -> None
 
 
 def test_other_pages_and_files_pass_untouched(monkeypatch) -> None:
-    monkeypatch.setattr(server, "_draw", lambda *a: pytest.fail("no sketch for this page"))
+    monkeypatch.setattr(sketches, "draw", lambda *a: pytest.fail("no sketch for this page"))
     _s, _h, body = _get(server.FirstView(Streamlit()), "/Problems", b"severity=error")
     assert body == INDEX
 
@@ -207,7 +207,7 @@ def test_a_failing_sketch_costs_the_visitor_nothing(monkeypatch, caplog) -> None
     def broken(*_args):
         raise RuntimeError("no corpus")
 
-    monkeypatch.setattr(server, "_draw", broken)
+    monkeypatch.setattr(sketches, "draw", broken)
     status, _h, body = _get(server.FirstView(Streamlit()), "/Claims", b"place=Bakhmut")
     assert status == 200 and body == PRELOADING
     assert "no first-view sketch" in caplog.text
@@ -215,7 +215,7 @@ def test_a_failing_sketch_costs_the_visitor_nothing(monkeypatch, caplog) -> None
 
 def test_a_slow_sketch_is_not_waited_for(monkeypatch) -> None:
     monkeypatch.setattr(server, "SKETCH_BUDGET_S", 0.2)
-    monkeypatch.setattr(server, "_draw", lambda *a: time.sleep(2) or "<div>late</div>")
+    monkeypatch.setattr(sketches, "draw", lambda *a: time.sleep(2) or "<div>late</div>")
     started = time.perf_counter()
     _s, _h, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
     assert body == PRELOADING
@@ -225,7 +225,7 @@ def test_a_slow_sketch_is_not_waited_for(monkeypatch) -> None:
 def test_a_page_names_the_element_modules_its_first_run_loads(monkeypatch) -> None:
     import streamlit
 
-    monkeypatch.setattr(server, "_draw", lambda *a: pytest.fail("the Overview has no sketch"))
+    monkeypatch.setattr(sketches, "draw", lambda *a: pytest.fail("the Overview has no sketch"))
     status, _h, body = _get(server.FirstView(Streamlit()), "/")
     assert status == 200
     names = re.findall(rb'<link rel="modulepreload" crossorigin href="\./static/js/([^"]+)">',
@@ -244,14 +244,14 @@ def test_the_bundled_data_sketches_bakhmut_on_the_map_and_its_contested_claims()
     outlines: dict[str, sketch.Outlines] = {}
 
     def read(name: str) -> sketch.Outlines:
-        return outlines.setdefault(name, sketch.Outlines.read(server.STATIC / name))
+        return outlines.setdefault(name, sketch.Outlines.read(sketches.STATIC / name))
 
-    drawn = server._draw("map", {"place": ["Bakhmut"]}, read)
+    drawn = sketches.draw("map", {"place": ["Bakhmut"]}, read)
     assert "<circle" in drawn and ">Bakhmut</text>" in drawn and "7 events at 2 places" in drawn
-    claims = server._draw("claims", {"place": ["Bakhmut"]}, read)
+    claims = sketches.draw("claims", {"place": ["Bakhmut"]}, read)
     assert "Contested (1 event)" in claims and "All claims (16)" in claims
     assert "Wagner Group" in claims
-    assert server._draw("map", {"place": ["Atlantis"]}, read).count("<circle") >= 1  # the
+    assert sketches.draw("map", {"place": ["Atlantis"]}, read).count("<circle") >= 1  # the
     # unknown place is dropped with a notice, as on the live page: the whole map is drawn.
 
 
@@ -261,7 +261,7 @@ def _rects(svg: str) -> list[tuple[float, float, float, float]]:
 
 
 def test_the_timeline_sketch_opens_on_the_capture_of_bakhmut_as_the_live_chart_does() -> None:
-    drawn = server._draw("timeline", {"place": ["Bakhmut"]}, lambda name: None)
+    drawn = sketches.draw("timeline", {"place": ["Bakhmut"]}, lambda name: None)
     wide = re.search(r'<div class="wl-wide">(.*?)</div>', drawn).group(1)
     # The capture (20-21 May 2023) is a bar of its own, wide enough to see at 1,100 px.
     bars = [r for r in _rects(wide) if r[3] > 5]
@@ -309,7 +309,7 @@ def test_visitors_arriving_together_build_a_view_once() -> None:
 
 
 def test_a_story_link_sketches_the_dispute_with_every_quote_credited() -> None:
-    drawn = server._draw("stories", {"story": ["mariupol-capture-2022"]}, lambda name: None)
+    drawn = sketches.draw("stories", {"story": ["mariupol-capture-2022"]}, lambda name: None)
     assert "The dispute" in drawn and "Reports in the order they were published (6)" in drawn
     # Both sides, in one pair.
     pair = drawn[drawn.index('class="wl-pair"'):]
@@ -330,7 +330,7 @@ def test_a_licence_the_attribution_names_is_not_repeated() -> None:
 
 
 def test_a_link_to_a_sentence_sketches_its_article_with_the_sentence_marked() -> None:
-    drawn = server._draw(
+    drawn = sketches.draw(
         "article", {"claim": ["bakhmut-falls-2023-05-21/zelenskyy-denies-capture"]},
         lambda name: None)
     assert "Selected sentence" in drawn
@@ -338,10 +338,24 @@ def test_a_link_to_a_sentence_sketches_its_article_with_the_sentence_marked() ->
     assert len(marked) >= 2  # in the box, and in the text itself
     assert "pyrrhic victory" in drawn  # the article's title
     # A link that leaves the article to be picked has nothing to sketch.
-    assert server._draw("article", {}, lambda name: None) == ""
+    assert sketches.draw("article", {}, lambda name: None) == ""
 
 
 def test_an_articles_text_is_escaped_in_its_sketch() -> None:
     out = sketch.marked_text([(HOSTILE, None), ("\n", None), (HOSTILE, "focus")])
     assert "<script" not in out and "<img" not in out
     assert out.count("<p>") == 2 and '<mark class="focus">&lt;script&gt;' in out
+
+
+def test_the_server_answers_before_pandas_and_the_engine_are_loaded() -> None:
+    """A fresh server's first visitor loads Streamlit's frontend while the data loads:
+    the server's own layers import nothing heavy (pandas, the engine, plotly's figures)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import warlens.ui.server; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'ibis', 'duckdb', 'pydantic', "
+            "'warlens.query', 'warlens.sketch') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "[]"

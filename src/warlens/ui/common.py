@@ -14,6 +14,11 @@ from warlens import export
 from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
 from warlens.ui.safe import md_escape as md_escape  # re-exported: the one path
+
+# What the server's export route serves, defined there: the server answers before this
+# module and pandas are loaded.
+from warlens.ui.server import DOWNLOADS as DOWNLOADS
+from warlens.ui.server import EXPORT_ROUTE as EXPORT_ROUTE
 from warlens.ui.shell import REWRITE_URL, View
 
 if TYPE_CHECKING:
@@ -98,17 +103,6 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
                                               claim=None).to_params())
 
 
-#: The export buttons: label, file name, MIME type, and which table each writes.
-DOWNLOADS = (
-    ("Events CSV", "warlens-events.csv", "text/csv", "events"),
-    ("Events GeoJSON", "warlens-events.geojson", "application/geo+json", "events"),
-    ("Claims CSV", "warlens-claims.csv", "text/csv", "claims"),
-)
-
-
-#: Where the server streams a view's export (`server.Downloads`): the app's address, then
-#: this, then the file's name, then the view's parameters.
-EXPORT_ROUTE = "export"
 
 
 def export_pieces(source: Source, filters: Filters, file_name: str) -> Iterator[bytes]:
