@@ -76,12 +76,16 @@ SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline", "Stories":
             "Article": "article"}
 
 
+#: Seconds after the start when the map sketches' outlines are read, unless a map link
+#: asks for them sooner: reading them (0.4 s of CPU) while the first visitor's page runs
+#: made it that much later on two cores.
+OUTLINES_AFTER_S = 6.0
+
+
 @contextlib.asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
     """Load the data folder while the server starts (in the background, so the server
-    answers at once): the first visitor's page and sketch then find it ready. One thread
-    does it all, the first page's needs first: on two cores, anything else loaded at the
-    same time (the map sketches' outlines: 0.4 s) was time the first page waited for."""
+    answers at once): the first visitor's page and sketch then find it ready."""
     threading.Thread(target=_warm, daemon=True, name="warlens-warm").start()
     yield
 
@@ -89,7 +93,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
 def _warm() -> None:
     from warlens import query
     from warlens.limits import read_limits
-    from warlens.ui import overview, shell
+    from warlens.ui import overview, shell, sketches
     from warlens.workspace import data_dir
 
     try:
@@ -100,10 +104,10 @@ def _warm() -> None:
         overview.ask(source, query.Filters(), read_limits()[0])
     except Exception:  # the first page then loads it and shows why
         log.exception("warlens: loading the data folder at start failed")
-    from warlens.ui import sketches
-
     _preloads()
-    sketches.read_outlines()  # what a shared link's map sketch draws on
+    later = threading.Timer(OUTLINES_AFTER_S, sketches.read_outlines)
+    later.daemon = True
+    later.start()
 
 
 def middleware() -> list[Middleware]:
