@@ -546,20 +546,31 @@ def _whole(value: object) -> int:
 
 
 def _view_counts_expr(tables: Tables, filters: query.Filters) -> ir.Table:
-    """One row: the articles, events, claims, places and contested events in view."""
+    """One row: the articles, events, claims, places and contested events in view.
+
+    The events are read once for their three figures (places counted as distinct spots,
+    `query.PLACE_SPOT`, in the same pass), and the articles are the distinct ids the
+    view's events and claims cite. Two places at 1,000,000 articles: 385 -> 180 ms for
+    two towns, 900 -> 550 ms for two countries, against a scan of the events for each
+    figure and a semi-join with the articles."""
+    import ibis
+
     events = where(tables, "events", filters)
     claims = where(tables, "claims", filters)
-    shown = _articles_shown(tables, filters)
-    # Places are few (a name and a spot: `query.PLACE_SPOT`), so this is a small hash
-    # table however many events there are.
-    named = events.filter(events[Col.PLACE_NAME].notnull() & (events[Col.PLACE_NAME] != ""))
-    spots = named.select(*query.PLACE_SPOT).distinct()
-    return (events.aggregate(events=events.count(),
-                             contested=events[Col.CONTESTED].fill_null(False)
-                             .ifelse(1, 0).sum())
-            .cross_join(spots.aggregate(places=spots.count()))
-            .cross_join(claims.aggregate(claims=claims.count()))
-            .cross_join(shown.aggregate(articles=shown.count())))
+    place = events[Col.PLACE_NAME]
+    spot = ibis.struct({c: events[c] for c in query.PLACE_SPOT})
+    counted = events.aggregate(
+        events=events.count(),
+        contested=events[Col.CONTESTED].fill_null(False).ifelse(1, 0).sum(),
+        places=(place.notnull() & (place != "")).ifelse(spot, ibis.null()).nunique())
+    opened = _open_articles(tables, filters)
+    if opened is not None:
+        articles = opened.aggregate(articles=opened.count())
+    else:
+        cited = events.select(Col.ARTICLE).union(claims.select(Col.ARTICLE), distinct=False)
+        articles = cited.aggregate(articles=cited[Col.ARTICLE].nunique())
+    return (counted.cross_join(claims.aggregate(claims=claims.count()))
+            .cross_join(articles))
 
 
 def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | None = None
