@@ -40,8 +40,8 @@ import anyio
 from starlette.middleware import Middleware
 
 # Nothing of warlens's own at import: the server answers before pandas and the engine are
-# loaded (in the background, by `lifespan` and FirstView), which the first visitor's
-# browser spends loading Streamlit's frontend.
+# loaded (in the background by `lifespan`, or when a sketch is first drawn), a time the
+# first visitor's browser spends loading Streamlit's frontend.
 
 log = logging.getLogger("warlens.server")
 
@@ -66,16 +66,12 @@ DOWNLOADS = (
     ("Events GeoJSON", "warlens-events.geojson", "application/geo+json", "events"),
     ("Claims CSV", "warlens-claims.csv", "text/csv", "claims"),
 )
-
-
 #: Where the server streams a view's export (`Downloads`): the app's address, then
 #: this, then the file's name, then the view's parameters.
 EXPORT_ROUTE = "export"
 #: The pages a shared link is sketched for, by the last part of their URL.
 SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline", "Stories": "stories",
             "Article": "article"}
-
-
 #: Seconds after the start when the map sketches' outlines are read, unless a map link
 #: asks for them sooner: reading them (0.4 s of CPU) while the first visitor's page runs
 #: made it that much later on two cores.
