@@ -13,12 +13,8 @@ import streamlit as st
 from warlens import export
 from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
+from warlens.ui.routes import DOWNLOADS, EXPORT_ROUTE
 from warlens.ui.safe import md_escape as md_escape  # re-exported: the one path
-
-# What the server's export route serves, defined there: the server answers before this
-# module and pandas are loaded.
-from warlens.ui.server import DOWNLOADS as DOWNLOADS
-from warlens.ui.server import EXPORT_ROUTE as EXPORT_ROUTE
 from warlens.ui.shell import REWRITE_URL, View
 
 if TYPE_CHECKING:

@@ -39,7 +39,9 @@ from urllib.parse import parse_qs
 import anyio
 from starlette.middleware import Middleware
 
-# Nothing of warlens's own at import: the server answers before pandas and the engine are
+from warlens.ui.routes import DOWNLOADS, EXPORT_ROUTE
+
+# Nothing else of warlens's own at import: the server answers before pandas and the engine are
 # loaded (in the background by `lifespan`, or when a sketch is first drawn), a time the
 # first visitor's browser spends loading Streamlit's frontend.
 
@@ -60,15 +62,6 @@ KEPT_BYTES = 64 << 20
 #: Files worth compressing, by content type.
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json",
                  "application/geo+json", "image/svg+xml", "application/manifest+json")
-#: The export buttons: label, file name, MIME type, and which table each writes.
-DOWNLOADS = (
-    ("Events CSV", "warlens-events.csv", "text/csv", "events"),
-    ("Events GeoJSON", "warlens-events.geojson", "application/geo+json", "events"),
-    ("Claims CSV", "warlens-claims.csv", "text/csv", "claims"),
-)
-#: Where the server streams a view's export (`Downloads`): the app's address, then
-#: this, then the file's name, then the view's parameters.
-EXPORT_ROUTE = "export"
 #: The pages a shared link is sketched for, by the last part of their URL.
 SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline", "Stories": "stories",
             "Article": "article"}

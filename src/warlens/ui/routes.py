@@ -1,0 +1,15 @@
+"""What the pages link to that the server answers itself, not Streamlit (`server.Downloads`).
+
+Apart from the pages and the server, with nothing to import: the server reads it before
+pandas and the data are loaded, and the pages link to it.
+"""
+
+#: The export buttons: label, file name, MIME type, and which table each writes.
+DOWNLOADS = (
+    ("Events CSV", "warlens-events.csv", "text/csv", "events"),
+    ("Events GeoJSON", "warlens-events.geojson", "application/geo+json", "events"),
+    ("Claims CSV", "warlens-claims.csv", "text/csv", "claims"),
+)
+#: Where the server streams a view's export (`server.Downloads`): the app's address, then
+#: this, then the file's name, then the view's parameters.
+EXPORT_ROUTE = "export"
