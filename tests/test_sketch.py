@@ -181,7 +181,7 @@ def test_range_and_revalidation_requests_go_to_streamlit() -> None:
 
 
 def test_a_map_link_gets_its_sketch_in_the_page(monkeypatch) -> None:
-    monkeypatch.setattr(sketches, "draw", lambda kind, params:
+    monkeypatch.setattr(sketches, "draw", lambda kind, params, outlines:
                         f"<div id=wl-first>{kind} {params['place'][0]}</div>")
     status, _headers, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
     assert status == 200

@@ -33,7 +33,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import anyio
@@ -41,9 +41,12 @@ from starlette.middleware import Middleware
 
 from warlens.ui.routes import DOWNLOADS, EXPORT_ROUTE
 
-# Nothing else of warlens's own at import: the server answers before pandas and the engine are
-# loaded (in the background by `lifespan`, or when a sketch is first drawn), a time the
-# first visitor's browser spends loading Streamlit's frontend.
+if TYPE_CHECKING:
+    from warlens.sketch import Outlines
+
+# Nothing else of warlens's own at import: the server answers before pandas and the
+# engine are loaded (in the background by `lifespan`, or when a sketch is first drawn),
+# a time the first visitor's browser spends loading Streamlit's frontend.
 
 log = logging.getLogger("warlens.server")
 
@@ -82,7 +85,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
 def _warm() -> None:
     from warlens import query
     from warlens.limits import read_limits
-    from warlens.ui import overview, shell, sketches
+    from warlens.ui import overview, shell
     from warlens.workspace import data_dir
 
     try:
@@ -94,9 +97,6 @@ def _warm() -> None:
     except Exception:  # the first page then loads it and shows why
         log.exception("warlens: loading the data folder at start failed")
     _preloads()
-    later = threading.Timer(OUTLINES_AFTER_S, sketches.read_outlines)
-    later.daemon = True
-    later.start()
 
 
 def middleware() -> list[Middleware]:
@@ -267,6 +267,11 @@ class FirstView:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._outlines: dict[str, Outlines] = {}
+        self._reading = threading.Lock()
+        later = threading.Timer(OUTLINES_AFTER_S, self._read_all)
+        later.daemon = True
+        later.start()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = self._kind(scope)
@@ -313,10 +318,27 @@ class FirstView:
         try:
             from warlens.ui import sketches
 
-            return sketches.draw(kind, params)
+            return sketches.draw(kind, params, self._outline)
         except Exception:  # a sketch never costs the visitor the page
             log.exception("warlens: no first-view sketch for %s %s", kind, params)
             return ""
+
+    def _outline(self, name: str) -> Outlines:
+        """The country outlines of static/`name`, read once."""
+        from warlens import sketch
+        from warlens.ui.sketches import STATIC
+
+        with self._reading:
+            if name not in self._outlines:
+                self._outlines[name] = sketch.Outlines.read(STATIC / name)
+            return self._outlines[name]
+
+    def _read_all(self) -> None:
+        """Every outline a map sketch may draw on, read ahead of the links that ask."""
+        from warlens.ui.mapview import BASEMAP, COARSE_BASEMAP
+
+        for name in (COARSE_BASEMAP, BASEMAP):
+            self._outline(name)
 
 
 #: The frontend's element modules the pages draw from their first run (the sidebar's

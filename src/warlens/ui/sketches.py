@@ -10,7 +10,6 @@ loaded before the server answers.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,29 +24,10 @@ CONTESTED_SKETCHED = 3
 #: Reports a story's sketch lists (the live page lists them all).
 STORY_REPORTS_SKETCHED = 12
 
-_outlines: dict[str, sketch.Outlines] = {}
-_reading = threading.Lock()
-
-
-def outline(name: str) -> sketch.Outlines:
-    """The country outlines of static/`name`, read once."""
-    with _reading:
-        if name not in _outlines:
-            _outlines[name] = sketch.Outlines.read(STATIC / name)
-        return _outlines[name]
-
-
-def read_outlines() -> None:
-    """Read every outline a map sketch may draw on (while the server starts)."""
-    from warlens.ui.mapview import BASEMAP, COARSE_BASEMAP
-
-    for name in (COARSE_BASEMAP, BASEMAP):
-        outline(name)
-
-
 def draw(kind: str, params: dict[str, list[str]],
-         outlines: Callable[[str], sketch.Outlines] = outline) -> str:
-    """The sketch of page `kind` for a link's parameters ("" when it would draw nothing)."""
+         outlines: Callable[[str], sketch.Outlines]) -> str:
+    """The sketch of page `kind` for a link's parameters ("" when it would draw nothing),
+    on the country outlines `outlines` reads by file name."""
     from warlens.ui import common, shell
     from warlens.workspace import data_dir
 
