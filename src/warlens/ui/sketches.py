@@ -13,9 +13,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from warlens import query, sketch, text
+from warlens import query, sketch, stories, text
 from warlens.limits import read_limits
 from warlens.model import Col
+from warlens.ui import claims as claims_page
+from warlens.ui import common, mapview, reader, shell, timeline
+from warlens.workspace import data_dir
 
 #: The app's static/ folder (the map outlines the map sketch draws on).
 STATIC = Path(__file__).resolve().parents[3] / "static"
@@ -24,13 +27,11 @@ CONTESTED_SKETCHED = 3
 #: Reports a story's sketch lists (the live page lists them all).
 STORY_REPORTS_SKETCHED = 12
 
+
 def draw(kind: str, params: dict[str, list[str]],
          outlines: Callable[[str], sketch.Outlines]) -> str:
     """The sketch of page `kind` for a link's parameters ("" when it would draw nothing),
     on the country outlines `outlines` reads by file name."""
-    from warlens.ui import common, shell
-    from warlens.workspace import data_dir
-
     source = shell.workspace(str(data_dir())).source()
     vocab = source.vocabulary()
     filters, _notices = query.filters_from_params(params, vocab)
@@ -56,8 +57,6 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
 
 
 def _map_sketch(view: object, outlines: Callable[[str], sketch.Outlines]) -> tuple[str, str]:
-    from warlens.ui import mapview
-
     fig, _missing = mapview.map_figure(view)
     if fig is None:
         return "Map", ""
@@ -67,8 +66,6 @@ def _map_sketch(view: object, outlines: Callable[[str], sketch.Outlines]) -> tup
 
 
 def _timeline_sketch(view: object, _outlines: object) -> tuple[str, str]:
-    from warlens.ui import timeline
-
     n_dated = view.source.timeline_dated(view.filters)  # type: ignore[attr-defined]
     if not n_dated:
         return "Timeline", ""
@@ -80,10 +77,8 @@ def _timeline_sketch(view: object, _outlines: object) -> tuple[str, str]:
 
 def _claims_sketch(view: object, _outlines: object) -> tuple[str, str]:
     """The contested claims side by side, then the first rows of the claims table."""
-    from warlens.ui import claims
-
     source, filters = view.source, view.filters  # type: ignore[attr-defined]
-    rows = source.claims(filters, [*claims.COLUMNS], limit=sketch.TABLE_ROWS,
+    rows = source.claims(filters, [*claims_page.COLUMNS], limit=sketch.TABLE_ROWS,
                          about=filters.event)
     if rows.frame.empty:
         return "Claims", ""
@@ -98,7 +93,7 @@ def _claims_sketch(view: object, _outlines: object) -> tuple[str, str]:
                 side.append(said)
     contested = (f"<h3>Contested ({n_events:,} event{'s' * (n_events != 1)})</h3>"
                  + sketch.pairs(list(groups.values())) if n_events else "")
-    columns = {col: claims.COLUMNS[col]["label"] for col in claims.COLUMNS
+    columns = {col: claims_page.COLUMNS[col]["label"] for col in claims_page.COLUMNS
                if col != Col.CONTESTED}
     return "Claims", (contested + f"<h3>All claims ({rows.total:,})</h3>"
                       + sketch.table(rows.frame.fillna(""), columns, rows.total,
@@ -112,8 +107,6 @@ def _credit(row: dict) -> str:
 def _story_sketch(view: object, _outlines: object) -> tuple[str, str]:
     """One story (`?story=slug`): the dispute side by side, then its reports in order of
     publication, each quote with its text's attribution and licence."""
-    from warlens import stories
-
     filters = view.filters  # type: ignore[attr-defined]
     if len(filters.stories) != 1:
         return "Stories", ""
@@ -158,8 +151,6 @@ def _article_sketch(view: object, _outlines: object) -> tuple[str, str]:
     """A link to one article (or to a sentence in it): its text with the sentence marked,
     and the text's attribution and licence. A link that leaves the article to be picked
     gets no sketch."""
-    from warlens.ui import reader
-
     source, filters = view.source, view.filters  # type: ignore[attr-defined]
     article_id = None
     for table, key in (("claims", filters.claim), ("events", filters.event)):
