@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +23,7 @@ from warlens.figures import (
     undated,
 )
 from warlens.model import ARTICLE_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, Col
+from warlens.ui.plot import BUNDLE
 
 BAKHMUT = (48.5956, 37.9999)
 ARTICLE = "bakhmut-falls"
@@ -422,6 +426,25 @@ def _builds_a_valid_figure(fig: go.Figure) -> None:
     checked = go.Figure(fig.to_dict())  # validates every property, raises on a bad one
     assert _paths(checked.to_dict()) == _paths(fig.to_dict())  # and drops none
     assert len(checked.data) == len(fig.data)
+    # The browser draws with a plotly.js of a few trace types (scripts/plotly/entry.js):
+    # another type would be a chart that stays blank.
+    assert {trace.type for trace in fig.data} <= BROWSER_TRACES
+
+
+#: The trace types in the browser's plotly.js build (scatter is in plotly's core).
+BROWSER_TRACES = {"scatter"} | set(re.findall(
+    r"require\('plotly\.js/lib/(\w+)'\)",
+    (Path(__file__).parents[1] / "scripts" / "plotly" / "entry.js").read_text())) - {"core"}
+
+
+def test_the_browser_plotly_build_is_the_version_plotly_writes_figures_for():
+    from plotly.offline import get_plotlyjs_version
+
+    bundle = Path(__file__).parents[1] / "static" / BUNDLE
+    with bundle.open(encoding="utf-8") as f:
+        head = f.read(200)
+    assert f"plotly.js v{get_plotlyjs_version()} " in head
+    assert {"scatter", "bar", "scattermap"} == BROWSER_TRACES
 
 
 def _paths(tree: object, prefix: str = "") -> set[str]:

@@ -7,7 +7,6 @@ link's page with the link's own query string, as the browser would).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Callable
@@ -18,6 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import charts
 from seedcorpus import seed_folder
 from warlens import figures, synth
 from warlens.model import Col
@@ -397,7 +397,7 @@ def test_a_timeline_with_more_events_than_bars_counts_them_and_lists_the_undated
     monkeypatch.setenv("WARLENS_TIMELINE_BARS", "10")
     at = open_page("pages/1_Timeline.py")
     assert not at.exception
-    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    title = charts.figures(at)[0]["layout"]["title"]["text"]
     assert title.startswith(f"Aggregated: {len(events) - n_undated:,} dated events")
     assert f"Undated ({n_undated:,})" in [h.value for h in at.subheader]
     assert at.get("button_group")[0].proto.disabled  # rows by place are not drawn: no choice
@@ -425,4 +425,4 @@ def test_a_wrong_limit_in_the_environment_is_named_on_the_page(
     assert not at.exception
     assert any("WARLENS_TIMELINE_BARS='many'" in re.sub(r"\\(.)", r"\1", w.value)
                for w in at.warning)
-    assert at.get("plotly_chart")  # the timeline is drawn with the default limit
+    assert charts.figures(at)  # the timeline is drawn with the default limit

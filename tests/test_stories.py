@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import charts
 from warlens import query, stories
 from warlens.cli import main
 from warlens.corpus import Corpus
@@ -210,10 +211,8 @@ def _bundled_page(monkeypatch: pytest.MonkeyPatch, page: str, state: dict, **par
 
 
 def _figure(at) -> dict:
-    import json
-
-    [chart] = at.get("plotly_chart")
-    return json.loads(chart.proto.spec)
+    [figure] = charts.figures(at)
+    return figure
 
 
 def test_the_map_draws_one_mark_per_story_sized_by_its_reports(

@@ -1,7 +1,7 @@
 """Tables -> plotly figures: the timeline and the map, as pure functions.
 
 Nothing here knows Streamlit; every builder takes the query's tables and returns
-a `go.Figure` that a page hands to `st.plotly_chart`. Three promises hold for
+a `go.Figure` that a page hands to the chart element (ui/plot.py). Three promises hold for
 every figure:
 
 * Honest dates and places. A day is drawn as a point, a vague date as a range
@@ -126,6 +126,19 @@ LAND_COLOUR = "#F3F1EC"
 BORDER_COLOUR = "#9A9A9A"
 LABEL_COLOUR = "#8A8A8A"
 FONT = "Inter, system-ui, sans-serif"
+TEXT_COLOUR = "#31333F"
+#: Every figure's template, written out: the defaults a figure does not set itself. (An
+#: app that imports Streamlit has Streamlit's template as plotly's default, whose colours
+#: are placeholders only Streamlit's own chart element fills in.)
+TEMPLATE = {"layout": {
+    "font": {"color": TEXT_COLOUR},
+    "colorway": ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
+                 "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"],
+    "xaxis": {"gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, "linecolor": GRID_COLOUR,
+              "automargin": True},
+    "yaxis": {"gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, "linecolor": GRID_COLOUR,
+              "automargin": True},
+}}
 
 # --- timeline ------------------------------------------------------------------------------------
 
@@ -331,7 +344,8 @@ class _Draft:
         self.traces.append({"type": kind, **{k: v for k, v in props.items() if v is not None}})
 
     def figure(self) -> go.Figure:
-        layout = {**self.layout, **({"shapes": self.shapes} if self.shapes else {}),
+        layout = {"template": TEMPLATE, **self.layout,
+                  **({"shapes": self.shapes} if self.shapes else {}),
                   **({"annotations": self.annotations} if self.annotations else {})}
         return go.Figure(data=self.traces, layout=layout, _validate=False)
 

@@ -270,6 +270,9 @@ def wait_for_app(page: Page, timeout: float = APP_TIMEOUT_MS) -> None:
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout)
     # Widgets load their code lazily and show grey skeletons until then, after the run ends.
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
+    # A chart (warlens/ui/plot.py) draws once plotly.js has loaded, after the run too.
+    expect(page.locator('[data-testid="stBidiComponentRegular"]:not(:has(.main-svg))')
+           ).to_have_count(0, timeout=timeout)
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def _overview(page: Page) -> None:
 
 
 def _timeline(page: Page) -> None:
-    expect(main(page).get_by_test_id("stPlotlyChart").locator(".js-plotly-plot")).to_be_visible()
+    expect(main(page).get_by_test_id("wlPlot").locator(".main-svg").first).to_be_visible()
 
 
 def _claims(page: Page) -> None:

@@ -8,13 +8,13 @@ same: titles, counts, captions, links, table rows, and the charts' marks.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import charts
 from conftest import fresh_store
 from engines import _why_not
 from warlens import engine
@@ -83,9 +83,8 @@ def _frame(value: pd.DataFrame) -> list[list[str]]:
     return [[cell(v) for v in row] for row in value.astype(object).itertuples(index=False)]
 
 
-def _marks(spec: str) -> list[tuple]:
+def _marks(figure: dict) -> list[tuple]:
     """A chart's traces: name, and how many marks each draws."""
-    figure = json.loads(spec)
     return [(t.get("name"), t.get("type"), len(t.get("x") or t.get("lat") or []))
             for t in figure.get("data", [])]
 
@@ -104,7 +103,7 @@ def seen(at: AppTest) -> dict[str, list]:
         "warning": [w.value for w in main.warning],
         "links": [(p.label, p.proto.query_string) for p in main.get("page_link")],
         "tables": [_frame(d.value) for d in main.dataframe],
-        "charts": [_marks(c.proto.spec) for c in main.get("plotly_chart")],
+        "charts": [_marks(figure) for figure in charts.figures(main)],
     }
 
 

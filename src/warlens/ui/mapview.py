@@ -13,6 +13,7 @@ from warlens import figures
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
+from warlens.ui.plot import chart, static_url
 from warlens.ui.shell import View, share_box
 from warlens.ui.stories import STORIES_PAGE
 
@@ -31,12 +32,6 @@ STORY_KEY = ("One mark per story (a real-world event as every outlet reported it
              "place its reports name most, sized by its number of reports and coloured by "
              "its most frequent type. Click a story to compare its reports.")
 LABEL_LIMIT = 40
-
-
-def static_url(name: str) -> str:
-    """The URL of a file in static/, served by Streamlit (follows server.baseUrlPath)."""
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}/app/static/{name}" if base else f"/app/static/{name}"
 
 
 def town_labels(events: pd.DataFrame) -> pd.DataFrame:
@@ -74,9 +69,7 @@ def draw(view: View) -> None:
     if fig is None:
         st.info("No event in this view has a known location.")
     else:
-        chosen = st.plotly_chart(fig, on_select="rerun", key="map_chart", width="stretch",
-                                 selection_mode=("points", "box", "lasso"),
-                                 config={"scrollZoom": True})
+        chosen = chart(fig, key="map_chart", modes=("points", "box", "lasso"), scroll_zoom=True)
         places = _selected_places(chosen, set(view.vocab.places.values()))
         if places and tuple(sorted(places)) != tuple(sorted(view.filters.places)):
             common.go(replace(view.filters.without_selection(), places=tuple(sorted(places))))
@@ -129,9 +122,7 @@ def _draw_stories(view: View) -> None:
                                max_points=view.limits.map_places,
                                tile_style=os.environ.get(TILES_ENV) or None,
                                glyphs_url=static_url(GLYPHS))
-        chosen = st.plotly_chart(fig, on_select="rerun", key="map_story_chart",
-                                 width="stretch", selection_mode=("points",),
-                                 config={"scrollZoom": True})
+        chosen = chart(fig, key="map_story_chart", scroll_zoom=True)
         picked = _selected_places(chosen, set(points[Col.PLACE_NAME]))
         if picked:  # a story's mark opens that story
             st.switch_page(STORIES_PAGE, query_params=replace(
@@ -140,11 +131,10 @@ def _draw_stories(view: View) -> None:
     share_box(view)
 
 
-def _selected_places(selection: object, known: set[str]) -> list[str]:
-    points = getattr(getattr(selection, "selection", None), "points", None) or []
+def _selected_places(points: list[dict], known: set[str]) -> list[str]:
     names = []
     for point in points:
-        data = point.get("customdata") if isinstance(point, dict) else None
+        data = point.get("customdata")
         name = data[0] if isinstance(data, list | tuple) and data else data
         if isinstance(name, str) and name in known and name not in names:
             names.append(name)

@@ -10,6 +10,7 @@ import streamlit as st
 from warlens import figures
 from warlens.model import Col
 from warlens.ui import common
+from warlens.ui.plot import chart
 from warlens.ui.shell import View, share_box
 
 GROUPS = {"place": "Place", "article": "Article", "type": "Event type", "story": "Story"}
@@ -17,11 +18,10 @@ GROUPS = {"place": "Place", "article": "Article", "type": "Event type", "story":
 DEFAULT_GROUP = "place"
 
 
-def selected_key(selection: object) -> str | None:
-    """The item key (customdata[0]) of the first point selected in a plotly chart."""
-    points = getattr(getattr(selection, "selection", None), "points", None) or []
+def selected_key(points: list[dict]) -> str | None:
+    """The item key (customdata[0]) of the first point selected in a chart."""
     for point in points:
-        data = point.get("customdata") if isinstance(point, dict) else None
+        data = point.get("customdata")
         if data:
             return str(data[0] if isinstance(data, list | tuple) else data)
     return None
@@ -67,8 +67,7 @@ def draw(view: View) -> None:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
         fig = timeline_figure(view, n_dated, group)
-        chosen = st.plotly_chart(fig, on_select="rerun", selection_mode=("points",),
-                                 key="timeline_chart", width="stretch")
+        chosen = chart(fig, key="timeline_chart")
         if not counts_only:
             focused = bool(fig.layout.xaxis.rangeslider.visible)
             key_note.caption(figures.TIMELINE_KEY
