@@ -111,6 +111,8 @@ def test_contested_pairs_sit_side_by_side() -> None:
 INDEX = b"<!DOCTYPE html><html><head></head><body><div id=root></div></body></html>"
 #: INDEX as a page comes out of the first-view layer: naming the element modules to fetch.
 PRELOADING = INDEX.replace(b"</head>", server._preloads() + b"</head>")
+#: A chart page's: it loads plotly.js too.
+CHART_PRELOADING = INDEX.replace(b"</head>", server._preloads() + server._CHART_HEAD + b"</head>")
 SCRIPT = b"console.log('streamlit');" * 200
 ETAG = b'"index-v1"'
 
@@ -218,8 +220,22 @@ def test_a_slow_sketch_is_not_waited_for(monkeypatch) -> None:
     monkeypatch.setattr(sketches, "draw", lambda *a: time.sleep(2) or "<div>late</div>")
     started = time.perf_counter()
     _s, _h, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
-    assert body == PRELOADING
+    assert body == CHART_PRELOADING
     assert time.perf_counter() - started < 1.5
+
+
+def test_a_chart_page_fetches_plotly_from_its_head_and_other_pages_do_not(monkeypatch) -> None:
+    from warlens.ui import plot
+
+    monkeypatch.setattr(sketches, "draw", lambda *a: "")
+    bundle = f"./app/static/{plot.BUNDLE}".encode()
+    for path, charted in (("/Map", True), ("/Timeline", True), ("/", False),
+                          ("/Claims", False)):
+        _s, _h, body = _get(server.FirstView(Streamlit()), path)
+        head = body.split(b"</head>")[0]
+        assert (b'<link rel="preload" as="script" href="' + bundle + b'">' in head) is charted
+    # The file it names is there to be served, and is the one the chart element loads.
+    assert (sketches.STATIC / plot.BUNDLE).is_file()
 
 
 def test_a_page_names_the_element_modules_its_first_run_loads(monkeypatch) -> None:
@@ -230,9 +246,10 @@ def test_a_page_names_the_element_modules_its_first_run_loads(monkeypatch) -> No
     assert status == 200
     names = re.findall(rb'<link rel="modulepreload" crossorigin href="\./static/js/([^"]+)">',
                        body)
-    # The sidebar's date filter, the page links, the metrics and the articles' table,
+    # The sidebar's filters, the page links, the metrics, the articles' table and the charts,
     # with what they import; each a file this Streamlit ships, none its page names already.
-    for element in (b"DateInput.", b"PageLink.", b"Metric.", b"DataFrame."):
+    for element in (b"DateInput.", b"PageLink.", b"Metric.", b"DataFrame.", b"Multiselect.",
+                    b"BidiComponent."):
         assert any(n.startswith(element) for n in names), element
     static = Path(streamlit.__file__).parent / "static"
     assert all((static / "static" / "js" / n.decode()).is_file() for n in names)

@@ -7,9 +7,11 @@
 // Nothing here writes markup: the figure's texts were escaped by warlens/figures.py, and
 // plotly draws them as text.
 
+// Shared with the page's head (ui/server.py), which may have started the load already.
 const loads = (window.__warlensPlotly ??= {});
 
-function plotly(src) {
+function plotly(url) {
+    const src = new URL(url, document.baseURI).href;
     loads[src] ??= new Promise((resolve, reject) => {
         const script = document.createElement("script");
         script.src = src;

@@ -17,8 +17,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-#: The plotly.js build in static/, made by scripts/build_plotly.sh.
-BUNDLE = "plotly-warlens.min.js"
+from warlens.ui.routes import PLOTLY_BUNDLE as BUNDLE
+
 #: How a reader may select: "points" (a click), "box", "lasso".
 MODES = ("points", "box", "lasso")
 #: Plotly's height when a figure sets none.

@@ -13,3 +13,5 @@ DOWNLOADS = (
 #: Where the server streams a view's export (`server.Downloads`): the app's address, then
 #: this, then the file's name, then the view's parameters.
 EXPORT_ROUTE = "export"
+#: The plotly.js the charts draw with, in static/ (scripts/build_plotly.sh).
+PLOTLY_BUNDLE = "plotly-warlens.min.js"

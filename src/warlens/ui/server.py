@@ -39,7 +39,7 @@ from urllib.parse import parse_qs
 import anyio
 from starlette.middleware import Middleware
 
-from warlens.ui.routes import DOWNLOADS, EXPORT_ROUTE
+from warlens.ui.routes import DOWNLOADS, EXPORT_ROUTE, PLOTLY_BUNDLE
 
 if TYPE_CHECKING:
     from warlens.sketch import Outlines
@@ -291,7 +291,8 @@ class FirstView:
         status, headers, body = await _capture(self.app, asked, receive)
         headers = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"last-modified")]
         if status == 200 and b"</head>" in body:
-            body = body.replace(b"</head>", _preloads() + b"</head>", 1)
+            head = _preloads() + (_CHART_HEAD if kind in CHARTED else b"")
+            body = body.replace(b"</head>", head + b"</head>", 1)
         if status == 200 and drawn and drawn[0] and b"<body>" in body:
             body = body.replace(b"<body>", b"<body>" + drawn[0].encode(), 1)
             # Streamlit's stylesheet need not hold up the sketch's first paint: the
@@ -341,12 +342,33 @@ class FirstView:
             self._outline(name)
 
 
+#: The pages whose view is a chart (ui/plot.py).
+CHARTED = frozenset({"map", "timeline"})
+# A chart page's head fetches plotly.js at once, and runs it when the page's script has
+# started: the browser then waits on the server, and plotly's 0.2 s of start-up is done
+# before the chart is asked for (the chart element shares this load: ui/plot.js).
+_CHART_HEAD = (
+    b'<link rel="preload" as="script" href="./app/static/' + PLOTLY_BUNDLE.encode() + b'">'
+    b"<script>(() => {"
+    b"const src = new URL('./app/static/" + PLOTLY_BUNDLE.encode() + b"', document.baseURI).href;"
+    b"const loads = (window.__warlensPlotly ??= {});"
+    b"const start = () => { loads[src] ??= new Promise((resolve, reject) => {"
+    b" const s = document.createElement('script'); s.src = src;"
+    b" s.onload = () => resolve(window.Plotly);"
+    b" s.onerror = () => { delete loads[src]; reject(new Error('could not load ' + src)); };"
+    b" document.head.appendChild(s); }); };"
+    b"new MutationObserver((_, seen) => {"
+    b" if (document.querySelector('[data-testid=\"stApp\"][data-test-script-state=\"running\"]'))"
+    b" { seen.disconnect(); start(); } })"
+    b".observe(document.documentElement, {subtree: true, attributes: true, childList: true});"
+    b"})();</script>")
+
 #: The frontend's element modules the pages draw from their first run (the sidebar's
 #: filters, links, metrics and tables). Streamlit loads each when its first element
 #: arrives, after the script has started; named in the page's head, the browser fetches
 #: and compiles them while the server runs the script.
 PRELOADED = ("PageLink", "DateInput", "TextInput", "Checkbox", "Button", "FileUploader",
-             "Metric", "DataFrame")
+             "Metric", "DataFrame", "Multiselect", "ButtonGroup", "BidiComponent", "LinkButton")
 #: A static import in Streamlit's built modules (`import{a as b}from"./X.js"`,
 #: `import"./X.js"`); not a dynamic `import("./X.js")`, which loads only when asked.
 _IMPORTED = re.compile(rb'(?:^|[;}])import(?:\{[^}]*\}from|\*as \w+ from|[\w$]+ from|)'
