@@ -444,6 +444,7 @@ def test_the_browser_plotly_build_is_the_version_plotly_writes_figures_for():
     with bundle.open(encoding="utf-8") as f:
         head = f.read(200)
     assert f"plotly.js v{get_plotlyjs_version()} " in head
+    assert f"-{get_plotlyjs_version()}." in BUNDLE  # a new version is a new file name
     assert {"scatter", "bar", "scattermap"} == BROWSER_TRACES
 
 

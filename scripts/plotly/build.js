@@ -1,4 +1,4 @@
-// Builds ../../static/plotly-warlens.min.js as plotly.js builds its own dist bundles
+// Builds ../../static/plotly-warlens-VERSION.min.js as plotly.js builds its own dist bundles
 // (its esbuild-config.js: an IIFE named Plotly, CSS inlined, licences kept at the end).
 const path = require('path');
 const esbuild = require('esbuild');
@@ -8,7 +8,7 @@ const version = require('plotly.js/package.json').version;
 
 esbuild.build({
     entryPoints: [path.join(__dirname, 'entry.js')],
-    outfile: path.join(__dirname, '..', '..', 'static', 'plotly-warlens.min.js'),
+    outfile: path.join(__dirname, '..', '..', 'static', `plotly-warlens-${version}.min.js`),
     format: 'iife',
     globalName: 'Plotly',
     bundle: true,

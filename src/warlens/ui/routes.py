@@ -13,5 +13,7 @@ DOWNLOADS = (
 #: Where the server streams a view's export (`server.Downloads`): the app's address, then
 #: this, then the file's name, then the view's parameters.
 EXPORT_ROUTE = "export"
-#: The plotly.js the charts draw with, in static/ (scripts/build_plotly.sh).
-PLOTLY_BUNDLE = "plotly-warlens.min.js"
+#: The plotly.js the charts draw with, in static/ (scripts/build_plotly.sh). Its name holds
+#: plotly.js's version: a browser or a proxy keeping static/ files an hour never pairs a
+#: new figure with an older plotly.js.
+PLOTLY_BUNDLE = "plotly-warlens-4.1.1.min.js"
