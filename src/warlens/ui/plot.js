@@ -2,8 +2,8 @@
 // build in static/ (scripts/build_plotly.sh: only the traces warlens draws), and reports
 // a click, a box or a lasso to Python as a one-rerun trigger, `select`.
 //
-// Streamlit's own chart element loads the full plotly.js (50 trace types, 4.8 MB) and
-// takes about 0.8 s longer in Chromium to draw the same figure (docs/engines.md).
+// Streamlit's own chart element loads the full plotly.js (50 trace types, 4.8 MB): a new
+// visitor's chart drew 0.6-0.8 s later in Chromium (docs/engines.md).
 // Nothing here writes markup: the figure's texts were escaped by warlens/figures.py, and
 // plotly draws them as text.
 
@@ -35,13 +35,11 @@ function point(p) {
 function listen(gd, state) {
     gd.on("plotly_click", (ev) => {
         if (!state.modes.includes("points") || !ev || !ev.points || !ev.points.length) return;
-        state.setTriggerValue("select", { points: ev.points.map(point), how: "click" });
+        state.setTriggerValue("select", { points: ev.points.map(point) });
     });
     gd.on("plotly_selected", (ev) => {
         if (!ev || !ev.points || !ev.points.length) return;
-        state.setTriggerValue("select", {
-            points: ev.points.map(point), how: ev.lassoPoints ? "lasso" : "box",
-        });
+        state.setTriggerValue("select", { points: ev.points.map(point) });
     });
 }
 

@@ -1,7 +1,7 @@
 """The chart element every page draws plotly figures with.
 
 Streamlit's `st.plotly_chart` loads the whole of plotly.js (50 trace types, 4.8 MB) in the
-browser; a new visitor's timeline or map then took about 0.8 s longer to draw than the
+browser; a new visitor's timeline or map then took 0.6-0.8 s longer to draw than the
 same figure drawn by the plotly.js build in static/ (`scripts/build_plotly.sh`: core,
 bar and scattermap, the traces warlens/figures.py makes; the measurements are in
 docs/engines.md). `chart()` draws with that build through a Streamlit component (ui/plot.js,
