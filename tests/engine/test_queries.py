@@ -95,6 +95,21 @@ def views(corpus: Corpus) -> dict[str, Filters]:
     if len(place) and len(starts):
         out["mix"] = Filters(places=(place.index[0],), contested=True,
                              date_from=starts.iloc[0].date())
+    # Several places: two towns (their events apart), a town with its own country (the
+    # town's events in both), two countries.
+    nested = {(p, c) for t in (ev, cl)
+              for p, c in zip(t[Col.PLACE_NAME], t[Col.COUNTRY_NAME], strict=True)}
+    apart = [(a, b) for a in place.index for b in place.index
+             if a != b and (a, b) not in nested and (b, a) not in nested]
+    if apart:
+        out["places"] = Filters(places=(apart[0][0], apart[0][1].upper()))
+    if len(place) >= 2:
+        home = ev.loc[ev[Col.PLACE_NAME] == place.index[0], Col.COUNTRY_NAME]
+        if _first(home) and _first(home) != place.index[0]:
+            out["place and its country"] = Filters(places=(_first(home), place.index[0]))
+    countries = [c for c in ev[Col.COUNTRY_NAME].value_counts().index if c]
+    if len(countries) >= 2:
+        out["countries"] = Filters(places=tuple(countries[:2]))
     return out
 
 

@@ -112,12 +112,36 @@ def test_a_view_of_one_place_or_country_is_read_from_its_summaries(corpus, table
                 queries.view_counts(plain, filters), name
             assert queries.view_counts(tables, filters)["events"] > 0, name
     # Any other view is worked out from the tables.
-    place, country = views["place"].places[0], views["country"].places[0]
-    for other in (query.Filters(places=(place, country)), views["mix"], views["dates"],
-                  query.Filters(places=("nowhere at all",))):
+    place = views["place"].places[0]
+    others = [views["mix"], views["dates"], query.Filters(places=("nowhere at all",))]
+    if "place and its country" in views:
+        others.append(views["place and its country"])
+    for other in others:
         assert queries._summary_key(tables, other) is None, other
     if "namesake" in views:
         assert queries._summary_key(tables, views["namesake"]) is None
+        assert queries._summary_keys(tables, query.Filters(
+            places=(place, views["namesake"].places[0]))) is None
+
+
+def test_a_view_of_several_places_is_read_from_their_summaries_unless_one_holds_another(
+        corpus, tables):  # noqa: F811
+    views = dict(_each_view(corpus))
+    if "places" not in views:
+        pytest.skip("one place only in this corpus")
+    two = views["places"]
+    keys = queries._summary_keys(tables, two)
+    assert keys is not None and len(keys) == 2
+    assert [k.casefold() for k in keys] == [p.casefold() for p in two.places]
+    plain = _unsummarised(tables)
+    counts = queries.view_counts(tables, two)
+    assert counts == queries.view_counts(plain, two)
+    # an article reporting both places is one article: fewer than the two views' sum
+    alone = [queries.view_counts(tables, query.Filters(places=(p,))) for p in two.places]
+    assert counts["events"] == sum(a["events"] for a in alone)
+    assert counts["articles"] <= sum(a["articles"] for a in alone)
+    if "place and its country" in views:  # the town's events are the country's too
+        assert queries._summary_keys(tables, views["place and its country"]) is None
 
 
 def test_a_store_changed_after_its_summaries_reads_none_of_them(corpus, tables):  # noqa: F811

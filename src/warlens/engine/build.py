@@ -412,16 +412,10 @@ def refresh_summaries(store: Store) -> None:
     tables = queries.Tables(store.con)
     if store.exists(queries.SUMMARY_OPEN):  # a refresh stopped half-way leaves none read
         store.drop(queries.SUMMARY_OPEN)
-    stages = queries.summary_stages(tables)
-    try:
-        for name, expr in stages.items():
-            _make(store, name, expr)
-        for name, expr in queries.summary_expressions(tables).items():  # read the stages
-            _make(store, name, expr)
-    finally:
-        for name in stages:
-            if store.exists(name):
-                store.drop(name)
+    for name, expr in queries.summary_stages(tables).items():
+        _make(store, name, expr)
+    for name, expr in queries.summary_expressions(tables).items():  # read the stages
+        _make(store, name, expr)
 
 
 def _make(store: Store, name: str, expr: object) -> None:

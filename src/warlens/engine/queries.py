@@ -127,6 +127,15 @@ class Tables:
         return [str(v) for v in names.loc[names[NAME_KIND] == kind, NAME]]
 
     @cached_property
+    def within(self) -> frozenset[tuple[str, str]]:
+        """The (place name, country name) pairs of SUMMARY_WITHIN: rows under both names."""
+        if SUMMARY_WITHIN not in self.summaries:
+            return frozenset()
+        kept = self.con.table(SUMMARY_WITHIN).to_pandas()
+        return frozenset(zip(kept[Col.PLACE_NAME].astype(str),
+                             kept[Col.COUNTRY_NAME].astype(str), strict=True))
+
+    @cached_property
     def namesakes(self) -> dict[tuple[str, float, float], str]:
         """(casefolded name, lat, lon rounded to 0.01) -> "Ivanivka (Donetsk Oblast)".
 
@@ -183,17 +192,25 @@ SUMMARY_OPEN, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAM
 SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES, SUMMARY_SIDES = (
     "_summary_counts", "_summary_stories", "_summary_pairs", "_summary_articles",
     "_summary_sides")
-SUMMARIES = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES,
-             SUMMARY_SIDES, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES,
-             SUMMARY_OPEN)
+#: Every (name, article) of the one-place views, with the article's events and claims
+#: there (`_events`, `_claims`): what the counts and the newest articles of each name are
+#: worked out from, and what a view of several places counts its distinct articles in.
+SUMMARY_CITED = "_summary_cited"
+#: Each (place name, country name) pair, the place not named as its country, that an
+#: event or claim is found under: its rows sit under both names, so a view of both is
+#: not the sum of their summaries (`_nested`).
+SUMMARY_WITHIN = "_summary_within"
+SUMMARIES = (SUMMARY_CITED, SUMMARY_WITHIN, SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS,
+             SUMMARY_ARTICLES, SUMMARY_SIDES, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS,
+             SUMMARY_SPOTS, SUMMARY_NAMES, SUMMARY_OPEN)
 #: Which view a row of a keyed summary (counts, timeline, publication dates, stories)
 #: answers for: "" the open view; else the one place or country name a view is filtered
 #: by, as the store spells it. A place is the filter readers reach for first, and at a
 #: million articles one country is most of them: its view is read, not worked out.
 SUMMARY_KEY = "_key"
 #: The keyed summaries (`engine.schema.INDEXED` indexes their key on PostgreSQL).
-SUMMARIES_KEYED = (SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES,
-                   SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS)
+SUMMARIES_KEYED = (SUMMARY_CITED, SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS,
+                   SUMMARY_ARTICLES, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS)
 #: The article columns the articles summary leaves out: long texts no list shows.
 _NOT_SUMMARISED = frozenset({Col.TEXT, Col.NOTES})
 #: How many articles of each view the articles summary keeps, the newest first: the
@@ -217,9 +234,10 @@ SPOT_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.COU
 
 #: Which way of summarising made a summary: raised when what a summary holds changes
 #: (2: places counted by name and spot; 3: the names summary; 4: the views of one place
-#: or country, keyed), so that a store summarised by older code is answered live until
-#: its next build.
-SUMMARY_VERSION = 4
+#: or country, keyed; 5: each name's articles and the names nested in others kept, for
+#: views of several places), so that a store summarised by older code is answered live
+#: until its next build.
+SUMMARY_VERSION = 5
 
 
 def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
@@ -230,21 +248,18 @@ def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
     return (f"v{SUMMARY_VERSION}:{files}", *rest)
 
 
-#: A table a refresh makes before the summaries and drops after them: every (name,
-#: article) of the one-place views, with the article's events and claims there. Two
-#: summaries count from it (grouping 16M rows by name and article took 10 s at 1M).
-SUMMARY_CITED = "_summary_cited"
-
-
 def summary_stages(tables: Tables) -> dict[str, ir.Table]:
-    """The tables `summary_expressions` reads, as the queries that make them: made first,
-    dropped when the summaries are done."""
+    """The summaries other summaries are made from (`summary_expressions` reads them), as
+    the queries that make them: made first. Each name's articles (SUMMARY_CITED): two
+    summaries count from it (grouping 16M rows by name and article took 10 s at 1M), and
+    a view of several places counts its articles in it."""
     key = SUMMARY_KEY
     cited = (_by_name(tables.events, [Col.ARTICLE]).mutate(_e=1, _c=0)
              .union(_by_name(tables.claims, [Col.ARTICLE]).mutate(_e=0, _c=1),
                     distinct=False))
-    return {SUMMARY_CITED: cited.group_by([key, Col.ARTICLE]).aggregate(
-        _events=cited._e.sum(), _claims=cited._c.sum())}
+    grouped = cited.group_by([key, Col.ARTICLE]).aggregate(_events=cited._e.sum(),
+                                                           _claims=cited._c.sum())
+    return {SUMMARY_CITED: grouped.order_by(key)}  # DuckDB reads a key's row groups alone
 
 
 def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
@@ -272,7 +287,19 @@ def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
                                      _timeline_by_name(tables)),
             SUMMARY_PUBLICATIONS: _keyed(_publication_dates_expr(tables, opened),
                                          _publications_by_name(tables)),
-            SUMMARY_SPOTS: spots, SUMMARY_NAMES: summary_names(tables), SUMMARY_OPEN: counts}
+            SUMMARY_SPOTS: spots, SUMMARY_NAMES: summary_names(tables),
+            SUMMARY_WITHIN: _within_expr(tables), SUMMARY_OPEN: counts}
+
+
+def _within_expr(tables: Tables) -> ir.Table:
+    """SUMMARY_WITHIN: the (place, country) names a row of events or claims is found under
+    both (`_by_name`)."""
+    def nested(t: ir.Table) -> ir.Table:
+        place, country = t[Col.PLACE_NAME], t[Col.COUNTRY_NAME]
+        return t.filter(place.notnull() & (place != "") & country.notnull()
+                        & (country != "") & (place != country)).select(
+            **{Col.PLACE_NAME: place, Col.COUNTRY_NAME: country})
+    return nested(tables.events).union(nested(tables.claims), distinct=True)
 
 
 def _by_name(t: ir.Table, columns: Sequence[str]) -> ir.Table:
@@ -396,28 +423,57 @@ def _stories_by_name(tables: Tables) -> ir.Table:
 
 def _summary_key(tables: Tables, filters: query.Filters) -> str | None:
     """Under which key (SUMMARY_KEY) the keyed summaries answer for this view: "" for the
-    open view, the name for a view of one place or country; None for any other view, a
-    name spelled two ways in the store, a namesake's label, or a store without
-    summaries."""
+    open view, the name for a view of one place or country; None for any other view
+    (`_summary_keys` answers for several places)."""
+    keys = _summary_keys(tables, filters)
+    return keys[0] if keys is not None and len(keys) == 1 else None
+
+
+def _summary_keys(tables: Tables, filters: query.Filters) -> tuple[str, ...] | None:
+    """The keys (SUMMARY_KEY) whose summaries together answer for this view: ("",) for
+    the open view, a name for each place or country of a view filtered by place alone.
+
+    None for any other view, a name spelled two ways in the store, a namesake's label,
+    a store without summaries, and places one of which holds another's rows (a town and
+    its country: the town's events are under both names, and would count twice).
+    """
     if SUMMARY_OPEN not in tables.summaries:
         return None
     if filters == query.Filters():
-        return ""
-    if len(filters.places) != 1 or filters != query.Filters(places=filters.places):
+        return ("",)
+    if not filters.places or filters != query.Filters(places=filters.places):
         return None
-    wanted = filters.places[0].casefold()
-    if any(label.casefold() == wanted for label in tables.namesakes.values()):
-        return None
-    spelled = {s for table in ("events", "claims")
-               for column in (Col.PLACE_NAME, Col.COUNTRY_NAME)
-               for s in tables.spellings(table, column, [wanted])}
-    return spelled.pop() if len(spelled) == 1 else None
+    keys: list[str] = []
+    for place in filters.places:
+        wanted = place.casefold()
+        if any(label.casefold() == wanted for label in tables.namesakes.values()):
+            return None
+        spelled = {s for table in ("events", "claims")
+                   for column in (Col.PLACE_NAME, Col.COUNTRY_NAME)
+                   for s in tables.spellings(table, column, [wanted])}
+        if len(spelled) != 1:
+            return None
+        keys.append(spelled.pop())
+    unique = tuple(dict.fromkeys(keys))
+    return None if _nested(tables, unique) else unique
 
 
-def _summary(tables: Tables, name: str, key: str) -> ir.Table:
-    """A keyed summary's rows for one view, without the key."""
+def _nested(tables: Tables, keys: Sequence[str]) -> bool:
+    """Whether a row of events or claims is under two of these keys (a place and the
+    country it is in, SUMMARY_WITHIN)."""
+    if len(keys) < 2:
+        return False
+    named = set(keys)
+    return any(place in named and country in named for place, country in tables.within)
+
+
+def _summary(tables: Tables, name: str, key: str | Sequence[str]) -> ir.Table:
+    """A keyed summary's rows for one view (a key), or for each of several (keys: the key
+    kept, to be added up by it), without the key for one."""
     t = tables.con.table(name)
-    return t.filter(t[SUMMARY_KEY] == key).drop(SUMMARY_KEY)
+    if isinstance(key, str):
+        return t.filter(t[SUMMARY_KEY] == key).drop(SUMMARY_KEY)
+    return t.filter(t[SUMMARY_KEY].isin(list(key)))
 
 
 class _Spots:
@@ -583,9 +639,13 @@ def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | No
     stories (`story_totals`) unless the caller knows how many are told by two outlets or
     more (`shared_stories`).
     """
-    key = _summary_key(tables, filters)
-    expr = (_view_counts_expr(tables, filters) if key is None
-            else _summary(tables, SUMMARY_COUNTS, key))
+    keys = _summary_keys(tables, filters)
+    if keys is None:
+        expr = _view_counts_expr(tables, filters)
+    elif len(keys) == 1:
+        expr = _summary(tables, SUMMARY_COUNTS, keys[0])
+    else:
+        expr = _counts_of_keys(tables, keys)
     got = expr.to_pandas()
     got = got.iloc[0] if len(got) else pd.Series(0, index=got.columns)
     return {
@@ -597,6 +657,17 @@ def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | No
         "shared_stories": (story_totals(tables, filters)["multi"] if shared_stories is None
                            else shared_stories),
     }
+
+
+def _counts_of_keys(tables: Tables, keys: Sequence[str]) -> ir.Table:
+    """`_view_counts_expr` of a view of several places none of which holds another's
+    rows (`_summary_keys`): their events, claims, places and contested events added up,
+    and the distinct articles among their articles (an article may report both)."""
+    counts = _summary(tables, SUMMARY_COUNTS, keys)
+    added = counts.aggregate(**{n: counts[n].sum() for n in
+                                ("events", "contested", "places", "claims")})
+    cited = _summary(tables, SUMMARY_CITED, keys)
+    return added.cross_join(cited.aggregate(articles=cited[Col.ARTICLE].nunique()))
 
 
 #: How many candidates a prefix probe starts with, per row wanted, and how much it grows
@@ -699,12 +770,30 @@ def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
         size = int(min(max(grown, 2 * size), size * PROBE_GROWTH))
 
 
-def _newest_read(tables: Tables, key: str, columns: Sequence[str], limit: int, total: int
-                 ) -> pd.DataFrame:
+def _newest_read(tables: Tables, keys: Sequence[str], columns: Sequence[str], limit: int,
+                 total: int) -> pd.DataFrame:
     """`articles_in_view`'s rows read from the articles summary: the first `limit` in
-    rank; all of them in corpus order when the view holds no more than `limit`."""
-    top = (_summary(tables, SUMMARY_ARTICLES, key).order_by("_rank").limit(limit)
-           .to_pandas())
+    rank; all of them in corpus order when the view holds no more than `limit`.
+
+    For several keys (places none of which holds another's rows) an article's events
+    and claims in view are its counts under each added up, and the first `limit` of the
+    view are among the first `limit` of each key's: one ranked higher in the view than
+    in a key's list would be ranked higher in that key too."""
+    if len(keys) == 1:
+        top = (_summary(tables, SUMMARY_ARTICLES, keys[0]).order_by("_rank").limit(limit)
+               .to_pandas())
+    else:
+        import ibis
+
+        kept = _summary(tables, SUMMARY_ARTICLES, keys)
+        per = kept.group_by(Col.ARTICLE).aggregate(_n_events=kept._events.sum(),
+                                                   _n_claims=kept._claims.sum())
+        heads = kept.drop(SUMMARY_KEY, "_rank", "_events", "_claims").distinct()
+        both = heads.join(per, Col.ARTICLE)
+        top = (both.order_by([ibis.desc(Col.PUBLISHED_START), Col.FILE, Col.ARTICLE])
+               .limit(limit).to_pandas()
+               .rename(columns={"_n_events": "_events", "_n_claims": "_claims"}))
+        top["_rank"] = range(len(top))
     if total <= limit:
         top = top.sort_values([Col.FILE, "_rank"], kind="stable")
     missing = [c for c in columns if c not in top.columns]
@@ -738,9 +827,9 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
     shown = _articles_shown(tables, filters)
     if total is None:
         total = count(shown)
-    key = _summary_key(tables, filters)
-    if key is not None and limit <= SUMMARY_ARTICLES_TOP:
-        return Rows(_with_counts(_newest_read(tables, key, columns, limit, total), columns),
+    keys = _summary_keys(tables, filters)
+    if keys is not None and limit <= SUMMARY_ARTICLES_TOP:
+        return Rows(_with_counts(_newest_read(tables, keys, columns, limit, total), columns),
                     total)
     cited_only = _open_articles(tables, filters) is None
     if total > limit:
@@ -945,9 +1034,15 @@ def timeline_groups(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """Every event in view counted per (type, start, end, precision), undated ones too:
     rows of TIMELINE_GROUP with their count (figures.COUNT), in one scan. The counted
     timeline draws the dated rows (`dated_rows`); the rest say how many are undated."""
-    key = _summary_key(tables, filters)
-    expr = (_timeline_groups_expr(tables, filters) if key is None
-            else _summary(tables, SUMMARY_TIMELINE, key))
+    keys = _summary_keys(tables, filters)
+    if keys is None:
+        expr = _timeline_groups_expr(tables, filters)
+    elif len(keys) == 1:
+        expr = _summary(tables, SUMMARY_TIMELINE, keys[0])
+    else:  # several places none of which holds another's events: their counts added up
+        kept = _summary(tables, SUMMARY_TIMELINE, keys)
+        expr = kept.group_by(list(TIMELINE_GROUP)).aggregate(
+            **{figures.COUNT: kept[figures.COUNT].sum()})
     return expr.to_pandas().sort_values(list(TIMELINE_GROUP), kind="stable",
                                         na_position="last", ignore_index=True)
 
@@ -1046,17 +1141,28 @@ def articles_by_id(tables: Tables, ids: Iterable[str], columns: Sequence[str]) -
 def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
     """The articles an event in view cites, counted per publication dates: rows of
     figures.TIMELINE_PUBLICATION_COLUMNS with how many (figures.COUNT)."""
-    key = _summary_key(tables, filters)
-    expr = (_publication_dates_expr(tables, filters) if key is None
-            else _summary(tables, SUMMARY_PUBLICATIONS, key))
+    keys = _summary_keys(tables, filters)
+    if keys is None:
+        expr = _publication_dates_expr(tables, filters)
+    elif len(keys) == 1:
+        expr = _summary(tables, SUMMARY_PUBLICATIONS, keys[0])
+    else:  # the articles an event of any of the places cites, each once
+        cited = _summary(tables, SUMMARY_CITED, keys)
+        ids = cited.filter(cited._events > 0).select(Col.ARTICLE)  # a semi-join: no distinct
+        expr = _dated_counts(tables.articles.semi_join(ids, Col.ARTICLE))
     return expr.to_pandas().sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
                                na_position="last", ignore_index=True)
 
 
 def _publication_dates_expr(tables: Tables, filters: query.Filters) -> ir.Table:
     ids = where(tables, "events", filters).select(Col.ARTICLE)  # a semi-join: no distinct
-    a = tables.articles.semi_join(ids, Col.ARTICLE)
-    dated = a.filter(a[Col.PUBLISHED_START].notnull())
+    return _dated_counts(tables.articles.semi_join(ids, Col.ARTICLE))
+
+
+def _dated_counts(articles: ir.Table) -> ir.Table:
+    """These articles counted per publication dates (figures.TIMELINE_PUBLICATION_COLUMNS),
+    the undated left out."""
+    dated = articles.filter(articles[Col.PUBLISHED_START].notnull())
     return dated.group_by(list(figures.TIMELINE_PUBLICATION_COLUMNS)).aggregate(
         **{figures.COUNT: dated.count()})
 
@@ -1124,9 +1230,11 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
 def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
     if filters.without_selection().is_empty:
         return tables.stories  # every story has an event, and all are in view
-    key = _summary_key(tables, filters)
-    if key:
-        return _summary(tables, SUMMARY_STORIES, key)
+    keys = _summary_keys(tables, filters)
+    if keys is not None and len(keys) == 1 and keys[0]:
+        return _summary(tables, SUMMARY_STORIES, keys[0])
+    if keys is not None and len(keys) > 1:  # the stories any of the places tells, once each
+        return _summary(tables, SUMMARY_STORIES, keys).drop(SUMMARY_KEY).distinct()
     events = where(tables, "events", filters)
     linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
         Col.STORY)  # a semi-join takes each story once: no distinct first
