@@ -7,7 +7,8 @@
 Stores come from bench/engine_synth.py (DuckDB; copy its tables to PostgreSQL with
 `--copy-to URL`). For each page (overview, timeline, claims, map, article, problems,
 stories) it opens the page through Streamlit's AppTest in one process, as bench/run.py
-does, then reruns it after a place-filter change (countries, then the busiest towns),
+does, then reruns it after a place-filter change (countries, the busiest towns, then two
+towns and two countries at once),
 and prints the median and p95 of those reruns with the load average when they were
 taken (the machine is shared: a loaded machine makes every figure slower). It ends with
 the process's peak RSS: what a server that drew every page used. `--first-page` times a
@@ -36,6 +37,14 @@ PAGES: dict[str, str | None] = {
 }
 COUNTRIES = ("Ukraine", "Syria", "Sudan", "Yemen", "Mali")
 TOWNS = ("Kyiv", "Kharkiv", "Aleppo", "Khartoum", "Bamako")
+#: The place filters each page is rerun with, in turn: one country, one town, and a
+#: reader's next click, a second place beside the first.
+FILTERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "countries": tuple((c,) for c in COUNTRIES),
+    "towns": tuple((t,) for t in TOWNS),
+    "two towns": tuple(zip(TOWNS, TOWNS[2:] + TOWNS[:2], strict=True)),
+    "two countries": tuple(zip(COUNTRIES, COUNTRIES[1:] + COUNTRIES[:1], strict=True)),
+}
 
 
 def load() -> str:
@@ -110,10 +119,10 @@ def measure_pages(store: str, reruns: int, pages: list[str] | None = None) -> di
             results[name] = {"error": str(at.exception[0].message)[:500]}
             continue
         row: dict[str, Any] = {"first_s": first, "load_first": load()}
-        for label, picks in (("countries", COUNTRIES), ("towns", TOWNS)):
+        for label, picks in FILTERS.items():
             times: list[float] = []
             for i in range(reruns):
-                at.multiselect(key="f_place").set_value([picks[i % len(picks)]])
+                at.multiselect(key="f_place").set_value(list(picks[i % len(picks)]))
                 forget()
                 start = time.perf_counter()
                 at.run()
@@ -129,12 +138,10 @@ def measure_pages(store: str, reruns: int, pages: list[str] | None = None) -> di
         at.run()
         row["open_again_ms"] = 1000 * (time.perf_counter() - start)
         results[name] = row
-        print(f"  {name:9} first {first:6.2f} s (load {row['load_first']})   countries "
-              f"median {row['countries']['median_ms']:6.0f} ms p95 "
-              f"{row['countries']['p95_ms']:6.0f} (load {row['countries']['load']})   "
-              f"towns median {row['towns']['median_ms']:6.0f} ms p95 "
-              f"{row['towns']['p95_ms']:6.0f} (load {row['towns']['load']})",
-              file=sys.stderr, flush=True)
+        print(f"  {name:9} first {first:6.2f} s (load {row['load_first']})   " + "   ".join(
+            f"{label} median {row[label]['median_ms']:6.0f} ms p95 "
+            f"{row[label]['p95_ms']:6.0f} (load {row[label]['load']})"
+            for label in FILTERS if label in row), file=sys.stderr, flush=True)
     results["server_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["load_end"] = load()
     return results

@@ -30,6 +30,7 @@ CORPORA = {
     "stories": FIXTURES / "stories",
     "namesakes": FIXTURES / "namesakes",
     "mixed": FIXTURES / "mixed",
+    "split": FIXTURES / "split",
 }
 _LOADED: dict[str, Corpus] = {}
 

@@ -89,6 +89,13 @@ def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus,
             assert got_rows.total == want_rows.total, name
             pd.testing.assert_frame_equal(got_rows.frame, want_rows.frame, check_dtype=False,
                                           obj=name)
+        # the timeline's undated events, the first of them as the page lists them
+        listed = [Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT, Col.ARTICLE]
+        for limit in (2, queries.SUMMARY_UNDATED_TOP):
+            want_rows = queries.undated(plain, filters, listed, limit)
+            got_rows = queries.undated(tables, filters, listed, limit, total=want_rows.total)
+            pd.testing.assert_frame_equal(got_rows.frame, want_rows.frame, check_dtype=False,
+                                          obj=name)
         for limit in (2, 10_000):  # the Article page's picker: the first in corpus order
             pd.testing.assert_frame_equal(queries.article_choices(tables, filters, limit),
                                           queries.article_choices(plain, filters, limit),
@@ -207,3 +214,22 @@ def test_a_views_newest_articles_are_kept_however_few_the_summary_keeps(
     finally:
         monkeypatch.undo()
         refresh_summaries(store)
+
+
+def test_contested_events_whose_claims_lie_under_two_places_are_paired_across_them(
+        corpus, tables):  # noqa: F811
+    """A view of two places reads each place's contested pairs from its summary, unless
+    an event's asserting and denying claims are found under both (SUMMARY_SPLIT): that
+    pair is neither place's alone, and the view is worked out from the tables."""
+    plain = _unsummarised(tables)
+    for a, b in sorted(tables.split):
+        two = query.Filters(places=(a, b))
+        (got, got_n), (want, want_n) = (queries.contested_pairs(t, two, None, 50)
+                                        for t in (tables, plain))
+        assert got_n == want_n, two
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=str(two))
+    views = dict(_each_view(corpus))
+    if "places" in views and queries._summary_keys(tables, views["places"]):
+        keys = queries._summary_keys(tables, views["places"])
+        assert queries._pairs_apart(tables, keys) == (
+            not any(set(pair) <= set(keys) for pair in tables.split))

@@ -136,6 +136,14 @@ class Tables:
                              kept[Col.COUNTRY_NAME].astype(str), strict=True))
 
     @cached_property
+    def split(self) -> frozenset[tuple[str, str]]:
+        """The pairs of names of SUMMARY_SPLIT: an event's sided claims under both."""
+        if SUMMARY_SPLIT not in self.summaries:
+            return frozenset()
+        kept = self.con.table(SUMMARY_SPLIT).to_pandas()
+        return frozenset(zip(kept["_a"].astype(str), kept["_b"].astype(str), strict=True))
+
+    @cached_property
     def namesakes(self) -> dict[tuple[str, float, float], str]:
         """(casefolded name, lat, lon rounded to 0.01) -> "Ivanivka (Donetsk Oblast)".
 
@@ -193,23 +201,34 @@ SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES, SUMMARY_SIDES 
     "_summary_counts", "_summary_stories", "_summary_pairs", "_summary_articles",
     "_summary_sides")
 #: Every (name, article) of the one-place views, with the article's events and claims
-#: there (`_events`, `_claims`): what the counts and the newest articles of each name are
-#: worked out from, and what a view of several places counts its distinct articles in.
+#: there (`_events`, `_claims`) and its publication dates: what the counts and the newest
+#: articles of each name are worked out from, and what a view of several places counts
+#: its distinct articles, and their publication dates, in.
 SUMMARY_CITED = "_summary_cited"
 #: Each (place name, country name) pair, the place not named as its country, that an
 #: event or claim is found under: its rows sit under both names, so a view of both is
 #: not the sum of their summaries (`_nested`).
 SUMMARY_WITHIN = "_summary_within"
-SUMMARIES = (SUMMARY_CITED, SUMMARY_WITHIN, SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS,
-             SUMMARY_ARTICLES, SUMMARY_SIDES, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS,
-             SUMMARY_SPOTS, SUMMARY_NAMES, SUMMARY_OPEN)
+#: The first undated events of each view (SUMMARY_UNDATED_TOP, corpus order), with the
+#: columns the timeline lists them by (UNDATED_KEPT): a town's first undated events were
+#: a scan of every event's file and line for a top-N sort (100-190 ms at 1M).
+SUMMARY_UNDATED = "_summary_undated"
+SUMMARY_UNDATED_TOP = 1_000
+UNDATED_KEPT = (Col.KEY, Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT, Col.ARTICLE, Col.FILE,
+                Col.LINE)
+#: Each two names (`_a` < `_b`) a contested event's asserting and denying claims are found
+#: under: a view of both may pair claims neither name's summary pairs (`_pairs_apart`).
+SUMMARY_SPLIT = "_summary_split"
+SUMMARIES = (SUMMARY_CITED, SUMMARY_WITHIN, SUMMARY_UNDATED, SUMMARY_SPLIT, SUMMARY_COUNTS,
+             SUMMARY_STORIES, SUMMARY_PAIRS, SUMMARY_ARTICLES, SUMMARY_SIDES, SUMMARY_TIMELINE,
+             SUMMARY_PUBLICATIONS, SUMMARY_SPOTS, SUMMARY_NAMES, SUMMARY_OPEN)
 #: Which view a row of a keyed summary (counts, timeline, publication dates, stories)
 #: answers for: "" the open view; else the one place or country name a view is filtered
 #: by, as the store spells it. A place is the filter readers reach for first, and at a
 #: million articles one country is most of them: its view is read, not worked out.
 SUMMARY_KEY = "_key"
 #: The keyed summaries (`engine.schema.INDEXED` indexes their key on PostgreSQL).
-SUMMARIES_KEYED = (SUMMARY_CITED, SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS,
+SUMMARIES_KEYED = (SUMMARY_CITED, SUMMARY_UNDATED, SUMMARY_COUNTS, SUMMARY_STORIES, SUMMARY_PAIRS,
                    SUMMARY_ARTICLES, SUMMARY_TIMELINE, SUMMARY_PUBLICATIONS)
 #: The article columns the articles summary leaves out: long texts no list shows.
 _NOT_SUMMARISED = frozenset({Col.TEXT, Col.NOTES})
@@ -259,7 +278,11 @@ def summary_stages(tables: Tables) -> dict[str, ir.Table]:
                     distinct=False))
     grouped = cited.group_by([key, Col.ARTICLE]).aggregate(_events=cited._e.sum(),
                                                            _claims=cited._c.sum())
-    return {SUMMARY_CITED: grouped.order_by(key)}  # DuckDB reads a key's row groups alone
+    # with the article's publication dates, which the timeline counts a view's articles by
+    a = tables.articles.select(Col.ARTICLE, *figures.TIMELINE_PUBLICATION_COLUMNS)
+    dated = grouped.left_join(a, Col.ARTICLE).select(
+        key, Col.ARTICLE, "_events", "_claims", *figures.TIMELINE_PUBLICATION_COLUMNS)
+    return {SUMMARY_CITED: dated.order_by(key)}  # DuckDB reads a key's row groups alone
 
 
 def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
@@ -288,7 +311,40 @@ def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
             SUMMARY_PUBLICATIONS: _keyed(_publication_dates_expr(tables, opened),
                                          _publications_by_name(tables)),
             SUMMARY_SPOTS: spots, SUMMARY_NAMES: summary_names(tables),
-            SUMMARY_WITHIN: _within_expr(tables), SUMMARY_OPEN: counts}
+            SUMMARY_WITHIN: _within_expr(tables), SUMMARY_UNDATED: _undated_by_name(tables),
+            SUMMARY_SPLIT: _split_expr(tables), SUMMARY_OPEN: counts}
+
+
+def _split_expr(tables: Tables) -> ir.Table:
+    """SUMMARY_SPLIT: the names a contested event's sided claims are found under, two by
+    two."""
+    sided = _by_name(_sided(tables.claims), [Col.EVENT]).distinct()
+    other = sided.view().select(_event=Col.EVENT, _b=SUMMARY_KEY)
+    both = sided.join(other, [sided[Col.EVENT] == other._event,
+                              sided[SUMMARY_KEY] < other._b])
+    return both.select(_a=both[SUMMARY_KEY], _b=both._b).distinct()
+
+
+def _undated_of(events: ir.Table) -> ir.Table:
+    """The undated events of these (what the timeline lists apart)."""
+    return events.filter(events[Col.START].isnull()
+                         | (events[Col.DATE_PRECISION].fill_null("") == "undated"))
+
+
+def _undated_by_name(tables: Tables) -> ir.Table:
+    """SUMMARY_UNDATED: the first SUMMARY_UNDATED_TOP undated events of the open view
+    (key "") and of each one-place view, in corpus order."""
+    import ibis
+
+    undated = _undated_of(tables.events)
+    kept = list(UNDATED_KEPT)
+    opened = undated.select(**{SUMMARY_KEY: ibis.literal("", type="string")},
+                            **{c: undated[c] for c in kept})
+    both = opened.union(_by_name(undated, kept), distinct=False)
+    ranked = both.mutate(_n=ibis.row_number().over(group_by=both[SUMMARY_KEY],
+                                                    order_by=[both[c] for c in ORDER]))
+    return (ranked.filter(ranked._n < SUMMARY_UNDATED_TOP).drop("_n")
+            .order_by([SUMMARY_KEY, *ORDER]))
 
 
 def _within_expr(tables: Tables) -> ir.Table:
@@ -1069,9 +1125,13 @@ def undated(tables: Tables, filters: query.Filters, columns: Sequence[str], limi
             total: int | None = None) -> Rows:
     """The first `limit` undated events in view (figures.undated), and how many in all
     (`total` when the caller knows it: `timeline_groups`)."""
-    events = where(tables, "events", filters)
-    table = events.filter(events[Col.START].isnull()
-                          | (events[Col.DATE_PRECISION].fill_null("") == "undated"))
+    keys = _summary_keys(tables, filters)
+    if (keys is not None and total is not None and limit <= SUMMARY_UNDATED_TOP
+            and set(columns) <= set(UNDATED_KEPT)):  # each place's first, merged
+        kept = _summary(tables, SUMMARY_UNDATED, keys)
+        frame = kept.order_by(list(ORDER)).select(*columns).limit(limit).to_pandas()
+        return Rows(frame, total)
+    table = _undated_of(where(tables, "events", filters))
     frame = table.order_by(list(ORDER)).select(*columns).limit(limit).to_pandas()
     if total is None:
         total = len(frame) if len(frame) < limit else count(table)
@@ -1091,10 +1151,11 @@ def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.Da
     a = tables.articles
     size = 2 * limit  # small: in a narrow view the probe is wasted, so it must be cheap
     n = count(a)
-    key = _summary_key(tables, filters)
-    if key:  # how many articles the view holds is read: is it broad enough to probe?
-        held = _summary(tables, SUMMARY_COUNTS, key).select("articles").to_pandas()
-        share = (int(held["articles"].iloc[0]) if len(held) else 0) / max(n, 1)
+    keys = _summary_keys(tables, filters)
+    if keys and keys != ("",):  # how many articles the view holds is read: probe?
+        held = (_summary(tables, SUMMARY_COUNTS, keys[0]) if len(keys) == 1
+                else _counts_of_keys(tables, keys)).select("articles").to_pandas()
+        share = (_whole(held["articles"].iloc[0]) if len(held) else 0) / max(n, 1)
         # A prefix of `size` holds enough of them, and the probe's prefix is a small
         # part of all articles.
         if share * size >= limit and _probe_size(limit, share) <= PROBE_PART * n:
@@ -1108,8 +1169,13 @@ def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.Da
                            [Col.FILE, Col.ARTICLE], limit)
             if len(got) >= limit:
                 return got[[Col.ARTICLE, Col.TITLE]].reset_index(drop=True)
-    return (_articles_shown(tables, filters).order_by([Col.FILE, Col.ARTICLE])
-            .select(Col.ARTICLE, Col.TITLE).limit(limit).to_pandas())
+    if keys and keys != ("",):  # the view's articles are its places' (each name's kept)
+        cited = _summary(tables, SUMMARY_CITED, keys).select(Col.ARTICLE)
+        shown = a.semi_join(cited, Col.ARTICLE)
+    else:
+        shown = _articles_shown(tables, filters)
+    return (shown.order_by([Col.FILE, Col.ARTICLE]).select(Col.ARTICLE, Col.TITLE)
+            .limit(limit).to_pandas())
 
 
 #: Up to how many values a look-up writes into its query (`IN (...)`); more are sent as a
@@ -1148,8 +1214,8 @@ def publication_dates(tables: Tables, filters: query.Filters) -> pd.DataFrame:
         expr = _summary(tables, SUMMARY_PUBLICATIONS, keys[0])
     else:  # the articles an event of any of the places cites, each once
         cited = _summary(tables, SUMMARY_CITED, keys)
-        ids = cited.filter(cited._events > 0).select(Col.ARTICLE)  # a semi-join: no distinct
-        expr = _dated_counts(tables.articles.semi_join(ids, Col.ARTICLE))
+        expr = _dated_counts(cited.filter(cited._events > 0).select(
+            Col.ARTICLE, *figures.TIMELINE_PUBLICATION_COLUMNS).distinct())
     return expr.to_pandas().sort_values(list(figures.TIMELINE_PUBLICATION_COLUMNS), kind="stable",
                                na_position="last", ignore_index=True)
 
@@ -1205,9 +1271,12 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
     """`query.contested_pairs` of the claims in view (about `event` when given), for the
     first `limit_events` contested events in corpus order; and how many there are."""
     claims = where(tables, "claims", filters)
-    key = None if event else _summary_key(tables, filters)
-    if key is not None:
-        firsts = _summary(tables, SUMMARY_PAIRS, key)
+    keys = None if event else _summary_keys(tables, filters)
+    if keys is not None and len(keys) == 1:
+        firsts = _summary(tables, SUMMARY_PAIRS, keys[0])
+    elif keys is not None and _pairs_apart(tables, keys):
+        # each event's sided claims under one of the places: its pairs are that name's
+        firsts = _summary(tables, SUMMARY_PAIRS, keys).drop(SUMMARY_KEY)
     else:
         if event:
             claims = claims.filter(claims[Col.EVENT] == event)
@@ -1227,6 +1296,13 @@ def contested_pairs(tables: Tables, filters: query.Filters, event: str | None,
     return query.contested_pairs(rows), n_events
 
 
+def _pairs_apart(tables: Tables, keys: Sequence[str]) -> bool:
+    """Whether no contested event has sided claims under two of these names
+    (SUMMARY_SPLIT): the view's pairs are then the pairs each name's summary holds."""
+    named = set(keys)
+    return not any(a in named and b in named for a, b in tables.split)
+
+
 def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
     if filters.without_selection().is_empty:
         return tables.stories  # every story has an event, and all are in view
@@ -1234,7 +1310,8 @@ def _stories_linked(tables: Tables, filters: query.Filters) -> ir.Table:
     if keys is not None and len(keys) == 1 and keys[0]:
         return _summary(tables, SUMMARY_STORIES, keys[0])
     if keys is not None and len(keys) > 1:  # the stories any of the places tells, once each
-        return _summary(tables, SUMMARY_STORIES, keys).drop(SUMMARY_KEY).distinct()
+        told = _summary(tables, SUMMARY_STORIES, keys).select(Col.STORY)
+        return tables.stories.semi_join(told, Col.STORY)  # (a distinct of every column: 3x)
     events = where(tables, "events", filters)
     linked = events.filter(events[Col.STORY].notnull() & (events[Col.STORY] != "")).select(
         Col.STORY)  # a semi-join takes each story once: no distinct first

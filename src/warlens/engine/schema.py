@@ -69,7 +69,8 @@ INDEXED: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "places": (Col.ARTICLE,),
     "stories": (Col.STORY,),
     # the keyed summaries (`engine.queries.SUMMARIES_KEYED`): a view reads one key's rows
-    **{summary: ("_key",) for summary in ("_summary_cited", "_summary_counts",
+    **{summary: ("_key",) for summary in ("_summary_cited", "_summary_undated",
+                                          "_summary_counts",
                                           "_summary_stories",
                                           "_summary_pairs", "_summary_articles",
                                           "_summary_timeline",
