@@ -89,6 +89,9 @@ def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus,
             assert got_rows.total == want_rows.total, name
             pd.testing.assert_frame_equal(got_rows.frame, want_rows.frame, check_dtype=False,
                                           obj=name)
+        contested = queries.summarised_contested(tables, filters)
+        if contested is not None:  # what the Overview's list of contested events says
+            assert contested == queries.view_counts(plain, filters)["contested"], name
         # the timeline's undated events, the first of them as the page lists them
         listed = [Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT, Col.ARTICLE]
         for limit in (2, queries.SUMMARY_UNDATED_TOP):

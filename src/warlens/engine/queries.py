@@ -582,15 +582,18 @@ def count(expr: ir.Table) -> int:
 
 
 def rows(tables: Tables, name: str, filters: query.Filters, columns: Sequence[str],
-         limit: int | None = None) -> Rows:
+         limit: int | None = None, total: int | None = None) -> Rows:
     """These columns of the first `limit` rows (all when None) of a table in view, in
-    corpus order, with how many rows the view holds."""
+    corpus order, with how many rows the view holds (`total` when the caller knows it)."""
     table = where(tables, name, filters)
     head = table.order_by(list(ORDER)).select(*columns)
     if limit is not None:
         head = head.limit(limit)
     frame = head.to_pandas()
-    total = len(frame) if limit is None or len(frame) < limit else count(table)
+    if limit is None or len(frame) < limit:
+        total = len(frame)
+    elif total is None:
+        total = count(table)
     return Rows(frame, total)
 
 
@@ -713,6 +716,17 @@ def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | No
         "shared_stories": (story_totals(tables, filters)["multi"] if shared_stories is None
                            else shared_stories),
     }
+
+
+def summarised_contested(tables: Tables, filters: query.Filters) -> int | None:
+    """How many contested events a view holds, read from the summaries (None when they
+    do not answer for the view): what a list of its first contested events says."""
+    keys = _summary_keys(tables, filters)
+    if keys is None:
+        return None
+    counts = _summary(tables, SUMMARY_COUNTS, keys)
+    got = counts.aggregate(n=counts.contested.sum()).to_pandas()
+    return _whole(got["n"].iloc[0]) if len(got) else 0
 
 
 def _counts_of_keys(tables: Tables, keys: Sequence[str]) -> ir.Table:
