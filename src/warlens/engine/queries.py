@@ -846,9 +846,9 @@ def _newest_read(tables: Tables, keys: Sequence[str], columns: Sequence[str], li
     rank; all of them in corpus order when the view holds no more than `limit`.
 
     For several keys (places none of which holds another's rows) an article's events
-    and claims in view are its counts under each added up, and the first `limit` of the
-    view are among the first `limit` of each key's: one ranked higher in the view than
-    in a key's list would be ranked higher in that key too."""
+    and claims in view are its counts under each added up, and the view's first `limit`
+    are all among the keys' lists (each key's first SUMMARY_ARTICLES_TOP): an article's
+    rank under a key is never below its rank in the view."""
     if len(keys) == 1:
         top = (_summary(tables, SUMMARY_ARTICLES, keys[0]).order_by("_rank").limit(limit)
                .to_pandas())
