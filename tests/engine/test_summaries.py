@@ -117,7 +117,7 @@ def test_a_view_of_one_place_or_country_is_read_from_its_summaries(corpus, table
         # typed in another case, the filter finds the store's spelling, and its rows
         typed = query.Filters(places=(spelled.upper(),))
         for filters in (views[name], typed):
-            assert queries._summary_key(tables, filters) == spelled, name
+            assert queries._summary_keys(tables, filters) == (spelled,), name
             assert queries.view_counts(tables, filters) == \
                 queries.view_counts(plain, filters), name
             assert queries.view_counts(tables, filters)["events"] > 0, name
@@ -127,9 +127,9 @@ def test_a_view_of_one_place_or_country_is_read_from_its_summaries(corpus, table
     if "place and its country" in views:
         others.append(views["place and its country"])
     for other in others:
-        assert queries._summary_key(tables, other) is None, other
+        assert queries._summary_keys(tables, other) is None, other
     if "namesake" in views:
-        assert queries._summary_key(tables, views["namesake"]) is None
+        assert queries._summary_keys(tables, views["namesake"]) is None
         assert queries._summary_keys(tables, query.Filters(
             places=(place, views["namesake"].places[0]))) is None
 

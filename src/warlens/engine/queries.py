@@ -477,14 +477,6 @@ def _stories_by_name(tables: Tables) -> ir.Table:
         SUMMARY_KEY)
 
 
-def _summary_key(tables: Tables, filters: query.Filters) -> str | None:
-    """Under which key (SUMMARY_KEY) the keyed summaries answer for this view: "" for the
-    open view, the name for a view of one place or country; None for any other view
-    (`_summary_keys` answers for several places)."""
-    keys = _summary_keys(tables, filters)
-    return keys[0] if keys is not None and len(keys) == 1 else None
-
-
 def _summary_keys(tables: Tables, filters: query.Filters) -> tuple[str, ...] | None:
     """The keys (SUMMARY_KEY) whose summaries together answer for this view: ("",) for
     the open view, a name for each place or country of a view filtered by place alone.
