@@ -14,12 +14,14 @@ from warlens.figures import (
     COUNT,
     HOVER_MAX,
     RANGE_TICK,
+    TITLE_MAX_CHARS,
     TYPE_COLOURS,
     count_dated,
     escape_hover,
     make_map,
     make_timeline,
     make_timeline_counts,
+    note_of,
     undated,
 )
 from warlens.model import ARTICLE_COLUMNS, CLAIM_COLUMNS, EVENT_COLUMNS, Col
@@ -187,7 +189,8 @@ def test_undated_events_are_not_on_the_timeline_but_in_undated():
     fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
     assert not _traces_with(fig, f"{ARTICLE}/looming")
     assert list(undated(events)[Col.KEY]) == [f"{ARTICLE}/looming"]
-    assert "1 undated" in fig.layout.title.text
+    assert fig.layout.title.text == "1 dated event"
+    assert note_of(fig) == "1 undated event is listed below the chart."
 
 
 def test_claims_appear_at_their_claim_date_on_their_events_row():
@@ -245,7 +248,8 @@ def test_a_type_keeps_its_colour_whatever_else_is_in_view():
 def test_aggregation_kicks_in_above_max_bars():
     events = _synthetic(300)
     fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES, max_bars=100)
-    assert "Aggregated" in fig.layout.title.text and "300" in fig.layout.title.text
+    assert fig.layout.title.text.startswith("300 dated events per ")
+    assert note_of(fig).startswith("Aggregated: ")
     assert fig.layout.barmode == "stack"
     assert sum(sum(t.y) for t in _drawn(fig)) == 300
 
@@ -253,7 +257,7 @@ def test_aggregation_kicks_in_above_max_bars():
 def test_timeline_json_stays_small_for_100k_events():
     events = _synthetic(100_000)
     fig = make_timeline(events, NO_CLAIMS, NO_ARTICLES)
-    assert "Aggregated" in fig.layout.title.text
+    assert "Aggregated" in note_of(fig)
     assert len(fig.to_json()) < 2_000_000
 
 
@@ -388,16 +392,37 @@ def test_map_hover_text_is_escaped():
 def test_map_aggregates_to_grid_cells_above_max_points():
     events = _synthetic(3000)
     fig = make_map(events, basemap_url=BASEMAP, max_points=200)
-    assert "Aggregated" in fig.layout.title.text
+    assert fig.layout.title.text.startswith("3,000 events in ")
+    assert note_of(fig).startswith("Aggregated: ")
     n_markers = sum(len(t.lat) for t in _drawn(fig))
     assert n_markers <= 200
     assert sum(int(row[3].split()[0].replace(",", "")) for t in _drawn(fig)
                for row in t.customdata) == 3000
 
 
+def test_titles_of_an_archive_of_millions_fit_on_a_phone():
+    """The counted timeline and map of 12 million events: the title stays short, the rest
+    is the note a page shows under the chart (a long title ran off a phone's screen)."""
+    counted = _synthetic(20_000)
+    counted[COUNT] = 600
+    timeline = make_timeline_counts(counted, NO_ARTICLES)
+    grid = make_map(counted, basemap_url=BASEMAP, max_points=200)
+    some_undated = _synthetic(400)
+    some_undated.loc[100:, [Col.START, Col.END]] = pd.NaT
+    some_undated.loc[100:, Col.DATE_PRECISION] = "undated"
+    plain = make_timeline(some_undated, NO_CLAIMS, NO_ARTICLES)
+    for fig in (timeline, grid, plain):
+        assert len(fig.layout.title.text) <= TITLE_MAX_CHARS, fig.layout.title.text
+    assert timeline.layout.title.text.startswith("12,000,000 dated events per ")
+    assert grid.layout.title.text.startswith("12,000,000 events in ")
+    assert "counted per " in note_of(timeline) and "cells of " in note_of(grid)
+    assert plain.layout.title.text == "100 dated events"
+    assert note_of(plain) == "300 undated events are listed below the chart."
+
+
 def test_map_json_stays_small_for_100k_events():
     fig = make_map(_synthetic(100_000), basemap_url=BASEMAP)
-    assert "Aggregated" in fig.layout.title.text
+    assert "Aggregated" in note_of(fig)
     assert len(fig.to_json()) < 2_000_000
 
 

@@ -21,7 +21,7 @@ import charts
 from seedcorpus import seed_folder
 from warlens import figures, synth
 from warlens.model import Col
-from warlens.ui.safe import WORD_JOINER
+from warlens.ui.safe import WORD_JOINER, md_escape
 from warlens.ui.shell import K_ARTICLE, K_PLACE, PAGES
 from warlens.workspace import load_corpus
 
@@ -397,8 +397,10 @@ def test_a_timeline_with_more_events_than_bars_counts_them_and_lists_the_undated
     monkeypatch.setenv("WARLENS_TIMELINE_BARS", "10")
     at = open_page("pages/1_Timeline.py")
     assert not at.exception
-    title = charts.figures(at)[0]["layout"]["title"]["text"]
-    assert title.startswith(f"Aggregated: {len(events) - n_undated:,} dated events")
+    figure = charts.figures(at)[0]["layout"]
+    assert figure["title"]["text"].startswith(f"{len(events) - n_undated:,} dated events per ")
+    assert figure["meta"]["note"].startswith("Aggregated: ")
+    assert md_escape(figure["meta"]["note"]) in [c.value for c in at.caption]
     assert f"Undated ({n_undated:,})" in [h.value for h in at.subheader]
     assert at.get("button_group")[0].proto.disabled  # rows by place are not drawn: no choice
     listed = at.dataframe[0].value

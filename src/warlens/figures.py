@@ -350,13 +350,22 @@ class _Draft:
         return go.Figure(data=self.traces, layout=layout, _validate=False)
 
 
+#: The longest title a phone shows whole: at 390 px, less the page's padding and the
+#: toolbar, about 40 characters fit at 15 px. What a title would say beyond it is the
+#: figure's note (`note_of`), which the page shows under the chart, where text wraps.
+TITLE_MAX_CHARS = 40
+
 #: Room (px) on the right for plotly's toolbar, standing upright there so that it never
 #: covers the title or the legend, on a phone either.
 TOOLBAR_PX = 36
 
 
-def _base_layout(fig: _Draft, title: str, height: int, uirevision: str) -> None:
+def _base_layout(fig: _Draft, title: str, height: int, uirevision: str,
+                 note: str = "") -> None:
     """Title at the top of the figure, the legend at its very bottom: never over an axis.
+
+    The title is short (TITLE_MAX_CHARS): plotly does not wrap it, and a long one ran off
+    a phone's screen. The rest, `note`, rides in the layout's meta for the page to show.
 
     Both are placed against the figure ("container"), and plotly reserves their room on
     top of the axes' own margins, so however many rows the legend folds into on a narrow
@@ -379,6 +388,14 @@ def _base_layout(fig: _Draft, title: str, height: int, uirevision: str) -> None:
         uirevision=uirevision,
         dragmode="zoom",
     )
+    if note:
+        fig.layout["meta"] = {"note": note}
+
+
+def note_of(fig: go.Figure) -> str:
+    """What `fig` says beyond its short title, for the page to show under it ("" if none)."""
+    meta = fig.layout.meta
+    return str(meta.get("note", "")) if isinstance(meta, dict) else ""
 
 
 def _padded_range(times: list[pd.Timestamp]) -> list[pd.Timestamp]:
@@ -668,16 +685,16 @@ def make_timeline(events: pd.DataFrame, claims: pd.DataFrame, articles: pd.DataF
         for group in groups[1:])
 
     n_undated = len(events) - len(dated)
-    title = f"{len(dated):,} dated events"
-    if n_undated:
-        title += f" ({n_undated:,} undated, listed below)"
+    title = f"{len(dated):,} dated event{'s' * (len(dated) != 1)}"
+    note = (f"{n_undated:,} undated event{'s are' if n_undated != 1 else ' is'} listed "
+            "below the chart." if n_undated else "")
     # Opened on part of the span: a strip under the axis shows all of it, and its
     # handles move the view (unless the points are too many to draw twice).
     overview = (view is not full and len(dated) + len(claims) <= OVERVIEW_MAX_POINTS)
     lanes_total = top + (1.5 if pub_y is not None else 0)
     height = int(min(MAX_HEIGHT, max(MIN_HEIGHT, 220 + ROW_PX * lanes_total
                                      + (70 if overview else 0))))
-    _base_layout(fig, title, height, uirevision=f"timeline:{group_by}")
+    _base_layout(fig, title, height, uirevision=f"timeline:{group_by}", note=note)
     fig.layout.update(
         barmode="overlay", uniformtext={"minsize": 9, "mode": "hide"},
         xaxis={"type": "date", "showgrid": True, "gridcolor": GRID_COLOUR,
@@ -811,9 +828,10 @@ def _aggregated_timeline(dated: pd.DataFrame, pubs: pd.DataFrame) -> go.Figure:
         )
     times = [dated[Col.START].min(), dated[Col.END].max() + DAY, *pubs["_x"]]
     _add_publications(fig, pubs, None, min(times), max(times))
-    title = (f"Aggregated: {int(weights(dated).sum()):,} dated events, counted per {unit} "
-             f"of their start date (zoom in or filter to see single events)")
-    _base_layout(fig, title, 420, uirevision=f"timeline:aggregated:{unit}")
+    title = f"{int(weights(dated).sum()):,} dated events per {unit}"
+    note = (f"Aggregated: too many events to draw one by one, so they are counted per {unit} "
+            "of their start date. Zoom in or filter to see single events.")
+    _base_layout(fig, title, 420, uirevision=f"timeline:aggregated:{unit}", note=note)
     fig.layout.update(
         barmode="stack", bargap=0,
         xaxis={"type": "date", "range": _iso_range(_padded_range(times)), "showgrid": True,
@@ -1160,14 +1178,16 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
 
     n_events = int(places["n"].sum()) if len(places) else 0
     if aggregated:
-        title = (f"Aggregated: {n_events:,} events in {len(places):,} cells of {cell:g}° "
-                 "(zoom in or filter to see single places)")
+        title = f"{n_events:,} events in {len(places):,} cells"
+        note = (f"Aggregated: too many places to draw one by one, so events are counted in "
+                f"cells of {cell:g}°. Zoom in or filter to see single places.")
     else:
         title = (f"{n_events:,} event{'s' * (n_events != 1)} at {len(places):,} "
                  f"place{'s' * (len(places) != 1)}")
+        note = ""
     # Same data, same view id: a rerun keeps the reader's pan and zoom; new data re-centres.
     _base_layout(fig, title, MAP_HEIGHT,
-                 uirevision=f"map:{centre['lat']:.3f},{centre['lon']:.3f},{zoom}")
+                 uirevision=f"map:{centre['lat']:.3f},{centre['lon']:.3f},{zoom}", note=note)
     fig.layout.update(
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
         margin={"l": 0, "r": TOOLBAR_PX, "t": MAP_MARGIN_TOP, "b": MAP_MARGIN_BOTTOM},

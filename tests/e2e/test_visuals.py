@@ -328,3 +328,52 @@ def test_sixty_places_fold_into_readable_rows(acled_server: str,
         assert not _overlap(a, b), "row labels overlap"
     assert shapes["ticks"]
     assert_labels_readable(page)
+
+
+@pytest.fixture(scope="module")
+def counted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sixty villages with limits so low that the timeline and the map count them."""
+    from .conftest import run_server
+
+    folder = tmp_path_factory.mktemp("counted")
+    header = ACLED_NAMESAKES.read_text(encoding="utf-8").splitlines()[0]
+    (folder / "villages.csv").write_text(_many_places_csv(header), encoding="utf-8")
+    cache = tmp_path_factory.mktemp("counted-cache")
+    with run_server(env={"WARLENS_DATA": str(folder), "WARLENS_CACHE_DIR": str(cache),
+                         "WARLENS_TIMELINE_BARS": "10", "WARLENS_MAP_PLACES": "10"}) as url:
+        yield url
+
+
+#: The longest title warlens writes (figures.TITLE_MAX_CHARS), as a map of an archive
+#: would say it.
+LONGEST_TITLE = "999,999,999 events at 99,999,999 places"
+
+
+@pytest.mark.parametrize("path", ["/Timeline", "/Map"])
+def test_a_counted_chart_keeps_its_title_on_a_phone_and_says_why_below(
+        counted_server: str, sized: tuple[str, Page], path: str) -> None:
+    """A long title ran off a phone's screen: the title is short, and the reason the chart
+    counts events instead of drawing them is a caption under it, which wraps."""
+    from warlens.figures import TITLE_MAX_CHARS
+
+    size, page = sized
+    open_view(page, counted_server + path)
+    expect(chart(page)).to_be_visible()
+    if path == "/Map":
+        wait_for_map(page)
+    width = page.viewport_size["width"]
+    note = main(page).get_by_text(re.compile(r"^Aggregated: too many "))
+    expect(note).to_be_visible()
+    box = note.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert len(LONGEST_TITLE) <= TITLE_MAX_CHARS
+    for text in (None, LONGEST_TITLE):
+        if text:  # the same chart, titled as an archive of millions would be
+            chart(page).evaluate("(gd, t) => window.Plotly.relayout(gd, {'title.text': t})",
+                                 text)
+        shapes = geometry(page)
+        assert len(shapes["title"]) == 1
+        title = shapes["title"][0]
+        assert _inside(title, shapes["chart"]) and title[2] <= width, (size, text, title)
+        for other in shapes["modebar"] + shapes["legend"]:
+            assert not _overlap(title, other), f"the title is covered ({size}, {text})"

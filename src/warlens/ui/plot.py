@@ -17,7 +17,9 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
+from warlens.figures import note_of
 from warlens.ui.routes import PLOTLY_BUNDLE as BUNDLE
+from warlens.ui.safe import md_escape
 
 #: How a reader may select: "points" (a click), "box", "lasso".
 MODES = ("points", "box", "lasso")
@@ -44,6 +46,7 @@ def chart(fig: go.Figure, *, key: str, modes: Sequence[str] = ("points",),
     Each point is a dict of `curve_number`, `point_index`, `customdata` and its
     coordinates (`x`/`y` or `lat`/`lon`). A selection is an action, not a state: the
     next rerun returns no points, so a page turns it into the view (the URL) at once.
+    The figure's note (what its short title leaves out) is a caption under it.
     """
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -55,6 +58,9 @@ def chart(fig: go.Figure, *, key: str, modes: Sequence[str] = ("points",),
         data={"figure": fig.to_json(), "src": static_url(BUNDLE), "modes": list(modes),
               "config": config, "height": fig.layout.height or DEFAULT_HEIGHT},
         key=key, on_select_change=_nothing)
+    note = note_of(fig)
+    if note:
+        st.caption(md_escape(note))
     picked = getattr(result, "select", None)
     points = picked.get("points") if isinstance(picked, dict) else None
     return [p for p in points if isinstance(p, dict)] if isinstance(points, list) else []
