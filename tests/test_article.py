@@ -362,6 +362,14 @@ def test_a_claim_without_a_place_takes_the_place_of_its_event():
     assert claim["place_name"] == "Avdiivka"
 
 
+def test_a_claim_carries_its_events_summary_and_type():
+    """What the Claims table shows beside a claim, and what the type filter reads."""
+    [article] = read_article_file(ARTICLE.encode(), "avdiivka.yaml").articles
+    [claim] = article.claims
+    [event] = [e for e in article.events if e["key"] == claim["event"]]
+    assert (claim["event_summary"], claim["event_type"]) == (event["summary"], event["type"])
+
+
 def test_a_relative_date_resolves_against_the_published_day():
     [article] = read_article_file(ARTICLE.encode(), "avdiivka.yaml").articles
     thursday = article.events[0]

@@ -381,6 +381,7 @@ def _read_claims(items: list[tuple[int, Any]], report: _Reporter, places: _Known
             Col.CLAIMANT: c.claimant, Col.STANCE: c.stance, Col.CLAIM: c.claim,
             Col.EVENT: event[Col.KEY] if event is not None else None,
             Col.EVENT_SUMMARY: event[Col.SUMMARY] if event is not None else None,
+            Col.EVENT_TYPE: event[Col.TYPE] if event is not None else None,
             **_place_fields(places.rows, place_id), **_when_fields(when),
             Col.QUOTE: c.quote, Col.SPAN_START: span[0], Col.SPAN_END: span[1],
             Col.VERDICT: c.verdict, Col.CONTESTED: False,

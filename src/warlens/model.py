@@ -317,6 +317,7 @@ class Col:
     CLAIM = "claim"
     EVENT = "event"              # event key a claim is about
     EVENT_SUMMARY = "event_summary"
+    EVENT_TYPE = "event_type"    # the type of the event a claim is about (None if none)
     VERDICT = "verdict"
 
 
@@ -338,8 +339,8 @@ EVENT_COLUMNS = [
 ]
 CLAIM_COLUMNS = [
     Col.KEY, Col.ARTICLE, Col.ID, Col.CLAIMANT, Col.STANCE, Col.CLAIM, Col.EVENT,
-    Col.EVENT_SUMMARY, Col.PLACE, Col.PLACE_NAME, Col.LAT, Col.LON, Col.PRECISION, Col.COUNTRY,
-    Col.COUNTRY_NAME, Col.ADMIN1,
+    Col.EVENT_SUMMARY, Col.EVENT_TYPE, Col.PLACE, Col.PLACE_NAME, Col.LAT, Col.LON,
+    Col.PRECISION, Col.COUNTRY, Col.COUNTRY_NAME, Col.ADMIN1,
     Col.START, Col.END, Col.DATE_PRECISION, Col.DATE_LABEL, Col.QUOTE, Col.SPAN_START,
     Col.SPAN_END, Col.VERDICT, Col.CONTESTED, Col.STORY, Col.FILE, Col.LINE, Col.DRAFT,
 ]

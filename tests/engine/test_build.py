@@ -141,6 +141,47 @@ def test_a_postgresql_store_is_indexed_for_what_the_pages_look_up(engine_name, e
     assert wanted <= _indexed(engine_url)
 
 
+def _drop_column(url: str, table: str, column: str) -> None:
+    """Make `table` as an earlier warlens made it, without `column`."""
+    sql = f'ALTER TABLE "{table}" DROP COLUMN "{column}"'
+    if url.startswith("duckdb://"):
+        import duckdb
+
+        with duckdb.connect(url.removeprefix("duckdb://")) as con:
+            con.execute(sql)
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as pg:
+            pg.execute(sql)
+
+
+def test_a_store_an_earlier_version_made_is_refused_by_the_app_and_rebuilt_whole(
+        engine_name, engine_url, folder):
+    """A store whose claims lack their event's type (warlens before 4 December) cannot
+    answer a type filter: the app says to build again, and the build starts anew."""
+    from warlens.engine import EngineError
+    from warlens.engine.source import engine_source
+
+    if engine_name == "spark":
+        pytest.skip(SPARK_SKIP)
+    first = build(folder, engine_url)
+    _drop_column(engine_url, "claims", Col.EVENT_TYPE)
+
+    with pytest.raises(EngineError, match=r"made by an earlier warlens \(its claims table "
+                                          r"has no event_type\): run `warlens build` again"):
+        engine_source(engine_url)
+    again = build(folder, engine_url)
+
+    assert again.summary().startswith("rebuilt from nothing: the store was made by an "
+                                      "earlier warlens (its claims table has no event_type); ")
+    assert (again.parsed, again.unchanged) == (first.parsed, 0)
+    assert again.counts == first.counts
+    _assert_same_tables(folder, engine_url)
+    assert engine_source(engine_url).tables.claims.columns.index(Col.EVENT_TYPE) >= 0
+    assert build(folder, engine_url).restarted == ""
+
+
 def test_a_rebuild_with_nothing_changed_parses_nothing(engine_name, engine_url, folder):
     if engine_name == "spark":
         pytest.skip(SPARK_SKIP)

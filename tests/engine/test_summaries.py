@@ -154,6 +154,35 @@ def test_a_view_of_several_places_is_read_from_their_summaries_unless_one_holds_
         assert queries._summary_keys(tables, views["place and its country"]) is None
 
 
+def test_a_view_of_several_countries_counts_its_articles_among_the_sets_they_are_in(
+        corpus, tables):  # noqa: F811
+    """Two countries: distinct articles and their publication dates from SUMMARY_SETS
+    (the sets of countries articles are found under), the same as from the tables; a
+    town is not in the sets, and a view with one counts in the names' articles."""
+    views = dict(_each_view(corpus))
+    if "countries" not in views:
+        pytest.skip("one country only in this corpus")
+    two = views["countries"]
+    keys = queries._summary_keys(tables, two)
+    assert keys is not None and set(keys) <= tables.set_names
+    assert queries._in_sets(tables, keys, "cited") is not None
+    plain = _unsummarised(tables)
+    assert queries.view_counts(tables, two) == queries.view_counts(plain, two)
+    pd.testing.assert_frame_equal(queries.publication_dates(tables, two),
+                                  queries.publication_dates(plain, two), check_dtype=False)
+    # an article of both countries is counted once
+    alone = [queries.view_counts(tables, query.Filters(places=(c,))) for c in two.places]
+    assert queries.view_counts(tables, two)["articles"] <= sum(a["articles"] for a in alone)
+    countries = {str(c) for t in (corpus.events, corpus.claims)
+                 for c in t[Col.COUNTRY_NAME].dropna() if c}
+    assert tables.set_names == countries
+    for name, view in views.items():  # a town's view counts in its names' articles
+        keys = queries._summary_keys(tables, view)
+        if keys is not None and keys != ("",):
+            assert (queries._in_sets(tables, keys, "cited") is not None) == \
+                (set(keys) <= countries), name
+
+
 def test_a_store_changed_after_its_summaries_reads_none_of_them(corpus, tables):  # noqa: F811
     con = tables.con
     files = con.table("files").to_pandas()

@@ -73,16 +73,20 @@ class BuildReport:
     errors: int = 0
     warnings: int = 0
     seconds: float = 0.0
+    #: Why the store was started again from nothing, when it was made by an earlier
+    #: version (its tables lack columns this one keeps); "" otherwise.
+    restarted: str = ""
 
     def summary(self) -> str:
         """One line: what was read, what the engine now holds, and how long it took."""
         c = self.counts
         bulk = f", {self.bulk} loaded in bulk" if self.bulk else ""
-        return (f"{self.parsed} files parsed, {self.unchanged} unchanged, {self.removed} "
-                f"removed{bulk}; {c.get('articles', 0)} articles, {c.get('events', 0)} "
-                f"events, {c.get('claims', 0)} claims, {c.get('places', 0)} places, "
-                f"{c.get('stories', 0)} stories; {self.errors} errors, {self.warnings} "
-                f"warnings in {self.seconds:.1f} s")
+        restarted = f"{self.restarted}; " if self.restarted else ""
+        return (f"{restarted}{self.parsed} files parsed, {self.unchanged} unchanged, "
+                f"{self.removed} removed{bulk}; {c.get('articles', 0)} articles, "
+                f"{c.get('events', 0)} events, {c.get('claims', 0)} claims, "
+                f"{c.get('places', 0)} places, {c.get('stories', 0)} stories; "
+                f"{self.errors} errors, {self.warnings} warnings in {self.seconds:.1f} s")
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,12 @@ def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
     from warlens.engine import bulk as bulk_load
 
     forced = {bulk_load.inside_folder(p, root) for p in named}
-    if fresh:
+    lacking = {} if fresh else store.outdated()
+    if lacking:
+        table, columns = next(iter(lacking.items()))
+        report.restarted = (f"rebuilt from nothing: the store was made by an earlier warlens "
+                            f"(its {table} table has no {', '.join(columns)})")
+    if fresh or lacking:
         store.drop_all()
     store.ensure()
     found = _find(root, bulk_min_bytes, forced)

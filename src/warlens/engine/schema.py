@@ -15,6 +15,7 @@ queries read columns by these names.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,14 @@ def stored(name: str) -> dict[str, str]:
     return {**columns(name), **HELPERS[name]}
 
 
+def missing(name: str, held: Sequence[str], *, helpers: bool = True) -> list[str]:
+    """The columns of table `name` this warlens keeps (with the helpers unless told not
+    to) that a store's table holding `held` lacks: the table was made by an earlier
+    version, and its rows cannot answer every query."""
+    present = set(held)
+    return [c for c in (stored(name) if helpers else columns(name)) if c not in present]
+
+
 def ibis_schema(name: str, *, helpers: bool = True) -> sch.Schema:
     """Table `name`'s columns as an ibis schema (with the helpers unless told not to)."""
     import ibis
@@ -127,4 +136,4 @@ def ibis_schema(name: str, *, helpers: bool = True) -> sch.Schema:
 
 
 __all__ = ["BULK", "DOC", "HELPERS", "ID_LINE", "KIND", "PARSED", "SRC", "columns", "ibis_schema",
-           "stored"]
+           "missing", "stored"]

@@ -411,7 +411,7 @@ def engine_source(url: str, sources: tuple[str, ...] = ()) -> EngineSource:
         con = engine.connect(url)
         if scheme == "postgres":
             con.con = _postgres_connections(con.con)
-        return EngineSource(con, sources)
+        return _current(EngineSource(con, sources), url)
     import ibis
 
     # Read-only: several app processes can then serve one file, and none can change it.
@@ -425,5 +425,22 @@ def engine_source(url: str, sources: tuple[str, ...] = ()) -> EngineSource:
         raise engine.EngineError(f"{DUCKDB_MEMORY_ENV}={limit!r}: use a size like 512MB")
     con.raw_sql(f"SET memory_limit = '{limit}'")
     con.con = _duckdb_cursors(con.con)
-    return EngineSource(con, sources)
+    return _current(EngineSource(con, sources), url)
+
+
+def _current(source: EngineSource, url: str) -> EngineSource:
+    """`source`, if its tables hold every column this warlens reads; else EngineError
+    saying to build the store again (a build makes an earlier version's store anew)."""
+    from warlens import engine
+
+    lacking = queries.outdated(source.tables)
+    if lacking:
+        table, columns = next(iter(lacking.items()))
+        scheme = engine.scheme_of(url)
+        # A server's URL may hold a password: only a DuckDB file is named.
+        where = url.split("://", 1)[1] if scheme == "duckdb" else f"the {scheme} store"
+        raise engine.EngineError(
+            f"{where} was made by an earlier warlens (its {table} table has no "
+            f"{', '.join(columns)}): run `warlens build` again, which makes it anew")
+    return source
 

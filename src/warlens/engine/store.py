@@ -110,6 +110,18 @@ class Store:
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover)
 
+    def outdated(self) -> dict[str, list[str]]:
+        """Per table the store holds, the columns this warlens keeps that it lacks (a
+        store an earlier version built): {} when every table is as this version makes it."""
+        present = set(self.con.list_tables())
+        lacking = {}
+        for table in ALL_TABLES:
+            if table in present:
+                gone = schema.missing(base_name(table), self.con.table(table).columns)
+                if gone:
+                    lacking[table] = gone
+        return lacking
+
     def drop_all(self) -> None:
         """Drop every table a build writes (a rebuild from nothing)."""
         present = set(self.con.list_tables())
