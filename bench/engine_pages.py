@@ -8,16 +8,18 @@ Stores come from bench/engine_synth.py (DuckDB; copy its tables to PostgreSQL wi
 `--copy-to URL`). For each page (overview, timeline, claims, map, article, problems,
 stories) it opens the page through Streamlit's AppTest in one process, as bench/run.py
 does, then reruns it after a place-filter change (countries, the busiest towns, then two
-towns and two countries at once),
-and prints the median and p95 of those reruns with the load average when they were
-taken (the machine is shared: a loaded machine makes every figure slower). It ends with
-the process's peak RSS: what a server that drew every page used. `--first-page` times a
-freshly started process drawing the Overview (imports included).
+towns and two countries at once; with `--views combined`, a town in a season, a country's
+events of one type, a town's contested events), and prints the median and p95 of those
+reruns with the load average when they were taken (the machine is shared: a loaded
+machine makes every figure slower). It ends with the process's peak RSS: what a server
+that drew every page used. `--first-page` times a freshly started process drawing the
+Overview (imports included).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -45,6 +47,34 @@ FILTERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "two towns": tuple(zip(TOWNS, TOWNS[2:] + TOWNS[:2], strict=True)),
     "two countries": tuple(zip(COUNTRIES, COUNTRIES[1:] + COUNTRIES[:1], strict=True)),
 }
+#: Views that narrow a place further, with `--views combined`: a town in a season (three
+#: months, moving on by one each rerun), a country's events of one type, and a town's
+#: contested events only.
+_SEASONS = tuple((dt.date(2023, 1 + m, 1), dt.date(2023, 4 + m, 1)) for m in range(5))
+_TYPES = ("battle", "remote_violence", "protest", "territorial_control", "other")
+COMBINED: dict[str, tuple[dict[str, Any], ...]] = {
+    "town, season": tuple({"f_place": [t], "f_from": a, "f_to": b}
+                          for t, (a, b) in zip(TOWNS, _SEASONS, strict=True)),
+    "country, type": tuple({"f_place": [c], "f_type": [k]}
+                           for c, k in zip(COUNTRIES, _TYPES, strict=True)),
+    "town, contested": tuple({"f_place": [t], "f_contested": True} for t in TOWNS),
+}
+#: Every widget a view sets, and its value when a view leaves it alone.
+_CLEAR: dict[str, Any] = {"f_place": [], "f_from": None, "f_to": None, "f_type": [],
+                          "f_contested": False}
+VIEWS = {"places": {label: tuple({"f_place": list(p)} for p in picks)
+                    for label, picks in FILTERS.items()},
+         "combined": COMBINED}
+
+
+def _set(at: Any, view: dict[str, Any]) -> None:
+    """Set the sidebar's widgets to this view (those it leaves alone to their default)."""
+    for key, default in _CLEAR.items():
+        value = view.get(key, default)
+        widget = (at.date_input(key=key) if key in ("f_from", "f_to") else
+                  at.toggle(key=key) if key == "f_contested" else at.multiselect(key=key))
+        if widget.value != value and not (value in (None, []) and not widget.value):
+            widget.set_value(value)
 
 
 def load() -> str:
@@ -95,7 +125,8 @@ def _forgetting() -> Any:
     return forget
 
 
-def measure_pages(store: str, reruns: int, pages: list[str] | None = None) -> dict[str, Any]:
+def measure_pages(store: str, reruns: int, pages: list[str] | None = None,
+                  views: str = "places") -> dict[str, Any]:
     """Per page: the first draw and reruns after a place-filter change, each a view not
     drawn before (the memo of earlier views is emptied first), with load."""
     _env(store)
@@ -119,10 +150,11 @@ def measure_pages(store: str, reruns: int, pages: list[str] | None = None) -> di
             results[name] = {"error": str(at.exception[0].message)[:500]}
             continue
         row: dict[str, Any] = {"first_s": first, "load_first": load()}
-        for label, picks in FILTERS.items():
+        kinds = VIEWS[views]
+        for label, picks in kinds.items():
             times: list[float] = []
             for i in range(reruns):
-                at.multiselect(key="f_place").set_value(list(picks[i % len(picks)]))
+                _set(at, picks[i % len(picks)])
                 forget()
                 start = time.perf_counter()
                 at.run()
@@ -132,7 +164,7 @@ def measure_pages(store: str, reruns: int, pages: list[str] | None = None) -> di
                     break
             row[label] = {**_summary(times), "load": load()}
         # The open view again, after the filtered ones (what a reset costs).
-        at.multiselect(key="f_place").set_value([])
+        _set(at, {})
         forget()
         start = time.perf_counter()
         at.run()
@@ -141,7 +173,7 @@ def measure_pages(store: str, reruns: int, pages: list[str] | None = None) -> di
         print(f"  {name:9} first {first:6.2f} s (load {row['load_first']})   " + "   ".join(
             f"{label} median {row[label]['median_ms']:6.0f} ms p95 "
             f"{row[label]['p95_ms']:6.0f} (load {row[label]['load']})"
-            for label in FILTERS if label in row), file=sys.stderr, flush=True)
+            for label in kinds if label in row), file=sys.stderr, flush=True)
     results["server_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["load_end"] = load()
     return results
@@ -242,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reruns", type=int, default=10)
     parser.add_argument("--pages", nargs="*", choices=list(PAGES),
                         help="only these pages (default: every one)")
+    parser.add_argument("--views", choices=list(VIEWS), default="places",
+                        help="places: one and two places; combined: a place with a date "
+                             "range, a type or contested-only")
     parser.add_argument("--first-page", action="store_true")
     parser.add_argument("--no-pages", action="store_true")
     parser.add_argument("--copy-to", help="copy the store's tables here first, and use it")
@@ -263,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         result["first_page"] = first_page(store)
         print(f"first page of a fresh process: {result['first_page']}", file=sys.stderr)
     if not args.no_pages:
-        result["pages"] = measure_pages(store, args.reruns, args.pages)
+        result["pages"] = measure_pages(store, args.reruns, args.pages, args.views)
         print(f"server peak RSS {result['pages']['server_rss_mb']:.0f} MB "
               f"(load {result['pages']['load_end']})", file=sys.stderr)
     text = json.dumps(result, indent=1, default=str)
