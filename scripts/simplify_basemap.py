@@ -6,7 +6,10 @@ scripts/build_basemap.sh runs it twice on Natural Earth 1:50m: 0.02° (about 2 k
 a few pixels at the city zoom the map opens at for one place) with 3 decimals for
 static/countries-50m.geojson, and 0.1° with 2 decimals for static/countries-coarse.geojson,
 which the map loads when it opens on a country or more (zoom below 5). A polygon whose outer
-ring collapses is dropped with its holes. Output is compact JSON.
+ring collapses is dropped with its holes. A ring that crosses the antimeridian (Chukotka,
+Wrangel Island, Fiji: Natural Earth writes -180 beside 179.9) is made continuous first,
+its longitudes past 180 where it goes on eastward: MapLibre and the page's sketch draw the
+edge between -180 and 179.9 straight across the world otherwise. Output is compact JSON.
 """
 
 import json
@@ -35,9 +38,27 @@ def dp(points: np.ndarray, tol: float) -> np.ndarray:
             stack += [(a, a + 1 + i), (a + 1 + i, b)]
     return points[keep]
 
+def continuous(pts: np.ndarray) -> np.ndarray:
+    """The ring with no edge longer than half the world in longitude: each point moved by
+    a whole turn to lie within 180 degrees of the one before, then the ring moved back by
+    a turn if most of it lies past 180. A ring round a pole (Antarctica), which would not
+    close so, is left as it is."""
+    jumps = np.diff(pts[:, 0])
+    turns = np.concatenate([[0.0], np.cumsum(-np.round(jumps / 360.0))])
+    if not turns.any() or turns[-1] != 0:
+        return pts
+    out = pts.copy()
+    out[:, 0] += 360.0 * turns
+    if out[:, 0].mean() > 180.0:
+        out[:, 0] -= 360.0
+    elif out[:, 0].mean() < -180.0:
+        out[:, 0] += 360.0
+    return out
+
+
 def ring(r: list, tol: float, digits: int) -> list | None:
     """A ring simplified and rounded, closed, or None when it collapses below 4 points."""
-    pts = np.asarray(r, float)
+    pts = continuous(np.asarray(r, float))
     if len(pts) > 4:
         # split a closed ring in two halves so the start/end point is not the only anchor
         mid = len(pts) // 2

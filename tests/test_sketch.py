@@ -14,6 +14,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,6 +35,19 @@ def _places(**columns: list) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def outlines() -> sketch.Outlines:
     return sketch.Outlines.read(sketches.STATIC / "countries-coarse.geojson")
+
+
+@pytest.mark.parametrize("name", ["countries-coarse.geojson", "countries-50m.geojson"])
+def test_no_outline_runs_across_the_world(name: str) -> None:
+    """Natural Earth writes Chukotka's -180 beside 179.9: drawn as it was, that edge ran
+    straight across the world map at 69-71 N, and Canada and Russia were left unfilled
+    (scripts/simplify_basemap.py makes such rings continuous)."""
+    read = sketch.Outlines.read(sketches.STATIC / name)
+    longest = max(float(abs(np.diff(ring[:, 0])).max()) for ring in read.rings)
+    assert longest < 180, f"{name}: an edge spans {longest:.1f} degrees of longitude"
+    # the rings that cross it (Chukotka's coast) run on past 180 instead
+    assert any((ring[:, 0].max() > 180 or ring[:, 0].min() < -180) and ring[:, 1].min() > 60
+               for ring in read.rings)
 
 
 def _circles(svg: str) -> list[tuple[float, float, float]]:
