@@ -1220,15 +1220,14 @@ def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.Da
     corpus too small for it to pay (PROBE_PART), skips it."""
     a = tables.articles
     size = 2 * limit  # small: in a narrow view the probe is wasted, so it must be cheap
-    n = count(a)
     keys = _summary_keys(tables, filters)
+    placed = bool(keys) and keys != ("",)
     # A probe pays on DuckDB, which skips the row groups outside its ids; PostgreSQL reads
     # a view's rows of the names' articles by their index sooner than it joins a probe
     # (100,000 articles, a country: 81-92 ms asked whole, 131-390 ms probed; on DuckDB at
     # 1,000,000: 52-68 ms probed, 91-235 ms whole).
-    if keys and keys != ("",) and tables.con.name != "duckdb":
-        n = 0
-    elif keys and keys != ("",):  # how many articles the view holds is read: probe?
+    n = 0 if placed and tables.con.name != "duckdb" else count(a)
+    if placed and n:  # how many articles the view holds is read: probe?
         held = (_summary(tables, SUMMARY_COUNTS, keys[0]) if len(keys) == 1
                 else _counts_of_keys(tables, keys)).select("articles").to_pandas()
         share = (_whole(held["articles"].iloc[0]) if len(held) else 0) / max(n, 1)
@@ -1245,7 +1244,7 @@ def article_choices(tables: Tables, filters: query.Filters, limit: int) -> pd.Da
                            [Col.FILE, Col.ARTICLE], limit)
             if len(got) >= limit:
                 return got[[Col.ARTICLE, Col.TITLE]].reset_index(drop=True)
-    if keys and keys != ("",):  # the view's articles are its places' (each name's kept)
+    if placed:  # the view's articles are its places' (each name's kept)
         cited = _summary(tables, SUMMARY_CITED, keys).select(Col.ARTICLE)
         shown = a.semi_join(cited, Col.ARTICLE)
     else:
