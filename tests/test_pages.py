@@ -325,6 +325,26 @@ def test_a_link_to_a_claim_shows_its_sentence_in_the_article(open_page: OpenPage
     assert url_values(at, "claim") == [ZELENSKYY_DENIES]
 
 
+def test_the_article_lists_each_event_and_claim_whole_under_its_link(
+        open_page: OpenPage) -> None:
+    """A link's label never wraps: a summary or claim in it was cut off at the column's
+    edge. The link names who and when; what was said sits under it, whole."""
+    at = open_page(ARTICLE, claim=ZELENSKYY_DENIES)
+    article = ZELENSKYY_DENIES.split("/")[0]
+    corpus = load_corpus(BUNDLED, cache=False)
+    events = corpus.events[corpus.events[Col.ARTICLE] == article]
+    claims = corpus.claims[corpus.claims[Col.ARTICLE] == article]
+    links = [link.label.replace("\\", "") for link in at.main.get("page_link")]
+    notes = [c.value.replace("\\", "") for c in at.caption]
+    for claim in claims.itertuples(index=False):
+        assert f"{claim.claimant} {claim.stance}" in links
+        assert claim.claim in notes
+    for event in events.itertuples(index=False):
+        assert event.summary in notes
+    assert "Volodymyr Zelenskyy denies" in links
+    assert all(len(label) < 60 for label in links if "denies" in label or "asserts" in label)
+
+
 def test_a_link_to_a_claim_on_the_claims_page_shows_its_detail(open_page: OpenPage) -> None:
     at = open_page(CLAIMS, claim=ZELENSKYY_DENIES)
     texts = [m.value for m in at.main.markdown]

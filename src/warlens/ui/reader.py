@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from warlens.model import Col
+from warlens.model import EVENT_TYPE_LABELS, Col
 from warlens.query import Filters
 from warlens.ui import common
 from warlens.ui.shell import View, share_box
@@ -158,12 +158,14 @@ def draw(view: View) -> None:
     with right:
         st.markdown(f"**Events ({len(events)})**")
         for row in events.itertuples(index=False):
-            _annotation_link(view, getattr(row, Col.SUMMARY), event=getattr(row, Col.KEY))
+            kind = str(getattr(row, Col.TYPE))
+            _annotation_link(view, f"{EVENT_TYPE_LABELS.get(kind, kind)}, "
+                                   f"{_text(getattr(row, Col.DATE_LABEL)) or 'undated'}",
+                             getattr(row, Col.SUMMARY), event=getattr(row, Col.KEY))
         st.markdown(f"**Claims ({len(claims)})**")
         for row in claims.itertuples(index=False):
-            label = f"{getattr(row, Col.CLAIMANT)} {getattr(row, Col.STANCE)}: " \
-                    f"{getattr(row, Col.CLAIM)}"
-            _annotation_link(view, label, claim=getattr(row, Col.KEY))
+            _annotation_link(view, f"{getattr(row, Col.CLAIMANT)} {getattr(row, Col.STANCE)}",
+                             getattr(row, Col.CLAIM), claim=getattr(row, Col.KEY))
         st.markdown(f"**Places ({len(places)})**")
         st.dataframe(places[[Col.PLACE_NAME, Col.PRECISION, Col.COUNTRY, Col.LAT, Col.LON,
                              Col.RESOLVED_BY]], hide_index=True, width="stretch",
@@ -171,7 +173,11 @@ def draw(view: View) -> None:
     share_box(view)
 
 
-def _annotation_link(view: View, label: str, **selection: str) -> None:
+def _annotation_link(view: View, label: str, says: str, **selection: str) -> None:
+    """A link selecting one event or claim (its sentence marked in the text), and what it
+    says under it: a link's label never wraps, so a summary in it was cut off at the
+    column's edge (on a phone, after some 40 characters)."""
     filters = replace(view.filters, **{"event": None, "claim": None, **selection})
     st.page_link(common.ARTICLE_PAGE, label=common.md_escape(label[:160]),
                  query_params=filters.to_params())
+    st.caption(common.md_escape(_text(says)))
