@@ -265,3 +265,29 @@ def test_contested_events_whose_claims_lie_under_two_places_are_paired_across_th
         keys = queries._summary_keys(tables, views["places"])
         assert queries._pairs_apart(tables, keys) == (
             not any(set(pair) <= set(keys) for pair in tables.split))
+
+
+def test_a_story_two_places_tell_is_listed_and_counted_once(corpus, tables):  # noqa: F811
+    """The stories of two places are read from each place's summary, where a story both
+    tell is a row under each: it is counted once, listed once, and the first few of
+    each kind are the tables' own."""
+    ev = corpus.events
+    linked = ev[ev[Col.STORY].fillna("") != ""]
+    told_by = linked.groupby(Col.STORY)[Col.PLACE_NAME].unique()
+    nested = {(p, c) for p, c in zip(ev[Col.PLACE_NAME], ev[Col.COUNTRY_NAME], strict=True)}
+    pairs = [(a, b) for names in told_by for a in names for b in names
+             if isinstance(a, str) and isinstance(b, str) and a and b and a < b and (a, b) not in nested and (b, a) not in nested]
+    if not pairs:
+        pytest.skip("no story told in two places of this corpus")
+    two = query.Filters(places=pairs[0])
+    assert queries._summary_keys(tables, two) is not None
+    plain = _unsummarised(tables)
+    for limit in (1, 2, 50):
+        got_counts, got_heads = queries.story_heads(tables, two, limit)
+        want_counts, want_heads = queries.story_heads(plain, two, limit)
+        assert got_counts == want_counts
+        for kind, want in want_heads.items():
+            assert got_heads[kind][Col.STORY].is_unique
+            pd.testing.assert_frame_equal(got_heads[kind], want, check_dtype=False, obj=kind)
+    assert got_counts["all"] < sum(queries.story_totals(tables, query.Filters(places=(p,)))
+                                   ["all"] for p in two.places)
