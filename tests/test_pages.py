@@ -247,9 +247,10 @@ def test_a_place_chosen_on_one_page_is_still_chosen_on_the_next(open_page: OpenP
         ({"from": "2023-02-30"}, "Ignored from='2023-02-30'"),
         ({"contested": "maybe"}, "Ignored contested='maybe'"),
         ({"nonsense": "1"}, "Ignored unknown link parameters: 'nonsense'"),
+        ({"group": "<b>x</b>"}, "Ignored group='<b>x</b>' from the link: use group=place"),
     ],
     ids=["path", "script", "10k-place", "10k-search", "10k-claim", "repeated", "bad-date",
-         "bad-flag", "unknown-key"],
+         "bad-flag", "unknown-key", "bad-display"],
 )
 @pytest.mark.parametrize("page", ["app.py", CLAIMS, ARTICLE])
 def test_a_crafted_link_shows_a_notice_and_the_default_view(

@@ -46,3 +46,33 @@ def test_articles_of_lists_each_cited_article_once_with_the_columns_asked(corpus
     articles = query.articles_of(corpus, events, (Col.ARTICLE, Col.TITLE))
     assert list(articles.columns) == [Col.ARTICLE, Col.TITLE]
     assert sorted(articles[Col.ARTICLE]) == sorted(events[Col.ARTICLE].unique())
+
+
+# --- how a page shows its view -----------------------------------------------------------
+
+
+def test_a_link_without_display_options_shows_the_defaults_and_writes_none() -> None:
+    display, notices = query.display_from_params({})
+    assert display == {"group": "place", "marks": "places"} and notices == []
+    assert query.display_to_params(display) == {}
+
+
+def test_a_link_s_display_options_are_read_and_written_back_alike() -> None:
+    display, notices = query.display_from_params({"group": ["Story"], "marks": "stories"})
+    assert display == {"group": "story", "marks": "stories"} and notices == []
+    assert query.display_to_params(display) == {"group": ["story"], "marks": ["stories"]}
+
+
+def test_a_wrong_display_option_is_named_and_the_default_shown() -> None:
+    display, notices = query.display_from_params({"group": ["colour", "story"]})
+    assert display["group"] == "place"
+    assert notices == ["The link gave 'group' 2 times; the first was used.",
+                       "Ignored group='colour' from the link: use group=place, "
+                       "group=article, group=type, group=story."]
+
+
+def test_display_options_are_not_unknown_parameters_of_a_view() -> None:
+    corpus = load_corpus(seed_folder())
+    filters, notices = query.filters_from_params({"group": "story", "marks": "stories"},
+                                                 query.vocabulary(corpus))
+    assert filters == query.Filters() and notices == []

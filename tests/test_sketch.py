@@ -302,6 +302,22 @@ def test_the_timeline_sketch_opens_on_the_capture_of_bakhmut_as_the_live_chart_d
     assert "5 dated events" in drawn
 
 
+def test_a_link_s_grouping_and_marks_are_sketched_as_the_page_draws_them() -> None:
+    params = {"outlet": ["Kremlin"]}
+    by_place = sketches.draw("timeline", params, lambda name: None)
+    by_story = sketches.draw("timeline", {**params, "group": ["story"]}, lambda name: None)
+    assert ">mariupol-capture-2022</text>" in by_story and "Group by" in by_story
+    assert ">mariupol-capture-2022</text>" not in by_place and "Group by" not in by_place
+    outlines: dict[str, sketch.Outlines] = {}
+
+    def read(name: str) -> sketch.Outlines:
+        return outlines.setdefault(name, sketch.Outlines.read(sketches.STATIC / name))
+
+    stories_map = sketches.draw("map", {"marks": ["stories"]}, read)
+    assert "52 reports of 17 stories" in stories_map and "<dd>Stories</dd>" in stories_map
+    assert ">bakhmut-battle-2023</text>" in stories_map
+
+
 def test_the_timeline_sketch_of_many_events_counts_them_per_period() -> None:
     events = pd.DataFrame({
         Col.TYPE: ["battle", "protest"] * 300,

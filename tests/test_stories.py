@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
@@ -217,7 +218,7 @@ def _figure(at) -> dict:
 
 def test_the_map_draws_one_mark_per_story_sized_by_its_reports(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _bundled_page(monkeypatch, "pages/3_Map.py", {"map_marks": "stories"})
+    at = _bundled_page(monkeypatch, "pages/3_Map.py", {}, marks="stories")
     assert not at.exception
     names = {str(c[0]) for trace in _figure(at)["data"]
              for c in trace.get("customdata") or [] if isinstance(c, list) and c}
@@ -227,8 +228,47 @@ def test_the_map_draws_one_mark_per_story_sized_by_its_reports(
 
 
 def test_the_timeline_groups_rows_by_story(monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _bundled_page(monkeypatch, "pages/1_Timeline.py", {"timeline_group": "story"},
+    at = _bundled_page(monkeypatch, "pages/1_Timeline.py", {}, group="story",
                        outlet=["Kremlin", "White House"])
-    assert not at.exception
+    assert not at.exception and not at.warning
     figure = json.dumps(_figure(at))
     assert "mariupol-capture-2022" in figure and "russian-invasion-2022" in figure
+    assert at.session_state["d_group"] == "story"  # the widget shows what the link says
+
+
+def _url_value(at, name: str) -> str:
+    value = at.query_params[name]
+    return value if isinstance(value, str) else "&".join(value)
+
+
+def _link_params(link: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(link).query)
+
+
+def test_grouping_the_timeline_by_story_is_written_into_its_link(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _bundled_page(monkeypatch, "pages/1_Timeline.py", {}, outlet=["Kremlin"])
+    assert "group" not in at.query_params  # the default is never written
+    at.session_state["d_group"] = "story"  # a reader picks "Story"
+    at.run()
+    assert not at.exception
+    assert _url_value(at, "group") == "story"
+    assert "mariupol-capture-2022" in json.dumps(_figure(at))
+    shared = _link_params(at.text_input(key="share_link").value)
+    assert shared == {"outlet": ["Kremlin"], "group": ["story"]}
+    # Every nav link carries it: back on the Timeline, it is grouped as it was left.
+    for link in at.sidebar.get("page_link"):
+        assert parse_qs(link.proto.query_string)["group"] == ["story"], link.value
+
+
+def test_the_map_s_story_marks_are_written_into_its_link_and_kept_by_other_pages(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _bundled_page(monkeypatch, "pages/3_Map.py", {})
+    at.session_state["d_marks"] = "stories"
+    at.run()
+    assert _url_value(at, "marks") == "stories"
+    assert _link_params(at.text_input(key="share_link").value) == {"marks": ["stories"]}
+    # Another page keeps the option in its URL and its links, and shows no notice for it.
+    at = _bundled_page(monkeypatch, "pages/2_Claims.py", {}, marks="stories")
+    assert not at.exception and not at.warning
+    assert _url_value(at, "marks") == "stories"

@@ -1055,8 +1055,14 @@ COARSE_BELOW_ZOOM = 5.0
 
 def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFrame | None = None,
              max_points: int = Limits.map_places, tile_style: str | None = None,
-             glyphs_url: str | None = None, coarse_basemap_url: str | None = None) -> go.Figure:
+             glyphs_url: str | None = None, coarse_basemap_url: str | None = None,
+             units: tuple[tuple[str, str], str, tuple[str, str]] = (
+                 ("event", "events"), "at", ("place", "places")),
+             ) -> go.Figure:
     """A map of events, one marker per place, sized by count and coloured by dominant type.
+
+    `units` names what a row and a marker stand for, in the title: "52 events at 17
+    places"; a map of stories has "52 reports of 17 stories".
 
     Offline by default: a white background and the country outlines of the
     GeoJSON at `basemap_url` (a URL the app serves, e.g. /app/static/...).
@@ -1177,13 +1183,14 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
             layers.append(_town_layer(labels, set(places["_name"])))
 
     n_events = int(places["n"].sum()) if len(places) else 0
+    (row, rows_), between, (mark, marks) = units
     if aggregated:
-        title = f"{n_events:,} events in {len(places):,} cells"
-        note = (f"Aggregated: too many places to draw one by one, so events are counted in "
-                f"cells of {cell:g}°. Zoom in or filter to see single places.")
+        title = f"{n_events:,} {rows_} in {len(places):,} cells"
+        note = (f"Aggregated: too many {marks} to draw one by one, so {rows_} are counted in "
+                f"cells of {cell:g}°. Zoom in or filter to see single {marks}.")
     else:
-        title = (f"{n_events:,} event{'s' * (n_events != 1)} at {len(places):,} "
-                 f"place{'s' * (len(places) != 1)}")
+        title = (f"{n_events:,} {row if n_events == 1 else rows_} {between} {len(places):,} "
+                 f"{mark if len(places) == 1 else marks}")
         note = ""
     # Same data, same view id: a rerun keeps the reader's pan and zoom; new data re-centres.
     _base_layout(fig, title, MAP_HEIGHT,

@@ -612,11 +612,63 @@ def filters_from_params(params: Mapping[str, object], vocab: Vocabulary
         reader.notices.append("The link's 'from' date is after its 'to' date; they were "
                               "swapped.")
         values["date_from"], values["date_to"] = values["date_to"], values["date_from"]
-    unknown = sorted(k for k in params if k not in SPECS)
+    unknown = sorted(k for k in params if k not in SPECS and k not in DISPLAYS)
     if unknown:
         reader.notices.append("Ignored unknown link parameters: "
                               + ", ".join(repr(_shown(k)) for k in unknown[:10]) + ".")
     return Filters(**values), reader.notices
+
+
+# --- how a page shows its view --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DisplaySpec:
+    """One way a page can show its view (the timeline's rows, the map's marks), held in
+    the URL beside the filters so that a link reproduces the view as it was drawn.
+
+    It chooses how rows are drawn, never which: a view's summaries, counts and exports
+    are the filters' alone.
+    """
+
+    param: str  # URL parameter name
+    label: str  # widget label
+    choices: Mapping[str, str]  # value -> label, in the widget's order
+    default: str  # what a link without the parameter shows; never written to the URL
+    page: str  # the page that draws the widget (others keep the value in their links)
+
+
+DISPLAY: tuple[DisplaySpec, ...] = (
+    DisplaySpec("group", "Group by", {"place": "Place", "article": "Article",
+                                      "type": "Event type", "story": "Story"},
+                "place", "Timeline"),
+    DisplaySpec("marks", "Marks", {"places": "Places", "stories": "Stories"}, "places", "Map"),
+)
+DISPLAYS: dict[str, DisplaySpec] = {spec.param: spec for spec in DISPLAY}
+
+
+def display_from_params(params: Mapping[str, object]) -> tuple[dict[str, str], list[str]]:
+    """Every display option a link sets (the default where it sets none or a wrong one),
+    with a notice for every value dropped."""
+    chosen: dict[str, str] = {}
+    notices: list[str] = []
+    for spec in DISPLAY:
+        values = [v for v in _values(params, spec.param) if v.strip()]
+        value = values[0].strip().lower() if values else spec.default
+        if len(values) > 1:
+            notices.append(f"The link gave '{spec.param}' {len(values)} times; the first "
+                           "was used.")
+        if value not in spec.choices:
+            notices.append(f"Ignored {spec.param}={_shown(values[0])!r} from the link: use "
+                           + ", ".join(f"{spec.param}={c}" for c in spec.choices) + ".")
+            value = spec.default
+        chosen[spec.param] = value
+    return chosen, notices
+
+
+def display_to_params(display: Mapping[str, str]) -> dict[str, list[str]]:
+    """The URL parameters of display options: only those that differ from the default."""
+    return {spec.param: [display[spec.param]] for spec in DISPLAY
+            if display.get(spec.param, spec.default) != spec.default}
 
 
 # --- what a corpus lets every rerun reuse --------------------------------------------------------

@@ -165,3 +165,40 @@ def test_a_shared_link_opened_in_a_second_browser_shows_the_same_claims(
         expect(main(other).get_by_role("textbox", name="Link to this view")).to_have_value(shared)
     finally:
         context.close()
+
+
+# --- how a page is shown is part of its link --------------------------------------------
+
+
+def segment(page: Page, label: str) -> Locator:
+    """A button of a page's segmented control (the timeline's Group by, the map's Marks)."""
+    return main(page).get_by_test_id("stButtonGroup").locator("button").filter(
+        has_text=re.compile(rf"^{re.escape(label)}$"))
+
+
+def chosen_segment(page: Page) -> Locator:
+    """The chosen button of the page's segmented control."""
+    return main(page).get_by_test_id("stButtonGroup").locator("[data-selected]")
+
+
+def test_the_timeline_s_grouping_is_held_in_its_link(app_server: str, page: Page) -> None:
+    page.goto(f"{app_server}/Timeline?place=Bakhmut&group=type")
+    wait_for_app(page)
+    expect(chosen_segment(page)).to_have_text("Event type")
+    segment(page, "Article").click()
+    expect(page).to_have_url(url(app_server, "/Timeline", "place=Bakhmut&group=article"))
+    expect(chosen_segment(page)).to_have_text("Article")
+    share_box = main(page).get_by_role("textbox", name="Link to this view")
+    expect(share_box).to_have_value(page.url)
+    # A nav click away and back keeps it; so does a reload.
+    nav_link(page, "Claims").click()
+    expect(page).to_have_url(url(app_server, "/Claims", "place=Bakhmut&group=article"))
+    nav_link(page, "Timeline").click()
+    expect(main(page).locator("h1").first).to_have_text("Timeline")
+    expect(chosen_segment(page)).to_have_text("Article")
+    # Clicking the chosen option again keeps it chosen rather than choosing none.
+    segment(page, "Article").click()
+    page.reload()
+    wait_for_app(page)
+    expect(chosen_segment(page)).to_have_text("Article")
+    expect(page).to_have_url(url(app_server, "/Timeline", "place=Bakhmut&group=article"))

@@ -46,7 +46,7 @@ def draw(view: View) -> None:
             st.markdown(f"Claims about **{common.md_escape(event[Col.SUMMARY])}** "
                         f"({common.md_escape(event[Col.DATE_LABEL])})")
             st.page_link(common.CLAIMS_PAGE, label="Show all claims", icon=":material/close:",
-                         query_params=view.filters.without_selection().to_params())
+                         query_params=view.link(view.filters.without_selection()))
 
     _draw_contested_stories(view)
     pairs, n_events = source.contested_pairs(filters, filters.event, CONTESTED_LIMIT)
@@ -83,7 +83,7 @@ def draw(view: View) -> None:
     if rows:
         key = shown.iloc[rows[0]][Col.KEY]
         if key != view.filters.claim:
-            common.go(replace(view.filters, claim=key))
+            common.go(view, replace(view.filters, claim=key))
     if view.filters.claim:
         _detail(view, view.filters.claim)
     else:
@@ -123,7 +123,7 @@ def _draw_contested_stories(view: View) -> None:
         # so it goes under the link, where it wraps.
         st.page_link(stories_ui.STORIES_PAGE, label=common.md_escape(story),
                      icon=":material/compare_arrows:",
-                     query_params={**view.filters.without_selection().to_params(),
+                     query_params={**view.link(view.filters.without_selection()),
                                    "story": [story]})
         st.caption(common.md_escape(" · ".join(
             part for part in (str(getattr(row, Col.DATE_LABEL)), who) if part)))

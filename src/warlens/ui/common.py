@@ -45,9 +45,10 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
 
 
-def go(filters: Filters) -> None:
-    """Switch this page to another view: write it to the URL and rerun, so the URL wins."""
-    st.query_params.from_dict(filters.to_params())
+def go(view: View, filters: Filters) -> None:
+    """Switch this page to the view of `filters`, shown as `view` is: write it to the URL
+    and rerun, so the URL wins."""
+    st.query_params.from_dict(view.link(filters))
     st.session_state[REWRITE_URL] = True
     st.rerun()
 
@@ -61,7 +62,7 @@ def link_to_sentence(view: View, label: str = "Read it in the article", **select
     """A link to the article page with this item's sentence highlighted."""
     filters = replace(view.filters, **{"event": None, "claim": None, **selection})
     st.page_link(ARTICLE_PAGE, label=md_escape(label), icon=":material/format_quote:",
-                 query_params=filters.to_params())
+                 query_params=view.link(filters))
 
 
 def draw_event_detail(view: View, event: pd.Series) -> None:
@@ -95,8 +96,8 @@ def draw_event_detail(view: View, event: pd.Series) -> None:
             )
             st.page_link(CLAIMS_PAGE, label="See these claims side by side",
                          icon=":material/compare_arrows:",
-                         query_params=replace(view.filters, event=event[Col.KEY],
-                                              claim=None).to_params())
+                         query_params=view.link(replace(view.filters, event=event[Col.KEY],
+                                                                claim=None)))
 
 
 

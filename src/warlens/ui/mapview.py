@@ -9,12 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from warlens import figures
+from warlens import figures, query
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.plot import chart, static_url
-from warlens.ui.shell import View, share_box
+from warlens.ui.shell import View, display_control, share_box
 from warlens.ui.stories import STORIES_PAGE
 
 BASEMAP = "countries-50m.geojson"
@@ -27,7 +27,6 @@ GLYPHS = "fonts/Noto Sans Regular/{range}.pbf?stack={fontstack}"
 #: Set to a MapLibre style name (e.g. "open-street-map") to use online tiles instead.
 TILES_ENV = "WARLENS_MAP_TILES"
 #: What one mark on the map stands for.
-MARKS = {"places": "Places", "stories": "Stories"}
 STORY_KEY = ("One mark per story (a real-world event as every outlet reported it), at the "
              "place its reports name most, sized by its number of reports and coloured by "
              "its most frequent type. Click a story to compare its reports.")
@@ -57,10 +56,9 @@ def town_labels(events: pd.DataFrame) -> pd.DataFrame:
 def draw(view: View) -> None:
     """The map; selecting points filters every view to those places."""
     st.title("Map")
-    marks = st.segmented_control(
-        "Marks", list(MARKS), format_func=MARKS.__getitem__, key="map_marks", default="places",
-        help="One mark per place, or one per story (a real-world event as every outlet "
-             "reported it), sized by its number of reports.") or "places"
+    marks = display_control(
+        view, "marks", help="One mark per place, or one per story (a real-world event as "
+                            "every outlet reported it), sized by its number of reports.")
     if marks == "stories":
         _draw_stories(view)
         return
@@ -72,12 +70,13 @@ def draw(view: View) -> None:
         chosen = chart(fig, key="map_chart", modes=("points", "box", "lasso"), scroll_zoom=True)
         places = _selected_places(chosen, set(view.vocab.places.values()))
         if places and tuple(sorted(places)) != tuple(sorted(view.filters.places)):
-            common.go(replace(view.filters.without_selection(), places=tuple(sorted(places))))
+            common.go(view, replace(view.filters.without_selection(),
+                                    places=tuple(sorted(places))))
     if missing:
         st.caption(f"{missing:,} event(s) in view have no known location and are not on the map.")
     if view.filters.places:
         st.page_link(common.MAP_PAGE, label="Clear the place filter", icon=":material/close:",
-                     query_params=replace(view.filters, places=()).to_params())
+                     query_params=view.link(replace(view.filters, places=())))
     common.draw_downloads(view, claims=False)
     share_box(view)
 
@@ -110,23 +109,37 @@ def _places_map(view: View, tiles: str | None) -> tuple[go.Figure | None, int]:
                             tile_style=tiles, glyphs_url=static_url(GLYPHS)), missing
 
 
+def story_map_figure(view: View) -> go.Figure | None:
+    """The map of the stories in view (None: no story has a located event), one mark per
+    story, built once per view for every session (and for the first view's sketch)."""
+    tiles = os.environ.get(TILES_ENV) or None
+
+    def build() -> go.Figure | None:
+        points = view.source.story_points(view.filters)
+        if points.empty:
+            return None
+        return figures.make_map(points, basemap_url=static_url(BASEMAP),
+                                coarse_basemap_url=static_url(COARSE_BASEMAP),
+                                max_points=view.limits.map_places, tile_style=tiles,
+                                glyphs_url=static_url(GLYPHS),
+                                units=(("report", "reports"), "of", ("story", "stories")))
+
+    return common.built_once(view, "story map",
+                             (view.limits.map_places, tiles, static_url("")), build)
+
+
 def _draw_stories(view: View) -> None:
     """One mark per story in view, at the place its reports name most, sized by reports."""
-    points = view.source.story_points(view.filters)
+    fig = story_map_figure(view)
     st.caption(STORY_KEY)
-    if points.empty:
+    if fig is None:
         st.info("No story in this view has a located event.")
     else:
-        fig = figures.make_map(points, basemap_url=static_url(BASEMAP),
-                               coarse_basemap_url=static_url(COARSE_BASEMAP),
-                               max_points=view.limits.map_places,
-                               tile_style=os.environ.get(TILES_ENV) or None,
-                               glyphs_url=static_url(GLYPHS))
         chosen = chart(fig, key="map_story_chart", scroll_zoom=True)
-        picked = _selected_places(chosen, set(points[Col.PLACE_NAME]))
+        picked = _selected_places(chosen, set(view.vocab[query.P_STORY].values()))
         if picked:  # a story's mark opens that story
-            st.switch_page(STORIES_PAGE, query_params=replace(
-                view.filters.without_selection(), stories=(picked[0],)).to_params())
+            st.switch_page(STORIES_PAGE, query_params=view.link(replace(
+                view.filters.without_selection(), stories=(picked[0],))))
     common.draw_downloads(view, claims=False)
     share_box(view)
 

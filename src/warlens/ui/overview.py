@@ -80,7 +80,7 @@ def draw(view: View) -> None:
             # under the link, where they wrap.
             st.page_link(stories_ui.STORIES_PAGE, label=common.md_escape(get(Col.STORY)[:200]),
                          icon=":material/compare_arrows:",
-                         query_params={**view.filters.without_selection().to_params(),
+                         query_params={**view.link(view.filters.without_selection()),
                                        "story": [get(Col.STORY)]})
             st.caption(common.md_escape(
                 f"{get(Col.DATE_LABEL)}" + (" · contested" if get(Col.CONTESTED) else "")
@@ -99,7 +99,7 @@ def draw(view: View) -> None:
                      label=common.md_escape(f"{getattr(event, Col.DATE_LABEL)}: "
                                             "compare the claims"),
                      icon=":material/compare_arrows:",
-                     query_params={**view.filters.without_selection().to_params(),
+                     query_params={**view.link(view.filters.without_selection()),
                                    "event": [row]})
         st.caption(common.md_escape(str(getattr(event, Col.SUMMARY))))
 
@@ -127,7 +127,7 @@ def draw(view: View) -> None:
                      label=f"{common.plural(errors, 'error')} and "
                            f"{common.plural(problems['problems'] - errors, 'warning')} in the "
                            "data files",
-                     icon=":material/report:", query_params=view.filters.to_params())
+                     icon=":material/report:", query_params=view.link())
     else:
         st.caption(f"{common.plural(source.files, 'data file')}, "
                    "all loaded without problems.")

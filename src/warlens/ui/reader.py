@@ -179,5 +179,5 @@ def _annotation_link(view: View, label: str, says: str, **selection: str) -> Non
     column's edge (on a phone, after some 40 characters)."""
     filters = replace(view.filters, **{"event": None, "claim": None, **selection})
     st.page_link(common.ARTICLE_PAGE, label=common.md_escape(label[:160]),
-                 query_params=filters.to_params())
+                 query_params=view.link(filters))
     st.caption(common.md_escape(_text(says)))

@@ -10,7 +10,7 @@ person changes a widget, the new view is written back to the URL.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
@@ -79,6 +79,8 @@ class View:
     #: Whether `source` is the data folder's, which the server itself can read (a
     #: visitor's opened file lives in that visitor's session alone).
     shared: bool = False
+    #: How the pages show the view (`query.DISPLAY`): the timeline's rows, the map's marks.
+    display: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.source is None:
@@ -93,6 +95,12 @@ class View:
     def claims(self) -> pd.DataFrame:
         """The claims in view, every column."""
         return self.claims_of(None)
+
+    def link(self, filters: Filters | None = None) -> dict[str, list[str]]:
+        """The URL parameters of this view, or of `filters` shown the way this view is
+        shown: what a link or a page switch carries so that the view is drawn alike."""
+        return {**(self.filters if filters is None else filters).to_params(),
+                **query.display_to_params(self.display)}
 
     def events_of(self, columns: Sequence[str] | None) -> pd.DataFrame:
         """These columns (None: all) of the events in view; on an engine, read them all."""
@@ -145,6 +153,39 @@ def _filters_from_widgets(selection: Filters, vocab: Vocabulary) -> Filters:
             value = str(value).strip()
         values[spec.field] = value
     return Filters(**values, event=selection.event, claim=selection.claim)
+
+
+def display_key(spec: query.DisplaySpec) -> str:
+    """The session-state key of a display option's widget."""
+    return f"d_{spec.param}"
+
+
+def _display(title: str, from_url: Mapping[str, str], url_changed: bool) -> dict[str, str]:
+    """The display options in force: this page's own from its widgets (set from the URL
+    when the URL won), the other pages' as the URL carries them, for its links."""
+    shown = dict(from_url)
+    for spec in query.DISPLAY:
+        if spec.page != title:
+            continue
+        key = display_key(spec)
+        if url_changed or st.session_state.get(key) not in spec.choices:
+            st.session_state[key] = from_url[spec.param]
+        shown[spec.param] = st.session_state[key]
+    return shown
+
+
+def display_control(view: View, param: str, *, help: str, disabled: bool = False) -> str:
+    """The widget of this page's display option `param`; returns the option in force."""
+    spec = query.DISPLAYS[param]
+    # Its value was put in session state by `start`, from the URL or the last click. Not
+    # Streamlit's own `bind="query-params"`: the shell writes every parameter of the URL
+    # (filters and options alike), reads them through `query` with a notice for each
+    # wrong one, and carries them in the nav links and the share box.
+    st.segmented_control(md_escape(spec.label), list(spec.choices),
+                         format_func=spec.choices.__getitem__, key=display_key(spec),
+                         help=md_escape(help), disabled=disabled,
+                         required=True)  # a click on the chosen option keeps it chosen
+    return view.display[param]
 
 
 def _reset() -> None:
@@ -231,11 +272,14 @@ def start(title: str) -> View:
         source = memory_source(corpus)
     params = current_params()
     url_filters, notices = query.filters_from_params(params, vocab)
+    url_display, display_notices = query.display_from_params(params)
+    notices += display_notices
     # The URL wins when it is not what this session last wrote on this page: a fresh link,
     # Back, a reload, or a nav click (which arrives on another page, where Streamlit may
     # have reset the widgets).
     url_changed = st.session_state.get(_SYNCED) != (title, params)
     _push_to_widgets(url_filters, force=url_changed)
+    display = _display(title, url_display, url_changed)
     st.sidebar.title("warlens")
     nav = st.sidebar.container()  # filled last, so its links carry this run's view
     _draw_filters(source, vocab)
@@ -243,7 +287,7 @@ def start(title: str) -> View:
     filters = _filters_from_widgets(url_filters, vocab)
     if filters.without_selection() != url_filters.without_selection():
         filters = filters.without_selection()  # a new view drops the old selection
-    new_params = filters.to_params()
+    new_params = {**filters.to_params(), **query.display_to_params(display)}
     # After go() the browser may not have been told yet: a rerun drops the run's messages.
     if new_params != params or st.session_state.pop(REWRITE_URL, False):
         st.query_params.from_dict(new_params)
@@ -261,7 +305,7 @@ def start(title: str) -> View:
     for message in wrong:
         st.warning(md_escape(message), icon=":material/settings:")
     return View(corpus, vocab, filters, tuple(notices), limits, source,
-                shared=source is served)
+                shared=source is served, display=display)
 
 
 #: The session-state key of the share box.
@@ -277,7 +321,7 @@ def share_box(view: View) -> None:
     the text box's code. Whatever a reader types into it is put back on the next run.
     """
     base = (st.context.url or "").split("?")[0]
-    query_string = urlencode(view.filters.to_params(), doseq=True)
+    query_string = urlencode(view.link(), doseq=True)
     st.session_state[SHARE_KEY] = f"{base}?{query_string}" if query_string else base
     st.text_input("Link to this view", key=SHARE_KEY,
                   help="Select the link and copy it (Ctrl+C, or ⌘C on a Mac).")

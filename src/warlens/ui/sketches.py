@@ -35,11 +35,13 @@ def draw(kind: str, params: dict[str, list[str]],
     source = shell.workspace(str(data_dir())).source()
     vocab = source.vocabulary()
     filters, _notices = query.filters_from_params(params, vocab)
+    display, _notices = query.display_from_params(params)
     view = shell.View(getattr(source, "corpus", None), vocab, filters, (),
-                      read_limits()[0], source)
+                      read_limits()[0], source, display=display)
     # Drawn once per view, like the figures it is drawn from: the source's memo forgets
     # it with them when the data changes.
-    return common.built_once(view, f"sketch:{kind}", (filters.event, filters.claim),
+    return common.built_once(view, f"sketch:{kind}", (filters.event, filters.claim,
+                                                      tuple(sorted(display.items()))),
                              lambda: _sketch_of(kind, view, outlines))
 
 
@@ -49,6 +51,9 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
               if spec.kind != "item"}
     filters = view.filters  # type: ignore[attr-defined]
     shown = sketch.in_force(filters.to_params(), labels)
+    for spec in query.DISPLAY:  # how the page is shown, when the link says
+        if spec.page.lower() == kind and (value := view.display[spec.param]) != spec.default:  # type: ignore[attr-defined]
+            shown[spec.label] = spec.choices[value]
     for what, key in (("Selected event", filters.event), ("Selected claim", filters.claim)):
         if key:
             shown[what] = key
@@ -57,7 +62,10 @@ def _sketch_of(kind: str, view: object, outlines: Callable[[str], sketch.Outline
 
 
 def _map_sketch(view: object, outlines: Callable[[str], sketch.Outlines]) -> tuple[str, str]:
-    fig, _missing = mapview.map_figure(view)
+    if view.display["marks"] == "stories":  # type: ignore[attr-defined]
+        fig = mapview.story_map_figure(view)
+    else:
+        fig, _missing = mapview.map_figure(view)
     if fig is None:
         return "Map", ""
     return "Map", (f"<h3>{sketch.text(fig.layout.title.text, 200)}</h3>"
@@ -69,7 +77,8 @@ def _timeline_sketch(view: object, _outlines: object) -> tuple[str, str]:
     n_dated = view.source.timeline_dated(view.filters)  # type: ignore[attr-defined]
     if not n_dated:
         return "Timeline", ""
-    fig = timeline.timeline_figure(view, n_dated)
+    fig = timeline.timeline_figure(view, n_dated,
+                                   view.display["group"])  # type: ignore[attr-defined]
     title = re.sub(r"<[^>]*>", " ", str(fig.layout.title.text or ""))
     return "Timeline", (f"<h3>{sketch.text(title, 200)}</h3>" + sketch.timeline(fig)
                         + sketch.legend(fig))

@@ -63,7 +63,7 @@ def _draw_list(view: View) -> None:
                           selection_mode="single-row", key="stories_table")
     rows = picked.selection.rows if picked else []
     if rows:
-        common.go(replace(view.filters.without_selection(),
+        common.go(view, replace(view.filters.without_selection(),
                           stories=(str(table.iloc[rows[0]][Col.STORY]),)))
 
 
@@ -81,7 +81,8 @@ def _draw_story(view: View, story: str) -> None:
         f"{common.plural(int(told[stories.N_OUTLETS]), 'outlet')} ({told[stories.OUTLETS]}) · "
         f"{verdict}"))
     st.page_link(STORIES_PAGE, label="All stories", icon=":material/arrow_back:",
-                 query_params=replace(view.filters.without_selection(), stories=()).to_params())
+                 query_params=view.link(replace(view.filters.without_selection(),
+                                                    stories=())))
 
     if told[Col.CONTESTED]:
         _draw_contest(view, claims)

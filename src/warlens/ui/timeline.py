@@ -7,15 +7,14 @@ from dataclasses import replace
 import plotly.graph_objects as go
 import streamlit as st
 
-from warlens import figures
+from warlens import figures, query
 from warlens.model import Col
 from warlens.ui import common
 from warlens.ui.plot import chart
-from warlens.ui.shell import View, share_box
+from warlens.ui.shell import View, display_control, share_box
 
-GROUPS = {"place": "Place", "article": "Article", "type": "Event type", "story": "Story"}
-#: How a fresh link groups the timeline's rows (the URL does not carry it).
-DEFAULT_GROUP = "place"
+#: How a link without `group=` groups the timeline's rows.
+DEFAULT_GROUP = query.DISPLAYS["group"].default
 
 
 def selected_key(points: list[dict]) -> str | None:
@@ -57,12 +56,11 @@ def draw(view: View) -> None:
     source, filters = view.source, view.filters
     n_dated = source.timeline_dated(filters)
     counts_only = n_dated > view.limits.timeline_bars
-    group = st.segmented_control(
-        "Group by", list(GROUPS), format_func=GROUPS.__getitem__, key="timeline_group",
-        default=DEFAULT_GROUP, disabled=counts_only,
+    group = display_control(
+        view, "group", disabled=counts_only,
         help=f"Rows by place, article, type or story (one real-world event as every outlet "
              f"reported it), up to {view.limits.timeline_bars:,} dated events; "
-             "above that the timeline counts them per week.") or DEFAULT_GROUP
+             "above that the timeline counts them per week.")
     if not n_dated:
         st.info("No dated event in this view. Widen the filters in the sidebar.")
     else:
@@ -75,7 +73,7 @@ def draw(view: View) -> None:
         key = selected_key(chosen)
         if key and key not in (view.filters.event, view.filters.claim):
             is_claim = key in view.vocab.claims
-            common.go(replace(view.filters, event=None if is_claim else key,
+            common.go(view, replace(view.filters, event=None if is_claim else key,
                               claim=key if is_claim else None))
 
     rows = view.limits.table_rows
