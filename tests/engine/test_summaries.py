@@ -82,6 +82,10 @@ def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus,
         assert got_counts == want_counts, name
         for kind, want in want_heads.items():
             pd.testing.assert_frame_equal(got_heads[kind], want, check_dtype=False, obj=name)
+            # each kind's own query, which asks for that kind alone
+            pd.testing.assert_frame_equal(
+                got_heads[kind], queries.stories_of(plain, filters, kind, 3).frame,
+                check_dtype=False, obj=(name, kind))
         # the newest few; all of them in corpus order, with a column the summary leaves out
         for limit, columns in ((2, _ARTICLE_COLUMNS), (10_000, [*_ARTICLE_COLUMNS, Col.NOTES])):
             got_rows, want_rows = (queries.articles_in_view(t, filters, columns, limit)
@@ -89,9 +93,12 @@ def test_every_view_reads_the_same_from_the_summaries_as_from_the_tables(corpus,
             assert got_rows.total == want_rows.total, name
             pd.testing.assert_frame_equal(got_rows.frame, want_rows.frame, check_dtype=False,
                                           obj=name)
-        contested = queries.summarised_contested(tables, filters)
-        if contested is not None:  # what the Overview's list of contested events says
-            assert contested == queries.view_counts(plain, filters)["contested"], name
+        # What the Overview's list of contested events, and the tables of events and
+        # claims, say they leave out.
+        for what in ("contested", "events", "claims"):
+            counted = queries.summarised_count(tables, filters, what)
+            if counted is not None:
+                assert counted == queries.view_counts(plain, filters)[what], (name, what)
         # the timeline's undated events, the first of them as the page lists them
         listed = [Col.SUMMARY, Col.PLACE_NAME, Col.DATE_TEXT, Col.ARTICLE]
         for limit in (2, queries.SUMMARY_UNDATED_TOP):
@@ -276,7 +283,8 @@ def test_a_story_two_places_tell_is_listed_and_counted_once(corpus, tables):  # 
     told_by = linked.groupby(Col.STORY)[Col.PLACE_NAME].unique()
     nested = {(p, c) for p, c in zip(ev[Col.PLACE_NAME], ev[Col.COUNTRY_NAME], strict=True)}
     pairs = [(a, b) for names in told_by for a in names for b in names
-             if isinstance(a, str) and isinstance(b, str) and a and b and a < b and (a, b) not in nested and (b, a) not in nested]
+             if isinstance(a, str) and isinstance(b, str) and a and b and a < b
+             and (a, b) not in nested and (b, a) not in nested]
     if not pairs:
         pytest.skip("no story told in two places of this corpus")
     two = query.Filters(places=pairs[0])
@@ -289,5 +297,8 @@ def test_a_story_two_places_tell_is_listed_and_counted_once(corpus, tables):  # 
         for kind, want in want_heads.items():
             assert got_heads[kind][Col.STORY].is_unique
             pd.testing.assert_frame_equal(got_heads[kind], want, check_dtype=False, obj=kind)
+            pd.testing.assert_frame_equal(
+                got_heads[kind], queries.stories_of(plain, two, kind, limit).frame,
+                check_dtype=False, obj=kind)
     assert got_counts["all"] < sum(queries.story_totals(tables, query.Filters(places=(p,)))
                                    ["all"] for p in two.places)

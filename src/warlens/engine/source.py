@@ -82,8 +82,10 @@ class EngineSource:
             if filters.contested and limit is not None:
                 # the contested events of a view the summaries answer for: counted there
                 # (a country's at 100,000 articles on PostgreSQL: a 200-250 ms count)
-                total = queries.summarised_contested(
-                    self.tables, _open(replace(filters, contested=False)))
+                total = queries.summarised_count(
+                    self.tables, _open(replace(filters, contested=False)), "contested")
+            elif limit is not None:
+                total = queries.summarised_count(self.tables, _open(filters), "events")
             return queries.rows(self.tables, "events", _open(filters), columns, limit, total)
         return self._memo("events", _open(filters), tuple(columns), limit, build=build)
 
@@ -100,7 +102,10 @@ class EngineSource:
 
         def build() -> Rows:
             if not about:
-                return queries.rows(self.tables, "claims", _open(filters), columns, limit)
+                total = (queries.summarised_count(self.tables, _open(filters), "claims")
+                         if limit is not None else None)
+                return queries.rows(self.tables, "claims", _open(filters), columns, limit,
+                                    total)
             claims = queries.where(self.tables, "claims", _open(filters))
             about_it = claims.filter(claims[Col.EVENT] == about)
             head = about_it.order_by(list(queries.ORDER)).select(*columns)
