@@ -172,6 +172,26 @@ def test_the_articles_table_counts_each_articles_events_and_claims(corpus, table
             assert (row.events, row.claims) == (events.get(article, 0), claims.get(article, 0))
 
 
+def test_the_newest_articles_in_view_are_the_newest_that_report_something_in_it(
+        corpus, tables):
+    """The Overview's newest articles, whether probed newest first or (a view up to a
+    date, whose articles are mostly not the newest) asked of every article at once."""
+    arts = corpus.articles.sort_values([Col.PUBLISHED_START, Col.FILE, Col.ARTICLE],
+                                       ascending=[False, True, True], na_position="last",
+                                       kind="stable")
+    for name, filters in _each_view(corpus):
+        if queries._open_articles(tables, filters) is not None:
+            continue  # every article, reporting anything or not
+        cited = (set(query.filter_events(corpus, filters)[Col.ARTICLE])
+                 | set(query.filter_claims(corpus, filters)[Col.ARTICLE]))
+        for limit in (1, 2):
+            # all of them in corpus order when they are no more than the limit
+            order = arts if len(cited) > limit else corpus.articles
+            want = [a for a in order[Col.ARTICLE] if a in cited][:limit]
+            got = queries.articles_in_view(tables, filters, [Col.ARTICLE], limit)
+            assert got.frame[Col.ARTICLE].tolist() == want, (name, limit)
+
+
 def test_the_vocabulary_accepts_what_the_corpus_holds(corpus, tables):
     memory = query.vocabulary(corpus)
     engine_vocab = queries.vocabulary(tables)

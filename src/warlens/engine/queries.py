@@ -870,7 +870,7 @@ NEWEST, CORPUS_ORDER = "newest", "corpus"
 
 def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
                    columns: Sequence[str], limit: int, share: float, *,
-                   cited_only: bool = True) -> pd.DataFrame:
+                   cited_only: bool = True, whole: bool = False) -> pd.DataFrame:
     """The first `limit` articles (newest first, or in corpus order: `kind`) with an event
     or claim in view, and how many each has, found without working out every article in
     view: the articles are taken a prefix at a time (the newest days, or the first
@@ -878,6 +878,7 @@ def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
     `limit` articles in view holds the first `limit` of them; one that holds fewer is
     made longer (by the share it found in view, at most `PROBE_GROWTH` times). `share`,
     the part of all articles that is in view (a guess is fine), sizes the first prefix.
+    `whole`: no prefix, every article at once (for a view a prefix would miss).
     """
     import ibis
 
@@ -888,7 +889,7 @@ def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
     keep = list(dict.fromkeys([*columns, Col.ARTICLE, Col.PUBLISHED_START, Col.FILE]))
     size = _probe_size(limit, share)
     while True:
-        prefix = prefix_of(tables, size)
+        prefix = None if whole else prefix_of(tables, size)
         frame = _counted(tables, filters, (a if prefix is None else prefix).select(*keep),
                          order, limit, cited_only=cited_only)
         if len(frame) >= limit or prefix is None:
@@ -961,8 +962,13 @@ def articles_in_view(tables: Tables, filters: query.Filters, columns: Sequence[s
                     total)
     cited_only = _open_articles(tables, filters) is None
     if total > limit:
+        # Events up to a date are mostly reported before the newest articles were
+        # published: a probe newest first would grow several times and still read the
+        # tables whole (a country's events of one season at 1M articles: 910 ms probed,
+        # 300 ms asked whole; a country's events of any date: 130 probed, 310 whole).
         frame = _first_in_view(tables, filters, NEWEST, columns, limit,
-                               share=total / max(count(a), 1), cited_only=cited_only)
+                               share=total / max(count(a), 1), cited_only=cited_only,
+                               whole=filters.date_to is not None)
     else:  # few: all of them, in corpus order
         frame = _counted(tables, filters, shown, [Col.FILE], limit, cited_only=cited_only)
     return Rows(_with_counts(frame, columns), total)
