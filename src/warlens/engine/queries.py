@@ -727,18 +727,30 @@ def _view_counts_expr(tables: Tables, filters: query.Filters) -> ir.Table:
     claims = where(tables, "claims", filters)
     place = events[Col.PLACE_NAME]
     spot = ibis.struct({c: events[c] for c in query.PLACE_SPOT})
-    counted = events.aggregate(
-        events=events.count(),
-        contested=events[Col.CONTESTED].fill_null(False).ifelse(1, 0).sum(),
-        places=(place.notnull() & (place != "")).ifelse(spot, ibis.null()).nunique())
+    # The events and the claims in view, each read once: one column of rows of both,
+    # whose figures are worked out together (the articles are the ids either cites).
+    # Asked apart, the events and claims were each read twice (a town's season at 1M
+    # articles: 88 ms against 50).
+    both = events.select(
+        _event=ibis.literal(1), _contested=events[Col.CONTESTED].fill_null(False).ifelse(1, 0),
+        _spot=(place.notnull() & (place != "")).ifelse(spot, ibis.null()),
+        _article=events[Col.ARTICLE],
+    ).union(claims.select(
+        _event=ibis.literal(0), _contested=ibis.literal(0),
+        # no spot, of the events' type (a typed null is not portable: PostgreSQL has no
+        # STRUCT to cast to)
+        _spot=ibis.literal(False).ifelse(
+            ibis.struct({c: claims[c] for c in query.PLACE_SPOT}), ibis.null()),
+        _article=claims[Col.ARTICLE],
+    ), distinct=False)
     opened = _open_articles(tables, filters)
+    counted = both.aggregate(
+        events=both._event.sum().fill_null(0), contested=both._contested.sum().fill_null(0),
+        places=both._spot.nunique(), claims=(1 - both._event).sum().fill_null(0),
+        **({} if opened is not None else {"articles": both._article.nunique()}))
     if opened is not None:
-        articles = opened.aggregate(articles=opened.count())
-    else:
-        cited = events.select(Col.ARTICLE).union(claims.select(Col.ARTICLE), distinct=False)
-        articles = cited.aggregate(articles=cited[Col.ARTICLE].nunique())
-    return (counted.cross_join(claims.aggregate(claims=claims.count()))
-            .cross_join(articles))
+        return counted.cross_join(opened.aggregate(articles=opened.count()))
+    return counted
 
 
 def view_counts(tables: Tables, filters: query.Filters, shared_stories: int | None = None
