@@ -1471,8 +1471,10 @@ def story_heads(tables: Tables, filters: query.Filters, limit: int
         # counted once by story, and the first of each kind are among the first
         # `limit` rows per place.
         told = _summary(tables, SUMMARY_STORIES, keys)
+        # (the same under every place: any row's, and `arbitrary` is not portable)
         once = told.group_by(Col.STORY).aggregate(
-            **{c: told[c].arbitrary() for c in (stories.N_OUTLETS, Col.CONTESTED)})
+            **{stories.N_OUTLETS: told[stories.N_OUTLETS].max(),
+               Col.CONTESTED: told[Col.CONTESTED].any()})
         got = once.aggregate(**_story_counters(once)).to_pandas().iloc[0]
     else:
         told = _stories_linked(tables, filters)
