@@ -114,6 +114,17 @@ class Tables:
         return frozenset(SUMMARIES)
 
     @cached_property
+    def placed(self) -> dict[str, ir.Table]:
+        """The events and claims in place order (PLACED; DuckDB only), when the summaries
+        made with them answer for the store; else none."""
+        if not self.summaries or self.con.name != "duckdb":
+            return {}
+        try:
+            return {name: self.con.table(copy) for name, copy in PLACED.items()}
+        except Exception:  # a store summarised before they were made
+            return {}
+
+    @cached_property
     def names(self) -> pd.DataFrame:
         """The store's short vocabularies (`names_frame`): read from the names summary
         that every build leaves, else worked out from the tables (seconds on
@@ -276,9 +287,17 @@ SPOT_GROUP = (Col.LAT, Col.LON, Col.PLACE_NAME, Col.PRECISION, Col.TYPE, Col.COU
 #: Which way of summarising made a summary: raised when what a summary holds changes
 #: (2: places counted by name and spot; 3: the names summary; 4: the views of one place
 #: or country, keyed; 5: each name's articles and the names nested in others kept, for
-#: views of several places; 6: the sets of countries articles are found under), so that a
-#: store summarised by older code is answered live until its next build.
-SUMMARY_VERSION = 6
+#: views of several places; 6: the sets of countries articles are found under; 7: the
+#: events and claims in place order, on DuckDB), so that a store summarised by older code
+#: is answered live until its next build.
+SUMMARY_VERSION = 7
+#: The events and claims tables again, in place order (`PLACE_ORDER`), which a view
+#: filtered by place reads on DuckDB (`Tables.placed`): DuckDB then skips the row groups
+#: of every other place. The tables themselves stay in the order they were written (a
+#: file's rows together), which look-ups by article need for the same skipping. Made
+#: with the summaries, so they are as old as the stamp those keep.
+PLACED = {"events": "_placed_events", "claims": "_placed_claims"}
+PLACE_ORDER = (Col.COUNTRY_NAME, Col.PLACE_NAME, Col.FILE, Col.LINE)
 
 
 def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
@@ -304,7 +323,10 @@ def summary_stages(tables: Tables) -> dict[str, ir.Table]:
     a = tables.articles.select(Col.ARTICLE, *figures.TIMELINE_PUBLICATION_COLUMNS)
     dated = grouped.left_join(a, Col.ARTICLE).select(
         key, Col.ARTICLE, "_events", "_claims", *figures.TIMELINE_PUBLICATION_COLUMNS)
-    return {SUMMARY_CITED: dated.order_by(key)}  # DuckDB reads a key's row groups alone
+    placed = ({copy: _table(tables, name).order_by(list(PLACE_ORDER))
+               for name, copy in PLACED.items()} if tables.con.name == "duckdb" else {})
+    # DuckDB reads a key's row groups alone
+    return {SUMMARY_CITED: dated.order_by(key), **placed}
 
 
 def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
@@ -617,15 +639,31 @@ def _spots_in_view(tables: Tables, filters: query.Filters) -> ir.Table | None:
 # --- filters --------------------------------------------------------------------------------
 
 
+class _Placed:
+    """The tables as a view filtered by place reads them: the events and claims in place
+    order (`Tables.placed`), everything else as it is. The filters' predicates are built
+    on its tables, so they name the copies' columns."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.events, self.claims = tables.placed["events"], tables.placed["claims"]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tables, name)
+
+
 def where(tables: Tables, name: str, filters: query.Filters) -> ir.Table:
-    """Table `name` ("events" or "claims") restricted to the view: every filter's predicate."""
-    table = _table(tables, name)
+    """Table `name` ("events" or "claims") restricted to the view: every filter's predicate.
+    A view filtered by place reads the table in place order where the store keeps it (a
+    town's season at 1M articles: ...)."""
+    source: Any = _Placed(tables) if filters.places and tables.placed else tables
+    table = _table(source, name)
     predicates = []
     for spec in query.FILTERS:
         build = getattr(spec, f"{name}_where")
         value = getattr(filters, spec.field)
         if build is not None and value not in (None, (), "", False):
-            predicates.append(build(tables, value))
+            predicates.append(build(source, value))
     return table.filter(*predicates) if predicates else table
 
 
@@ -829,18 +867,19 @@ def _probe_size(limit: int, share: float) -> int:
 
 
 def _counted(tables: Tables, filters: query.Filters, candidates: ir.Table,
-             order: Sequence[str | Any], limit: int, *, cited_only: bool = True
-             ) -> pd.DataFrame:
+             order: Sequence[str | Any], limit: int, *, cited_only: bool = True,
+             every: bool = False) -> pd.DataFrame:
     """The first `limit` of `candidates` (rows of the articles table) in `order` that have
     an event or claim in view (any, in an open view: not `cited_only`), with how many
     each has ("_events", "_claims"; missing for none): one scan of each table, joined
     with the candidates' ids (an inner join: DuckDB then skips the row groups outside
-    the ids' range)."""
+    the ids' range), unless the candidates are `every` article (then the rows in view
+    are counted by article alone, not joined with a million ids first)."""
     ids = candidates.select(_a=candidates[Col.ARTICLE])
     per = {}
     for name, column in (("events", "_events"), ("claims", "_claims")):
         t = where(tables, name, filters).select(Col.ARTICLE)
-        t = t.join(ids, t[Col.ARTICLE] == ids._a)
+        t = t.select(_a=t[Col.ARTICLE]) if every else t.join(ids, t[Col.ARTICLE] == ids._a)
         per[name] = t.group_by("_a").aggregate(**{column: t.count()})
     joined = (candidates.left_join(per["events"], candidates[Col.ARTICLE] == per["events"]._a)
               .drop("_a"))
@@ -903,7 +942,8 @@ def _first_in_view(tables: Tables, filters: query.Filters, kind: str,
     while True:
         prefix = None if whole else prefix_of(tables, size)
         frame = _counted(tables, filters, (a if prefix is None else prefix).select(*keep),
-                         order, limit, cited_only=cited_only)
+                         order, limit, cited_only=cited_only,
+                         every=prefix is None and cited_only)
         if len(frame) >= limit or prefix is None:
             return frame
         # Long enough for the share of articles in view this prefix had, with a margin.
