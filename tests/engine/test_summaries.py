@@ -305,20 +305,36 @@ def test_a_story_two_places_tell_is_listed_and_counted_once(corpus, tables):  # 
 
 
 def test_a_view_of_a_place_reads_the_events_and_claims_in_place_order_on_duckdb(
-        corpus, tables, engine_name):  # noqa: F811
-    """DuckDB keeps the events and claims again in place order, which a view filtered by
-    place reads (it skips the other places' row groups); any other view, and a store
-    whose summaries are out of date, reads the tables themselves."""
+        corpus, tables, engine_name, monkeypatch):  # noqa: F811
+    """DuckDB keeps the events and claims again in place order, which a view of places
+    holding a small part of the events reads (it skips the other places' row groups);
+    a broad view, any view not filtered by place, and a store whose summaries are out of
+    date read the tables themselves."""
     if engine_name != "duckdb":
         pytest.skip("only DuckDB keeps the tables in place order")
     import ibis
 
     views = dict(_each_view(corpus))
     assert set(tables.placed) == {"events", "claims"}
+
+    def reads_copy(name: str, table: str = "events") -> bool:
+        return queries.PLACED[table] in ibis.to_sql(queries.where(tables, table, views[name]))
+
+    monkeypatch.setattr(queries, "PLACED_BELOW", 1.0)  # every place is "a small part"
     for name in ("place", "mix"):
+        assert reads_copy(name) and reads_copy(name, "claims"), name
+    assert not reads_copy("dates")
+    # and it holds the same rows: every view's, in corpus order, and its counts
+    plain = _unsummarised(tables)
+    for name, filters in views.items():
         for table in ("events", "claims"):
-            sql = ibis.to_sql(queries.where(tables, table, views[name]))
-            assert queries.PLACED[table] in sql, (name, table)
-    assert queries.PLACED["events"] not in ibis.to_sql(
-        queries.where(tables, "events", views["dates"]))
+            got, want = (queries.rows(t, table, filters, [Col.KEY]).frame for t in (tables, plain))
+            pd.testing.assert_frame_equal(got, want, obj=(name, table))
+        assert queries.view_counts(tables, filters) == queries.view_counts(plain, filters)
+        got, want = (queries.articles_in_view(t, filters, _ARTICLE_COLUMNS, 2).frame
+                     for t in (tables, plain))
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=name)
+    monkeypatch.setattr(queries, "PLACED_BELOW", 0.0)  # every place is broad
+    assert not reads_copy("place")  # a place alone: the tables themselves
+    assert reads_copy("mix")  # a place with other filters: the copy, however broad
     assert _unsummarised(tables).placed == {}
