@@ -317,3 +317,24 @@ def test_articles_are_looked_up_by_id_however_many_ids_are_asked(corpus, tables,
         monkeypatch.setattr(queries, "IDS_INLINE", inline)
         got = queries.articles_by_id(tables, [*ids, "no-such-article"], [Col.ARTICLE, Col.TITLE])
         assert dict(zip(got[Col.ARTICLE], got[Col.TITLE], strict=True)) == titles, inline
+
+
+@pytest.mark.parametrize("probe", [1, 8])
+def test_the_article_picker_lists_the_first_articles_in_view_however_it_probes(
+        corpus, tables, monkeypatch, probe):
+    """The Article page's picker: the first articles in corpus order that report
+    something in view, whether the first files are probed (made to pay here however
+    small the corpus) and hold them, or miss and the view is asked whole."""
+    monkeypatch.setattr(queries, "PROBE_WORTH", 0)
+    monkeypatch.setattr(queries, "PICKER_PROBE", probe)
+    arts = corpus.articles.sort_values([Col.FILE, Col.ARTICLE], kind="stable")
+    for name, filters in _each_view(corpus):
+        if queries._open_articles(tables, filters) is not None:  # every one (named)
+            shown = set(filters.articles or arts[Col.ARTICLE])
+        else:
+            shown = (set(query.filter_events(corpus, filters)[Col.ARTICLE])
+                     | set(query.filter_claims(corpus, filters)[Col.ARTICLE]))
+        for limit in (1, 3):
+            want = [a for a in arts[Col.ARTICLE] if a in shown][:limit]
+            got = queries.article_choices(tables, filters, limit)
+            assert got[Col.ARTICLE].tolist() == want, (name, limit)
