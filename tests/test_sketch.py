@@ -124,9 +124,10 @@ def test_contested_pairs_sit_side_by_side() -> None:
 
 INDEX = b"<!DOCTYPE html><html><head></head><body><div id=root></div></body></html>"
 #: INDEX as a page comes out of the first-view layer: naming the element modules to fetch.
-PRELOADING = INDEX.replace(b"</head>", server._preloads() + b"</head>")
+PRELOADING = INDEX.replace(b"</head>", server._AT_BASE + server._preloads() + b"</head>")
 #: A chart page's: it loads plotly.js too.
-CHART_PRELOADING = INDEX.replace(b"</head>", server._preloads() + server._CHART_HEAD + b"</head>")
+CHART_PRELOADING = INDEX.replace(
+    b"</head>", server._AT_BASE + server._preloads() + server._CHART_HEAD + b"</head>")
 SCRIPT = b"console.log('streamlit');" * 200
 ETAG = b'"index-v1"'
 
@@ -213,10 +214,27 @@ def test_a_revisit_gets_the_page_again_never_a_stale_sketch(monkeypatch) -> None
     assert b"etag" not in headers and b"last-modified" not in headers
 
 
-def test_other_pages_and_files_pass_untouched(monkeypatch) -> None:
+def test_other_pages_get_no_sketch_and_other_paths_pass_untouched(monkeypatch) -> None:
     monkeypatch.setattr(sketches, "draw", lambda *a: pytest.fail("no sketch for this page"))
     _s, _h, body = _get(server.FirstView(Streamlit()), "/Problems", b"severity=error")
-    assert body == INDEX
+    assert body == PRELOADING
+    for path in ("/robots.txt", "/Problems/more", "/_stcore/health"):
+        _s, _h, body = _get(server.FirstView(Streamlit()), path)
+        assert body == INDEX, path
+
+
+def test_every_page_but_the_overview_tells_the_frontend_where_the_app_is(monkeypatch) -> None:
+    monkeypatch.setattr(sketches, "draw", lambda *a: "")
+    for page in ("Timeline", "Claims", "Map", "Article", "Problems", "Annotate", "Stories"):
+        for path in (f"/{page}", f"/{page}/", f"/warlens/{page}"):
+            _s, _h, body = _get(server.FirstView(Streamlit()), path, b"place=%3Cb%3E")
+            head = body.split(b"</head>")[0]
+            assert head.count(b"BACKEND_BASE_URL") == 1, path
+            # worked out in the browser from its address: nothing of the request is written
+            assert b"%3C" not in head and b"<b>" not in head and b"/warlens" not in head
+    # The Overview is the app's own path, which the frontend tries first already.
+    _s, _h, body = _get(server.FirstView(Streamlit()), "/")
+    assert b"BACKEND_BASE_URL" not in body
 
 
 def test_a_failing_sketch_costs_the_visitor_nothing(monkeypatch, caplog) -> None:

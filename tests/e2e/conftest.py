@@ -6,8 +6,7 @@ Every test in this folder is marked `e2e`, so `pytest -m "not e2e"` skips them a
 - `fresh_server()`: starts a new server for this test alone, for tests that must be the very
   first request a server sees (deep links on a cold server behave differently).
 - `browser`, `page`: Debian's Chromium through Playwright; `page` fails the test on any
-  console error or uncaught page error, except a blocked outside request and Streamlit's
-  own base-path probe on deep links.
+  console error or uncaught page error, except a blocked outside request.
 - `screenshot(name)`: saves test-output/screenshots/<name>.png for a person to look at.
 - `wait_for_app(page)`: returns once Streamlit has drawn the page and finished running.
 
@@ -63,9 +62,6 @@ CHROMIUM_ARGS = [
 # Chromium's own word for a request that never reached a server (no network, no DNS).
 _BLOCKED_NETWORK = re.compile(r"net::ERR_[A-Z_]+")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-# Opened at /Page, Streamlit's frontend first tries /Page as the server's base path, and the
-# server answers 404 before it retries at /. Known and harmless (streamlit/streamlit#7074).
-_BASE_PATH_PROBE = re.compile(r"/[^/]+(/[^/]+)*/_stcore/(health|host-config)")
 
 _PAGE_ERRORS = pytest.StashKey[list[str]]()
 
@@ -153,19 +149,23 @@ def run_server(
     *,
     cwd: str | os.PathLike[str] = REPO_ROOT,
     env: Mapping[str, str] | None = None,
+    base_path: str = "",
 ) -> Iterator[str]:
     """Run `streamlit run script` on a free port and yield its base URL until the block ends.
 
     cwd is the repo root by default so .streamlit/config.toml and static/ apply as in use.
+    `base_path` serves the app under that path, as behind a proxy (server.baseUrlPath);
+    the URL yielded ends with it.
     """
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path else "")
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port),
         "--server.headless", "true",
         # Edits to the checkout while a test runs must not pop up "File change. Rerun".
         "--server.fileWatcherType", "none",
+        *(["--server.baseUrlPath", base_path.strip("/")] if base_path else []),
     ]  # fmt: skip
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
@@ -196,7 +196,7 @@ def fresh_server() -> Iterator[Callable[..., str]]:
     """Factory: `fresh_server()` starts a new server and returns its base URL.
 
     For tests that must be the first request a server sees. Takes run_server's arguments
-    (script, cwd=, env=). Every server it started stops when the test ends.
+    (script, cwd=, env=, base_path=). Every server it started stops when the test ends.
     """
     with contextlib.ExitStack() as servers:
 
@@ -227,11 +227,6 @@ def _is_blocked_network(text: str, url: str) -> bool:
     return bool(_BLOCKED_NETWORK.search(text)) and host not in _LOOPBACK_HOSTS
 
 
-def _is_base_path_probe(text: str, url: str) -> bool:
-    """The 404 Streamlit provokes itself when a page other than home is opened directly."""
-    return "status of 404" in text and bool(_BASE_PATH_PROBE.fullmatch(urlsplit(url).path))
-
-
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A new 1280x900 page in its own context; console errors fail the test."""
@@ -242,7 +237,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         if message.type != "error":
             return
         url = message.location.get("url", "")
-        if not (_is_blocked_network(message.text, url) or _is_base_path_probe(message.text, url)):
+        if not _is_blocked_network(message.text, url):
             errors.append(f"console: {message.text} ({url})")
 
     def on_page_error(error: Error) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -90,6 +91,30 @@ def test_a_deep_link_opens_its_page_filtered_as_the_first_request_of_a_fresh_ser
     expect(main(page).get_by_text(content).first).to_be_visible()
     expect(place_tags(page)).to_have_text(["Bakhmut"])
     expect(page).to_have_url(url(base, path, "place=Bakhmut"))
+
+
+@pytest.mark.parametrize("base_path", ["", "warlens"], ids=["at the root", "under a path"])
+def test_a_deep_link_connects_to_the_app_at_once_not_first_to_its_page_s_path(
+    fresh_server: Callable[..., str], page: Page, base_path: str
+) -> None:
+    # Left to itself, Streamlit's frontend opened at /Map pings /Map/_stcore/health first
+    # (a 404, and a console error) and the app's own path only after a 100 ms pause.
+    base = fresh_server(base_path=base_path)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(urlsplit(r.url).path))
+    page.goto(f"{base}/Claims?place=Bakhmut")
+    wait_for_app(page)
+    expect(place_tags(page)).to_have_text(["Bakhmut"])
+    app = urlsplit(base).path
+    assert f"{app}/_stcore/health" in asked
+    assert not [p for p in asked if "/Claims/" in p], asked
+    # A nav click and a reload still land on the page, under the same path.
+    nav_link(page, "Timeline").click()
+    expect(page).to_have_url(url(base, "/Timeline", "place=Bakhmut"))
+    page.reload()
+    wait_for_app(page)
+    expect(main(page).locator("h1").first).to_have_text("Timeline")
+    assert not [p for p in asked if "/Claims/" in p or "/Timeline/" in p], asked
 
 
 # --- one shared server: the URL follows the view -----------------------------------------

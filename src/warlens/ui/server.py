@@ -14,9 +14,10 @@ own ASGI app:
   of that view (warlens/ui/sketches.py), so the reader sees the events or claims while the
   interactive page loads; the live page replaces it as soon as it has drawn its own.
   The figure and rows it sketches are the ones the page then draws, built once
-  (`common.built_once`): the visitor's session finds them ready. The Overview's page
-  and the sketched ones also name the frontend modules their first run loads
-  (`PRELOADED`), so the browser fetches them while the script runs.
+  (`common.built_once`): the visitor's session finds them ready. Every page also names
+  the frontend modules its first run loads (`PRELOADED`), so the browser fetches them
+  while the script runs, and a page other than the Overview tells the frontend where the
+  app is (`_AT_BASE`), so that it connects at once.
 
 Neither layer changes what a page shows, and either steps aside on any doubt: a request
 it does not know, a sketch that is not ready within SKETCH_BUDGET_S, an error (logged).
@@ -68,6 +69,8 @@ _COMPRESSIBLE = ("text/", "application/javascript", "application/json",
 #: The pages a shared link is sketched for, by the last part of their URL.
 SKETCHED = {"Map": "map", "Claims": "claims", "Timeline": "timeline", "Stories": "stories",
             "Article": "article"}
+#: The app's pages (pages/), by the last part of their URL: their HTML connects at once.
+PAGES = frozenset({*SKETCHED, "Problems", "Annotate"})
 #: Seconds after the start when the map sketches' outlines are read, unless a map link
 #: asks for them sooner: reading them (0.4 s of CPU) while the first visitor's page runs
 #: made it that much later on two cores.
@@ -274,10 +277,11 @@ class FirstView:
         later.start()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = self._kind(scope)
-        if kind is None:
+        page = self._page(scope)
+        if page is None:
             await self.app(scope, receive, send)
             return
+        kind = SKETCHED.get(page, "")
         params = _params(scope)
         drawn: list[str] = []
         if kind:
@@ -291,7 +295,8 @@ class FirstView:
         status, headers, body = await _capture(self.app, asked, receive)
         headers = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"last-modified")]
         if status == 200 and b"</head>" in body:
-            head = _preloads() + (_CHART_HEAD if kind in CHARTED else b"")
+            head = ((_AT_BASE if page else b"") + _preloads()
+                    + (_CHART_HEAD if kind in CHARTED else b""))
             body = body.replace(b"</head>", head + b"</head>", 1)
         if status == 200 and drawn and drawn[0] and b"<body>" in body:
             body = body.replace(b"<body>", b"<body>" + drawn[0].encode(), 1)
@@ -305,14 +310,14 @@ class FirstView:
         await _respond(send, status, _with(headers, content_length=str(len(body))), body)
 
     @staticmethod
-    def _kind(scope: Scope) -> str | None:
-        """The sketch a page's HTML gets ("" for the Overview: none); None for anything
-        but a page."""
+    def _page(scope: Scope) -> str | None:
+        """The page asked for ("" for the Overview); None for anything but a page."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         if scope["path"].strip("/") == "":
             return ""
-        return SKETCHED.get(scope["path"].rstrip("/").rsplit("/", 1)[-1])
+        page = scope["path"].rstrip("/").rsplit("/", 1)[-1]
+        return page if page in PAGES else None
 
     def _sketch(self, kind: str, params: dict[str, list[str]]) -> str:
         """The sketch of this view, or "" (nothing to sketch, or it failed: logged)."""
@@ -341,6 +346,17 @@ class FirstView:
         for name in (COARSE_BASEMAP, BASEMAP):
             self._outline(name)
 
+
+# A page's head tells Streamlit's frontend where the app is: the folder above the page.
+# Without it the frontend first pings the page's own path (`/Map/_stcore/health`, a 404),
+# and only after its 100 ms retry pause the app's: every link to a page but the Overview
+# connected that much later. `window.__streamlit` is the frontend's own setting for a
+# host page (its BACKEND_BASE_URL); one a host has set is left as it is. Worked out in
+# the browser from the page's address, not written from the request's path.
+_AT_BASE = (
+    b"<script>if (!window.__streamlit) { const at = new URL(location.href);"
+    b" at.search = ''; at.hash = ''; at.pathname = at.pathname.replace(/[/]+$/, '')"
+    b".replace(/[^/]*$/, ''); window.__streamlit = {BACKEND_BASE_URL: at.href}; }</script>")
 
 #: The pages whose view is a chart (ui/plot.py).
 CHARTED = frozenset({"map", "timeline"})
