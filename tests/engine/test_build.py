@@ -9,6 +9,7 @@ listed with file and line, and nothing outside the folder gets in.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,43 @@ def test_a_rebuild_with_nothing_changed_parses_nothing(engine_name, engine_url, 
     again = build(folder, engine_url)
     assert (again.parsed, again.unchanged, again.removed) == (0, first.parsed, 0)
     assert again.counts == first.counts
+
+
+def _summaries_read(url: str) -> bool:
+    """Whether the app would read the store's summaries (they hold for it as it is)."""
+    from warlens import engine
+    from warlens.engine import queries
+
+    con = engine.connect(url)
+    try:
+        return queries.Tables(con).summaries == frozenset(queries.SUMMARIES)
+    finally:
+        con.disconnect()
+
+
+def test_a_rebuild_that_changes_no_row_keeps_the_summaries_and_they_are_still_read(
+        engine_name, engine_url, folder):
+    if engine_name == "spark":
+        pytest.skip(SPARK_SKIP)
+    first = build(folder, engine_url)
+    assert not first.kept_summaries and _summaries_read(engine_url)
+    same = build(folder, engine_url)
+    assert same.kept_summaries and "summaries kept" in same.summary()
+    assert _summaries_read(engine_url)
+    # A file saved again with the same bytes (a checkout, a copy): its time moves, no row.
+    _article, path = _first_article(folder)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    touched = build(folder, engine_url)
+    assert (touched.parsed, touched.kept_summaries) == (0, True)
+    assert _summaries_read(engine_url)
+    _assert_same_tables(folder, engine_url)
+    # An edit changes rows: everything made from them is made again, and read.
+    path.write_text(path.read_text().replace("title: ", "title: Edited: ", 1))
+    edited = build(folder, engine_url)
+    assert (edited.parsed, edited.kept_summaries) == (1, False)
+    assert _summaries_read(engine_url)
+    _assert_same_tables(folder, engine_url)
 
 
 def test_a_removed_files_rows_are_gone_from_every_table(engine_name, engine_url, folder):

@@ -9,6 +9,7 @@ shows, and a row that cannot load is a problem naming file, line and column.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: engines
 
 import engines
-from warlens import cli
+from warlens import boundary, cli
 from warlens.engine.build import build
 from warlens.model import Col
 from warlens.workspace import load_corpus
@@ -94,7 +95,7 @@ def test_bad_rows_are_problems_with_file_line_and_column_and_the_good_rows_load(
 
 
 def test_a_big_dataset_in_the_folder_is_loaded_in_bulk_once_and_again_when_it_changes(
-        engine_name, engine_url, tmp_path):
+        engine_name, engine_url, tmp_path, monkeypatch):
     _skip_slow(engine_name)
     folder = tmp_path / "data"
     folder.mkdir()
@@ -103,11 +104,18 @@ def test_a_big_dataset_in_the_folder_is_loaded_in_bulk_once_and_again_when_it_ch
 
     first = build(folder, engine_url, bulk_min_bytes=0)
     same = build(folder, engine_url, bulk_min_bytes=0)
+    # Saved again with the same bytes, and bigger than one read may take (an 850 MB export
+    # was over boundary.CAPS["dataset"]): read a block at a time, and not loaded again.
+    monkeypatch.setitem(boundary.CAPS, "dataset", 100)
+    stat = csv.stat()
+    os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    touched = build(folder, engine_url, bulk_min_bytes=0)
     csv.write_text(csv.read_text(encoding="utf-8").replace("Kharkiv", "Kharkiv city"),
                    encoding="utf-8")
     changed = build(folder, engine_url, bulk_min_bytes=0)
 
     assert first.bulk == 1 and (same.bulk, same.unchanged) == (0, 1)
+    assert (touched.bulk, touched.unchanged, touched.kept_summaries) == (0, 1, True)
     assert changed.bulk == 1 and changed.counts == first.counts
     assert "Kharkiv city" in set(engines.table(engine_url, "events")[Col.PLACE_NAME])
 

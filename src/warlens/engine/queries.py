@@ -393,6 +393,16 @@ def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
             SUMMARY_OPEN: counts}
 
 
+def restamped_open(tables: Tables) -> ir.Table:
+    """SUMMARY_OPEN as it is, with the store's build stamp as it is now
+    (`build.restamp_summaries`: a build that changed no row)."""
+    import ibis
+
+    stamp = _padded(build_stamp(tables))
+    return tables.con.table(SUMMARY_OPEN).mutate(
+        **{c: ibis.literal(v, type="string") for c, v in zip(_STAMP, stamp, strict=True)})
+
+
 def _sets_expr(tables: Tables) -> ir.Table:
     """SUMMARY_SETS, from SUMMARY_CITED (a summary stage)."""
     import ibis
