@@ -222,10 +222,58 @@ def test_a_rebuild_that_changes_no_row_keeps_the_summaries_and_they_are_still_re
     assert _summaries_read(engine_url)
     _assert_same_tables(folder, engine_url)
     # An edit changes rows: everything made from them is made again, and read.
-    path.write_text(path.read_text().replace("title: ", "title: Edited: ", 1))
+    path.write_text(path.read_text().replace("title: ", "title: Edited, ", 1))
     edited = build(folder, engine_url)
-    assert (edited.parsed, edited.kept_summaries) == (1, False)
+    assert (edited.parsed, edited.kept_summaries, edited.errors) == (1, False, 0)
     assert _summaries_read(engine_url)
+    _assert_same_tables(folder, engine_url)
+
+
+def _copy_rows(url: str, copy: str) -> pd.DataFrame:
+    """A DuckDB store's copy of a table in place order, in the order its rows lie."""
+    import duckdb
+
+    with duckdb.connect(url.split("://", 1)[1], read_only=True) as con:
+        return con.sql(f'SELECT * FROM "{copy}" ORDER BY rowid').df()
+
+
+def test_an_edit_patches_the_place_ordered_copies_and_a_large_change_sorts_them_again(
+        engine_name, engine_url, folder, monkeypatch):
+    if engine_name != "duckdb":
+        pytest.skip("only DuckDB keeps the tables in place order")
+    from warlens.engine import build as build_module
+    from warlens.engine import queries
+
+    order = list(queries.PLACE_ORDER)
+    build(folder, engine_url)
+    _article, path = _first_article(folder)
+    edited = path.relative_to(folder).as_posix()
+    path.write_text(path.read_text().replace("summary: ", "summary: Edited, ", 1))
+    monkeypatch.setattr(build_module, "PATCH_PLACED_BELOW", 1.0)  # any change is small
+    build(folder, engine_url)
+    assert _summaries_read(engine_url)
+    for table, copy in queries.PLACED.items():
+        rows = _copy_rows(engine_url, copy)
+        # the same rows as the table: the edit's among them, the old ones gone
+        expected = engines.table(engine_url, table)
+        assert len(rows) == len(expected) and set(rows[Col.KEY]) == set(expected[Col.KEY])
+        if table == "events":
+            assert rows[Col.SUMMARY].str.startswith("Edited, ").any()
+        # patched: the edited file's rows come last, the rest in place order before them
+        mine = (rows[schema.SRC] == edited).to_numpy()
+        assert mine.any() and mine[-int(mine.sum()):].all(), copy
+        rest = rows[~mine].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            rest, rest.sort_values(order, kind="stable").reset_index(drop=True), obj=copy)
+    # A change above the share: the copies are made whole, in place order again.
+    path.write_text(path.read_text().replace("summary: Edited, ", "summary: ", 1))
+    monkeypatch.setattr(build_module, "PATCH_PLACED_BELOW", 0.0)
+    build(folder, engine_url)
+    assert _summaries_read(engine_url)
+    for copy in queries.PLACED.values():
+        rows = _copy_rows(engine_url, copy)
+        pd.testing.assert_frame_equal(
+            rows, rows.sort_values(order, kind="stable").reset_index(drop=True), obj=copy)
     _assert_same_tables(folder, engine_url)
 
 

@@ -341,11 +341,12 @@ def _padded(stamp: tuple[int, ...]) -> tuple[str, ...]:
     return (f"v{SUMMARY_VERSION}:{files}", *rest)
 
 
-def summary_stages(tables: Tables) -> dict[str, ir.Table]:
+def summary_stages(tables: Tables, *, placed: bool = True) -> dict[str, ir.Table]:
     """The summaries other summaries are made from (`summary_expressions` reads them), as
     the queries that make them: made first. Each name's articles (SUMMARY_CITED): two
     summaries count from it (grouping 16M rows by name and article took 10 s at 1M), and
-    a view of several places counts its articles in it."""
+    a view of several places counts its articles in it. With `placed` False, not the
+    place-ordered copies (a build that changed few rows patches them)."""
     key = SUMMARY_KEY
     cited = (_by_name(tables.events, [Col.ARTICLE]).mutate(_e=1, _c=0)
              .union(_by_name(tables.claims, [Col.ARTICLE]).mutate(_e=0, _c=1),
@@ -357,7 +358,8 @@ def summary_stages(tables: Tables) -> dict[str, ir.Table]:
     dated = grouped.left_join(a, Col.ARTICLE).select(
         key, Col.ARTICLE, "_events", "_claims", *figures.TIMELINE_PUBLICATION_COLUMNS)
     placed = ({copy: _table(tables, name).order_by(list(PLACE_ORDER))
-               for name, copy in PLACED.items()} if tables.con.name == "duckdb" else {})
+               for name, copy in PLACED.items()}
+              if placed and tables.con.name == "duckdb" else {})
     # DuckDB reads a key's row groups alone
     return {SUMMARY_CITED: dated.order_by(key), **placed}
 

@@ -228,6 +228,34 @@ class Store:
         else:
             self.sql(f"ALTER TABLE {_quote(temporary)} RENAME TO {_quote(table)}")
 
+    def rows_of(self, table: str, files: Sequence[str]) -> int:
+        """How many rows of `table` come from `files` (by its file column)."""
+        if not files:
+            return 0
+        keys = self._keys_table(list(files))
+        try:
+            counted = (f'SELECT count(*) AS n FROM {_quote(table)} '  # noqa: S608
+                       f'WHERE "{schema.SRC}" IN (SELECT k FROM {keys})')
+            return int(self.con.sql(counted).to_pandas()["n"].iloc[0])
+        finally:
+            self.sql(f"DROP TABLE IF EXISTS {keys}")
+
+    def copy_again(self, copy: str, table: str, files: Sequence[str],
+                   order: Sequence[str]) -> None:
+        """`copy`'s rows of `files` (a copy of `table`, column for column) replaced by
+        `table`'s rows of them as they are now, appended in `order` (DuckDB, PostgreSQL)."""
+        if not files:
+            return
+        keys = self._keys_table(list(files))
+        try:
+            where = f'"{schema.SRC}" IN (SELECT k FROM {keys})'  # noqa: S608
+            ordered = ", ".join(_quote(c) for c in order)
+            self.sql(f"DELETE FROM {_quote(copy)} WHERE {where}")  # noqa: S608
+            self.sql(f"INSERT INTO {_quote(copy)} SELECT * FROM {_quote(table)} "  # noqa: S608
+                     f"WHERE {where} ORDER BY {ordered}")
+        finally:
+            self.sql(f"DROP TABLE IF EXISTS {keys}")
+
     def _keys_table(self, keys: list[str]) -> str:
         """A scratch table of text keys `k`, for a delete or a join by many values."""
         name = f"_keys_{uuid.uuid4().hex[:8]}"
