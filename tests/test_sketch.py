@@ -223,6 +223,11 @@ def test_other_pages_get_no_sketch_and_other_paths_pass_untouched(monkeypatch) -
         assert body == INDEX, path
 
 
+def test_the_server_knows_every_page_the_app_has() -> None:
+    pages = Path(__file__).resolve().parents[1] / "pages"
+    assert {p.stem.split("_", 1)[1] for p in pages.glob("[0-9]*_*.py")} == server.PAGES
+
+
 def test_every_page_but_the_overview_tells_the_frontend_where_the_app_is(monkeypatch) -> None:
     monkeypatch.setattr(sketches, "draw", lambda *a: "")
     for page in ("Timeline", "Claims", "Map", "Article", "Problems", "Annotate", "Stories"):

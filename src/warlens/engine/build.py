@@ -175,7 +175,7 @@ def _build_into(store: Store, root: Path, report: BuildReport, chunk_files: int,
         with contextlib.suppress(OSError):
             # A dataset loaded in bulk is read a block at a time: an 850 MB export was
             # over the cap of one read, so a touched one was loaded again (48 s at 2M rows).
-            digest = (bulk_load.file_digest(str(boundary.contained(found.keys[i], root)))
+            digest = (bulk_load.file_digest(boundary.contained(found.keys[i], root))
                       if found.bulk[i] else store_cache.file_digest(boundary.read_bytes(
                           found.keys[i], boundary.CAPS["dataset"], root)))
             if digest == old_digest[i]:
