@@ -91,3 +91,5 @@ node convert.js >"$work/countries-50m-full.geojson"
 python3 "$repo_root/scripts/simplify_basemap.py" "$work/countries-50m-full.geojson" "$out" 0.02 3
 python3 "$repo_root/scripts/simplify_basemap.py" "$work/countries-50m-full.geojson" \
     "$repo_root/static/countries-coarse.geojson" 0.1 2
+# The live map draws the outlines from vector tiles cut from the 1:50m file.
+bash "$repo_root/scripts/build_outline_tiles.sh"

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from warlens import figures
 from warlens.figures import (
     COUNT,
     HOVER_MAX,
@@ -570,6 +571,31 @@ def test_a_map_of_countries_fetches_the_coarse_outlines_and_a_town_the_finer_one
     world = make_map(_events(kyiv, far), basemap_url=BASEMAP, coarse_basemap_url="/coarse")
     assert [layer.source for layer in town.layout.map.layers] == [BASEMAP]
     assert [layer.source for layer in world.layout.map.layers] == ["/coarse"]
+
+
+def test_outline_tiles_replace_both_outline_files_in_the_offline_style():
+    kyiv = _event("kyiv", "2022-02-24", "2022-02-24", "day",
+                  **{Col.PLACE_NAME: "Kyiv", Col.LAT: 50.45, Col.LON: 30.52})
+    tiles = "/outlines/{z}/{x}/{y}.pbf"
+    fig = make_map(_events(kyiv), basemap_url=BASEMAP, coarse_basemap_url="/coarse",
+                   glyphs_url="/fonts/{fontstack}/{range}.pbf", outline_tiles=tiles)
+    style = fig.layout.map.style
+    # Nothing fetches a GeoJSON file: the outlines are the style's own tiles.
+    assert not [layer for layer in fig.layout.map.layers if isinstance(layer.source, str)]
+    assert style["sources"] == {"outlines": {"type": "vector", "tiles": [tiles], "minzoom": 0,
+                                             "maxzoom": figures.OUTLINE_MAX_ZOOM}}
+    land = next(layer for layer in style["layers"] if layer.get("source") == "outlines")
+    assert land["type"] == "fill" and land["source-layer"] == figures.OUTLINE_LAYER
+    assert land["paint"] == {"fill-color": figures.LAND_COLOUR,
+                             "fill-outline-color": figures.BORDER_COLOUR}
+    # Under the events: the style's layers are drawn before plotly's traces.
+    assert [layer["id"] for layer in style["layers"]] == ["background", "countries"]
+    # An online style has its own land; a map without glyphs keeps the GeoJSON layer.
+    online = make_map(_events(kyiv), basemap_url=BASEMAP, outline_tiles=tiles,
+                      glyphs_url="/g", tile_style="open-street-map")
+    assert online.layout.map.style == "open-street-map"
+    plain = make_map(_events(kyiv), basemap_url=BASEMAP, outline_tiles=tiles)
+    assert [layer.source for layer in plain.layout.map.layers] == [BASEMAP]
 
 
 # --- counted rows (what an engine hands the figures) --------------------------------------------

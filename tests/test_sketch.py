@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gzip
+import importlib.util
+import json
 import re
+import sqlite3
 import time
 from pathlib import Path
 
@@ -21,6 +24,11 @@ import pytest
 from warlens import figures, sketch
 from warlens.model import Col
 from warlens.ui import server, sketches
+
+_PACKER = Path(__file__).resolve().parents[1] / "scripts" / "pack_mbtiles.py"
+_spec = importlib.util.spec_from_file_location("pack_mbtiles", _PACKER)
+pack_mbtiles = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pack_mbtiles)
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"&'
 
@@ -125,9 +133,9 @@ def test_contested_pairs_sit_side_by_side() -> None:
 INDEX = b"<!DOCTYPE html><html><head></head><body><div id=root></div></body></html>"
 #: INDEX as a page comes out of the first-view layer: naming the element modules to fetch.
 PRELOADING = INDEX.replace(b"</head>", server._AT_BASE + server._preloads() + b"</head>")
-#: A chart page's: it loads plotly.js too.
-CHART_PRELOADING = INDEX.replace(
-    b"</head>", server._AT_BASE + server._preloads() + server._CHART_HEAD + b"</head>")
+#: The map page's: it loads plotly.js too.
+MAP_PRELOADING = INDEX.replace(
+    b"</head>", server._AT_BASE + server._preloads() + server._chart_head("map") + b"</head>")
 SCRIPT = b"console.log('streamlit');" * 200
 ETAG = b'"index-v1"'
 
@@ -197,6 +205,68 @@ def test_range_and_revalidation_requests_go_to_streamlit() -> None:
     assert len(inner.calls) == 2
 
 
+def _tiles_file(tmp_path, tiles: dict[tuple[int, int, int], bytes], max_zoom: int):
+    """An MBTiles file of these tiles ((z, x, y from the north): raw MVT bytes)."""
+    folder = tmp_path / "tiles"
+    for (z, x, y), data in tiles.items():
+        (folder / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
+        (folder / str(z) / str(x) / f"{y}.pbf").write_bytes(data)
+    out = tmp_path / "outlines.mbtiles"
+    pack_mbtiles.pack(folder, out, name="test", layer="countries", fields=["name"])
+    with sqlite3.connect(out) as db:  # the file's last zoom, not its deepest tile
+        db.execute("UPDATE metadata SET value = ? WHERE name = 'maxzoom'", (str(max_zoom),))
+    return out
+
+
+def test_the_map_s_outline_tiles_are_answered_from_the_file_and_the_sea_is_empty(
+        tmp_path) -> None:
+    land, north = b"\x1a\x05land!", b"\x1a\x05north"
+    inner = Streamlit()
+    tiles = server.OutlineTiles(inner, _tiles_file(tmp_path, {(1, 1, 0): land, (1, 0, 0): north,
+                                                              (0, 0, 0): land * 3}, 2))
+    # Under any base path; y counted from the north, as MapLibre asks.
+    status, headers, body = _get(tiles, "/warlens/outlines/1/1/0.pbf")
+    assert (status, body) == (200, land)
+    assert headers[b"content-type"] == b"application/vnd.mapbox-vector-tile"
+    assert headers[b"content-encoding"] == b"gzip"  # kept gzipped in the file, sent as is
+    assert _get(tiles, "/outlines/1/0/0.pbf", gzip_ok=False)[2] == north
+    assert _get(tiles, "/outlines/0/0/0.pbf")[2] == land * 3
+    # Open sea within the file's zooms: an empty tile, not an error in the console.
+    status, headers, body = _get(tiles, "/outlines/2/3/3.pbf")
+    assert (status, body) == (200, b"") and b"content-encoding" not in headers
+    # Past its last zoom, off the world, or not a tile's path: 404, never Streamlit's page.
+    for path in ("/outlines/3/0/0.pbf", "/outlines/1/2/0.pbf", "/outlines/1/0/x.pbf",
+                 "/outlines/1/0/0.png", "/outlines/-1/0/0.pbf", "/outlines/1/0/0"):
+        assert _get(tiles, path)[0] == 404, path
+    assert inner.calls == []
+    # Any other path is Streamlit's.
+    _get(tiles, "/Map/outlines.pbf")
+    assert inner.calls == ["/Map/outlines.pbf"]
+
+
+def test_without_its_tiles_file_the_map_s_tiles_are_404_and_the_log_says_why(
+        tmp_path, caplog) -> None:
+    tiles = server.OutlineTiles(Streamlit(), tmp_path / "missing.mbtiles")
+    assert _get(tiles, "/outlines/0/0/0.pbf")[0] == 404
+    assert "no map outline tiles" in caplog.text
+
+
+def test_the_bundled_outline_tiles_are_the_layer_and_zooms_the_map_asks_for() -> None:
+    path = server.STATIC / server.OUTLINE_TILES_FILE
+    with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as db:
+        meta = dict(db.execute("SELECT name, value FROM metadata"))
+        zooms = sorted(z for (z,) in db.execute("SELECT DISTINCT zoom_level FROM tiles"))
+    assert meta["format"] == "pbf"
+    assert meta["attribution"] == "Natural Earth (public domain)"
+    assert zooms == list(range(figures.OUTLINE_MAX_ZOOM + 1))
+    assert int(meta["maxzoom"]) == figures.OUTLINE_MAX_ZOOM
+    layers = json.loads(meta["json"])["vector_layers"]
+    assert [layer["id"] for layer in layers] == [figures.OUTLINE_LAYER]
+    # Kharkiv's tile at the last zoom holds land; the middle of the Pacific is open sea.
+    tiles, _ = server._read_mbtiles(path)
+    assert (5, 19, 10) in tiles and (5, 0, 15) not in tiles
+
+
 def test_a_map_link_gets_its_sketch_in_the_page(monkeypatch) -> None:
     monkeypatch.setattr(sketches, "draw", lambda kind, params, outlines:
                         f"<div id=wl-first>{kind} {params['place'][0]}</div>")
@@ -257,7 +327,7 @@ def test_a_slow_sketch_is_not_waited_for(monkeypatch) -> None:
     monkeypatch.setattr(sketches, "draw", lambda *a: time.sleep(2) or "<div>late</div>")
     started = time.perf_counter()
     _s, _h, body = _get(server.FirstView(Streamlit()), "/Map", b"place=Bakhmut")
-    assert body == CHART_PRELOADING
+    assert body == MAP_PRELOADING
     assert time.perf_counter() - started < 1.5
 
 
@@ -271,8 +341,12 @@ def test_a_chart_page_fetches_plotly_from_its_head_and_other_pages_do_not(monkey
         _s, _h, body = _get(server.FirstView(Streamlit()), path)
         head = body.split(b"</head>")[0]
         assert (b'<link rel="preload" as="script" href="' + bundle + b'">' in head) is charted
-    # The file it names is there to be served, and is the one the chart element loads.
+        # The map's page starts MapLibre's workers as soon as plotly.js has run.
+        assert (b"prewarmMap" in head) is (path == "/Map")
+    # The file it names is there to be served, and is the one the chart element loads,
+    # with the map's early start in it.
     assert (sketches.STATIC / plot.BUNDLE).is_file()
+    assert b".prewarmMap=function" in (sketches.STATIC / plot.BUNDLE).read_bytes()
 
 
 def test_a_page_names_the_element_modules_its_first_run_loads(monkeypatch) -> None:

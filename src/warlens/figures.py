@@ -1051,11 +1051,16 @@ MAP_KEY = ("Dots are towns or exact spots, sized by their number of events and c
 
 #: Below this opening zoom (a country or more in view) the coarse outlines do.
 COARSE_BELOW_ZOOM = 5.0
+#: The outlines' vector tiles (`outline_tiles`): their one layer, and their last zoom
+#: (scripts/build_outline_tiles.sh).
+OUTLINE_LAYER = "countries"
+OUTLINE_MAX_ZOOM = 5
 
 
 def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFrame | None = None,
              max_points: int = Limits.map_places, tile_style: str | None = None,
              glyphs_url: str | None = None, coarse_basemap_url: str | None = None,
+             outline_tiles: str | None = None,
              units: tuple[tuple[str, str], str, tuple[str, str]] = (
                  ("event", "events"), "at", ("place", "places")),
              ) -> go.Figure:
@@ -1082,6 +1087,11 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
 
     `coarse_basemap_url`, when given, replaces `basemap_url` for a view that opens
     below COARSE_BELOW_ZOOM: simpler outlines, a third of the bytes to fetch and draw.
+
+    `outline_tiles` (a tile URL template, {z}/{x}/{y}, of the same outlines as vector tiles:
+    one layer OUTLINE_LAYER, zooms 0 to OUTLINE_MAX_ZOOM) replaces both GeoJSON files in
+    the offline style that `glyphs_url` makes: the browser then fetches and draws only the
+    few tiles in view, where MapLibre parsed and cut the whole GeoJSON first.
 
     `events` may be counted already: a row with a COUNT stands for that many events at
     its place, of its type (an engine's counts per place and type), and draws as they
@@ -1163,9 +1173,10 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
         centre, zoom = {"lat": 20.0, "lon": 0.0}, 1.0
     style: str | dict = "white-bg"
     layers: list[dict] = []
+    tiled = as_text and outline_tiles is not None
     if tile_style:
         style = tile_style
-    elif basemap_url:
+    elif basemap_url and not tiled:
         source = (coarse_basemap_url if coarse_basemap_url and zoom < COARSE_BELOW_ZOOM
                   else basemap_url)
         # One layer, land and borders: two layers fetched and parsed the file twice.
@@ -1173,12 +1184,21 @@ def make_map(events: pd.DataFrame, *, basemap_url: str | None, labels: pd.DataFr
                    "color": LAND_COLOUR, "fill": {"outlinecolor": BORDER_COLOUR},
                    "below": "traces"}]
     if as_text:
-        # `sources` must not be empty: plotly drops an empty one, and MapLibre then
-        # rejects the style on every redraw ("Map error.").
-        style = {"version": 8, "glyphs": glyphs_url,
-                 "sources": {"none": {"type": "geojson", "data": EMPTY_GEOJSON}},
+        style = {"version": 8, "glyphs": glyphs_url, "sources": {},
                  "layers": [{"id": "background", "type": "background",
                              "paint": {"background-color": "#FFFFFF"}}]}
+        if tiled:
+            # Past OUTLINE_MAX_ZOOM MapLibre draws the last zoom's tiles larger.
+            style["sources"]["outlines"] = {"type": "vector", "tiles": [outline_tiles],
+                                            "minzoom": 0, "maxzoom": OUTLINE_MAX_ZOOM}
+            style["layers"].append({"id": "countries", "type": "fill", "source": "outlines",
+                                    "source-layer": OUTLINE_LAYER,
+                                    "paint": {"fill-color": LAND_COLOUR,
+                                              "fill-outline-color": BORDER_COLOUR}})
+        else:
+            # `sources` must not be empty: plotly drops an empty one, and MapLibre then
+            # rejects the style on every redraw ("Map error.").
+            style["sources"]["none"] = {"type": "geojson", "data": EMPTY_GEOJSON}
         if labels is not None and len(labels):
             layers.append(_town_layer(labels, set(places["_name"])))
 

@@ -10,7 +10,6 @@ from playwright.sync_api import Dialog, Locator, Page, Request, expect
 
 from .conftest import wait_for_app
 
-BASEMAP = "/app/static/countries-50m.geojson"
 PHONE = {"width": 390, "height": 844}
 # Sub-pixel rounding and a scrollbar's edge: anything more is content sticking out.
 OVERFLOW_TOLERANCE_PX = 2
@@ -51,14 +50,15 @@ def shoot(page: Page, screenshot: Screenshot, name: str) -> Path:
 
 # MapLibre draws asynchronously after Streamlit is done: the canvas exists long before the
 # base map is on it. This asks plotly's MapLibre map (plotly internals: gd._fullLayout.map)
-# whether it has finished loading and has drawn country shapes and at least one event point.
+# whether it has finished loading and has drawn country shapes (the offline style's
+# "countries" layer, from the server's tiles) and at least one event point.
 _MAP_DRAWN = """() => {
     const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
     const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
         && gd._fullLayout.map._subplot.map;
     if (!map || !map.loaded()) return false;
     const drawn = map.queryRenderedFeatures().map(f => f.layer);
-    const land = drawn.some(l => l.id.includes("layout-layer") && l.type === "fill");
+    const land = drawn.some(l => l.id === "countries" && l.type === "fill");
     const points = drawn.some(l => l.id.includes("trace-layer") && l.type === "circle");
     return land && points;
 }"""
@@ -159,14 +159,18 @@ def test_the_map_draws_bakhmut_offline_as_the_first_request_of_a_fresh_server(
         requests.append(request.url)
 
     page.on("request", record)
-    with page.expect_response(base + BASEMAP, timeout=60_000) as basemap:
+    # The country outlines: the vector tiles in view, from the server itself.
+    with page.expect_response(lambda r: r.url.startswith(f"{base}/outlines/"),
+                              timeout=60_000) as outline:
         open_view(page, f"{base}/Map?place=Bakhmut")
-    assert basemap.value.status == 200
+    assert outline.value.status == 200
+    assert outline.value.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     expect(title(page)).to_have_text("Map")
     wait_for_map(page)
     assert set(plotted_places(page)) == {"Bakhmut"}  # its dot, and its inner dot of a 2nd type
     outside = [u for u in requests if not u.startswith((base + "/", "data:", "blob:"))]
     assert outside == [], f"the map page called out: {outside}"
+    assert not [u for u in requests if u.endswith(".geojson")]  # nor the whole world
 
 
 def test_the_claims_page_shows_who_asserts_and_who_denies_the_capture_of_bakhmut(

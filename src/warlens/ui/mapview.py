@@ -13,7 +13,8 @@ from warlens import figures, query
 from warlens.gazetteer import get_gazetteer
 from warlens.model import Col
 from warlens.ui import common
-from warlens.ui.plot import chart, static_url
+from warlens.ui.plot import app_url, chart, static_url
+from warlens.ui.routes import OUTLINE_TILES_FILE, OUTLINES_ROUTE, STATIC
 from warlens.ui.shell import View, display_control, share_box
 from warlens.ui.stories import STORIES_PAGE
 
@@ -24,6 +25,8 @@ COARSE_BASEMAP = "countries-coarse.geojson"
 # stack for text layers, and static/ holds Noto Sans alone. MapLibre requires the
 # {fontstack} token, so it goes in a query string the static server ignores.
 GLYPHS = "fonts/Noto Sans Regular/{range}.pbf?stack={fontstack}"
+#: The live map's outlines as vector tiles, answered by the server (`server.OutlineTiles`).
+OUTLINE_TILES = f"{OUTLINES_ROUTE}/{{z}}/{{x}}/{{y}}.pbf"
 #: Set to a MapLibre style name (e.g. "open-street-map") to use online tiles instead.
 TILES_ENV = "WARLENS_MAP_TILES"
 #: What one mark on the map stands for.
@@ -90,10 +93,21 @@ def map_figure(view: View) -> tuple[go.Figure | None, int]:
 
 
 def outline_file(fig: go.Figure) -> str:
-    """The static/ file of the country outlines this map opens on."""
+    """The static/ GeoJSON of the country outlines this map opens on (a sketch draws it)."""
     layers = fig.layout.map.layers or ()
     sources = [str(layer.source) for layer in layers if isinstance(layer.source, str)]
-    return COARSE_BASEMAP if any(s.endswith(COARSE_BASEMAP) for s in sources) else BASEMAP
+    if any(s.endswith(COARSE_BASEMAP) for s in sources):
+        return COARSE_BASEMAP
+    if sources:
+        return BASEMAP
+    # Drawn from tiles: the file the same zoom would have opened on.
+    zoom = fig.layout.map.zoom
+    return COARSE_BASEMAP if zoom is not None and zoom < figures.COARSE_BELOW_ZOOM else BASEMAP
+
+
+def _outline_tiles() -> str | None:
+    """The outlines' tile URL template, when static/ holds their tiles."""
+    return app_url(OUTLINE_TILES) if (STATIC / OUTLINE_TILES_FILE).is_file() else None
 
 
 def _places_map(view: View, tiles: str | None) -> tuple[go.Figure | None, int]:
@@ -106,7 +120,8 @@ def _places_map(view: View, tiles: str | None) -> tuple[go.Figure | None, int]:
     return figures.make_map(located, basemap_url=static_url(BASEMAP),
                             coarse_basemap_url=static_url(COARSE_BASEMAP),
                             labels=town_labels(located), max_points=view.limits.map_places,
-                            tile_style=tiles, glyphs_url=static_url(GLYPHS)), missing
+                            tile_style=tiles, glyphs_url=static_url(GLYPHS),
+                            outline_tiles=_outline_tiles()), missing
 
 
 def story_map_figure(view: View) -> go.Figure | None:
@@ -121,7 +136,7 @@ def story_map_figure(view: View) -> go.Figure | None:
         return figures.make_map(points, basemap_url=static_url(BASEMAP),
                                 coarse_basemap_url=static_url(COARSE_BASEMAP),
                                 max_points=view.limits.map_places, tile_style=tiles,
-                                glyphs_url=static_url(GLYPHS),
+                                glyphs_url=static_url(GLYPHS), outline_tiles=_outline_tiles(),
                                 units=(("report", "reports"), "of", ("story", "stories")))
 
     return common.built_once(view, "story map",

@@ -32,6 +32,19 @@ function point(p) {
     return out;
 }
 
+// MapLibre fetches a vector source's tiles from its worker, which resolves no path against
+// the page: the server's own tiles (a path, under any base path) get the page's origin.
+function wholeTileUrls(layout) {
+    const sources = layout && layout.map && layout.map.style && layout.map.style.sources;
+    for (const source of Object.values(sources || {})) {
+        if (Array.isArray(source.tiles)) {
+            source.tiles = source.tiles.map((url) => (url.startsWith("/") && !url.startsWith("//")
+                ? window.location.origin + url : url));
+        }
+    }
+    return layout;
+}
+
 function listen(gd, state) {
     gd.on("plotly_click", (ev) => {
         if (!state.modes.includes("points") || !ev || !ev.points || !ev.points.length) return;
@@ -61,7 +74,7 @@ export default function (component) {
     let cancelled = false;
     plotly(data.src).then((Plotly) => {
         if (cancelled) return;
-        return Plotly.react(gd, figure.data, figure.layout, data.config).then(() => {
+        return Plotly.react(gd, figure.data, wholeTileUrls(figure.layout), data.config).then(() => {
             if (!state.drawn) {
                 state.drawn = true;
                 listen(gd, state);

@@ -33,10 +33,15 @@ _COMPONENT = st.components.v2.component(
     isolate_styles=False)
 
 
-def static_url(name: str) -> str:
-    """The URL of a file in static/, served by Streamlit (follows server.baseUrlPath)."""
+def app_url(path: str) -> str:
+    """The URL of `path` under the app's address (follows server.baseUrlPath)."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}/app/static/{name}" if base else f"/app/static/{name}"
+    return f"/{base}/{path}" if base else f"/{path}"
+
+
+def static_url(name: str) -> str:
+    """The URL of a file in static/, served by Streamlit."""
+    return app_url(f"app/static/{name}")
 
 
 def chart(fig: go.Figure, *, key: str, modes: Sequence[str] = ("points",),

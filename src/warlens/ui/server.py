@@ -1,12 +1,14 @@
 """The server's additions to Streamlit's: what a browser gets before any script has run.
 
-`middleware()` is handed to `st.App` (app.py). It puts two layers in front of Streamlit's
+`middleware()` is handed to `st.App` (app.py). It puts these layers in front of Streamlit's
 own ASGI app:
 
 - `KeptFiles`: Streamlit's frontend files (JavaScript, CSS, fonts: 120-140 of them for a
   new visitor, 9.6 MB) and the app's static/ files are read and compressed once, then
   sent from memory. Streamlit reads every one from disk for every visitor and sends it
   uncompressed (it leaves compression to a proxy).
+- `OutlineTiles`: the live map's country outlines, as the vector tiles in view, read from
+  static/'s MBTiles file (scripts/build_outline_tiles.sh) once and sent from memory.
 - `Downloads`: a view's CSV or GeoJSON export (`common.export_link`), streamed from the
   data folder's source as its rows are read: a download of millions of rows is never
   whole in memory (Streamlit's download button holds its file in memory to serve it).
@@ -30,6 +32,7 @@ import functools
 import gzip
 import logging
 import re
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -40,7 +43,14 @@ from urllib.parse import parse_qs
 import anyio
 from starlette.middleware import Middleware
 
-from warlens.ui.routes import DOWNLOADS, EXPORT_ROUTE, PLOTLY_BUNDLE
+from warlens.ui.routes import (
+    DOWNLOADS,
+    EXPORT_ROUTE,
+    OUTLINE_TILES_FILE,
+    OUTLINES_ROUTE,
+    PLOTLY_BUNDLE,
+    STATIC,
+)
 
 if TYPE_CHECKING:
     from warlens.sketch import Outlines
@@ -104,7 +114,8 @@ def _warm() -> None:
 
 def middleware() -> list[Middleware]:
     """The layers `st.App` puts in front of Streamlit's own (outermost first)."""
-    return [Middleware(KeptFiles), Middleware(Downloads), Middleware(FirstView)]
+    return [Middleware(KeptFiles), Middleware(OutlineTiles), Middleware(Downloads),
+            Middleware(FirstView)]
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -214,6 +225,94 @@ class KeptFiles:
         return kept
 
 
+class OutlineTiles:
+    """The live map's country outlines, one vector tile at a time (`{route}/Z/X/Y.pbf`).
+
+    Read once from static/'s MBTiles file (0.7 MB, its tiles gzipped as the format keeps
+    them), then sent from memory: gzipped to a browser that takes it, unpacked otherwise.
+    A tile the file does not hold, within its zooms, is open sea: an empty tile, which
+    MapLibre draws as nothing. Past the file's last zoom, a path that is not a tile's, or
+    no file at all: 404 (the map is drawn without outlines, and the log says why).
+    """
+
+    def __init__(self, app: ASGIApp, path: Path = STATIC / OUTLINE_TILES_FILE) -> None:
+        self.app = app
+        self.path = path
+        self._tiles: dict[tuple[int, int, int], bytes] | None = None
+        self._max_zoom = -1
+        self._reading = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        parts = self._parts(scope)
+        if parts is None:
+            await self.app(scope, receive, send)
+            return
+        tile = _tile(parts)
+        tiles, max_zoom = await anyio.to_thread.run_sync(self._read)
+        if tile is None or tile[0] > max_zoom:
+            await _respond(send, 404, [(b"content-type", b"text/plain; charset=utf-8"),
+                                       (b"content-length", str(len(_NO_TILE)).encode())],
+                           _NO_TILE)
+            return
+        body = tiles.get(tile, b"")
+        headers = [(b"content-type", b"application/vnd.mapbox-vector-tile"),
+                   (b"cache-control", b"public, max-age=3600"),
+                   (b"x-content-type-options", b"nosniff"), (b"vary", b"Accept-Encoding")]
+        if body and _accepts_gzip(scope):
+            headers.append((b"content-encoding", b"gzip"))
+        elif body:
+            body = gzip.decompress(body)
+        headers.append((b"content-length", str(len(body)).encode()))
+        await _respond(send, 200, headers, b"" if scope["method"] == "HEAD" else body)
+
+    @staticmethod
+    def _parts(scope: Scope) -> list[str] | None:
+        """The three parts after the route of a request for a tile; None for any other."""
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return None
+        parts = scope["path"].split("/")
+        return parts[-3:] if len(parts) >= 4 and parts[-4] == OUTLINES_ROUTE else None
+
+    def _read(self) -> tuple[dict[tuple[int, int, int], bytes], int]:
+        """Every tile of the file by (z, x, y from the north), and its last zoom."""
+        with self._reading:
+            if self._tiles is None:
+                try:
+                    self._tiles, self._max_zoom = _read_mbtiles(self.path)
+                except (OSError, sqlite3.Error, ValueError):
+                    log.exception("warlens: no map outline tiles from %s", self.path)
+                    self._tiles, self._max_zoom = {}, -1
+            return self._tiles, self._max_zoom
+
+
+_NO_TILE = b"No such outline tile."
+
+
+def _tile(parts: list[str]) -> tuple[int, int, int] | None:
+    """(z, x, y) of a tile's path parts ["Z", "X", "Y.pbf"]; None if they are not a tile's."""
+    z, x, name = parts
+    y, dot, ext = name.partition(".")
+    if not dot or ext != "pbf" or not all(p.isascii() and p.isdigit() and len(p) <= 8
+                                          for p in (z, x, y)):
+        return None
+    zoom, column, row = int(z), int(x), int(y)
+    return (zoom, column, row) if column < 1 << zoom and row < 1 << zoom else None
+
+
+def _read_mbtiles(path: Path) -> tuple[dict[tuple[int, int, int], bytes], int]:
+    """The tiles of an MBTiles file by (z, x, y from the north), and its last zoom."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        meta = dict(db.execute("SELECT name, value FROM metadata"))
+        if meta.get("format") != "pbf":
+            raise ValueError(f"{path}: tiles of format {meta.get('format')!r}, not vector (pbf)")
+        tiles = {(z, x, (1 << z) - 1 - row): bytes(data) for z, x, row, data in db.execute(
+            "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles")}
+    finally:
+        db.close()
+    return tiles, int(meta.get("maxzoom", max((z for z, _x, _y in tiles), default=-1)))
+
+
 class Downloads:
     """A view's export, streamed from the data folder's source as it is read."""
 
@@ -296,7 +395,7 @@ class FirstView:
         headers = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"last-modified")]
         if status == 200 and b"</head>" in body:
             head = ((_AT_BASE if page else b"") + _preloads()
-                    + (_CHART_HEAD if kind in CHARTED else b""))
+                    + (_chart_head(kind) if kind in CHARTED else b""))
             body = body.replace(b"</head>", head + b"</head>", 1)
         if status == 200 and drawn and drawn[0] and b"<body>" in body:
             body = body.replace(b"<body>", b"<body>" + drawn[0].encode(), 1)
@@ -332,7 +431,6 @@ class FirstView:
     def _outline(self, name: str) -> Outlines:
         """The country outlines of static/`name`, read once."""
         from warlens import sketch
-        from warlens.ui.sketches import STATIC
 
         with self._reading:
             if name not in self._outlines:
@@ -360,24 +458,33 @@ _AT_BASE = (
 
 #: The pages whose view is a chart (ui/plot.py).
 CHARTED = frozenset({"map", "timeline"})
-# A chart page's head fetches plotly.js at once, and runs it when the page's script has
-# started: the browser then waits on the server, and plotly's 0.2 s of start-up is done
-# before the chart is asked for (the chart element shares this load: ui/plot.js).
-_CHART_HEAD = (
-    b'<link rel="preload" as="script" href="./app/static/' + PLOTLY_BUNDLE.encode() + b'">'
-    b"<script>(() => {"
-    b"const src = new URL('./app/static/" + PLOTLY_BUNDLE.encode() + b"', document.baseURI).href;"
-    b"const loads = (window.__warlensPlotly ??= {});"
-    b"const start = () => { loads[src] ??= new Promise((resolve, reject) => {"
-    b" const s = document.createElement('script'); s.src = src;"
-    b" s.onload = () => resolve(window.Plotly);"
-    b" s.onerror = () => { delete loads[src]; reject(new Error('could not load ' + src)); };"
-    b" document.head.appendChild(s); }); };"
-    b"new MutationObserver((_, seen) => {"
-    b" if (document.querySelector('[data-testid=\"stApp\"][data-test-script-state=\"running\"]'))"
-    b" { seen.disconnect(); start(); } })"
-    b".observe(document.documentElement, {subtree: true, attributes: true, childList: true});"
-    b"})();</script>")
+
+
+@functools.cache
+def _chart_head(kind: str) -> bytes:
+    """A chart page's head: it fetches plotly.js at once, and runs it when the page's
+    script has started. The browser then waits on the server, and plotly's 0.2 s of
+    start-up is done before the chart is asked for (the chart element shares this load:
+    ui/plot.js). A map's page then starts MapLibre's workers too (the bundle's
+    `prewarmMap`, scripts/plotly/entry.js): 0.04-0.06 s less before its map is drawn."""
+    bundle = PLOTLY_BUNDLE.encode()
+    ready = b"if (window.Plotly.prewarmMap) window.Plotly.prewarmMap(); " if kind == "map" else b""
+    return (
+        b'<link rel="preload" as="script" href="./app/static/' + bundle + b'">'
+        b"<script>(() => {"
+        b"const src = new URL('./app/static/" + bundle + b"', document.baseURI).href;"
+        b"const loads = (window.__warlensPlotly ??= {});"
+        b"const start = () => { loads[src] ??= new Promise((resolve, reject) => {"
+        b" const s = document.createElement('script'); s.src = src;"
+        b" s.onload = () => { " + ready + b"resolve(window.Plotly); };"
+        b" s.onerror = () => { delete loads[src]; reject(new Error('could not load ' + src)); };"
+        b" document.head.appendChild(s); }); };"
+        b"new MutationObserver((_, seen) => {"
+        b" if (document.querySelector("
+        b"'[data-testid=\"stApp\"][data-test-script-state=\"running\"]'))"
+        b" { seen.disconnect(); start(); } })"
+        b".observe(document.documentElement, {subtree: true, attributes: true, childList: true});"
+        b"})();</script>")
 
 #: The frontend's element modules the pages draw from their first run (the sidebar's
 #: filters, links, metrics and tables). Streamlit loads each when its first element

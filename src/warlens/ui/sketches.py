@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from warlens import query, sketch, stories, text
 from warlens.limits import read_limits
 from warlens.model import Col
 from warlens.ui import claims as claims_page
 from warlens.ui import common, mapview, reader, shell, timeline
+from warlens.ui.routes import STATIC as STATIC  # the map outlines a map sketch draws on
 from warlens.workspace import data_dir
 
-#: The app's static/ folder (the map outlines the map sketch draws on).
-STATIC = Path(__file__).resolve().parents[3] / "static"
 #: Contested events a Claims sketch sets side by side.
 CONTESTED_SKETCHED = 3
 #: Reports a story's sketch lists (the live page lists them all).
