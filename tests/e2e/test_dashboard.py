@@ -173,6 +173,18 @@ def test_the_map_draws_bakhmut_offline_as_the_first_request_of_a_fresh_server(
     assert not [u for u in requests if u.endswith(".geojson")]  # nor the whole world
 
 
+def test_under_a_base_path_the_map_draws_its_outline_tiles_from_that_path(
+    fresh_server: Callable[..., str], page: Page
+) -> None:
+    base = fresh_server(base_path="warlens")
+    tiles: list[tuple[str, int]] = []
+    page.on("response", lambda r: "/outlines/" in r.url and tiles.append((r.url, r.status)))
+    open_view(page, f"{base}/Map?place=Bakhmut")
+    wait_for_map(page)  # the land drawn from the tiles
+    assert tiles
+    assert all(u.startswith(f"{base}/outlines/") and status == 200 for u, status in tiles)
+
+
 def test_the_claims_page_shows_who_asserts_and_who_denies_the_capture_of_bakhmut(
     app_server: str, page: Page
 ) -> None:
