@@ -277,6 +277,51 @@ def test_an_edit_patches_the_place_ordered_copies_and_a_large_change_sorts_them_
     _assert_same_tables(folder, engine_url)
 
 
+def test_an_edit_makes_its_articles_rows_again_in_each_name_s_articles(
+        engine_name, engine_url, folder, monkeypatch):
+    if engine_name != "duckdb":
+        pytest.skip("only DuckDB patches the summaries")
+    from warlens import engine
+    from warlens.engine import build as build_module
+    from warlens.engine import queries
+
+    build(folder, engine_url)
+    monkeypatch.setattr(build_module, "PATCH_PLACED_BELOW", 1.0)  # any change is small
+    first, second, third = sorted(folder.rglob("*.yaml"))[:3]
+    # An event moves from Ukraine to Russia; an article takes another id; a file goes.
+    text = first.read_text()
+    assert "    place: ukraine\n" in text and "    place: russia\n" in text
+    first.write_text(text.replace("    place: ukraine\n", "    place: russia\n", 1))
+    old_id = next(line[4:].strip() for line in second.read_text().splitlines()
+                  if line.startswith("id: "))
+    second.write_text(second.read_text().replace(f"id: {old_id}\n", f"id: {old_id}-again\n", 1))
+    gone_id = next(line[4:].strip() for line in third.read_text().splitlines()
+                   if line.startswith("id: "))
+    third.unlink()
+    build(folder, engine_url)
+    assert _summaries_read(engine_url)
+    con = engine.connect(engine_url)
+    try:
+        whole = queries.cited_rows(queries.Tables(con)).to_pandas()
+    finally:
+        con.disconnect()
+    patched = _copy_rows(engine_url, queries.SUMMARY_CITED)
+    by = [queries.SUMMARY_KEY, Col.ARTICLE]
+    # The same rows as the summary made whole: the moved event counted under Russia, the
+    # old id and the removed file's article gone.
+    pd.testing.assert_frame_equal(patched.sort_values(by).reset_index(drop=True),
+                                  whole.sort_values(by).reset_index(drop=True), obj="cited")
+    assert not {old_id, gone_id} & set(patched[Col.ARTICLE])
+    assert f"{old_id}-again" in set(patched[Col.ARTICLE])
+    # Patched, not made whole: the edited articles' rows come last, the rest in key order.
+    first_id = next(line[4:].strip() for line in first.read_text().splitlines()
+                    if line.startswith("id: "))
+    mine = patched[Col.ARTICLE].isin([first_id, f"{old_id}-again"]).to_numpy()
+    assert mine.any() and mine[-int(mine.sum()):].all()
+    assert patched[~mine][queries.SUMMARY_KEY].is_monotonic_increasing
+    _assert_same_tables(folder, engine_url)
+
+
 def test_a_removed_files_rows_are_gone_from_every_table(engine_name, engine_url, folder):
     if engine_name == "spark":
         pytest.skip(SPARK_SKIP)

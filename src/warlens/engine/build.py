@@ -438,20 +438,37 @@ def refresh_summaries(store: Store, changed: Sequence[str] | None = None) -> Non
     Every build that changes rows calls this last; a load that writes the tables outside
     `build` (a bulk load run on its own) calls it when done. It reads every row once
     (seconds at millions of events): the counts of distinct places and articles cannot be
-    patched file by file, so they are made whole. The copies of the events and claims in
-    place order (`queries.PLACED`, DuckDB) can: `changed`, the files whose rows changed
-    since the summaries were last true, has their rows made again at the copies' end when
-    they hold at most PATCH_PLACED_BELOW of either table (a file edited at 1M articles:
-    the summaries take 26-27 s instead of 67), and the copies are made whole otherwise.
+    patched file by file, so they are made whole. Two can be (DuckDB): `changed`, the
+    files whose rows changed since the summaries were last true, when they hold at most
+    PATCH_PLACED_BELOW of the events and of the claims, has its rows made again at the
+    end of the copies of the events and claims in place order (`queries.PLACED`), and
+    its articles' rows made again in each name's articles (`queries.SUMMARY_CITED`),
+    from which the counts are then made whole (a file edited at 1M articles: the
+    summaries take 26-27 s instead of 67 with the copies patched). A larger change makes
+    every summary whole.
     """
     from warlens.engine import queries
 
     tables = queries.Tables(store.con)
     if store.exists(queries.SUMMARY_OPEN):  # a refresh stopped half-way leaves none read
         store.drop(queries.SUMMARY_OPEN)
-    patched = changed is not None and _patch_placed(store, changed)
-    for name, expr in queries.summary_stages(tables, placed=not patched).items():
-        _make(store, name, expr)
+    small = changed is not None and _small_change(store, changed)
+    try:
+        if small:
+            # The edit's articles, as the copies held them (before) and the tables hold
+            # them now: what the cited summary is made again for.
+            store.values_of(Col.ARTICLE, ["events", "claims", *queries.PLACED.values()],
+                            changed, _PATCHED_ARTICLES)
+            for table, copy in queries.PLACED.items():
+                store.copy_again(copy, table, changed, queries.PLACE_ORDER)
+        stages = queries.summary_stages(tables, placed=not small)
+        if small and _patch_cited(store, tables):
+            del stages[queries.SUMMARY_CITED]
+        for name, expr in stages.items():
+            _make(store, name, expr)
+    finally:
+        if store.exists(_PATCHED_ARTICLES):
+            store.drop(_PATCHED_ARTICLES)
     for name, expr in queries.summary_expressions(tables).items():  # read the stages
         _make(store, name, expr)
 
@@ -463,9 +480,13 @@ def refresh_summaries(store: Store, changed: Sequence[str] | None = None) -> Non
 PATCH_PLACED_BELOW = 0.05
 
 
-def _patch_placed(store: Store, changed: Sequence[str]) -> bool:
-    """The place-ordered copies made true again for the rows of `changed` files; False
-    (nothing done) when there are none to patch or the change is too large."""
+#: The scratch table of the articles a small change touched (`refresh_summaries`).
+_PATCHED_ARTICLES = "_patched_articles"
+
+
+def _small_change(store: Store, changed: Sequence[str]) -> bool:
+    """Whether the rows of `changed` files are few enough to patch the summaries made
+    from the last build's rows (DuckDB, with the place-ordered copies those made)."""
     from warlens.engine import queries
 
     if store.backend != "duckdb" or not all(store.exists(c) for c in queries.PLACED.values()):
@@ -474,8 +495,24 @@ def _patch_placed(store: Store, changed: Sequence[str]) -> bool:
         most = max(store.rows_of(table, changed), store.rows_of(copy, changed))
         if most > PATCH_PLACED_BELOW * max(store.count(table), 1):
             return False
-    for table, copy in queries.PLACED.items():
-        store.copy_again(copy, table, changed, queries.PLACE_ORDER)
+    return True
+
+
+def _patch_cited(store: Store, tables: object) -> bool:
+    """SUMMARY_CITED made true again for the articles in _PATCHED_ARTICLES alone (a row
+    depends on its article's rows only: `queries.cited_rows`); False (nothing done) when
+    the summary is not there or was laid out by other code."""
+    from warlens.engine import queries
+
+    name = queries.SUMMARY_CITED
+    if not store.exists(name):
+        return False
+    again = queries.cited_rows(tables, store.con.table(_PATCHED_ARTICLES))  # type: ignore[arg-type]
+    if list(store.con.table(name).schema().items()) != list(again.schema().items()):
+        return False
+    store.sql(f'DELETE FROM "{name}" WHERE "{Col.ARTICLE}" IN '  # noqa: S608
+              f'(SELECT "{Col.ARTICLE}" FROM "{_PATCHED_ARTICLES}")')
+    store.con.insert(name, again)
     return True
 
 

@@ -347,21 +347,32 @@ def summary_stages(tables: Tables, *, placed: bool = True) -> dict[str, ir.Table
     summaries count from it (grouping 16M rows by name and article took 10 s at 1M), and
     a view of several places counts its articles in it. With `placed` False, not the
     place-ordered copies (a build that changed few rows patches them)."""
-    key = SUMMARY_KEY
-    cited = (_by_name(tables.events, [Col.ARTICLE]).mutate(_e=1, _c=0)
-             .union(_by_name(tables.claims, [Col.ARTICLE]).mutate(_e=0, _c=1),
-                    distinct=False))
-    grouped = cited.group_by([key, Col.ARTICLE]).aggregate(_events=cited._e.sum(),
-                                                           _claims=cited._c.sum())
-    # with the article's publication dates, which the timeline counts a view's articles by
-    a = tables.articles.select(Col.ARTICLE, *figures.TIMELINE_PUBLICATION_COLUMNS)
-    dated = grouped.left_join(a, Col.ARTICLE).select(
-        key, Col.ARTICLE, "_events", "_claims", *figures.TIMELINE_PUBLICATION_COLUMNS)
     placed = ({copy: _table(tables, name).order_by(list(PLACE_ORDER))
                for name, copy in PLACED.items()}
               if placed and tables.con.name == "duckdb" else {})
     # DuckDB reads a key's row groups alone
-    return {SUMMARY_CITED: dated.order_by(key), **placed}
+    return {SUMMARY_CITED: cited_rows(tables).order_by(SUMMARY_KEY), **placed}
+
+
+def cited_rows(tables: Tables, articles: ir.Table | None = None) -> ir.Table:
+    """SUMMARY_CITED's rows: each name's articles, with their events and claims there and
+    their publication dates. Of the articles in table `articles` (column Col.ARTICLE)
+    alone, when given: a row depends on its article's rows only, so an edit's articles
+    are made again on their own (`build._patch_cited`)."""
+    key = SUMMARY_KEY
+
+    def only(t: ir.Table) -> ir.Table:
+        return t if articles is None else t.semi_join(articles, Col.ARTICLE)
+
+    cited = (_by_name(only(tables.events), [Col.ARTICLE]).mutate(_e=1, _c=0)
+             .union(_by_name(only(tables.claims), [Col.ARTICLE]).mutate(_e=0, _c=1),
+                    distinct=False))
+    grouped = cited.group_by([key, Col.ARTICLE]).aggregate(_events=cited._e.sum(),
+                                                           _claims=cited._c.sum())
+    # with the article's publication dates, which the timeline counts a view's articles by
+    a = only(tables.articles).select(Col.ARTICLE, *figures.TIMELINE_PUBLICATION_COLUMNS)
+    return grouped.left_join(a, Col.ARTICLE).select(
+        key, Col.ARTICLE, "_events", "_claims", *figures.TIMELINE_PUBLICATION_COLUMNS)
 
 
 def summary_expressions(tables: Tables) -> dict[str, ir.Table]:

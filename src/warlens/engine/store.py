@@ -256,6 +256,20 @@ class Store:
         finally:
             self.sql(f"DROP TABLE IF EXISTS {keys}")
 
+    def values_of(self, column: str, tables: Sequence[str], files: Sequence[str],
+                  into: str) -> None:
+        """Table `into`, made anew: the distinct values of `column` in the rows of `files`
+        (by their file column) in any of `tables`."""
+        keys = self._keys_table(list(files))
+        try:
+            rows = " UNION ".join(
+                f'SELECT {_quote(column)} FROM {_quote(table)} '  # noqa: S608
+                f'WHERE "{schema.SRC}" IN (SELECT k FROM {keys})' for table in tables)
+            self.sql(f"DROP TABLE IF EXISTS {_quote(into)}")
+            self.sql(f"CREATE TABLE {_quote(into)} AS {rows}")
+        finally:
+            self.sql(f"DROP TABLE IF EXISTS {keys}")
+
     def _keys_table(self, keys: list[str]) -> str:
         """A scratch table of text keys `k`, for a delete or a join by many values."""
         name = f"_keys_{uuid.uuid4().hex[:8]}"
