@@ -39,33 +39,46 @@ DRAWN = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]'); "
          "!document.querySelector('[data-testid=\"stSkeleton\"]'); }")
 
 
-def _port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+def start_server(store: str, port: int, repo: Path = REPO) -> subprocess.Popen:
+    """`streamlit run app.py` of the checkout `repo` on `store`, with an empty data folder
+    (the engine holds the corpus), in a process group of its own."""
+    env = {**os.environ, "WARLENS_ENGINE": store, "PYTHONPATH": str(repo / "src"),
+           "WARLENS_DATA": tempfile.mkdtemp(prefix="warlens-fresh-")}
+    return subprocess.Popen(  # noqa: S603 - our own app
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+
+
+def wait_answering(port: int, server: subprocess.Popen, timeout_s: float = 120) -> None:
+    """Poll the server's health until it answers; SystemExit if it ends or never does."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server on port {port} did not answer") from None
+            time.sleep(0.05)
+
+
 def first_page(browser: object, store: str, link: str) -> dict[str, object]:
     """Seconds from a server's start to its answer, the view seen, the page drawn."""
-    port = _port()
-    env = {**os.environ, "WARLENS_ENGINE": store,
-           "WARLENS_DATA": tempfile.mkdtemp(prefix="warlens-fresh-")}
+    port = free_port()
     context = browser.new_context(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
     started = time.perf_counter()
-    server = subprocess.Popen(  # noqa: S603 - our own app
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    server = start_server(store, port)
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                       timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_answering(port, server)
         answered = time.perf_counter() - started
         page.goto(f"http://127.0.0.1:{port}{link}", wait_until="commit")
         page.wait_for_function(SEEN, timeout=120_000, polling="raf")
