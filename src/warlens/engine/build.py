@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,9 @@ from warlens.engine.schema import DOC, ID_LINE, KIND, SRC
 from warlens.engine.store import ITEM_TABLES, SHADOW_PREFIX, Store
 from warlens.model import Col
 from warlens.problems import ERROR, WARNING, Problem
+
+if TYPE_CHECKING:
+    from warlens.engine import queries
 
 #: Files parsed and written to the engine at a time: bounds the build's memory.
 CHUNK_FILES = 5000
@@ -444,15 +448,15 @@ def refresh_summaries(store: Store, changed: Sequence[str] | None = None) -> Non
     end of the copies of the events and claims in place order (`queries.PLACED`), and
     its articles' rows made again in each name's articles (`queries.SUMMARY_CITED`),
     from which the counts are then made whole (a file edited at 1M articles: the
-    summaries take 26-27 s instead of 67 with the copies patched). A larger change makes
-    every summary whole.
+    summaries take 17-19 s instead of 67). A larger change, or summaries that a refresh
+    stopped half-way or older code made, makes every summary whole.
     """
     from warlens.engine import queries
 
     tables = queries.Tables(store.con)
+    small = changed is not None and _small_change(store, changed)
     if store.exists(queries.SUMMARY_OPEN):  # a refresh stopped half-way leaves none read
         store.drop(queries.SUMMARY_OPEN)
-    small = changed is not None and _small_change(store, changed)
     try:
         if small:
             # The edit's articles, as the copies held them (before) and the tables hold
@@ -486,10 +490,13 @@ _PATCHED_ARTICLES = "_patched_articles"
 
 def _small_change(store: Store, changed: Sequence[str]) -> bool:
     """Whether the rows of `changed` files are few enough to patch the summaries made
-    from the last build's rows (DuckDB, with the place-ordered copies those made)."""
+    from the last build's rows: on DuckDB, with the place-ordered copies, and with the
+    open view's counts, which a whole refresh by this code writes last."""
     from warlens.engine import queries
 
     if store.backend != "duckdb" or not all(store.exists(c) for c in queries.PLACED.values()):
+        return False
+    if not queries.made_by_this_code(store.con):
         return False
     for table, copy in queries.PLACED.items():
         most = max(store.rows_of(table, changed), store.rows_of(copy, changed))
@@ -498,7 +505,7 @@ def _small_change(store: Store, changed: Sequence[str]) -> bool:
     return True
 
 
-def _patch_cited(store: Store, tables: object) -> bool:
+def _patch_cited(store: Store, tables: queries.Tables) -> bool:
     """SUMMARY_CITED made true again for the articles in _PATCHED_ARTICLES alone (a row
     depends on its article's rows only: `queries.cited_rows`); False (nothing done) when
     the summary is not there or was laid out by other code."""
@@ -507,7 +514,7 @@ def _patch_cited(store: Store, tables: object) -> bool:
     name = queries.SUMMARY_CITED
     if not store.exists(name):
         return False
-    again = queries.cited_rows(tables, store.con.table(_PATCHED_ARTICLES))  # type: ignore[arg-type]
+    again = queries.cited_rows(tables, store.con.table(_PATCHED_ARTICLES))
     if list(store.con.table(name).schema().items()) != list(again.schema().items()):
         return False
     store.sql(f'DELETE FROM "{name}" WHERE "{Col.ARTICLE}" IN '  # noqa: S608

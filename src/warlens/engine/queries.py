@@ -406,6 +406,19 @@ def summary_expressions(tables: Tables) -> dict[str, ir.Table]:
             SUMMARY_OPEN: counts}
 
 
+def made_by_this_code(con: BaseBackend) -> bool:
+    """Whether the store holds every summary, and the open view's counts, which a refresh
+    writes last, were written by this code (SUMMARY_VERSION): the summaries were made
+    whole by it, whatever build stamp they are true for."""
+    try:  # (not list_tables, as in `Tables.summaries`)
+        for name in SUMMARIES:
+            con.table(name)
+    except Exception:  # whatever the engine raises for a missing table
+        return False
+    kept = con.table(SUMMARY_OPEN).select(_STAMP[0]).to_pandas()
+    return len(kept) == 1 and str(kept.iloc[0, 0]).startswith(f"v{SUMMARY_VERSION}:")
+
+
 def restamped_open(tables: Tables) -> ir.Table:
     """SUMMARY_OPEN as it is, with the store's build stamp as it is now
     (`build.restamp_summaries`: a build that changed no row)."""
