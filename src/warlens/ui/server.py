@@ -248,7 +248,9 @@ class OutlineTiles:
             await self.app(scope, receive, send)
             return
         tile = _tile(parts)
-        tiles, max_zoom = await anyio.to_thread.run_sync(self._read)
+        # The file is read once, off the event loop; after that the tiles are in memory.
+        tiles, max_zoom = ((self._tiles, self._max_zoom) if self._tiles is not None
+                           else await anyio.to_thread.run_sync(self._read))
         if tile is None or tile[0] > max_zoom:
             await _respond(send, 404, [(b"content-type", b"text/plain; charset=utf-8"),
                                        (b"content-length", str(len(_NO_TILE)).encode())],
